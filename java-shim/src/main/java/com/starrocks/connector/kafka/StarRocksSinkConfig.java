@@ -1,0 +1,222 @@
+package com.starrocks.connector.kafka;
+
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.CaseInsensitiveValidString;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.NonEmptyString;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The connector's configuration keys: those of StarRocks' own Kafka connector, with its
+ * defaults and ranges, plus {@value #TEMPORAL_RENDERING}.
+ *
+ * <p>This definition is what Connect's REST API and UIs show, and the option reference in the
+ * docs is generated from it ({@link #main}). The values themselves are checked twice: here, by
+ * type and range, and by the native core, which owns the rules that need parsing (addresses,
+ * the topic-to-table map, Stream Load properties). Any {@code sink.properties.*} key not
+ * declared here is passed to Stream Load as a header.
+ */
+public final class StarRocksSinkConfig {
+    /** Group of the keys that reach StarRocks. */
+    public static final String GROUP_CONNECTION = "Connection";
+    /** Group of the keys that shape what is loaded and how. */
+    public static final String GROUP_LOAD = "Load";
+    /** Group of the keys that decide when buffered rows are loaded. */
+    public static final String GROUP_BATCHING = "Batching";
+    /** Group of the keys that govern retries of failed loads. */
+    public static final String GROUP_RETRIES = "Retries";
+
+    public static final String HTTP_URL = "starrocks.http.url";
+    public static final String DATABASE = "starrocks.database.name";
+    public static final String USERNAME = "starrocks.username";
+    public static final String PASSWORD = "starrocks.password";
+    public static final String CONNECT_TIMEOUT_MS = "connect.timeoutms";
+    public static final String TOPIC_TO_TABLE = "starrocks.topic2table.map";
+    public static final String SINK_PROPERTIES_PREFIX = "sink.properties.";
+    public static final String FORMAT = "sink.properties.format";
+    public static final String STRIP_OUTER_ARRAY = "sink.properties.strip_outer_array";
+    public static final String PARTIAL_UPDATE = "sink.properties.partial_update";
+    public static final String PARTIAL_UPDATE_MODE = "sink.properties.partial_update_mode";
+    public static final String TEMPORAL_RENDERING = "starrocks.temporal.rendering";
+    public static final String BUFFER_MAX_BYTES = "bufferflush.maxbytes";
+    public static final String BUFFER_INTERVAL_MS = "bufferflush.intervalms";
+    public static final String MAX_RETRIES = "sink.maxretries";
+
+    public static final long BUFFER_MAX_BYTES_DEFAULT = 94_371_840L;
+    public static final long BUFFER_MAX_BYTES_MIN = 67_108_864L;
+    public static final long BUFFER_MAX_BYTES_MAX = 10_737_418_240L;
+    public static final long BUFFER_INTERVAL_MS_DEFAULT = 1_000L;
+    public static final long CONNECT_TIMEOUT_MS_DEFAULT = 1_000L;
+    public static final long MAX_RETRIES_DEFAULT = 3L;
+
+    private StarRocksSinkConfig() {
+    }
+
+    /** A new definition of every key (a {@code ConfigDef} is mutable, so each caller gets its own). */
+    public static ConfigDef configDef() {
+        ConfigDef def = new ConfigDef();
+        defineConnection(def);
+        defineLoad(def);
+        defineBatching(def);
+        defineRetries(def);
+        return def;
+    }
+
+    private static void defineConnection(ConfigDef def) {
+        int order = 0;
+        def.define(HTTP_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new NonEmptyString(),
+                Importance.HIGH,
+                "The HTTP addresses of the StarRocks FE nodes, comma-separated: "
+                        + "<fe_host1>:<fe_http_port1>,<fe_host2>:<fe_http_port2>,... "
+                        + "For example 192.168.xxx.xxx:8030,192.168.xxx.xxx:8030. "
+                        + "An address may start with http:// or https://.",
+                GROUP_CONNECTION, ++order, Width.LONG, "FE HTTP addresses");
+        def.define(DATABASE, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new NonEmptyString(),
+                Importance.HIGH, "The StarRocks database to load into.",
+                GROUP_CONNECTION, ++order, Width.MEDIUM, "Database");
+        def.define(USERNAME, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new NonEmptyString(),
+                Importance.HIGH,
+                "The StarRocks user. It needs the INSERT privilege on the target tables.",
+                GROUP_CONNECTION, ++order, Width.MEDIUM, "Username");
+        def.define(PASSWORD, Type.PASSWORD, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
+                "The password of the StarRocks user. Required; it may be empty.",
+                GROUP_CONNECTION, ++order, Width.MEDIUM, "Password");
+        def.define(CONNECT_TIMEOUT_MS, Type.LONG, CONNECT_TIMEOUT_MS_DEFAULT,
+                Range.between(100L, 60_000L), Importance.LOW,
+                "The timeout, in milliseconds, for connecting to the FE HTTP addresses. "
+                        + "Range: [100, 60000].",
+                GROUP_CONNECTION, ++order, Width.SHORT, "Connect timeout (ms)");
+    }
+
+    private static void defineLoad(ConfigDef def) {
+        int order = 0;
+        def.define(TOPIC_TO_TABLE, Type.STRING, "", Importance.MEDIUM,
+                "Maps topics to StarRocks tables when their names differ: "
+                        + "<topic-1>:<table-1>,<topic-2>:<table-2>,... "
+                        + "A topic that is not listed loads into the table of the same name.",
+                GROUP_LOAD, ++order, Width.LONG, "Topic to table map");
+        def.define(FORMAT, Type.STRING, "json", CaseInsensitiveValidString.in("json", "csv"),
+                Importance.MEDIUM,
+                "The data format of Stream Load: json or csv. Every other sink.properties.* key "
+                        + "is passed to Stream Load as a property (for example "
+                        + "sink.properties.column_separator); see StarRocks' Stream Load "
+                        + "documentation.",
+                GROUP_LOAD, ++order, Width.SHORT, "Format");
+        def.define(STRIP_OUTER_ARRAY, Type.BOOLEAN, false, Importance.LOW,
+                "Stream Load's strip_outer_array for JSON: whether the body is one JSON array of "
+                        + "rows.",
+                GROUP_LOAD, ++order, Width.SHORT, "Strip outer array");
+        def.define(PARTIAL_UPDATE, Type.BOOLEAN, false, Importance.LOW,
+                "Whether loads update only the columns they carry (partial update).",
+                GROUP_LOAD, ++order, Width.SHORT, "Partial update");
+        def.define(PARTIAL_UPDATE_MODE, Type.STRING, "row",
+                CaseInsensitiveValidString.in("row", "column", "auto"), Importance.LOW,
+                "The partial update mode. row suits real-time updates of many columns in small "
+                        + "batches; column suits batch updates of a few columns over many rows; "
+                        + "auto lets StarRocks choose.",
+                GROUP_LOAD, ++order, Width.SHORT, "Partial update mode");
+        def.define(TEMPORAL_RENDERING, Type.STRING, "string",
+                CaseInsensitiveValidString.in("string", "numeric"), Importance.LOW,
+                "How Connect's Date, Time and Timestamp logical types are written into rows. "
+                        + "string writes DATE, DATETIME and TIME text that loads into StarRocks' "
+                        + "temporal columns; numeric keeps the rendering of StarRocks' Java "
+                        + "connector (days or milliseconds since the epoch, as numbers). "
+                        + "An extension of this connector.",
+                GROUP_LOAD, ++order, Width.SHORT, "Temporal rendering");
+    }
+
+    private static void defineBatching(ConfigDef def) {
+        int order = 0;
+        def.define(BUFFER_MAX_BYTES, Type.LONG, BUFFER_MAX_BYTES_DEFAULT,
+                Range.between(BUFFER_MAX_BYTES_MIN, BUFFER_MAX_BYTES_MAX), Importance.MEDIUM,
+                "The size, in bytes, of buffered data across all tables at which it is loaded "
+                        + "into StarRocks with Stream Load. Range: [64 MB, 10 GB].",
+                GROUP_BATCHING, ++order, Width.MEDIUM, "Buffer size (bytes)");
+        def.define(BUFFER_INTERVAL_MS, Type.LONG, BUFFER_INTERVAL_MS_DEFAULT,
+                Range.between(1_000L, 3_600_000L), Importance.MEDIUM,
+                "The interval, in milliseconds, after which buffered data is loaded; it bounds "
+                        + "the latency of loading. Range: [1000, 3600000].",
+                GROUP_BATCHING, ++order, Width.SHORT, "Flush interval (ms)");
+    }
+
+    private static void defineRetries(ConfigDef def) {
+        def.define(MAX_RETRIES, Type.LONG, MAX_RETRIES_DEFAULT, Range.atLeast(-1L),
+                Importance.LOW,
+                "How many times a failed Stream Load is retried; -1 retries without limit.",
+                GROUP_RETRIES, 1, Width.SHORT, "Max retries");
+    }
+
+    /**
+     * The option reference as a Markdown table per group, in the order of the definition.
+     * Generated, never typed by hand: {@code java -cp ... StarRocksSinkConfig [output.md]}.
+     */
+    public static String toMarkdown() {
+        ConfigDef def = configDef();
+        StringBuilder md = new StringBuilder();
+        md.append("<!-- Generated by com.starrocks.connector.kafka.StarRocksSinkConfig; "
+                + "do not edit. -->\n");
+        for (String group : def.groups()) {
+            md.append("\n### ").append(group).append("\n\n");
+            md.append("| Key | Type | Default | Valid values | Importance | Description |\n");
+            md.append("|---|---|---|---|---|---|\n");
+            List<ConfigDef.ConfigKey> keys = new ArrayList<>();
+            for (ConfigDef.ConfigKey key : def.configKeys().values()) {
+                if (group.equals(key.group)) {
+                    keys.add(key);
+                }
+            }
+            keys.sort(Comparator.comparingInt(k -> k.orderInGroup));
+            for (ConfigDef.ConfigKey key : keys) {
+                md.append("| `").append(key.name).append("` | ")
+                        .append(key.type.toString().toLowerCase(java.util.Locale.ROOT)).append(" | ")
+                        .append(cell(defaultOf(key))).append(" | ")
+                        .append(cell(key.validator == null ? "" : key.validator.toString()))
+                        .append(" | ")
+                        .append(key.importance.toString().toLowerCase(java.util.Locale.ROOT))
+                        .append(" | ")
+                        .append(cell(key.documentation)).append(" |\n");
+            }
+        }
+        md.append("\nAny other `").append(SINK_PROPERTIES_PREFIX)
+                .append("*` key is passed to Stream Load unchanged, as a property of every load.\n");
+        return md.toString();
+    }
+
+    private static String defaultOf(ConfigDef.ConfigKey key) {
+        if (!key.hasDefault()) {
+            return "(required)";
+        }
+        if (key.defaultValue == null) {
+            return "";
+        }
+        String value = String.valueOf(key.defaultValue);
+        return value.isEmpty() ? "\"\"" : "`" + value + "`";
+    }
+
+    private static String cell(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("|", "\\|").replace("\n", " ");
+    }
+
+    /** Prints the Markdown reference, or writes it to the file named by the first argument. */
+    public static void main(String[] args) throws IOException {
+        String md = toMarkdown();
+        if (args.length == 0) {
+            PrintStream out = new PrintStream(System.out, true, "UTF-8");
+            out.print(md);
+        } else {
+            Files.write(Paths.get(args[0]), md.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}

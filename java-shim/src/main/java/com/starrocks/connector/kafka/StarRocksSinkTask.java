@@ -1,0 +1,272 @@
+package com.starrocks.connector.kafka;
+
+import com.starrocks.connector.kafka.internal.BatchEncoder;
+import com.starrocks.connector.kafka.internal.NativeLoader;
+import com.starrocks.connector.kafka.internal.NativeLogs;
+import com.starrocks.connector.kafka.internal.NativeReplies;
+import com.starrocks.connector.kafka.internal.NativeSink;
+import com.starrocks.connector.kafka.internal.PluginVersion;
+import com.starrocks.connector.kafka.internal.SinkMetrics;
+import com.starrocks.connector.kafka.internal.TaskHandle;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.nio.ByteBuffer;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Map;
+
+/**
+ * The sink task: adapts Connect's calls to the native core, one JNI call each.
+ *
+ * <p>{@link #put} encodes the whole batch into one reusable direct buffer
+ * ({@code docs/batch-format.md}) and hands it over in one call; the core routes, buffers,
+ * flushes and retries. {@link #preCommit} returns only the offsets the core reports durable, for
+ * the records' original topic-partitions. After every native call the core's log events are
+ * forwarded to the worker's log.
+ *
+ * <p>Records that cannot be encoded, and those the core rejects under
+ * {@code errors.tolerance=all}, go to Connect's errant record reporter when one is configured;
+ * without one they are skipped with a warning under {@code errors.tolerance=all} and fail the
+ * task otherwise.
+ */
+public class StarRocksSinkTask extends SinkTask {
+    private static final Logger LOG = LoggerFactory.getLogger(StarRocksSinkTask.class);
+    /** The least time between two metric refreshes after {@code put}. */
+    private static final long METRICS_INTERVAL_MILLIS = 1_000;
+
+    private final TaskHandle handle = new TaskHandle();
+    private final BatchEncoder.RecordErrorHandler onBadRecord = this::onBadRecord;
+    private BatchEncoder encoder;
+    private SinkMetrics metrics;
+    private ErrantRecordReporter reporter;
+    private boolean tolerateAll;
+    private boolean closedSinceOpen;
+    private long lastMetricsRefresh;
+    private String connectorName = "";
+    private String taskId = "0";
+
+    @Override
+    public String version() {
+        return PluginVersion.get();
+    }
+
+    @Override
+    public void start(Map<String, String> props) {
+        connectorName = props.containsKey("name") ? props.get("name") : "";
+        taskId = taskIdOf(MDC.get("connector.context"));
+        NativeLoader.load();
+        String[][] config = keysAndValues(props);
+        long h;
+        try {
+            h = NativeSink.start(config[0], config[1], connectorName, taskId);
+        } finally {
+            NativeLogs.drain();
+        }
+        handle.set(h);
+        encoder = new BatchEncoder();
+        reporter = errantRecordReporter();
+        tolerateAll = "all".equalsIgnoreCase(String.valueOf(props.get("errors.tolerance")).trim());
+        metrics = new SinkMetrics(connectorName, taskId);
+        LOG.info("Started StarRocks sink task {} of connector {} (version {})", taskId,
+                connectorName, version());
+    }
+
+    @Override
+    public void open(Collection<TopicPartition> partitions) {
+        if (closedSinceOpen && encoder != null) {
+            encoder.reset();
+        }
+        closedSinceOpen = false;
+        long h = handle.acquire();
+        try {
+            if (h != 0) {
+                NativeSink.open(h, topics(partitions), partitionNumbers(partitions));
+            }
+        } finally {
+            handle.release();
+            NativeLogs.drain();
+        }
+    }
+
+    @Override
+    public void put(Collection<SinkRecord> records) {
+        long h = handle.acquire();
+        try {
+            if (h == 0) {
+                throw new ConnectException("The StarRocks sink task " + taskId + " of connector "
+                        + connectorName + " is not running");
+            }
+            byte[] rejected;
+            try {
+                ByteBuffer batch = encoder.encode(records, onBadRecord);
+                rejected = NativeSink.put(h, batch, batch.position());
+            } catch (RuntimeException e) {
+                // The core may not have read the batch's definitions: start the ids afresh.
+                encoder.reset();
+                throw e;
+            }
+            if (rejected != null) {
+                for (NativeReplies.Rejection r : NativeReplies.rejections(rejected)) {
+                    if (r.index < 0 || r.index >= encoder.recordCount()) {
+                        throw new ConnectException("The native core rejected record " + r.index
+                                + " of a batch of " + encoder.recordCount() + ": " + r.message);
+                    }
+                    onBadRecord(encoder.record(r.index), new DataException(r.message));
+                }
+            }
+            refreshMetrics(h, false);
+        } finally {
+            handle.release();
+            NativeLogs.drain();
+        }
+    }
+
+    @Override
+    public Map<TopicPartition, OffsetAndMetadata> preCommit(
+            Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        long h = handle.acquire();
+        try {
+            if (h == 0) {
+                return Collections.emptyMap();
+            }
+            Map<TopicPartition, OffsetAndMetadata> durable =
+                    NativeReplies.offsets(NativeSink.preCommit(h));
+            refreshMetrics(h, true);
+            return durable;
+        } finally {
+            handle.release();
+            NativeLogs.drain();
+        }
+    }
+
+    @Override
+    public void flush(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        // Not used: preCommit flushes and returns what is durable.
+    }
+
+    @Override
+    public void close(Collection<TopicPartition> partitions) {
+        closedSinceOpen = true;
+        long h = handle.acquire();
+        try {
+            if (h != 0) {
+                NativeSink.close(h, topics(partitions), partitionNumbers(partitions));
+            }
+        } finally {
+            handle.release();
+            NativeLogs.drain();
+        }
+    }
+
+    /** Stops the core's sink once calls in flight are done; idempotent. */
+    @Override
+    public void stop() {
+        try {
+            handle.stop(NativeSink::stop);
+        } catch (RuntimeException e) {
+            LOG.error("Stopping StarRocks sink task {} of connector {} failed", taskId,
+                    connectorName, e);
+        } finally {
+            if (metrics != null) {
+                metrics.close();
+            }
+            if (NativeLoader.isLoaded()) {
+                NativeLogs.drain();
+            }
+        }
+        LOG.info("Stopped StarRocks sink task {} of connector {}", taskId, connectorName);
+    }
+
+    private void onBadRecord(SinkRecord record, DataException error) {
+        if (reporter != null) {
+            reporter.report(record, error);
+        } else if (tolerateAll) {
+            LOG.warn("Skipping the record at topic={} partition={} offset={} "
+                            + "(errors.tolerance=all, no dead letter queue): {}",
+                    record.topic(), record.kafkaPartition(), record.kafkaOffset(),
+                    error.getMessage());
+        } else {
+            throw error;
+        }
+    }
+
+    private void refreshMetrics(long h, boolean force) {
+        long now = System.currentTimeMillis();
+        if (!force && now - lastMetricsRefresh < METRICS_INTERVAL_MILLIS) {
+            return;
+        }
+        lastMetricsRefresh = now;
+        try {
+            metrics.update(NativeSink.metrics(h));
+        } catch (RuntimeException e) {
+            LOG.debug("Could not refresh the metrics of StarRocks sink task {}", taskId, e);
+        }
+    }
+
+    private ErrantRecordReporter errantRecordReporter() {
+        try {
+            return context == null ? null : context.errantRecordReporter();
+        } catch (NoSuchMethodError | NoClassDefFoundError e) {
+            return null; // Connect before 2.6
+        }
+    }
+
+    /** The task number from Connect's logging context {@code [name|task-N] }, else "0". */
+    static String taskIdOf(String loggingContext) {
+        if (loggingContext != null) {
+            int at = loggingContext.lastIndexOf("|task-");
+            int end = loggingContext.indexOf(']', at + 1);
+            if (at >= 0 && end > at + 6) {
+                return loggingContext.substring(at + 6, end);
+            }
+        }
+        return "0";
+    }
+
+    static String[][] keysAndValues(Map<String, String> props) {
+        int n = 0;
+        for (Map.Entry<String, String> e : props.entrySet()) {
+            if (e.getKey() != null && e.getValue() != null) {
+                n++;
+            }
+        }
+        String[] keys = new String[n];
+        String[] values = new String[n];
+        int i = 0;
+        for (Map.Entry<String, String> e : props.entrySet()) {
+            if (e.getKey() != null && e.getValue() != null) {
+                keys[i] = e.getKey();
+                values[i] = e.getValue();
+                i++;
+            }
+        }
+        return new String[][] {keys, values};
+    }
+
+    private static String[] topics(Collection<TopicPartition> partitions) {
+        String[] topics = new String[partitions.size()];
+        int i = 0;
+        for (TopicPartition tp : partitions) {
+            topics[i++] = tp.topic();
+        }
+        return topics;
+    }
+
+    private static int[] partitionNumbers(Collection<TopicPartition> partitions) {
+        int[] numbers = new int[partitions.size()];
+        int i = 0;
+        for (TopicPartition tp : partitions) {
+            numbers[i++] = tp.partition();
+        }
+        return numbers;
+    }
+}

@@ -1,0 +1,156 @@
+package com.starrocks.connector.kafka.internal;
+
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decoders of the byte replies of {@link NativeSink} ({@code docs/jni.md}): durable offsets,
+ * rejected records and log events. All little-endian.
+ */
+public final class NativeReplies {
+    private NativeReplies() {
+    }
+
+    /** A record the core rejected under {@code errors.tolerance=all}. */
+    public static final class Rejection {
+        /** The record's position among the batch's RECORD entries. */
+        public final int index;
+        public final String message;
+
+        Rejection(int index, String message) {
+            this.index = index;
+            this.message = message;
+        }
+    }
+
+    /** One log event of the core. */
+    public static final class LogEvent {
+        /** 1 ERROR, 2 WARN, 3 INFO, 4 DEBUG, 5 TRACE. */
+        public final int level;
+        public final String connector;
+        public final String task;
+        public final String message;
+
+        LogEvent(int level, String connector, String task, String message) {
+            this.level = level;
+            this.connector = connector;
+            this.task = task;
+            this.message = message;
+        }
+    }
+
+    /**
+     * {@code count u32, count x {topic (u16 length + UTF-8), partition i32, offset i64}}: the
+     * next offset to consume of each original topic-partition.
+     */
+    public static Map<TopicPartition, OffsetAndMetadata> offsets(byte[] reply) {
+        if (reply == null || reply.length == 0) {
+            return Collections.emptyMap();
+        }
+        ByteBuffer in = wrap(reply);
+        try {
+            int count = count(in);
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(count * 2);
+            for (int i = 0; i < count; i++) {
+                String topic = string(in, in.getShort() & 0xFFFF);
+                int partition = in.getInt();
+                long offset = in.getLong();
+                offsets.put(new TopicPartition(topic, partition), new OffsetAndMetadata(offset));
+            }
+            end(in, "offsets");
+            return offsets;
+        } catch (BufferUnderflowException | IllegalArgumentException e) {
+            throw malformed("offsets", e);
+        }
+    }
+
+    /** {@code count u32, count x {index u32, message (u32 length + UTF-8)}}. */
+    public static List<Rejection> rejections(byte[] reply) {
+        if (reply == null || reply.length == 0) {
+            return Collections.emptyList();
+        }
+        ByteBuffer in = wrap(reply);
+        try {
+            int count = count(in);
+            List<Rejection> rejections = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                int index = in.getInt();
+                rejections.add(new Rejection(index, string(in, in.getInt())));
+            }
+            end(in, "rejected records");
+            return rejections;
+        } catch (BufferUnderflowException | IllegalArgumentException e) {
+            throw malformed("rejected records", e);
+        }
+    }
+
+    /** {@code count u32, count x {level u8, connector, task, message}} (u32-length strings). */
+    public static List<LogEvent> logEvents(byte[] reply) {
+        if (reply == null || reply.length == 0) {
+            return Collections.emptyList();
+        }
+        ByteBuffer in = wrap(reply);
+        try {
+            int count = count(in);
+            List<LogEvent> events = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                int level = in.get() & 0xFF;
+                String connector = string(in, in.getInt());
+                String task = string(in, in.getInt());
+                String message = string(in, in.getInt());
+                events.add(new LogEvent(level, connector, task, message));
+            }
+            end(in, "log events");
+            return events;
+        } catch (BufferUnderflowException | IllegalArgumentException e) {
+            throw malformed("log events", e);
+        }
+    }
+
+    private static ByteBuffer wrap(byte[] reply) {
+        return ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static int count(ByteBuffer in) {
+        int count = in.getInt();
+        // Every entry takes at least one byte: a larger count cannot be right.
+        if (count < 0 || count > in.remaining()) {
+            throw new IllegalArgumentException("count " + Integer.toUnsignedString(count)
+                    + " exceeds the " + in.remaining() + " bytes that follow");
+        }
+        return count;
+    }
+
+    private static String string(ByteBuffer in, int length) {
+        if (length < 0 || length > in.remaining()) {
+            throw new IllegalArgumentException("string length " + Integer.toUnsignedString(length)
+                    + " exceeds the " + in.remaining() + " bytes that follow");
+        }
+        String s = new String(in.array(), in.arrayOffset() + in.position(), length,
+                StandardCharsets.UTF_8);
+        in.position(in.position() + length);
+        return s;
+    }
+
+    private static void end(ByteBuffer in, String what) {
+        if (in.hasRemaining()) {
+            throw new IllegalArgumentException(in.remaining() + " bytes follow the " + what);
+        }
+    }
+
+    private static ConnectException malformed(String what, RuntimeException e) {
+        return new ConnectException("The native core returned malformed " + what + ": "
+                + e.getMessage(), e);
+    }
+}

@@ -1,0 +1,62 @@
+package com.starrocks.connector.kafka.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Dense ids (0, 1, 2, ...) for the topics or schemas of a batch session, in definition order.
+ *
+ * <p>An id is assigned the first time a key is met; {@link #rollback(int)} forgets ids assigned
+ * after a mark, so a record that fails to encode leaves no definition behind that the core never
+ * received.
+ *
+ * @param <K> the key type: a topic name, or a {@code Schema} (with an identity map)
+ */
+final class SessionIds<K> {
+    private final Map<K, Integer> ids;
+    private final List<K> keys = new ArrayList<>();
+
+    SessionIds(Map<K, Integer> emptyMap) {
+        this.ids = emptyMap;
+    }
+
+    /** The key's id, or -1 when it has none yet. */
+    int find(K key) {
+        Integer id = ids.get(key);
+        return id == null ? -1 : id;
+    }
+
+    /** The key's id, assigning the next one when it has none. */
+    int idOf(K key) {
+        Integer id = ids.get(key);
+        if (id != null) {
+            return id;
+        }
+        int next = keys.size();
+        ids.put(key, next);
+        keys.add(key);
+        return next;
+    }
+
+    /** How many ids exist; also the next id to be assigned. */
+    int size() {
+        return keys.size();
+    }
+
+    K key(int id) {
+        return keys.get(id);
+    }
+
+    /** Forgets every id at or above {@code mark}. */
+    void rollback(int mark) {
+        for (int id = keys.size() - 1; id >= mark; id--) {
+            ids.remove(keys.remove(id));
+        }
+    }
+
+    void clear() {
+        ids.clear();
+        keys.clear();
+    }
+}

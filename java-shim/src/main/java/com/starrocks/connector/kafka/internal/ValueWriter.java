@@ -1,0 +1,315 @@
+package com.starrocks.connector.kafka.internal;
+
+import org.apache.kafka.connect.data.Decimal;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.data.Time;
+import org.apache.kafka.connect.data.Timestamp;
+import org.apache.kafka.connect.errors.DataException;
+
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes Connect schemas, typed values and schemaless data in the batch format
+ * ({@code docs/batch-format.md}, sections "schema", "typed value" and "schemaless datum").
+ *
+ * <p>Logical types travel as their Connect base type, converted with Connect's own
+ * {@code fromLogical} functions. Data that does not match its schema is refused with a
+ * {@link DataException} naming the expected and actual types; the caller adds the record's
+ * coordinates.
+ */
+final class ValueWriter {
+    // Schema type codes.
+    static final int INT8 = 0;
+    static final int INT16 = 1;
+    static final int INT32 = 2;
+    static final int INT64 = 3;
+    static final int FLOAT32 = 4;
+    static final int FLOAT64 = 5;
+    static final int BOOLEAN = 6;
+    static final int STRING = 7;
+    static final int BYTES = 8;
+    static final int ARRAY = 9;
+    static final int MAP = 10;
+    static final int STRUCT = 11;
+
+    // Schemaless datum tags.
+    static final int D_NULL = 0x00;
+    static final int D_FALSE = 0x01;
+    static final int D_TRUE = 0x02;
+    static final int D_INT8 = 0x03;
+    static final int D_INT16 = 0x04;
+    static final int D_INT32 = 0x05;
+    static final int D_INT64 = 0x06;
+    static final int D_FLOAT32 = 0x07;
+    static final int D_FLOAT64 = 0x08;
+    static final int D_STRING = 0x09;
+    static final int D_BYTES = 0x0A;
+    static final int D_ARRAY = 0x0B;
+    static final int D_MAP = 0x0C;
+    static final int D_DECIMAL = 0x0D;
+    static final int D_TIMESTAMP = 0x0E;
+    static final int D_STRUCT = 0x0F;
+
+    private final BatchBuffer out;
+    private final SessionIds<Schema> schemaIds;
+
+    ValueWriter(BatchBuffer out, SessionIds<Schema> schemaIds) {
+        this.out = out;
+        this.schemaIds = schemaIds;
+    }
+
+    /** A schema definition body: type, optional, name, params, then the nested schemas. */
+    void schema(Schema schema) {
+        out.u8(typeCode(schema.type()));
+        out.u8(schema.isOptional() ? 1 : 0);
+        out.string(schema.name() == null ? "" : schema.name());
+        Map<String, String> params = schema.parameters();
+        if (params == null) {
+            out.varint(0);
+        } else {
+            out.varint(params.size());
+            for (Map.Entry<String, String> p : params.entrySet()) {
+                out.string(p.getKey());
+                out.string(p.getValue() == null ? "" : p.getValue());
+            }
+        }
+        switch (schema.type()) {
+            case ARRAY:
+                schema(schema.valueSchema());
+                break;
+            case MAP:
+                schema(schema.keySchema());
+                schema(schema.valueSchema());
+                break;
+            case STRUCT:
+                List<Field> fields = schema.fields();
+                out.varint(fields.size());
+                for (Field field : fields) {
+                    out.string(field.name());
+                    schema(field.schema());
+                }
+                break;
+            default:
+                break;
+        }
+    }
+
+    static int typeCode(Schema.Type type) {
+        switch (type) {
+            case INT8: return INT8;
+            case INT16: return INT16;
+            case INT32: return INT32;
+            case INT64: return INT64;
+            case FLOAT32: return FLOAT32;
+            case FLOAT64: return FLOAT64;
+            case BOOLEAN: return BOOLEAN;
+            case STRING: return STRING;
+            case BYTES: return BYTES;
+            case ARRAY: return ARRAY;
+            case MAP: return MAP;
+            case STRUCT: return STRUCT;
+            default: throw new DataException("Unsupported schema type " + type);
+        }
+    }
+
+    /** A value written according to its schema. */
+    void typed(Schema schema, Object value) {
+        if (value == null) {
+            if (!schema.isOptional()) {
+                throw new DataException("null where the schema (" + describe(schema)
+                        + ") is not optional");
+            }
+            out.u8(0);
+            return;
+        }
+        if (schema.isOptional()) {
+            out.u8(1);
+        }
+        switch (schema.type()) {
+            case INT8:
+                out.u8(as(Byte.class, schema, value));
+                break;
+            case INT16:
+                out.i16(as(Short.class, schema, value));
+                break;
+            case INT32:
+                out.i32(int32(schema, value));
+                break;
+            case INT64:
+                out.i64(int64(schema, value));
+                break;
+            case FLOAT32:
+                out.f32(as(Float.class, schema, value));
+                break;
+            case FLOAT64:
+                out.f64(as(Double.class, schema, value));
+                break;
+            case BOOLEAN:
+                out.u8(as(Boolean.class, schema, value) ? 1 : 0);
+                break;
+            case STRING:
+                out.string(as(String.class, schema, value));
+                break;
+            case BYTES:
+                bytes(schema, value);
+                break;
+            case ARRAY:
+                List<?> list = as(List.class, schema, value);
+                out.varint(list.size());
+                for (Object element : list) {
+                    typed(schema.valueSchema(), element);
+                }
+                break;
+            case MAP:
+                Map<?, ?> map = as(Map.class, schema, value);
+                out.varint(map.size());
+                for (Map.Entry<?, ?> e : map.entrySet()) {
+                    typed(schema.keySchema(), e.getKey());
+                    typed(schema.valueSchema(), e.getValue());
+                }
+                break;
+            case STRUCT:
+                struct(schema, as(Struct.class, schema, value));
+                break;
+            default:
+                throw new DataException("Unsupported schema type " + schema.type());
+        }
+    }
+
+    private void struct(Schema schema, Struct struct) {
+        boolean sameSchema = struct.schema() == schema;
+        for (Field field : schema.fields()) {
+            Object fieldValue = sameSchema ? struct.get(field) : struct.get(field.name());
+            try {
+                typed(field.schema(), fieldValue);
+            } catch (DataException e) {
+                throw new DataException("field '" + field.name() + "': " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private int int32(Schema schema, Object value) {
+        if (value instanceof java.util.Date) {
+            if (org.apache.kafka.connect.data.Date.LOGICAL_NAME.equals(schema.name())) {
+                return org.apache.kafka.connect.data.Date.fromLogical(schema, (java.util.Date) value);
+            }
+            if (Time.LOGICAL_NAME.equals(schema.name())) {
+                return Time.fromLogical(schema, (java.util.Date) value);
+            }
+        }
+        return as(Integer.class, schema, value);
+    }
+
+    private long int64(Schema schema, Object value) {
+        if (value instanceof java.util.Date && Timestamp.LOGICAL_NAME.equals(schema.name())) {
+            return Timestamp.fromLogical(schema, (java.util.Date) value);
+        }
+        return as(Long.class, schema, value);
+    }
+
+    private void bytes(Schema schema, Object value) {
+        if (value instanceof byte[]) {
+            out.bytes((byte[]) value);
+        } else if (value instanceof ByteBuffer) {
+            out.bytes((ByteBuffer) value);
+        } else if (value instanceof BigDecimal && Decimal.LOGICAL_NAME.equals(schema.name())) {
+            out.bytes(Decimal.fromLogical(schema, (BigDecimal) value));
+        } else {
+            throw mismatch(schema, value);
+        }
+    }
+
+    /** A schemaless datum: a tag, then its body. */
+    void datum(Object value) {
+        if (value == null) {
+            out.u8(D_NULL);
+        } else if (value instanceof String) {
+            out.u8(D_STRING);
+            out.string((String) value);
+        } else if (value instanceof Long) {
+            out.u8(D_INT64);
+            out.i64((Long) value);
+        } else if (value instanceof Integer) {
+            out.u8(D_INT32);
+            out.i32((Integer) value);
+        } else if (value instanceof Map) {
+            Map<?, ?> map = (Map<?, ?>) value;
+            out.u8(D_MAP);
+            out.varint(map.size());
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                datum(e.getKey());
+                datum(e.getValue());
+            }
+        } else if (value instanceof List) {
+            List<?> list = (List<?>) value;
+            out.u8(D_ARRAY);
+            out.varint(list.size());
+            for (Object element : list) {
+                datum(element);
+            }
+        } else if (value instanceof Boolean) {
+            out.u8((Boolean) value ? D_TRUE : D_FALSE);
+        } else if (value instanceof Double) {
+            out.u8(D_FLOAT64);
+            out.f64((Double) value);
+        } else if (value instanceof Float) {
+            out.u8(D_FLOAT32);
+            out.f32((Float) value);
+        } else if (value instanceof Short) {
+            out.u8(D_INT16);
+            out.i16((Short) value);
+        } else if (value instanceof Byte) {
+            out.u8(D_INT8);
+            out.u8((Byte) value);
+        } else if (value instanceof byte[]) {
+            out.u8(D_BYTES);
+            out.bytes((byte[]) value);
+        } else if (value instanceof ByteBuffer) {
+            out.u8(D_BYTES);
+            out.bytes((ByteBuffer) value);
+        } else if (value instanceof BigDecimal) {
+            BigDecimal decimal = (BigDecimal) value;
+            out.u8(D_DECIMAL);
+            out.varint(zigzag(decimal.scale()));
+            out.bytes(decimal.unscaledValue().toByteArray());
+        } else if (value instanceof java.util.Date) {
+            out.u8(D_TIMESTAMP);
+            out.i64(((java.util.Date) value).getTime());
+        } else if (value instanceof Struct) {
+            Struct struct = (Struct) value;
+            out.u8(D_STRUCT);
+            out.varint(schemaIds.idOf(struct.schema()));
+            typed(struct.schema(), struct);
+        } else {
+            throw new DataException("schemaless data holds a " + value.getClass().getName()
+                    + ", which Connect data cannot contain");
+        }
+    }
+
+    /** Zigzag encoding of a 32-bit integer, as an unsigned value. */
+    static long zigzag(int n) {
+        return ((n << 1) ^ (n >> 31)) & 0xFFFFFFFFL;
+    }
+
+    private static <T> T as(Class<T> type, Schema schema, Object value) {
+        if (!type.isInstance(value)) {
+            throw mismatch(schema, value);
+        }
+        return type.cast(value);
+    }
+
+    private static DataException mismatch(Schema schema, Object value) {
+        return new DataException("a " + value.getClass().getName() + " where the schema ("
+                + describe(schema) + ") expects another Java type");
+    }
+
+    private static String describe(Schema schema) {
+        return schema.name() == null ? schema.type().toString()
+                : schema.type() + " " + schema.name();
+    }
+}

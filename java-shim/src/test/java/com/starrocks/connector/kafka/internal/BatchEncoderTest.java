@@ -1,0 +1,426 @@
+package com.starrocks.connector.kafka.internal;
+
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.connect.data.Date;
+import org.apache.kafka.connect.data.Decimal;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.data.Time;
+import org.apache.kafka.connect.data.Timestamp;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BatchEncoderTest {
+    private static final BatchEncoder.RecordErrorHandler FAIL = (record, error) -> {
+        throw error;
+    };
+    private static final long T0 = 1_700_000_000_000L;
+
+    private static byte[] encode(BatchEncoder encoder, SinkRecord... records) {
+        return Bytes.written(encoder.encode(Arrays.asList(records), FAIL));
+    }
+
+    private static SinkRecord record(String topic, int partition, long offset, Schema schema,
+                                     Object value) {
+        return new SinkRecord(topic, partition, null, null, schema, value, offset, T0 + offset,
+                TimestampType.CREATE_TIME);
+    }
+
+    // ---- the seed fixture shared with the Rust core ---------------------------------------------
+
+    @Test
+    void encodesTheSeedRecordsExactlyAsTheSharedFixture() throws IOException {
+        JsonConverter json = new JsonConverter();
+        json.configure(Collections.singletonMap("schemas.enable", "false"), false);
+        JsonConverter keyJson = new JsonConverter();
+        keyJson.configure(Collections.singletonMap("schemas.enable", "false"), true);
+        String[] rows = {
+            "{\"id\":1,\"city\":\"New York\"}",
+            "{\"id\":2,\"city\":\"Los Angeles\"}",
+            "{\"id\":3,\"city\":\"Chicago\"}",
+        };
+        List<SinkRecord> records = new ArrayList<>();
+        for (int offset = 0; offset < rows.length; offset++) {
+            SchemaAndValue value = json.toConnectData("test", rows[offset].getBytes(StandardCharsets.UTF_8));
+            records.add(new SinkRecord("test", 0, null, null, value.schema(), value.value(), offset,
+                    T0 + offset, TimestampType.CREATE_TIME));
+        }
+        SchemaAndValue key = keyJson.toConnectData("test", "{\"id\":3}".getBytes(StandardCharsets.UTF_8));
+        records.add(new SinkRecord("test", 0, key.schema(), key.value(), null, null, 3, null,
+                TimestampType.NO_TIMESTAMP_TYPE));
+
+        byte[] batch = Bytes.written(new BatchEncoder().encode(records, FAIL));
+
+        assertEquals(fixture("batch-v1-seed.hex"), Bytes.hex(batch));
+    }
+
+    @Test
+    void writesTheSeedLayoutThatTheDocumentDescribes() {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("id", 1L);
+        row.put("city", "New York");
+
+        byte[] batch = encode(new BatchEncoder(), record("test", 0, 0, null, row));
+
+        Bytes expected = new Bytes().header(false, 1)
+                .u8(0x01).varint(0).string("test")
+                .u8(0x03).varint(0).i32(0).i64(0).varint(0).u8(1).i64(T0)
+                .u8(0) // key NULL
+                .u8(3).u8(0x0C).varint(2) // value DATA, map of 2
+                .u8(0x09).string("id").u8(0x06).i64(1)
+                .u8(0x09).string("city").u8(0x09).string("New York");
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    private static String fixture(String name) throws IOException {
+        Path dir = Paths.get(System.getProperty("fixtures.dir", "../native/core/tests/fixtures"));
+        Path file = dir.resolve(name);
+        assertTrue(Files.exists(file), "the shared fixture " + file + " exists");
+        String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        return text.replaceAll("\\s", "").toLowerCase();
+    }
+
+    // ---- typed values ---------------------------------------------------------------------------
+
+    @Test
+    void writesLogicalTypesAsTheirConnectBaseTypes() {
+        Schema schema = SchemaBuilder.struct().name("order")
+                .field("price", Decimal.schema(2))
+                .field("day", Date.SCHEMA)
+                .field("at", Time.SCHEMA)
+                .field("ts", Timestamp.SCHEMA)
+                .field("note", Schema.OPTIONAL_STRING_SCHEMA)
+                .build();
+        Struct value = new Struct(schema)
+                .put("price", new BigDecimal("12.34"))
+                .put("day", new java.util.Date(19_000L * 86_400_000L))
+                .put("at", new java.util.Date(3_723_004L))
+                .put("ts", new java.util.Date(T0 + 123))
+                .put("note", null);
+
+        byte[] batch = encode(new BatchEncoder(), record("orders", 3, 7, schema, value));
+
+        Bytes expected = new Bytes().header(false, 1)
+                .u8(0x01).varint(0).string("orders")
+                .u8(0x02).varint(0)
+                .u8(11, 0).string("order").varint(0).varint(5)
+                .string("price").u8(8, 0).string(Decimal.LOGICAL_NAME).varint(1).string("scale").string("2")
+                .string("day").u8(2, 0).string(Date.LOGICAL_NAME).varint(0)
+                .string("at").u8(2, 0).string(Time.LOGICAL_NAME).varint(0)
+                .string("ts").u8(3, 0).string(Timestamp.LOGICAL_NAME).varint(0)
+                .string("note").u8(7, 1).string("").varint(0)
+                .u8(0x03).varint(0).i32(3).i64(7).varint(0).u8(1).i64(T0 + 7)
+                .u8(0) // key NULL
+                .u8(4).varint(0) // value TYPED, schema 0
+                .bytes(new byte[] {0x04, (byte) 0xD2}) // 1234 unscaled
+                .i32(19_000)
+                .i32(3_723_004)
+                .i64(T0 + 123)
+                .u8(0); // note: optional, absent
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    @Test
+    void writesContainersAndOptionalValuesPerTheSchema() {
+        Schema schema = SchemaBuilder.struct()
+                .field("tags", SchemaBuilder.array(Schema.INT16_SCHEMA).optional().build())
+                .field("attrs", SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.OPTIONAL_BOOLEAN_SCHEMA).build())
+                .field("blob", Schema.BYTES_SCHEMA)
+                .field("ratio", Schema.FLOAT64_SCHEMA)
+                .build();
+        Map<String, Boolean> attrs = new LinkedHashMap<>();
+        attrs.put("a", true);
+        attrs.put("b", null);
+        Struct value = new Struct(schema)
+                .put("tags", Arrays.asList((short) 1, (short) -2))
+                .put("attrs", attrs)
+                .put("blob", ByteBuffer.wrap(new byte[] {9, 8, 7}))
+                .put("ratio", 0.5);
+
+        byte[] batch = encode(new BatchEncoder(), record("t", 0, 0, schema, value));
+
+        Bytes expected = new Bytes().header(false, 1)
+                .u8(0x01).varint(0).string("t")
+                .u8(0x02).varint(0)
+                .u8(11, 0).string("").varint(0).varint(4)
+                .string("tags").u8(9, 1).string("").varint(0).u8(1, 0).string("").varint(0)
+                .string("attrs").u8(10, 0).string("").varint(0)
+                .u8(7, 0).string("").varint(0).u8(6, 1).string("").varint(0)
+                .string("blob").u8(8, 0).string("").varint(0)
+                .string("ratio").u8(5, 0).string("").varint(0)
+                .u8(0x03).varint(0).i32(0).i64(0).varint(0).u8(1).i64(T0).u8(0)
+                .u8(4).varint(0)
+                .u8(1).varint(2).i16(1).i16(-2) // tags: present, 2 elements
+                .varint(2).string("a").u8(1, 1).string("b").u8(0) // attrs
+                .bytes(new byte[] {9, 8, 7})
+                .i64(Double.doubleToLongBits(0.5));
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    @Test
+    void refusesANullWhereTheSchemaIsNotOptional() {
+        Schema schema = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+        Struct value = new Struct(schema); // "id" never set
+
+        DataException e = assertThrows(DataException.class,
+                () -> encode(new BatchEncoder(), record("orders", 2, 41, schema, value)));
+
+        assertTrue(e.getMessage().contains("topic=orders partition=2 offset=41"), e.getMessage());
+        assertTrue(e.getMessage().contains("field 'id'"), e.getMessage());
+        assertTrue(e.getMessage().contains("not optional"), e.getMessage());
+    }
+
+    // ---- payload kinds and schemaless data ------------------------------------------------------
+
+    @Test
+    void passesBytesAndStringsThroughRaw() {
+        byte[] batch = encode(new BatchEncoder(),
+                record("t", 0, 0, null, new byte[] {1, 2}),
+                record("t", 0, 1, Schema.STRING_SCHEMA, "h\u00e9llo \ud83d\ude80"));
+
+        Bytes expected = new Bytes().header(false, 2)
+                .u8(0x01).varint(0).string("t")
+                .u8(0x03).varint(0).i32(0).i64(0).varint(0).u8(1).i64(T0).u8(0)
+                .u8(1).bytes(new byte[] {1, 2})
+                .u8(0x03).varint(0).i32(0).i64(1).varint(0).u8(1).i64(T0 + 1).u8(0)
+                .u8(2).string("h\u00e9llo \ud83d\ude80");
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    @Test
+    void writesEverySchemalessKindWithItsTag() {
+        Schema point = SchemaBuilder.struct().name("point").field("x", Schema.INT32_SCHEMA).build();
+        Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("n", null);
+        tree.put("f", false);
+        tree.put("t", true);
+        tree.put("b", (byte) -8);
+        tree.put("s", (short) 300);
+        tree.put("i", -32);
+        tree.put("l", Long.MAX_VALUE);
+        tree.put("fl", -0.5f);
+        tree.put("d", 6.02e23);
+        tree.put("bytes", new byte[] {1});
+        tree.put("list", Arrays.asList("two", null));
+        tree.put("dec", new BigDecimal("-50.0")); // unscaled -500, scale 1
+        tree.put("when", new java.util.Date(-86_400_000L));
+        tree.put("p", new Struct(point).put("x", 1));
+
+        byte[] batch = encode(new BatchEncoder(), record("t", 0, 0, null, tree));
+
+        Bytes expected = new Bytes().header(false, 1)
+                .u8(0x01).varint(0).string("t")
+                .u8(0x02).varint(0).u8(11, 0).string("point").varint(0).varint(1)
+                .string("x").u8(2, 0).string("").varint(0)
+                .u8(0x03).varint(0).i32(0).i64(0).varint(0).u8(1).i64(T0).u8(0)
+                .u8(3).u8(0x0C).varint(14)
+                .u8(9).string("n").u8(0x00)
+                .u8(9).string("f").u8(0x01)
+                .u8(9).string("t").u8(0x02)
+                .u8(9).string("b").u8(0x03, 0xF8)
+                .u8(9).string("s").u8(0x04).i16(300)
+                .u8(9).string("i").u8(0x05).i32(-32)
+                .u8(9).string("l").u8(0x06).i64(Long.MAX_VALUE)
+                .u8(9).string("fl").u8(0x07).i32(Float.floatToIntBits(-0.5f))
+                .u8(9).string("d").u8(0x08).i64(Double.doubleToLongBits(6.02e23))
+                .u8(9).string("bytes").u8(0x0A).bytes(new byte[] {1})
+                .u8(9).string("list").u8(0x0B).varint(2).u8(9).string("two").u8(0)
+                .u8(9).string("dec").u8(0x0D).varint(2).bytes(new byte[] {(byte) 0xFE, 0x0C})
+                .u8(9).string("when").u8(0x0E).i64(-86_400_000L)
+                .u8(9).string("p").u8(0x0F).varint(0).i32(1);
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    @Test
+    void refusesAJavaTypeThatConnectDataCannotHoldNamingTheRecord() {
+        Map<String, Object> value = Collections.<String, Object>singletonMap("x", new Object());
+
+        DataException e = assertThrows(DataException.class,
+                () -> encode(new BatchEncoder(), record("orders", 1, 9, null, value)));
+
+        assertTrue(e.getMessage().contains("topic=orders partition=1 offset=9"), e.getMessage());
+        assertTrue(e.getMessage().contains("java.lang.Object"), e.getMessage());
+    }
+
+    @Test
+    void leavesOutARecordItsHandlerSkipsWithoutLeakingItsDefinitions() {
+        BatchEncoder encoder = new BatchEncoder();
+        List<SinkRecord> skipped = new ArrayList<>();
+        SinkRecord bad = record("bad", 0, 0, null, Collections.singletonList(new Object()));
+        SinkRecord good = record("good", 0, 1, null, 5L);
+
+        byte[] batch = Bytes.written(encoder.encode(Arrays.asList(bad, good),
+                (record, error) -> skipped.add(record)));
+
+        assertEquals(Collections.singletonList(bad), skipped);
+        assertEquals(1, encoder.recordCount());
+        assertSame(good, encoder.record(0));
+        Bytes expected = new Bytes().header(false, 1)
+                .u8(0x01).varint(0).string("good")
+                .u8(0x03).varint(0).i32(0).i64(1).varint(0).u8(1).i64(T0 + 1).u8(0)
+                .u8(3).u8(0x06).i64(5);
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    @Test
+    void takesOffsetsFromTheOriginalTopicAndRoutesByTheCurrentOne() {
+        SinkRecord original = record("test", 4, 10, null, 1L);
+        SinkRecord renamed = original.newRecord("renamed", 0, null, null, null, 1L, T0);
+
+        byte[] batch = encode(new BatchEncoder(), renamed);
+
+        Bytes expected = new Bytes().header(false, 1)
+                .u8(0x01).varint(0).string("test")
+                .u8(0x01).varint(1).string("renamed")
+                .u8(0x03).varint(0).i32(4).i64(10).varint(1).u8(1).i64(T0).u8(0)
+                .u8(3).u8(0x06).i64(1);
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    // ---- the session: ids across batches, RESET ---------------------------------------------------
+
+    @Test
+    void definesEachTopicAndSchemaOnceAcrossBatches() {
+        Schema schema = SchemaBuilder.struct().field("id", Schema.INT64_SCHEMA).build();
+        BatchEncoder encoder = new BatchEncoder();
+
+        byte[] first = encode(encoder, record("t", 0, 0, schema, new Struct(schema).put("id", 1L)),
+                record("t", 0, 1, schema, new Struct(schema).put("id", 2L)));
+        byte[] second = encode(encoder, record("t", 0, 2, schema, new Struct(schema).put("id", 3L)));
+
+        Bytes expectedFirst = new Bytes().header(false, 2)
+                .u8(0x01).varint(0).string("t")
+                .u8(0x02).varint(0).u8(11, 0).string("").varint(0).varint(1)
+                .string("id").u8(3, 0).string("").varint(0)
+                .u8(0x03).varint(0).i32(0).i64(0).varint(0).u8(1).i64(T0).u8(0)
+                .u8(4).varint(0).i64(1)
+                .u8(0x03).varint(0).i32(0).i64(1).varint(0).u8(1).i64(T0 + 1).u8(0)
+                .u8(4).varint(0).i64(2);
+        assertEquals(expectedFirst.hex(), Bytes.hex(first));
+        Bytes expectedSecond = new Bytes().header(false, 1)
+                .u8(0x03).varint(0).i32(0).i64(2).varint(0).u8(1).i64(T0 + 2).u8(0)
+                .u8(4).varint(0).i64(3);
+        assertEquals(expectedSecond.hex(), Bytes.hex(second));
+    }
+
+    @Test
+    void marksTheFirstBatchAfterResetAndDefinesEverythingAgain() {
+        BatchEncoder encoder = new BatchEncoder();
+        encode(encoder, record("t", 0, 0, null, 1L));
+
+        encoder.reset();
+        byte[] afterReset = encode(encoder, record("t", 0, 1, null, 2L));
+        byte[] next = encode(encoder, record("t", 0, 2, null, 3L));
+
+        Bytes expected = new Bytes().header(true, 1)
+                .u8(0x01).varint(0).string("t")
+                .u8(0x03).varint(0).i32(0).i64(1).varint(0).u8(1).i64(T0 + 1).u8(0)
+                .u8(3).u8(0x06).i64(2);
+        assertEquals(expected.hex(), Bytes.hex(afterReset));
+        assertEquals(0, next[5], "only the first batch after reset() carries RESET");
+    }
+
+    @Test
+    void resetsItselfWhenItsTablesPassTheLimit() {
+        BatchEncoder encoder = new BatchEncoder();
+        List<SinkRecord> many = new ArrayList<>();
+        for (int i = 0; i <= BatchEncoder.MAX_SESSION_ENTRIES; i++) {
+            // A schema object per record, as a converter without a schema cache produces.
+            Schema schema = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+            many.add(record("t", 0, i, schema, new Struct(schema).put("id", i)));
+        }
+        encoder.encode(many, FAIL);
+        assertFalse(encoder.lastBatchReset());
+
+        byte[] next = encode(encoder, record("t", 0, 0, null, 1L));
+
+        assertEquals(1, next[5], "RESET set");
+        assertEquals(0x01, next[12] & 0xFF, "the topic is defined again");
+    }
+
+    @Test
+    void resetsAfterAFailedBatchSoTheCoreNeverSeesAnUndefinedId() {
+        BatchEncoder encoder = new BatchEncoder();
+        assertThrows(DataException.class, () -> encode(encoder,
+                record("t", 0, 0, null, 1L), record("t", 0, 1, null, new Object())));
+
+        byte[] next = encode(encoder, record("t", 0, 2, null, 1L));
+
+        assertEquals(1, next[5], "RESET set");
+        assertEquals(0x01, next[12] & 0xFF, "the topic is defined again");
+    }
+
+    @Test
+    void growsItsBufferForLargeBatches() {
+        BatchEncoder encoder = new BatchEncoder(16);
+        char[] chars = new char[100_000];
+        Arrays.fill(chars, 'x');
+        String big = new String(chars);
+        Map<String, Object> value = new HashMap<>();
+        value.put("big", big);
+
+        byte[] batch = encode(encoder, record("t", 0, 0, null, value));
+
+        Bytes expected = new Bytes().header(false, 1)
+                .u8(0x01).varint(0).string("t")
+                .u8(0x03).varint(0).i32(0).i64(0).varint(0).u8(1).i64(T0).u8(0)
+                .u8(3).u8(0x0C).varint(1).u8(9).string("big").u8(9).string(big);
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    @Test
+    void writesUtf8AsJavaDoesIncludingUnpairedSurrogates() {
+        String[] samples = {"", "ascii", "Z\u00fcrich", "\u6771\u4eac", "\ud83d\ude80", "a\ud800b", "\udc00"};
+        for (String s : samples) {
+            BatchBuffer buffer = new BatchBuffer(4);
+            buffer.string(s);
+            assertEquals(new Bytes().string(s).hex(), Bytes.hex(Bytes.written(buffer.buffer())), s);
+            assertEquals(s.getBytes(StandardCharsets.UTF_8).length, BatchBuffer.utf8Length(s), s);
+        }
+    }
+
+    @Test
+    void writesVarintsAsUnsignedLeb128() {
+        long[] samples = {0, 1, 127, 128, 300, 16_384, Integer.MAX_VALUE, -1L};
+        for (long v : samples) {
+            BatchBuffer buffer = new BatchBuffer(1);
+            buffer.varint(v);
+            assertEquals(new Bytes().varint(v).hex(), Bytes.hex(Bytes.written(buffer.buffer())));
+        }
+        assertEquals("ffffffffffffffffff01", Bytes.hex(written(-1L)));
+        assertEquals("ac02", Bytes.hex(written(300)));
+        assertEquals(3, ValueWriter.zigzag(-2));
+        assertEquals(4, ValueWriter.zigzag(2));
+    }
+
+    private static byte[] written(long varint) {
+        BatchBuffer buffer = new BatchBuffer(1);
+        buffer.varint(varint);
+        return Bytes.written(buffer.buffer());
+    }
+}

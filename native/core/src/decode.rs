@@ -1,0 +1,338 @@
+//! Decodes the shim's batch format (`docs/batch-format.md`, version 1) into [`Record`]s.
+//!
+//! A [`Decoder`] lives as long as the task's session and owns its topic and schema tables:
+//! TOPIC_DEF and SCHEMA_DEF entries append to them, RECORD entries refer to them by id, and a
+//! batch with the RESET flag starts them afresh. Records borrow their strings and bytes from
+//! the batch; topics and schemas are `Arc` clones, so decoding a record allocates nothing but
+//! the `Vec`s of its arrays, maps and structs.
+//!
+//! Invariant: any input either decodes completely or returns an [`Error::data`] naming what is
+//! wrong, the byte offset, and the record it is in — never a panic, an unbounded allocation or
+//! a stack overflow (nesting stops at [`MAX_DEPTH`]). A batch that fails leaves the session
+//! tables exactly as they were before it.
+
+mod cursor;
+mod schema;
+mod value;
+
+use std::mem;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::record::{Payload, Record, Schema, SchemaTable};
+
+use cursor::{Cursor, Fault, Step};
+
+/// The first four bytes of every batch.
+pub const MAGIC: &[u8; 4] = b"SRKB";
+/// The one format version this decoder reads.
+pub const VERSION: u8 = 1;
+/// Header flag: forget every topic and schema id defined before this batch.
+pub const FLAG_RESET: u8 = 0x01;
+/// The deepest nesting of ARRAY, MAP and STRUCT — in schemas and in values, schemaless and
+/// typed together — that the decoder follows.
+pub const MAX_DEPTH: u32 = 64;
+
+const TAG_TOPIC_DEF: u8 = 0x01;
+const TAG_SCHEMA_DEF: u8 = 0x02;
+const TAG_RECORD: u8 = 0x03;
+
+const KIND_NULL: u8 = 0;
+const KIND_RAW_BYTES: u8 = 1;
+const KIND_RAW_TEXT: u8 = 2;
+const KIND_DATA: u8 = 3;
+const KIND_TYPED: u8 = 4;
+
+/// The smallest RECORD entry: tag, two one-byte topic ids, partition, offset, no timestamp,
+/// and two NULL payloads.
+const MIN_RECORD_LEN: usize = 1 + 1 + 4 + 8 + 1 + 1 + 1 + 1;
+
+/// Decodes batches of one task session.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    table: SchemaTable,
+}
+
+/// What the header says.
+struct Header {
+    reset: bool,
+    count: usize,
+}
+
+/// The tables as they were before a batch, to restore if it fails.
+enum Saved {
+    /// The batch reset the tables: these are the ones it replaced.
+    Tables(SchemaTable),
+    /// The batch only appends: the lengths to truncate back to.
+    Lengths(usize, usize),
+}
+
+impl Decoder {
+    pub fn new() -> Decoder {
+        Decoder::default()
+    }
+
+    /// Decodes one batch. Records borrow from `bytes`. TOPIC_DEF/SCHEMA_DEF entries update the
+    /// session tables; RESET clears them first. On error the tables are left as they were.
+    pub fn decode<'a>(&mut self, bytes: &'a [u8]) -> Result<Vec<Record<'a>>> {
+        let mut cur = Cursor::new(bytes);
+        let header = header(&mut cur).map_err(|f| error(f, ""))?;
+        let saved = if header.reset {
+            Saved::Tables(mem::take(&mut self.table))
+        } else {
+            Saved::Lengths(self.table.topics.len(), self.table.schemas.len())
+        };
+        let result = self.entries(&mut cur, header.count);
+        if result.is_err() {
+            match saved {
+                Saved::Tables(table) => self.table = table,
+                Saved::Lengths(topics, schemas) => {
+                    self.table.topics.truncate(topics);
+                    self.table.schemas.truncate(schemas);
+                }
+            }
+        }
+        result
+    }
+
+    fn entries<'a>(&mut self, cur: &mut Cursor<'a>, count: usize) -> Result<Vec<Record<'a>>> {
+        let mut records = Vec::with_capacity(count);
+        while records.len() < count {
+            let index = records.len();
+            let between = |name: &str| format!(", {name} before record index {index}");
+            let at = cur.pos();
+            let tag = cur
+                .u8("entry tag")
+                .map_err(|f| error(f, &between("entry")))?;
+            match tag {
+                TAG_RECORD => records.push(self.record(cur, index)?),
+                TAG_TOPIC_DEF => self
+                    .topic_def(cur)
+                    .map_err(|f| error(f, &between("TOPIC_DEF")))?,
+                TAG_SCHEMA_DEF => self
+                    .schema_def(cur)
+                    .map_err(|f| error(f, &between("SCHEMA_DEF")))?,
+                _ => {
+                    let what = format!(
+                        "unknown entry tag 0x{tag:02x} (expected 0x01 TOPIC_DEF, 0x02 SCHEMA_DEF \
+                         or 0x03 RECORD)"
+                    );
+                    return Err(error(Fault::new(at, what), &between("entry")));
+                }
+            }
+        }
+        if cur.remaining() > 0 {
+            let what = format!(
+                "{} trailing bytes after the last of the {count} records the header declares",
+                cur.remaining()
+            );
+            return Err(error(Fault::new(cur.pos(), what), ""));
+        }
+        Ok(records)
+    }
+
+    fn topic_def(&mut self, cur: &mut Cursor<'_>) -> Step<()> {
+        let at = cur.pos();
+        let id = cur.varint("topic id")?;
+        dense(id, self.table.topics.len(), "TOPIC_DEF", "topic", at)?;
+        let name = cur.str("topic name")?;
+        self.table.topics.push(Arc::from(name));
+        Ok(())
+    }
+
+    fn schema_def(&mut self, cur: &mut Cursor<'_>) -> Step<()> {
+        let at = cur.pos();
+        let id = cur.varint("schema id")?;
+        dense(id, self.table.schemas.len(), "SCHEMA_DEF", "schema", at)?;
+        let schema = schema::schema(cur, 0)?;
+        self.table.schemas.push(Arc::new(schema));
+        Ok(())
+    }
+
+    fn record<'a>(&self, cur: &mut Cursor<'a>, index: usize) -> Result<Record<'a>> {
+        let (original_topic, partition, offset) = self
+            .record_source(cur)
+            .map_err(|f| error(f, &format!(", record index {index}")))?;
+        // The same text as `Record::position`, which needs a whole record.
+        let context = |part: &str| {
+            format!(
+                ", record index {index} (topic '{original_topic}' partition {partition} offset \
+                 {offset}){part}"
+            )
+        };
+        let topic = self
+            .topic_ref(cur, "topic id")
+            .map_err(|f| error(f, &context("")))?;
+        let timestamp = timestamp(cur).map_err(|f| error(f, &context("")))?;
+        let key = self.payload(cur).map_err(|f| error(f, &context(", key")))?;
+        let value = self
+            .payload(cur)
+            .map_err(|f| error(f, &context(", value")))?;
+        Ok(Record {
+            original_topic,
+            partition,
+            offset,
+            topic,
+            timestamp,
+            key,
+            value,
+        })
+    }
+
+    /// The original topic, partition and offset: what error messages name a record by.
+    fn record_source(&self, cur: &mut Cursor<'_>) -> Step<(Arc<str>, i32, i64)> {
+        let topic = self.topic_ref(cur, "original topic id")?;
+        let partition = cur.i32("partition")?;
+        let offset = cur.i64("offset")?;
+        Ok((topic, partition, offset))
+    }
+
+    fn topic_ref(&self, cur: &mut Cursor<'_>, what: &str) -> Step<Arc<str>> {
+        let at = cur.pos();
+        let id = cur.varint(what)?;
+        let topics = &self.table.topics;
+        match usize::try_from(id).ok().and_then(|i| topics.get(i)) {
+            Some(topic) => Ok(Arc::clone(topic)),
+            None => Err(undefined("topic", id, topics.len(), at)),
+        }
+    }
+
+    fn payload<'a>(&self, cur: &mut Cursor<'a>) -> Step<Payload<'a>> {
+        let at = cur.pos();
+        Ok(match cur.u8("payload kind")? {
+            KIND_NULL => Payload::Null,
+            KIND_RAW_BYTES => Payload::RawBytes(cur.bytes("RAW_BYTES payload")?),
+            KIND_RAW_TEXT => Payload::RawText(cur.str("RAW_TEXT payload")?),
+            KIND_DATA => Payload::Data {
+                schema: None,
+                datum: value::datum(cur, &self.table.schemas, 0)?,
+            },
+            KIND_TYPED => {
+                let schema = schema_ref(cur, &self.table.schemas)?;
+                let datum = value::typed(cur, &schema, 0)?;
+                Payload::Data {
+                    schema: Some(schema),
+                    datum,
+                }
+            }
+            kind => {
+                return Err(Fault::new(
+                    at,
+                    format!("unknown payload kind {kind} (0 NULL to 4 TYPED are defined)"),
+                ))
+            }
+        })
+    }
+}
+
+fn header(cur: &mut Cursor<'_>) -> Step<Header> {
+    let magic = cur.take(MAGIC.len(), "magic")?;
+    if magic != MAGIC {
+        return Err(Fault::new(
+            0,
+            format!("not a batch: magic is {magic:02x?}, expected \"SRKB\" {MAGIC:02x?}"),
+        ));
+    }
+    let at = cur.pos();
+    let version = cur.u8("version")?;
+    if version != VERSION {
+        return Err(Fault::new(
+            at,
+            format!(
+                "unsupported batch format version {version}; this core supports version \
+                 {VERSION} only"
+            ),
+        ));
+    }
+    let at = cur.pos();
+    let flags = cur.u8("flags")?;
+    if flags & !FLAG_RESET != 0 {
+        return Err(Fault::new(
+            at,
+            format!("unknown flags 0x{flags:02x} (only bit 0, RESET, is defined)"),
+        ));
+    }
+    let at = cur.pos();
+    let reserved = cur.u16("reserved")?;
+    if reserved != 0 {
+        return Err(Fault::new(
+            at,
+            format!("reserved header field is 0x{reserved:04x}, expected 0"),
+        ));
+    }
+    let at = cur.pos();
+    let count = cur.u32("record count")?;
+    // Saturates on 16-bit targets, where the check below then rejects it.
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    if count > cur.remaining() / MIN_RECORD_LEN {
+        return Err(Fault::new(
+            at,
+            format!(
+                "record count {count} cannot fit in the {} bytes that follow (a record takes at \
+                 least {MIN_RECORD_LEN})",
+                cur.remaining()
+            ),
+        ));
+    }
+    Ok(Header {
+        reset: flags & FLAG_RESET != 0,
+        count,
+    })
+}
+
+fn timestamp(cur: &mut Cursor<'_>) -> Step<Option<i64>> {
+    let at = cur.pos();
+    match cur.u8("timestamp flag")? {
+        0 => Ok(None),
+        1 => Ok(Some(cur.i64("timestamp")?)),
+        b => Err(Fault::new(
+            at,
+            format!("timestamp flag is {b}, expected 0 (none) or 1 (present)"),
+        )),
+    }
+}
+
+/// A schema id and the schema it refers to.
+fn schema_ref(cur: &mut Cursor<'_>, schemas: &[Arc<Schema>]) -> Step<Arc<Schema>> {
+    let at = cur.pos();
+    let id = cur.varint("schema id")?;
+    match usize::try_from(id).ok().and_then(|i| schemas.get(i)) {
+        Some(schema) => Ok(Arc::clone(schema)),
+        None => Err(undefined("schema", id, schemas.len(), at)),
+    }
+}
+
+#[cold]
+fn undefined(noun: &str, id: u64, defined: usize, at: usize) -> Fault {
+    Fault::new(
+        at,
+        format!("{noun} id {id} is not defined ({defined} {noun} ids are)"),
+    )
+}
+
+/// Checks that a definition takes the next id: ids are dense from 0 in definition order.
+fn dense(id: u64, next: usize, entry: &str, noun: &str, at: usize) -> Step<()> {
+    if id == next as u64 {
+        return Ok(());
+    }
+    Err(Fault::new(
+        at,
+        format!(
+            "{entry} defines {noun} id {id} but the next {noun} id is {next} (ids are dense from \
+             0 in definition order)"
+        ),
+    ))
+}
+
+/// The error for a fault; `context` names where in the batch it is (empty in the header).
+#[cold]
+fn error(fault: Fault, context: &str) -> Error {
+    Error::data(format!(
+        "malformed batch at byte {}{context}: {}",
+        fault.at(),
+        fault.what()
+    ))
+}
+
+#[cfg(test)]
+mod tests;

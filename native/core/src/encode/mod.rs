@@ -1,0 +1,139 @@
+//! Records to Stream Load rows: the value of each record becomes zero or more rows of the
+//! configured format, appended to a [`RowSink`].
+//!
+//! - JSON ([`Format::Json`]): Connect data is written as JSON by hand (`json`); a value that
+//!   already is JSON text is validated and passed through unchanged (`passthrough`). A top-level
+//!   array gives one row per element, which lifts upstream's one-message-one-row limit.
+//! - CSV ([`Format::Csv`]): String and `byte[]` values are rows as they are (`csv`).
+//! - Keys are ignored, as upstream ignores them; a tombstone gives no row.
+//! - Temporal logical types are text StarRocks loads into DATE / DATETIME columns, or the
+//!   upstream numbers, as [`TemporalRendering`](crate::config::TemporalRendering) says
+//!   (`temporal`); decimals are always exact numbers (`decimal`).
+//!
+//! Invariant: when [`RowEncoder::encode`] succeeds, every row it started is complete and valid
+//! for the format. When it fails, the rows it started during that call may be incomplete, so
+//! the owner of the sink's buffer cuts it back to where the record began. Errors are data errors
+//! ([`Error::is_data`]) that name the record's topic, partition and offset, and for a value deep
+//! in the record, its path (`after.price`).
+
+mod csv;
+mod decimal;
+mod json;
+mod passthrough;
+mod temporal;
+
+#[cfg(test)]
+mod tests;
+
+use crate::config::{Format, SinkConfig};
+use crate::error::{Error, Result};
+use crate::record::{Datum, Payload, Record, Schema, SchemaType};
+
+use json::JsonWriter;
+
+/// Receives rows. `row()` starts a new row (writing whatever separator the body layout needs)
+/// and returns the buffer to append that row's bytes to.
+pub trait RowSink {
+    fn row(&mut self) -> &mut Vec<u8>;
+}
+
+/// Turns record values into rows of the configured format.
+#[derive(Debug, Clone)]
+pub struct RowEncoder {
+    format: Format,
+    json: JsonWriter,
+    /// The CSV row delimiter, so a value that ends with one does not make an empty row. The
+    /// column separator plays no part: CSV values are passed through whole.
+    row_delimiter: Vec<u8>,
+}
+
+impl RowEncoder {
+    pub fn new(config: &SinkConfig) -> RowEncoder {
+        RowEncoder {
+            format: config.format,
+            json: JsonWriter {
+                temporal: config.temporal_rendering,
+            },
+            row_delimiter: config.row_delimiter.clone(),
+        }
+    }
+
+    /// Appends the rows of one record's VALUE (keys are ignored, as upstream does). Returns how
+    /// many rows were written; 0 for a tombstone (Payload::Null value).
+    ///
+    /// A JSON value that is null under a schema (`Datum::Null`) and an empty top-level array
+    /// also give 0 rows.
+    pub fn encode(&self, record: &Record<'_>, sink: &mut impl RowSink) -> Result<u32> {
+        match (self.format, &record.value) {
+            (_, Payload::Null) => Ok(0),
+            (Format::Csv, _) => csv::rows(&self.row_delimiter, record, sink),
+            (Format::Json, Payload::RawText(text)) => {
+                passthrough::rows_from_text(text, record, sink)
+            }
+            (Format::Json, Payload::RawBytes(bytes)) => {
+                passthrough::rows_from_bytes(bytes, record, sink)
+            }
+            (Format::Json, Payload::Data { schema, datum }) => self
+                .json
+                .rows(schema.as_deref(), datum, sink)
+                .map_err(|fault| Error::data(fault.describe(&record.position()))),
+        }
+    }
+}
+
+/// What a value is, for error messages: `an INT64 value`, `a STRUCT value (schema 'x')`,
+/// `a schemaless MAP value`.
+fn value_kind(schema: Option<&Schema>, datum: &Datum<'_>) -> String {
+    let (ty, name, schemaless) = match (schema, datum) {
+        (_, Datum::TypedStruct(schema, _)) => (type_name(schema.ty), schema.name(), false),
+        (Some(schema), _) => (type_name(schema.ty), schema.name(), false),
+        (None, _) => (datum_type_name(datum), None, true),
+    };
+    let article = if ty.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    };
+    let schemaless = if schemaless { " schemaless" } else { "" };
+    match name {
+        Some(name) => format!("{article}{schemaless} {ty} value (schema '{name}')"),
+        None => format!("{article}{schemaless} {ty} value"),
+    }
+}
+
+fn type_name(ty: SchemaType) -> &'static str {
+    match ty {
+        SchemaType::Int8 => "INT8",
+        SchemaType::Int16 => "INT16",
+        SchemaType::Int32 => "INT32",
+        SchemaType::Int64 => "INT64",
+        SchemaType::Float32 => "FLOAT32",
+        SchemaType::Float64 => "FLOAT64",
+        SchemaType::Boolean => "BOOLEAN",
+        SchemaType::String => "STRING",
+        SchemaType::Bytes => "BYTES",
+        SchemaType::Array => "ARRAY",
+        SchemaType::Map => "MAP",
+        SchemaType::Struct => "STRUCT",
+    }
+}
+
+fn datum_type_name(datum: &Datum<'_>) -> &'static str {
+    match datum {
+        Datum::Null => "NULL",
+        Datum::Bool(_) => "BOOLEAN",
+        Datum::Int8(_) => "INT8",
+        Datum::Int16(_) => "INT16",
+        Datum::Int32(_) => "INT32",
+        Datum::Int64(_) => "INT64",
+        Datum::Float32(_) => "FLOAT32",
+        Datum::Float64(_) => "FLOAT64",
+        Datum::Str(_) => "STRING",
+        Datum::Bytes(_) => "BYTES",
+        Datum::Array(_) => "ARRAY",
+        Datum::Map(_) => "MAP",
+        Datum::Struct(_) | Datum::TypedStruct(..) => "STRUCT",
+        Datum::Decimal { .. } => "DECIMAL",
+        Datum::Timestamp(_) => "DATE (java.util.Date)",
+    }
+}

@@ -1,0 +1,177 @@
+//! Table-driven tests of row encoding, with the helpers they share: `types` converts every
+//! Connect and Debezium type in both temporal renderings, `shapes` covers nesting, map keys,
+//! escaping and the errors of Connect data, `text` covers raw JSON pass-through, CSV rows and
+//! tombstones.
+
+mod shapes;
+mod text;
+mod types;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::*;
+use crate::config::keys;
+use crate::record::{Field, SchemaType as T};
+
+/// Collects rows one `Vec` each, so tests see row boundaries.
+#[derive(Default)]
+struct Rows(Vec<Vec<u8>>);
+
+impl RowSink for Rows {
+    fn row(&mut self) -> &mut Vec<u8> {
+        self.0.push(Vec::new());
+        self.0.last_mut().expect("a row was just pushed")
+    }
+}
+
+fn encoder(pairs: &[(&str, &str)]) -> RowEncoder {
+    let props: HashMap<String, String> = [
+        (keys::HTTP_URL, "127.0.0.1:8030"),
+        (keys::DATABASE, "db"),
+        (keys::USERNAME, "root"),
+        (keys::PASSWORD, ""),
+    ]
+    .iter()
+    .chain(pairs)
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let config = SinkConfig::from_map(&props).unwrap_or_else(|e| panic!("{pairs:?}: {e}"));
+    RowEncoder::new(&config)
+}
+
+fn json() -> RowEncoder {
+    encoder(&[])
+}
+
+fn json_numeric() -> RowEncoder {
+    encoder(&[(keys::TEMPORAL_RENDERING, "numeric")])
+}
+
+fn csv() -> RowEncoder {
+    encoder(&[(keys::FORMAT, "csv")])
+}
+
+fn record(value: Payload<'_>) -> Record<'_> {
+    Record {
+        original_topic: Arc::from("orders"),
+        partition: 3,
+        offset: 42,
+        topic: Arc::from("orders_renamed"),
+        timestamp: Some(1_714_558_830_123),
+        key: Payload::RawText("key is ignored"),
+        value,
+    }
+}
+
+/// The rows of a value, as text.
+fn encode(encoder: &RowEncoder, value: Payload<'_>) -> Result<Vec<String>> {
+    let mut rows = Rows::default();
+    let count = encoder.encode(&record(value), &mut rows)?;
+    assert_eq!(
+        count as usize,
+        rows.0.len(),
+        "the count returned is the rows written"
+    );
+    Ok(rows
+        .0
+        .into_iter()
+        .map(|row| String::from_utf8(row).expect("rows are UTF-8 in these tests"))
+        .collect())
+}
+
+/// The error message of a value that must be refused; it must be a data error.
+fn refused(encoder: &RowEncoder, value: Payload<'_>) -> String {
+    match encode(encoder, value) {
+        Ok(rows) => panic!("accepted as {rows:?}"),
+        Err(e) => {
+            assert!(e.is_data(), "{e}");
+            e.to_string()
+        }
+    }
+}
+
+fn typed<'a>(schema: Schema, datum: Datum<'a>) -> Payload<'a> {
+    Payload::Data {
+        schema: Some(Arc::new(schema)),
+        datum,
+    }
+}
+
+fn prim(ty: T) -> Schema {
+    Schema::primitive(ty, true)
+}
+
+fn named(ty: T, name: &str) -> Schema {
+    Schema {
+        name: Some(name.to_owned()),
+        ..prim(ty)
+    }
+}
+
+fn decimal(scale: i32) -> Schema {
+    Schema {
+        params: vec![("scale".to_owned(), scale.to_string())],
+        ..named(T::Bytes, "org.apache.kafka.connect.data.Decimal")
+    }
+}
+
+fn structure(fields: &[(&str, Schema)]) -> Schema {
+    Schema {
+        fields: fields
+            .iter()
+            .map(|(name, schema)| Field {
+                name: (*name).to_owned(),
+                schema: schema.clone(),
+            })
+            .collect(),
+        ..prim(T::Struct)
+    }
+}
+
+fn array_of(element: Schema) -> Schema {
+    Schema {
+        value: Some(Box::new(element)),
+        ..prim(T::Array)
+    }
+}
+
+fn map_of(key: Schema, value: Schema) -> Schema {
+    Schema {
+        key: Some(Box::new(key)),
+        value: Some(Box::new(value)),
+        ..prim(T::Map)
+    }
+}
+
+fn variable_scale_decimal() -> Schema {
+    Schema {
+        name: Some("io.debezium.data.VariableScaleDecimal".to_owned()),
+        ..structure(&[("scale", prim(T::Int32)), ("value", prim(T::Bytes))])
+    }
+}
+
+/// The JSON text of one value, encoded as the field `v` of a one-field struct.
+fn field_json(encoder: &RowEncoder, schema: &Schema, datum: Datum<'_>) -> Result<String> {
+    let row_schema = structure(&[("v", schema.clone())]);
+    let rows = encode(encoder, typed(row_schema, Datum::Struct(vec![datum])))?;
+    let [row] = rows.as_slice() else {
+        panic!("one struct gave {rows:?}");
+    };
+    let inner = row
+        .strip_prefix(r#"{"v":"#)
+        .and_then(|rest| rest.strip_suffix('}'))
+        .unwrap_or_else(|| panic!("not a one-field object: {row}"));
+    Ok(inner.to_owned())
+}
+
+/// 12345 as Connect's Decimal bytes (big-endian two's complement).
+const UNSCALED_12345: &[u8] = &[0x30, 0x39];
+/// -12345.
+const UNSCALED_MINUS_12345: &[u8] = &[0xcf, 0xc7];
+/// 12345678901234567890123456789012345678 (38 digits, 16 bytes).
+const UNSCALED_38_DIGITS: &[u8] = &[
+    0x09, 0x49, 0xb0, 0xf6, 0xf0, 0x02, 0x33, 0x13, 0xc4, 0x49, 0x90, 0x50, 0xde, 0x38, 0xf3, 0x4e,
+];
+/// -(2^64), wider than any 64-bit integer.
+const UNSCALED_MINUS_2_POW_64: &[u8] = &[0xff, 0, 0, 0, 0, 0, 0, 0, 0];

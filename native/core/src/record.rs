@@ -1,0 +1,156 @@
+//! Kafka Connect records as the core sees them, borrowed from the shim's batch buffer.
+//!
+//! `decode` produces these from the batch format (`docs/batch-format.md`); `encode` turns
+//! them into Stream Load rows. A record's data borrows from the batch bytes, so decoding
+//! copies no strings; schemas live in the session's [`SchemaTable`] and are shared by every
+//! record that uses them.
+
+use std::sync::Arc;
+
+/// Connect's `Schema.Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaType {
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+    Float32,
+    Float64,
+    Boolean,
+    String,
+    Bytes,
+    Array,
+    Map,
+    Struct,
+}
+
+/// A Connect schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    pub ty: SchemaType,
+    pub optional: bool,
+    /// The schema name (`org.apache.kafka.connect.data.Decimal`, `io.debezium.time.Date`, …).
+    pub name: Option<String>,
+    pub params: Vec<(String, String)>,
+    /// STRUCT fields, in order.
+    pub fields: Vec<Field>,
+    /// MAP key schema.
+    pub key: Option<Box<Schema>>,
+    /// ARRAY element schema, MAP value schema.
+    pub value: Option<Box<Schema>>,
+}
+
+impl Schema {
+    /// A schema of a primitive type, without name or parameters.
+    pub fn primitive(ty: SchemaType, optional: bool) -> Schema {
+        Schema {
+            ty,
+            optional,
+            name: None,
+            params: Vec::new(),
+            fields: Vec::new(),
+            key: None,
+            value: None,
+        }
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub name: String,
+    pub schema: Schema,
+}
+
+/// A Connect value. Under a schema its variant matches the schema's type (STRUCT values are
+/// `Struct` with one datum per field); schemaless data uses the variants' natural types.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Datum<'a> {
+    Null,
+    Bool(bool),
+    Int8(i8),
+    Int16(i16),
+    Int32(i32),
+    Int64(i64),
+    Float32(f32),
+    Float64(f64),
+    Str(&'a str),
+    Bytes(&'a [u8]),
+    Array(Vec<Datum<'a>>),
+    Map(Vec<(Datum<'a>, Datum<'a>)>),
+    /// Field values in the order of the struct schema's fields.
+    Struct(Vec<Datum<'a>>),
+    /// A schemaless `BigDecimal`: unscaled big-endian two's complement and scale.
+    Decimal {
+        unscaled: &'a [u8],
+        scale: i32,
+    },
+    /// A schemaless `java.util.Date`: epoch millis.
+    Timestamp(i64),
+    /// A `Struct` met inside schemaless data, with its own schema.
+    TypedStruct(Arc<Schema>, Vec<Datum<'a>>),
+}
+
+/// A record's key or value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload<'a> {
+    /// Java null: for a value, a tombstone.
+    Null,
+    /// A `byte[]` (ByteArrayConverter).
+    RawBytes(&'a [u8]),
+    /// A `String` (StringConverter).
+    RawText(&'a str),
+    /// Connect data, with its schema when it has one.
+    Data {
+        schema: Option<Arc<Schema>>,
+        datum: Datum<'a>,
+    },
+}
+
+/// One sink record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record<'a> {
+    /// The original topic (before renaming SMTs): offsets belong to it.
+    pub original_topic: Arc<str>,
+    pub partition: i32,
+    pub offset: i64,
+    /// The current topic (after SMTs): it routes the record to a table.
+    pub topic: Arc<str>,
+    pub timestamp: Option<i64>,
+    pub key: Payload<'a>,
+    pub value: Payload<'a>,
+}
+
+impl Record<'_> {
+    /// `topic-partition@offset` of the original record, for error messages.
+    pub fn position(&self) -> String {
+        format!(
+            "topic '{}' partition {} offset {}",
+            self.original_topic, self.partition, self.offset
+        )
+    }
+}
+
+/// Topic and schema definitions of a task session (ids assigned by the shim).
+#[derive(Debug, Default)]
+pub struct SchemaTable {
+    pub topics: Vec<Arc<str>>,
+    pub schemas: Vec<Arc<Schema>>,
+}
+
+impl SchemaTable {
+    pub fn reset(&mut self) {
+        self.topics.clear();
+        self.schemas.clear();
+    }
+}

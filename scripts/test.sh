@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The project's test command: formatting, lints and every test tier that exists.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test"
+cargo test --workspace --locked
+echo "== mvn verify (Java shim)"
+mvn -B -ntp verify

@@ -1,0 +1,121 @@
+//! CSV bodies: rows split by `row_delimiter`, fields by `column_separator`, `\N` as NULL.
+//!
+//! Like the BE's plain CSV reader (no enclose/escape): empty records are skipped and not
+//! counted, a trailing delimiter does not make an extra row, and a row whose field count
+//! differs from the number of source fields is filtered with the BE's message. Invariant:
+//! every non-empty record ends up either as one row op or as one [`Rejected`] carrying the
+//! raw record text.
+
+use super::columns::Plan;
+use super::row::{build_row, Cell};
+use super::{LoadParams, ParsedBatch, Rejected};
+use crate::catalog::TableSchema;
+
+/// Parses a CSV body into row ops for `schema`.
+pub(crate) fn parse(
+    schema: &TableSchema,
+    params: &LoadParams,
+    plan: &Plan,
+    body: &[u8],
+) -> ParsedBatch {
+    let mut batch = ParsedBatch::default();
+    for record in split(body, &params.row_delimiter) {
+        if record.is_empty() {
+            continue;
+        }
+        let reject = |reason: String| Rejected {
+            reason,
+            row: String::from_utf8_lossy(record).into_owned(),
+        };
+        // A separator given in hex may cut a multi-byte character: then a field is invalid.
+        let fields: Option<Vec<&str>> = split(record, &params.column_separator)
+            .into_iter()
+            .map(|f| std::str::from_utf8(f).ok())
+            .collect();
+        let Some(fields) = fields.filter(|_| std::str::from_utf8(record).is_ok()) else {
+            batch.rejected.push(reject("Invalid UTF-8 row".to_string()));
+            continue;
+        };
+        if fields.len() != plan.sources.len() {
+            batch.rejected.push(reject(format!(
+                "Target column count: {} doesn't match source value column count: {}. \
+                 Column separator: {}, Row delimiter: {}",
+                plan.sources.len(),
+                fields.len(),
+                describe_delimiter(&params.column_separator),
+                describe_delimiter(&params.row_delimiter)
+            )));
+            continue;
+        }
+        let cells: Vec<Cell<'_>> = fields
+            .iter()
+            .map(|f| {
+                if *f == "\\N" {
+                    Cell::Null
+                } else {
+                    Cell::Text(f)
+                }
+            })
+            .collect();
+        match build_row(schema, plan, params.strict_mode, &cells) {
+            Ok(op) => batch.ops.push(op),
+            Err(reason) => batch.rejected.push(reject(reason)),
+        }
+    }
+    batch
+}
+
+/// Splits `data` on every occurrence of `delim`; the piece after a trailing delimiter is
+/// empty (and skipped by the caller).
+fn split<'a>(data: &'a [u8], delim: &[u8]) -> Vec<&'a [u8]> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while !delim.is_empty() && i + delim.len() <= data.len() {
+        if &data[i..i + delim.len()] == delim {
+            parts.push(&data[start..i]);
+            i += delim.len();
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    parts.push(&data[start..]);
+    parts
+}
+
+/// The BE's `string_2_asc`: quoted, `\n` and `\t` escaped, other unprintables as `0x..`.
+fn describe_delimiter(bytes: &[u8]) -> String {
+    let mut out = String::from("'");
+    for &b in bytes {
+        match b {
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => out.push_str(&format!("0x{b:x}")),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_on_multi_byte_delimiters_and_keeps_empty_pieces() {
+        assert_eq!(split(b"a\r\nb\r\n", b"\r\n"), vec![&b"a"[..], b"b", b""]);
+        assert_eq!(split(b"a||b|c", b"||"), vec![&b"a"[..], b"b|c"]);
+        assert_eq!(split(b"", b"\n"), vec![&b""[..]]);
+        assert_eq!(split(b"x\x01\x01y", &[1]), vec![&b"x"[..], b"", b"y"]);
+    }
+
+    #[test]
+    fn describes_delimiters_like_the_be() {
+        assert_eq!(describe_delimiter(b"\t"), "'\\t'");
+        assert_eq!(describe_delimiter(b"\n"), "'\\n'");
+        assert_eq!(describe_delimiter(&[1]), "'0x1'");
+        assert_eq!(describe_delimiter(b"||"), "'||'");
+    }
+}

@@ -1,0 +1,292 @@
+//! JSON bodies: a stream of documents, each object one row (or, with `strip_outer_array`,
+//! arrays whose elements are the rows), optionally under `json_root` and read by `jsonpaths`.
+//!
+//! Mirrors the BE's `JsonReader` / `json_parser.cpp`: without `strip_outer_array` the body is a
+//! document stream (NDJSON or objects back to back) and a top-level array is filtered with
+//! "JSON data is an array, strip_outer_array must be set true"; with `json_root` the outer
+//! array (if any) is expanded automatically and `strip_outer_array` applies to the array under
+//! the root. Malformed JSON filters one row with the parser's error and ends the body, as the
+//! BE stops its parser: rows before the error are kept. Invariant: every row candidate ends up
+//! as exactly one row op or one [`Rejected`].
+
+use serde_json::value::RawValue;
+
+use super::columns::Plan;
+use super::jsontree::{parse_path, Json, PathStep};
+use super::row::{build_row, Cell};
+use super::{LoadParams, ParsedBatch, Rejected};
+use crate::catalog::TableSchema;
+
+/// The BE's `MAX_RAW_JSON_LEN`: how much of a value its messages quote.
+const MAX_RAW_JSON_LEN: usize = 64;
+/// How much of a rejected non-row value (a whole array, say) the error log keeps.
+const MAX_REJECTED_ROW_LEN: usize = 1024;
+
+/// Parses the `jsonpaths` header: a JSON array of JsonPath strings.
+pub(crate) fn parse_jsonpaths(text: &str) -> Result<Vec<Vec<PathStep>>, String> {
+    let paths: Vec<serde_json::Value> =
+        serde_json::from_str(text).map_err(|e| format!("Invalid json path: {text}, error: {e}"))?;
+    paths
+        .iter()
+        .map(|p| match p {
+            serde_json::Value::String(s) => {
+                parse_path(s).map_err(|e| format!("Invalid json path: {text}, error: {e}"))
+            }
+            _ => Err(format!("Invalid json path: {text}")),
+        })
+        .collect()
+}
+
+/// Parses a JSON body into row ops for `schema`.
+pub(crate) fn parse(
+    schema: &TableSchema,
+    params: &LoadParams,
+    plan: &Plan,
+    body: &[u8],
+) -> Result<ParsedBatch, String> {
+    let paths = params
+        .jsonpaths
+        .as_deref()
+        .map(parse_jsonpaths)
+        .transpose()?;
+    let root = params.json_root.as_deref().map(parse_path).transpose()?;
+    let reader = Reader {
+        schema,
+        params,
+        plan,
+        paths,
+        root,
+    };
+    let mut batch = ParsedBatch::default();
+    reader.read(body, &mut batch);
+    Ok(batch)
+}
+
+struct Reader<'a> {
+    schema: &'a TableSchema,
+    params: &'a LoadParams,
+    plan: &'a Plan,
+    paths: Option<Vec<Vec<PathStep>>>,
+    root: Option<Vec<PathStep>>,
+}
+
+impl Reader<'_> {
+    fn read(&self, body: &[u8], batch: &mut ParsedBatch) {
+        let text = match std::str::from_utf8(body) {
+            Ok(text) => text,
+            Err(_) => {
+                batch.rejected.push(Rejected {
+                    reason: "Failed to iterate document stream as object. error: The input is not valid UTF-8".into(),
+                    row: String::new(),
+                });
+                return;
+            }
+        };
+        let trimmed = text.trim_start_matches([' ', '\t', '\r', '\n']);
+        match trimmed.chars().next() {
+            None => return,
+            Some('{') | Some('[') => {}
+            Some(c) => {
+                batch.rejected.push(Rejected {
+                    reason: format!("illegal json started with {c}"),
+                    row: excerpt(trimmed, MAX_RAW_JSON_LEN),
+                });
+                return;
+            }
+        }
+        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+        loop {
+            let offset = stream.byte_offset();
+            let doc = match stream.next() {
+                None => break,
+                Some(Ok(raw)) => Json::from_raw(raw),
+                Some(Err(e)) => Err(e),
+            };
+            match doc {
+                Ok(doc) => self.document(doc, batch),
+                Err(e) => {
+                    let rest = text[offset..].trim_start();
+                    batch.rejected.push(Rejected {
+                        reason: format!("Failed to iterate document stream as object. error: {e}"),
+                        row: format!(
+                            "parser current location: {}",
+                            excerpt(rest, MAX_RAW_JSON_LEN)
+                        ),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+
+    /// One top-level document of the body.
+    fn document(&self, doc: Json, batch: &mut ParsedBatch) {
+        let strip = self.params.strip_outer_array;
+        match (&self.root, doc) {
+            (None, Json::Object(m)) if !strip => self.row(&Json::Object(m), batch),
+            (None, doc @ Json::Array(_)) if !strip => reject(
+                batch,
+                "JSON data is an array, strip_outer_array must be set true".into(),
+                &doc,
+            ),
+            (None, doc) if !strip => reject(
+                batch,
+                "The value should be object type in json document stream".into(),
+                &doc,
+            ),
+            (None, Json::Array(items)) => {
+                for item in &items {
+                    match item {
+                        Json::Object(_) => self.row(item, batch),
+                        other => reject(
+                            batch,
+                            "Failed to iterate json array as object. error: The JSON element does not have the requested type.".into(),
+                            other,
+                        ),
+                    }
+                }
+            }
+            (None, doc) => reject(
+                batch,
+                format!(
+                    "the value should be array type with strip_outer_array=true, value: {}",
+                    excerpt(&doc.render(), MAX_RAW_JSON_LEN)
+                ),
+                &doc,
+            ),
+            // With a root the outer array is expanded automatically.
+            (Some(root), Json::Array(items)) => {
+                for item in &items {
+                    self.rooted(root, item, batch);
+                }
+            }
+            (Some(root), doc) => self.rooted(root, &doc, batch),
+        }
+    }
+
+    /// A document (or outer-array element) under `json_root`.
+    fn rooted(&self, root: &[PathStep], item: &Json, batch: &mut ParsedBatch) {
+        let Some(value) = item.at(root) else {
+            let root_text = self.params.json_root.as_deref().unwrap_or("$");
+            return reject(
+                batch,
+                format!("JSON root {root_text} not found in the json object"),
+                item,
+            );
+        };
+        match (self.params.strip_outer_array, value) {
+            (false, Json::Object(_)) => self.row(value, batch),
+            (false, other) => reject(
+                batch,
+                format!(
+                    "the value should be object type in json document stream with json root, value: {}",
+                    excerpt(&other.render(), MAX_RAW_JSON_LEN)
+                ),
+                item,
+            ),
+            (true, Json::Array(elements)) => {
+                for element in elements {
+                    match element {
+                        Json::Object(_) => self.row(element, batch),
+                        other => reject(
+                            batch,
+                            format!(
+                                "the value should be object type in expanded json document stream with json root, value: {}",
+                                excerpt(&other.render(), MAX_RAW_JSON_LEN)
+                            ),
+                            other,
+                        ),
+                    }
+                }
+            }
+            (true, other) => reject(
+                batch,
+                format!(
+                    "the value under json root should be array type with strip_outer_array=true in json document stream with root, value: {}",
+                    excerpt(&other.render(), MAX_RAW_JSON_LEN)
+                ),
+                item,
+            ),
+        }
+    }
+
+    /// One JSON object row.
+    fn row(&self, object: &Json, batch: &mut ParsedBatch) {
+        let cells: Vec<Cell<'_>> = match &self.paths {
+            Some(paths) => (0..self.plan.sources.len())
+                .map(|i| cell(paths.get(i).and_then(|p| object.at(p))))
+                .collect(),
+            None => self
+                .plan
+                .sources
+                .iter()
+                .map(|name| cell(object.get_ignore_case(name)))
+                .collect(),
+        };
+        match build_row(self.schema, self.plan, self.params.strict_mode, &cells) {
+            Ok(op) => batch.ops.push(op),
+            Err(reason) => batch.rejected.push(Rejected {
+                reason,
+                row: object.render(),
+            }),
+        }
+    }
+}
+
+/// The cell for a looked-up JSON value.
+fn cell(found: Option<&Json>) -> Cell<'_> {
+    match found {
+        None => Cell::Absent,
+        Some(Json::Null) => Cell::Null,
+        Some(value) => Cell::Json(value),
+    }
+}
+
+fn reject(batch: &mut ParsedBatch, reason: String, value: &Json) {
+    batch.rejected.push(Rejected {
+        reason,
+        row: excerpt(&value.render(), MAX_REJECTED_ROW_LEN),
+    });
+}
+
+/// At most `max` bytes of `text` (cut on a character boundary), with `...` when cut.
+fn excerpt(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}...", &text[..cut])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonpaths_must_be_an_array_of_json_path_strings() {
+        assert_eq!(parse_jsonpaths(r#"["$.a", "$.b[0]"]"#).unwrap().len(), 2);
+        let cases = [
+            (r#"not json"#, "Invalid json path: not json, error: "),
+            (r#"{"a": 1}"#, "Invalid json path: {\"a\": 1}, error: "),
+            (r#"[1]"#, "Invalid json path: [1]"),
+            (
+                r#"["a.b"]"#,
+                "Invalid json path: [\"a.b\"], error: Invalid json path: a.b",
+            ),
+        ];
+        for (text, prefix) in cases {
+            let err = parse_jsonpaths(text).unwrap_err();
+            assert!(err.starts_with(prefix), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn excerpts_cut_on_character_boundaries() {
+        assert_eq!(excerpt("abc", 5), "abc");
+        assert_eq!(excerpt("abcdef", 3), "abc...");
+        assert_eq!(excerpt("ééé", 3), "é...");
+    }
+}

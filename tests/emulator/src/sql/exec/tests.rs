@@ -1,0 +1,395 @@
+use super::*;
+use crate::catalog::{ApplyMode, RowOp};
+
+fn exec(catalog: &Catalog, session: &mut Session, sql: &str) -> QueryOutput {
+    execute(catalog, session, sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn fail(catalog: &Catalog, session: &mut Session, sql: &str) -> SqlError {
+    match execute(catalog, session, sql) {
+        Ok(out) => panic!("{sql} succeeded with {out:?}"),
+        Err(e) => e,
+    }
+}
+
+fn rows(out: QueryOutput) -> Vec<Vec<Option<String>>> {
+    match out {
+        QueryOutput::Rows { rows, .. } => rows,
+        other => panic!("expected rows, got {other:?}"),
+    }
+}
+
+fn text_rows(data: &[&[&str]]) -> Vec<Vec<Option<String>>> {
+    data.iter()
+        .map(|r| r.iter().map(|c| Some(c.to_string())).collect())
+        .collect()
+}
+
+fn row(values: Vec<Value>) -> RowOp {
+    RowOp {
+        delete: false,
+        values: values.into_iter().map(Some).collect(),
+    }
+}
+
+/// The seed's `example_db.test_tbl` with its three rows, loaded out of key order.
+fn seeded() -> (Catalog, Session) {
+    let catalog = Catalog::new();
+    let mut session = Session::default();
+    exec(&catalog, &mut session, "CREATE DATABASE example_db;");
+    exec(&catalog, &mut session, "USE example_db;");
+    exec(
+        &catalog,
+        &mut session,
+        "CREATE TABLE test_tbl (id INT, city STRING);",
+    );
+    let city = |s: &str| Value::Str(s.into());
+    catalog
+        .apply(
+            "example_db",
+            "test_tbl",
+            &[
+                row(vec![Value::Int(1), city("New York")]),
+                row(vec![Value::Int(2), city("Los Angeles")]),
+                row(vec![Value::Int(3), city("Chicago")]),
+            ],
+            &ApplyMode::default(),
+        )
+        .unwrap();
+    (catalog, session)
+}
+
+#[test]
+fn select_star_returns_the_seed_rows_in_load_order() {
+    let (catalog, mut session) = seeded();
+    let out = exec(&catalog, &mut session, "select * from test_tbl;");
+    let QueryOutput::Rows { columns, rows } = out else {
+        panic!("expected rows");
+    };
+    assert_eq!(
+        columns,
+        vec![
+            ResultColumn {
+                name: "id".into(),
+                numeric: true
+            },
+            ResultColumn {
+                name: "city".into(),
+                numeric: false
+            },
+        ]
+    );
+    assert_eq!(
+        rows,
+        text_rows(&[&["1", "New York"], &["2", "Los Angeles"], &["3", "Chicago"]])
+    );
+}
+
+#[test]
+fn where_converts_literals_to_the_column_type() {
+    let (catalog, mut session) = seeded();
+    let q = |s: &mut Session, sql: &str| rows(exec(&catalog, s, sql));
+    assert_eq!(
+        q(&mut session, "select city from test_tbl where id = '2'"),
+        text_rows(&[&["Los Angeles"]])
+    );
+    assert_eq!(
+        q(
+            &mut session,
+            "select id from test_tbl where id > 1.5 AND city != 'Chicago'"
+        ),
+        text_rows(&[&["2"]])
+    );
+    assert_eq!(
+        q(&mut session, "select id from test_tbl where id = 'x'"),
+        Vec::<Vec<Option<String>>>::new()
+    );
+    assert_eq!(
+        q(&mut session, "select id from test_tbl where id = NULL"),
+        Vec::<Vec<Option<String>>>::new()
+    );
+}
+
+#[test]
+fn order_by_and_limit_shape_the_result() {
+    let (catalog, mut session) = seeded();
+    assert_eq!(
+        rows(exec(
+            &catalog,
+            &mut session,
+            "select id, city from example_db.test_tbl order by city limit 2"
+        )),
+        text_rows(&[&["3", "Chicago"], &["2", "Los Angeles"]])
+    );
+    assert_eq!(
+        rows(exec(
+            &catalog,
+            &mut session,
+            "select id from test_tbl order by id desc limit 1 offset 1"
+        )),
+        text_rows(&[&["2"]])
+    );
+}
+
+#[test]
+fn count_star_counts_the_rows_that_match() {
+    let (catalog, mut session) = seeded();
+    let out = exec(
+        &catalog,
+        &mut session,
+        "SELECT COUNT(*) FROM test_tbl WHERE id <= 2",
+    );
+    let QueryOutput::Rows { columns, rows } = out else {
+        panic!("expected rows");
+    };
+    assert_eq!(columns[0].name, "COUNT(*)");
+    assert!(columns[0].numeric);
+    assert_eq!(rows, text_rows(&[&["2"]]));
+}
+
+#[test]
+fn primary_key_tables_read_in_key_order_and_describe_like_starrocks() {
+    let catalog = Catalog::new();
+    let mut session = Session::default();
+    exec(&catalog, &mut session, "CREATE DATABASE test");
+    exec(
+        &catalog,
+        &mut session,
+        r#"CREATE TABLE test.`customers` (
+  `id` int(11) COMMENT "",
+  `first_name` varchar(65533) NULL COMMENT "",
+  `email` varchar(65533) NULL DEFAULT "none" COMMENT ""
+) ENGINE=OLAP PRIMARY KEY(`id`) DISTRIBUTED BY hash(id) buckets 1
+PROPERTIES ("replicated_storage" = "true");"#,
+    );
+    let s = |v: &str| Value::Str(v.into());
+    catalog
+        .apply(
+            "test",
+            "customers",
+            &[
+                row(vec![Value::Int(2), s("b"), s("b@b.com")]),
+                RowOp {
+                    delete: false,
+                    values: vec![Some(Value::Int(1)), Some(s("a")), None],
+                },
+            ],
+            &ApplyMode::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        rows(exec(&catalog, &mut session, "select * from test.customers")),
+        text_rows(&[&["1", "a", "none"], &["2", "b", "b@b.com"]])
+    );
+    let desc = rows(exec(&catalog, &mut session, "DESC test.customers"));
+    assert_eq!(
+        desc[0],
+        vec![
+            Some("id".to_string()),
+            Some("int(11)".into()),
+            Some("NO".into()),
+            Some("true".into()),
+            None,
+            Some("".into())
+        ]
+    );
+    assert_eq!(desc[2][2].as_deref(), Some("YES"));
+    assert_eq!(desc[2][3].as_deref(), Some("false"));
+    assert_eq!(desc[2][4].as_deref(), Some("none"));
+}
+
+#[test]
+fn show_lists_databases_and_tables() {
+    let (catalog, mut session) = seeded();
+    exec(&catalog, &mut session, "create database other");
+    let out = exec(&catalog, &mut session, "SHOW DATABASES");
+    let QueryOutput::Rows { columns, rows } = out else {
+        panic!("expected rows");
+    };
+    assert_eq!(columns[0].name, "Database");
+    assert_eq!(rows, text_rows(&[&["example_db"], &["other"]]));
+    let out = exec(&catalog, &mut session, "SHOW TABLES");
+    let QueryOutput::Rows { columns, rows } = out else {
+        panic!("expected rows");
+    };
+    assert_eq!(columns[0].name, "Tables_in_example_db");
+    assert_eq!(rows, text_rows(&[&["test_tbl"]]));
+    assert!(rows_of(&catalog, "SHOW TABLES FROM other").is_empty());
+}
+
+fn rows_of(catalog: &Catalog, sql: &str) -> Vec<Vec<Option<String>>> {
+    rows(exec(catalog, &mut Session::default(), sql))
+}
+
+#[test]
+fn truncate_empties_and_drop_removes_a_table() {
+    let (catalog, mut session) = seeded();
+    exec(&catalog, &mut session, "TRUNCATE TABLE test_tbl");
+    assert_eq!(
+        rows(exec(
+            &catalog,
+            &mut session,
+            "select count(*) from test_tbl"
+        )),
+        text_rows(&[&["0"]])
+    );
+    exec(&catalog, &mut session, "DROP TABLE example_db.test_tbl");
+    assert_eq!(
+        fail(&catalog, &mut session, "select * from test_tbl").code,
+        codes::NO_SUCH_TABLE
+    );
+    assert_eq!(
+        fail(&catalog, &mut session, "drop table test_tbl").code,
+        codes::BAD_TABLE
+    );
+    exec(&catalog, &mut session, "drop table if exists test_tbl");
+    exec(&catalog, &mut session, "DROP DATABASE example_db");
+    assert_eq!(session.database, None);
+    assert_eq!(
+        fail(&catalog, &mut session, "drop database example_db").code,
+        codes::DB_DROP_EXISTS
+    );
+}
+
+#[test]
+fn errors_carry_mysql_codes() {
+    let (catalog, mut session) = seeded();
+    let cases = [
+        (
+            "select * from nope",
+            codes::NO_SUCH_TABLE,
+            "Table 'example_db.nope' doesn't exist",
+        ),
+        ("use nowhere", codes::BAD_DB, "Unknown database 'nowhere'"),
+        (
+            "select * from nowhere.t",
+            codes::BAD_DB,
+            "Unknown database 'nowhere'",
+        ),
+        (
+            "create database example_db",
+            codes::DB_CREATE_EXISTS,
+            "Can't create database 'example_db'; database exists",
+        ),
+        (
+            "create table test_tbl (id int)",
+            codes::TABLE_EXISTS,
+            "Table 'test_tbl' already exists",
+        ),
+        (
+            "select nope from test_tbl",
+            codes::BAD_FIELD,
+            "Unknown column 'nope' in 'field list'",
+        ),
+        (
+            "select id from test_tbl where nope = 1",
+            codes::BAD_FIELD,
+            "Unknown column 'nope' in 'where clause'",
+        ),
+        ("selec 1", codes::PARSE, ""),
+        (
+            "insert into test_tbl values (4, 'x')",
+            codes::NOT_SUPPORTED,
+            "",
+        ),
+    ];
+    for (sql, code, message) in cases {
+        let e = fail(&catalog, &mut session, sql);
+        assert_eq!(e.code, code, "{sql}: {e}");
+        if !message.is_empty() {
+            assert_eq!(e.message, message, "{sql}");
+        }
+    }
+    let mut fresh = Session::default();
+    let e = fail(&catalog, &mut fresh, "select * from test_tbl");
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (codes::NO_DB, "No database selected")
+    );
+}
+
+#[test]
+fn create_table_checks_keys_distribution_and_defaults() {
+    let (catalog, mut session) = seeded();
+    let cases = [
+        ("create table a (k int, k int)", codes::DUP_FIELDNAME),
+        (
+            "create table a (k int, v int) primary key (v)",
+            codes::UNKNOWN,
+        ),
+        ("create table a (k int) primary key (x)", codes::BAD_FIELD),
+        (
+            "create table a (k int) distributed by hash(x) buckets 1",
+            codes::BAD_FIELD,
+        ),
+        (
+            "create table a (k int, v tinyint default '1000')",
+            codes::INVALID_DEFAULT,
+        ),
+        (
+            "create table a (k int, v int not null default null)",
+            codes::INVALID_DEFAULT,
+        ),
+    ];
+    for (sql, code) in cases {
+        assert_eq!(fail(&catalog, &mut session, sql).code, code, "{sql}");
+    }
+    exec(
+        &catalog,
+        &mut session,
+        "create table a (k bigint, d decimal(6,2) default '1.5', b boolean default 'true') duplicate key(k)",
+    );
+    let schema = catalog.schema("example_db", "a").unwrap();
+    assert_eq!(schema.model, KeyModel::Duplicate);
+    assert_eq!(schema.key, vec![0]);
+    assert_eq!(
+        schema.columns[1].default,
+        Some(Value::Decimal {
+            unscaled: 150,
+            scale: 2
+        })
+    );
+    assert_eq!(schema.columns[2].default, Some(Value::Bool(true)));
+    assert!(schema.columns[0].nullable);
+}
+
+#[test]
+fn client_probes_and_set_statements_succeed() {
+    let (catalog, mut session) = seeded();
+    let out = exec(&catalog, &mut session, "select @@version_comment limit 1");
+    assert_eq!(rows(out), text_rows(&[&["StarRocks emulator"]]));
+    assert_eq!(
+        rows(exec(&catalog, &mut session, "SELECT DATABASE()")),
+        text_rows(&[&["example_db"]])
+    );
+    assert_eq!(
+        exec(&catalog, &mut session, "SET NAMES utf8"),
+        QueryOutput::Ok { affected: 0 }
+    );
+    assert_eq!(
+        rows(exec(&catalog, &mut session, "select 1")),
+        text_rows(&[&["1"]])
+    );
+}
+
+#[test]
+fn scripts_run_statement_by_statement_with_the_session_carried_along() {
+    let catalog = Catalog::new();
+    let mut session = Session::default();
+    let outs = execute_script(
+        &catalog,
+        &mut session,
+        "CREATE DATABASE example_db;\nUSE example_db;\nCREATE TABLE test_tbl (id INT, city STRING);\nSHOW TABLES;",
+    )
+    .unwrap();
+    assert_eq!(outs.len(), 4);
+    assert_eq!(rows(outs[3].clone()), text_rows(&[&["test_tbl"]]));
+    let e = execute_script(
+        &catalog,
+        &mut session,
+        "use example_db; select * from nope; create database never",
+    )
+    .unwrap_err();
+    assert_eq!(e.code, codes::NO_SUCH_TABLE);
+    assert!(!catalog.has_database("never"));
+}

@@ -1,0 +1,413 @@
+//! Cluster-wide state: the nodes, transactions by label, and rejected-row logs.
+//!
+//! Every load, plain or through the transaction API, is a [`Txn`] here, and its state moves
+//! only forward: PREPARE → (PREPARED →) COMMITTED → VISIBLE, or to ABORTED from PREPARE or
+//! PREPARED. Rows reach the catalog only in [`Cluster::publish`], which is what makes a load
+//! VISIBLE; a label is "in use" while its newest transaction is not ABORTED.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::auth::Users;
+use crate::catalog::{ApplyMode, Catalog, RowOp};
+use crate::faults::Faults;
+use crate::load::{LoadParams, Rejected};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnState {
+    Prepare,
+    Prepared,
+    Committed,
+    Visible,
+    Aborted,
+}
+
+impl TxnState {
+    /// The state name `get_load_state` reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            TxnState::Prepare => "PREPARE",
+            TxnState::Prepared => "PREPARED",
+            TxnState::Committed => "COMMITTED",
+            TxnState::Visible => "VISIBLE",
+            TxnState::Aborted => "ABORTED",
+        }
+    }
+
+    /// `ExistingJobStatus` of a "Label Already Exists" answer.
+    pub fn existing_job_status(self) -> &'static str {
+        match self {
+            TxnState::Committed | TxnState::Visible => "FINISHED",
+            _ => "RUNNING",
+        }
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(self, TxnState::Committed | TxnState::Visible)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnKind {
+    /// A plain `_stream_load`.
+    Plain,
+    /// Begun through `/api/transaction/begin`.
+    Api,
+}
+
+/// Row counts of a load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub total: u64,
+    pub loaded: u64,
+    pub filtered: u64,
+    pub unselected: u64,
+}
+
+/// Rows waiting to be published.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub ops: Vec<RowOp>,
+    pub mode: ApplyMode,
+}
+
+#[derive(Debug, Clone)]
+pub struct Txn {
+    pub id: i64,
+    pub db: String,
+    pub table: String,
+    pub label: String,
+    pub kind: TxnKind,
+    pub state: TxnState,
+    /// Index of the coordinator BE.
+    pub be: usize,
+    pub begun: Instant,
+    pub last_active: Instant,
+    pub timeout: Duration,
+    pub idle_timeout: Option<Duration>,
+    pub prepared_at: Option<Instant>,
+    pub prepared_timeout: Duration,
+    /// Transaction API: the decompressed bodies of each load, in order.
+    pub bodies: Vec<Vec<u8>>,
+    /// Transaction API: the parameters of the first load; later loads must match.
+    pub params: Option<LoadParams>,
+    pub load_bytes: u64,
+    /// A request on this label is being served (TXN_IN_PROCESSING for others).
+    pub in_process: bool,
+    pub pending: Option<Pending>,
+    pub counters: Counters,
+    pub error_url: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Txns {
+    next_id: i64,
+    txns: HashMap<i64, Txn>,
+    by_label: HashMap<(String, String), Vec<i64>>,
+}
+
+/// Why a label cannot be begun.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LabelInUse(pub TxnState);
+
+impl Txns {
+    pub fn get(&self, id: i64) -> Option<&Txn> {
+        self.txns.get(&id)
+    }
+
+    pub fn get_mut(&mut self, id: i64) -> Option<&mut Txn> {
+        self.txns.get_mut(&id)
+    }
+
+    /// The newest transaction with this label in this database.
+    pub fn latest(&self, db: &str, label: &str) -> Option<&Txn> {
+        let ids = self.by_label.get(&(db.to_string(), label.to_string()))?;
+        ids.last().and_then(|id| self.txns.get(id))
+    }
+
+    pub fn latest_id(&self, db: &str, label: &str) -> Option<i64> {
+        self.latest(db, label).map(|t| t.id)
+    }
+
+    /// Begins a transaction unless the label is in use (its newest transaction not ABORTED).
+    #[allow(clippy::too_many_arguments)]
+    pub fn begin(
+        &mut self,
+        db: &str,
+        table: &str,
+        label: &str,
+        kind: TxnKind,
+        be: usize,
+        timeout: Duration,
+        idle_timeout: Option<Duration>,
+    ) -> Result<i64, LabelInUse> {
+        if let Some(t) = self.latest(db, label) {
+            if t.state != TxnState::Aborted {
+                return Err(LabelInUse(t.state));
+            }
+        }
+        self.next_id += 1;
+        let id = 1000 + self.next_id;
+        let now = Instant::now();
+        self.txns.insert(
+            id,
+            Txn {
+                id,
+                db: db.to_string(),
+                table: table.to_string(),
+                label: label.to_string(),
+                kind,
+                state: TxnState::Prepare,
+                be,
+                begun: now,
+                last_active: now,
+                timeout,
+                idle_timeout,
+                prepared_at: None,
+                prepared_timeout: Duration::from_secs(86_400),
+                bodies: Vec::new(),
+                params: None,
+                load_bytes: 0,
+                in_process: false,
+                pending: None,
+                counters: Counters::default(),
+                error_url: None,
+                reason: String::new(),
+            },
+        );
+        self.by_label
+            .entry((db.to_string(), label.to_string()))
+            .or_default()
+            .push(id);
+        Ok(id)
+    }
+
+    pub fn abort(&mut self, id: i64, reason: &str) {
+        if let Some(t) = self.txns.get_mut(&id) {
+            if matches!(t.state, TxnState::Prepare | TxnState::Prepared) {
+                t.state = TxnState::Aborted;
+                t.reason = reason.to_string();
+                t.pending = None;
+                t.bodies.clear();
+            }
+        }
+    }
+
+    /// Aborts transactions past their begin, idle or prepared timeout.
+    pub fn expire(&mut self, now: Instant) {
+        let mut expired = Vec::new();
+        for t in self.txns.values() {
+            let reason = match t.state {
+                TxnState::Prepare if now.duration_since(t.begun) >= t.timeout => Some(format!(
+                    "transaction is aborted by timeout {} seconds.",
+                    t.timeout.as_secs()
+                )),
+                TxnState::Prepare
+                    if !t.in_process
+                        && t.idle_timeout
+                            .is_some_and(|idle| now.duration_since(t.last_active) >= idle) =>
+                {
+                    Some(format!(
+                        "transaction is aborted by idle timeout {} seconds.",
+                        t.idle_timeout.map(|d| d.as_secs()).unwrap_or_default()
+                    ))
+                }
+                TxnState::Prepared
+                    if t.prepared_at
+                        .is_some_and(|at| now.duration_since(at) >= t.prepared_timeout) =>
+                {
+                    Some("prepared transaction timed out".to_string())
+                }
+                _ => None,
+            };
+            if let Some(reason) = reason {
+                expired.push((t.id, reason));
+            }
+        }
+        for (id, reason) in expired {
+            self.abort(id, &reason);
+        }
+    }
+
+    /// Live API transactions coordinated by one BE (for `/api/transaction/list`).
+    pub fn live_on_be(&self, be: usize) -> Vec<Txn> {
+        let mut v: Vec<Txn> = self
+            .txns
+            .values()
+            .filter(|t| t.kind == TxnKind::Api && t.state == TxnState::Prepare && t.be == be)
+            .cloned()
+            .collect();
+        v.sort_by_key(|t| t.id);
+        v
+    }
+}
+
+/// Size limits of the BE (`streaming_load_max_mb`, `streaming_load_max_batch_size_mb`).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_body_bytes: u64,
+    pub max_json_bytes: u64,
+}
+
+/// Everything the FE, BE and query front ends share.
+#[derive(Debug)]
+pub struct Cluster {
+    pub catalog: Catalog,
+    pub users: Users,
+    pub faults: Faults,
+    pub limits: Limits,
+    pub fes: Vec<SocketAddr>,
+    pub bes: Vec<SocketAddr>,
+    /// An address where nothing listens (for the unreachable-BE fault).
+    pub unreachable: SocketAddr,
+    txns: Mutex<Txns>,
+    error_logs: Mutex<HashMap<String, String>>,
+    next_be: AtomicUsize,
+}
+
+impl Cluster {
+    pub fn new(
+        catalog: Catalog,
+        users: Users,
+        limits: Limits,
+        fes: Vec<SocketAddr>,
+        bes: Vec<SocketAddr>,
+        unreachable: SocketAddr,
+    ) -> Arc<Cluster> {
+        Arc::new(Cluster {
+            catalog,
+            users,
+            faults: Faults::default(),
+            limits,
+            fes,
+            bes,
+            unreachable,
+            txns: Mutex::new(Txns::default()),
+            error_logs: Mutex::new(HashMap::new()),
+            next_be: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn txns(&self) -> MutexGuard<'_, Txns> {
+        self.txns.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Round-robin choice of a BE for a new load.
+    pub fn choose_be(&self) -> usize {
+        self.next_be.fetch_add(1, Ordering::Relaxed) % self.bes.len()
+    }
+
+    /// Index 0 is the leader FE.
+    pub fn leader(&self) -> SocketAddr {
+        self.fes[0]
+    }
+
+    /// Makes a committed transaction's rows visible. Returns false if it was not COMMITTED.
+    pub fn publish(&self, id: i64) -> bool {
+        let mut txns = self.txns();
+        let Some(t) = txns.get_mut(id) else {
+            return false;
+        };
+        if t.state != TxnState::Committed {
+            return false;
+        }
+        if let Some(pending) = t.pending.take() {
+            // The table may have been dropped since; the load then publishes nothing.
+            let _ = self
+                .catalog
+                .apply(&t.db, &t.table, &pending.ops, &pending.mode);
+        }
+        t.state = TxnState::Visible;
+        true
+    }
+
+    /// Publishes after a delay (a slow publish).
+    pub fn publish_later(self: &Arc<Self>, id: i64, delay: Duration) {
+        let cluster = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            cluster.publish(id);
+        });
+    }
+
+    /// Stores rejected rows and returns the ErrorURL that serves them (from the given BE).
+    pub fn store_error_log(&self, be: usize, id: i64, rejected: &[Rejected]) -> String {
+        let file = format!(
+            "error_log_{:016x}_{:016x}",
+            id,
+            uuid::Uuid::new_v4().as_u64_pair().0
+        );
+        let mut text = String::new();
+        for r in rejected {
+            text.push_str(&format!("Error: {}. Row: {}\n", r.reason, r.row));
+        }
+        self.error_logs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(file.clone(), text);
+        format!("http://{}/api/_load_error_log?file={}", self.bes[be], file)
+    }
+
+    pub fn error_log(&self, file: &str) -> Option<String> {
+        self.error_logs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(file)
+            .cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_label_is_reusable_only_after_its_transaction_aborted() {
+        let mut txns = Txns::default();
+        let t = Duration::from_secs(600);
+        let id = txns
+            .begin("db", "t", "l1", TxnKind::Plain, 0, t, None)
+            .unwrap();
+        assert_eq!(
+            txns.begin("db", "t", "l1", TxnKind::Plain, 0, t, None),
+            Err(LabelInUse(TxnState::Prepare))
+        );
+        // Labels are per database.
+        assert!(txns
+            .begin("other", "t", "l1", TxnKind::Plain, 0, t, None)
+            .is_ok());
+        txns.abort(id, "test");
+        let again = txns
+            .begin("db", "t", "l1", TxnKind::Plain, 0, t, None)
+            .unwrap();
+        assert_ne!(again, id);
+        assert_eq!(txns.latest("db", "l1").unwrap().state, TxnState::Prepare);
+    }
+
+    #[test]
+    fn expire_aborts_transactions_past_their_timeouts() {
+        let mut txns = Txns::default();
+        let id = txns
+            .begin(
+                "db",
+                "t",
+                "l",
+                TxnKind::Api,
+                0,
+                Duration::from_secs(600),
+                Some(Duration::from_secs(5)),
+            )
+            .unwrap();
+        let begun = txns.get(id).unwrap().begun;
+        txns.expire(begun + Duration::from_secs(4));
+        assert_eq!(txns.get(id).unwrap().state, TxnState::Prepare);
+        txns.expire(begun + Duration::from_secs(5));
+        let t = txns.get(id).unwrap();
+        assert_eq!(t.state, TxnState::Aborted);
+        assert!(t.reason.contains("idle timeout 5"));
+    }
+}
