@@ -14,15 +14,30 @@
 //!   from the shim's batch buffer.
 //! - [`decode`]: the shim's batch format (`docs/batch-format.md`) decoded into records by a
 //!   per-session [`decode::Decoder`].
+//! - [`batch`]: per-table buffers in their Stream Load body layout, and the flush policy.
+//! - [`batch_writer`]: a writer of the batch format for tests and benchmarks.
+//! - [`offsets`]: durable offsets per original topic-partition.
+//! - [`metrics`]: counters per table.
+//! - [`runtime`]: the process-wide tokio runtime of the load workers.
+//! - [`sink`]: [`sink::Sink`], the facade the JNI crate drives: open, put, pre_commit, close, stop.
 //! - [`encode`]: a record's value as Stream Load rows (JSON or CSV), logical types rendered
 //!   for StarRocks columns.
+//! - [`stream_load`]: one Stream Load (FE 307 followed by hand, Basic auth re-sent to the BE),
+//!   its answer classified in one place, and retries under the same label.
 
+pub mod batch;
+pub mod batch_writer;
 pub mod config;
 pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod label;
+pub mod metrics;
+pub mod offsets;
 pub mod record;
+pub mod runtime;
+pub mod sink;
+pub mod stream_load;
 
 pub use config::SinkConfig;
 pub use error::{Error, Result};

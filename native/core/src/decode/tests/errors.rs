@@ -4,7 +4,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use super::encoder::{self, header, varint, Session};
+use crate::batch_writer::{self as encoder, header, varint, Session};
 use super::*;
 
 /// TOPIC_DEF 0 "t": bytes 12..16 of a batch that starts with it.

@@ -1,7 +1,7 @@
 //! The seed fixture, `tests/fixtures/batch-v1-seed.hex`, shared with the Java side's
 //! `BatchEncoderTest`, which must produce the same bytes from the same records.
 
-use super::encoder::Session;
+use crate::batch_writer::Session;
 use super::*;
 
 /// The records of `tests/fixtures/batch-v1-seed.hex`: the seed's three JSON rows on topic

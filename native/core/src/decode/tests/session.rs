@@ -1,7 +1,7 @@
 //! Ids across batches: definitions persist for the session, RESET drops them, and a failed
 //! batch changes nothing.
 
-use super::encoder::{self, Session};
+use crate::batch_writer::{self as encoder, Session};
 use super::*;
 
 #[test]

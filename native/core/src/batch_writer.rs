@@ -1,6 +1,7 @@
-//! A test-only writer of the batch format, written from `docs/batch-format.md` and sharing no
-//! code with the decoder: it encodes the data model the way the Java shim does, so decoding its
-//! output must give back what went in.
+//! A writer of the batch format for tests and benchmarks, written from `docs/batch-format.md`
+//! and sharing no code with the decoder: it encodes the data model the way the Java shim does
+//! (the shim's `BatchEncoder` is the production writer), so decoding its output must give back
+//! what went in. It panics on data that does not fit its schema: callers build that data.
 //!
 //! [`Session`] plays the shim's encoder: it gives topics and schemas dense ids on first use,
 //! writes their definitions just before the first record that needs them, and remembers them
@@ -11,7 +12,7 @@ use std::sync::Arc;
 
 use crate::record::{Datum, Payload, Record, Schema, SchemaType};
 
-pub(crate) fn varint(out: &mut Vec<u8>, mut n: u64) {
+pub fn varint(out: &mut Vec<u8>, mut n: u64) {
     while n >= 0x80 {
         out.push((n as u8 & 0x7f) | 0x80);
         n >>= 7;
@@ -19,17 +20,17 @@ pub(crate) fn varint(out: &mut Vec<u8>, mut n: u64) {
     out.push(n as u8);
 }
 
-pub(crate) fn string(out: &mut Vec<u8>, s: &str) {
+pub fn string(out: &mut Vec<u8>, s: &str) {
     bytes(out, s.as_bytes());
 }
 
-pub(crate) fn bytes(out: &mut Vec<u8>, b: &[u8]) {
+pub fn bytes(out: &mut Vec<u8>, b: &[u8]) {
     varint(out, b.len() as u64);
     out.extend_from_slice(b);
 }
 
 /// The 12-byte header.
-pub(crate) fn header(version: u8, flags: u8, count: u32) -> Vec<u8> {
+pub fn header(version: u8, flags: u8, count: u32) -> Vec<u8> {
     let mut out = b"SRKB".to_vec();
     out.push(version);
     out.push(flags);
@@ -38,7 +39,7 @@ pub(crate) fn header(version: u8, flags: u8, count: u32) -> Vec<u8> {
     out
 }
 
-pub(crate) fn type_code(ty: SchemaType) -> u8 {
+pub fn type_code(ty: SchemaType) -> u8 {
     match ty {
         SchemaType::Int8 => 0,
         SchemaType::Int16 => 1,
@@ -56,7 +57,7 @@ pub(crate) fn type_code(ty: SchemaType) -> u8 {
 }
 
 /// A schema's body as SCHEMA_DEF carries it (after the id).
-pub(crate) fn schema(out: &mut Vec<u8>, s: &Schema) {
+pub fn schema(out: &mut Vec<u8>, s: &Schema) {
     out.push(type_code(s.ty));
     out.push(u8::from(s.optional));
     string(out, s.name().unwrap_or(""));
@@ -83,7 +84,7 @@ pub(crate) fn schema(out: &mut Vec<u8>, s: &Schema) {
 }
 
 /// A typed value of schema `s`.
-pub(crate) fn typed(out: &mut Vec<u8>, s: &Schema, d: &Datum) {
+pub fn typed(out: &mut Vec<u8>, s: &Schema, d: &Datum) {
     if s.optional {
         if *d == Datum::Null {
             out.push(0);
@@ -129,27 +130,27 @@ pub(crate) fn typed(out: &mut Vec<u8>, s: &Schema, d: &Datum) {
 
 /// The shim's side of a session.
 #[derive(Default)]
-pub(crate) struct Session {
+pub struct Session {
     topics: Vec<Arc<str>>,
     schemas: Vec<Arc<Schema>>,
     reset: bool,
 }
 
 impl Session {
-    pub(crate) fn new() -> Session {
+    pub fn new() -> Session {
         Session::default()
     }
 
     /// Restarts numbering, as the shim does on `open()` after `close()`: the next batch has
     /// RESET set and defines its ids afresh.
-    pub(crate) fn restart(&mut self) {
+    pub fn restart(&mut self) {
         self.topics.clear();
         self.schemas.clear();
         self.reset = true;
     }
 
     /// One batch holding `records`.
-    pub(crate) fn batch(&mut self, records: &[Record<'_>]) -> Vec<u8> {
+    pub fn batch(&mut self, records: &[Record<'_>]) -> Vec<u8> {
         let flags = u8::from(std::mem::take(&mut self.reset));
         let mut out = header(1, flags, records.len() as u32);
         for r in records {

@@ -1,0 +1,461 @@
+//! Per-table buffers of encoded rows, and the flush policy.
+//!
+//! A [`TableBuffer`] holds the body of the next Stream Load of one table, already in its wire
+//! layout: one JSON array when `strip_outer_array` is set, otherwise JSON objects one after
+//! another (StarRocks reads a document stream as many rows), or CSV rows. It also keeps the
+//! offset range of every partition in it (for the deterministic label) and where each
+//! partition's rows lie (so revoked partitions can be cut out).
+//!
+//! [`due`] is the flush policy, a pure function: a table flushes when the bytes buffered
+//! across tables reach `bufferflush.maxbytes`, when its oldest row has waited
+//! `bufferflush.intervalms`, when it reaches the largest body one load may carry, or when the
+//! shim asks at preCommit.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::config::{Format, SinkConfig};
+use crate::encode::RowSink;
+use crate::label::PartitionRange;
+use crate::offsets::{LoadId, TopicPartition};
+
+/// StarRocks refuses a JSON body over 100 MiB with a Content-Length unless `ignore_json_size`
+/// is set (`streaming_load_max_batch_size_mb`); stay clear of it.
+pub const JSON_BODY_LIMIT: usize = 100 * 1024 * 1024 - 64 * 1024;
+/// The BE's default `streaming_load_max_mb` (10 GiB) for other bodies.
+pub const BODY_LIMIT: usize = 10 * 1024 * 1024 * 1024 - 64 * 1024;
+
+/// How rows are laid out in a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    /// `[row,row,...]` (JSON with `strip_outer_array: true`).
+    JsonArray,
+    /// `row\nrow...` (JSON objects one after another).
+    JsonStream,
+    /// CSV rows joined by the row delimiter.
+    Csv(Vec<u8>),
+}
+
+impl Layout {
+    pub fn of(config: &SinkConfig) -> Layout {
+        match config.format {
+            Format::Json if config.strip_outer_array => Layout::JsonArray,
+            Format::Json => Layout::JsonStream,
+            Format::Csv => Layout::Csv(config.row_delimiter.clone()),
+        }
+    }
+
+    /// The largest body one load may carry under this configuration.
+    pub fn body_limit(&self, config: &SinkConfig) -> usize {
+        let ignore_json_size = config
+            .load_headers
+            .get("ignore_json_size")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        match self {
+            Layout::JsonArray | Layout::JsonStream if !ignore_json_size => JSON_BODY_LIMIT,
+            _ => BODY_LIMIT,
+        }
+    }
+}
+
+/// Rows of one partition lying together in a body: `[start, end)` byte range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Run {
+    partition: usize,
+    start: usize,
+    end: usize,
+}
+
+/// The rows waiting for the next load of one table.
+#[derive(Debug)]
+pub struct TableBuffer {
+    layout: Layout,
+    /// The load these rows will be (offsets refer to it).
+    pub load: LoadId,
+    body: Vec<u8>,
+    rows: u64,
+    /// When the first row arrived.
+    pub since: Instant,
+    partitions: Vec<TopicPartition>,
+    ranges: Vec<(i64, i64)>,
+    runs: Vec<Run>,
+    /// Where the row being written starts (for `mark`/`rollback`).
+    mark: (usize, u64),
+}
+
+impl TableBuffer {
+    pub fn new(layout: Layout, load: LoadId, now: Instant) -> TableBuffer {
+        TableBuffer {
+            layout,
+            load,
+            body: Vec::new(),
+            rows: 0,
+            since: now,
+            partitions: Vec::new(),
+            ranges: Vec::new(),
+            runs: Vec::new(),
+            mark: (0, 0),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.body.len()
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Remembers where the next record's rows start.
+    pub fn mark(&mut self) {
+        self.mark = (self.body.len(), self.rows);
+    }
+
+    /// Drops whatever was written since [`TableBuffer::mark`] (a record that failed to encode).
+    pub fn rollback(&mut self) {
+        self.body.truncate(self.mark.0);
+        self.rows = self.mark.1;
+    }
+
+    /// Notes that the rows written since the mark belong to this record.
+    pub fn note(&mut self, tp: &TopicPartition, offset: i64) {
+        self.note_range(tp, offset, offset);
+    }
+
+    fn note_range(&mut self, tp: &TopicPartition, first: i64, last: i64) {
+        let p = match self.partitions.iter().position(|p| p == tp) {
+            Some(p) => p,
+            None => {
+                self.partitions.push(tp.clone());
+                self.ranges.push((first, last));
+                self.partitions.len() - 1
+            }
+        };
+        let range = &mut self.ranges[p];
+        range.0 = range.0.min(first);
+        range.1 = range.1.max(last);
+        let (start, end) = (self.mark.0, self.body.len());
+        match self.runs.last_mut() {
+            Some(run) if run.partition == p && run.end == start => run.end = end,
+            _ if start == end => {}
+            _ => self.runs.push(Run {
+                partition: p,
+                start,
+                end,
+            }),
+        }
+    }
+
+    /// The partition offset ranges in this body, for its label.
+    pub fn ranges(&self) -> Vec<PartitionRange> {
+        self.partitions
+            .iter()
+            .zip(&self.ranges)
+            .map(|(tp, (first, last))| PartitionRange {
+                topic: tp.topic.to_string(),
+                partition: tp.partition,
+                first_offset: *first,
+                last_offset: *last,
+            })
+            .collect()
+    }
+
+    /// Removes the rows of revoked partitions.
+    pub fn drop_partitions(&mut self, revoked: &[TopicPartition]) {
+        let gone: Vec<usize> = (0..self.partitions.len())
+            .filter(|&i| revoked.contains(&self.partitions[i]))
+            .collect();
+        if gone.is_empty() {
+            return;
+        }
+        let old_body = std::mem::take(&mut self.body);
+        let old_runs = std::mem::take(&mut self.runs);
+        let old_partitions = std::mem::take(&mut self.partitions);
+        let old_ranges = std::mem::take(&mut self.ranges);
+        let rows_before = self.rows;
+        self.rows = 0;
+        // Re-add the kept rows run by run; separators are written again by `row()`.
+        for run in old_runs.iter().filter(|r| !gone.contains(&r.partition)) {
+            let bytes = &old_body[run.start..run.end];
+            let tp = &old_partitions[run.partition];
+            for row in split_rows(&self.layout, bytes) {
+                self.mark();
+                self.row().extend_from_slice(row);
+                let (first, last) = old_ranges[run.partition];
+                self.note_range(tp, first, last);
+            }
+        }
+        debug_assert!(self.rows <= rows_before);
+    }
+
+    /// Finishes the body for sending; the buffer is consumed.
+    pub fn into_body(mut self) -> Vec<u8> {
+        if self.layout == Layout::JsonArray {
+            if self.body.is_empty() {
+                self.body.push(b'[');
+            }
+            self.body.push(b']');
+        }
+        self.body
+    }
+}
+
+/// Splits a run's bytes back into rows (each without its separator).
+fn split_rows<'a>(layout: &Layout, bytes: &'a [u8]) -> Vec<&'a [u8]> {
+    // A run written by `row()` starts with the separator of its first row (or `[`).
+    match layout {
+        Layout::JsonArray | Layout::JsonStream => {
+            // Rows were encoded as JSON values; read them back one value at a time, skipping
+            // the separators between them.
+            let mut rows = Vec::new();
+            let mut rest = trim_separators(bytes);
+            while !rest.is_empty() {
+                let mut stream =
+                    serde_json::Deserializer::from_slice(rest).into_iter::<serde::de::IgnoredAny>();
+                match stream.next() {
+                    Some(Ok(_)) => {
+                        let end = stream.byte_offset();
+                        rows.push(&rest[..end]);
+                        rest = trim_separators(&rest[end..]);
+                    }
+                    _ => break,
+                }
+            }
+            rows
+        }
+        Layout::Csv(delimiter) => split_on(bytes, delimiter)
+            .into_iter()
+            .filter(|r| !r.is_empty())
+            .collect(),
+    }
+}
+
+fn trim_separators(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !matches!(b, b'[' | b',' | b'\n' | b' '))
+        .unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+fn split_on<'a>(bytes: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    if delimiter.is_empty() {
+        return vec![bytes];
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i + delimiter.len() <= bytes.len() {
+        if &bytes[i..i + delimiter.len()] == delimiter {
+            out.push(&bytes[start..i]);
+            i += delimiter.len();
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push(&bytes[start..]);
+    out
+}
+
+impl RowSink for TableBuffer {
+    fn row(&mut self) -> &mut Vec<u8> {
+        match &self.layout {
+            Layout::JsonArray => self.body.push(if self.rows == 0 { b'[' } else { b',' }),
+            Layout::JsonStream if self.rows > 0 => self.body.push(b'\n'),
+            Layout::Csv(delimiter) if self.rows > 0 => self.body.extend_from_slice(delimiter),
+            _ => {}
+        }
+        self.rows += 1;
+        &mut self.body
+    }
+}
+
+/// Why a table flushes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlushReason {
+    /// The bytes buffered across tables reached `bufferflush.maxbytes`.
+    Full,
+    /// The table's oldest row waited `bufferflush.intervalms`.
+    Interval,
+    /// The table's body reached the largest one load may carry.
+    BodyLimit,
+    /// The shim asked (preCommit).
+    Commit,
+}
+
+/// A table as the flush policy sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Pending {
+    pub bytes: usize,
+    pub since: Instant,
+}
+
+/// Which tables flush now, and why. `tables` holds the non-empty buffers.
+pub fn due(
+    tables: &[Pending],
+    max_bytes: u64,
+    body_limit: usize,
+    interval: Duration,
+    now: Instant,
+    commit: bool,
+) -> Vec<(usize, FlushReason)> {
+    let total: u64 = tables.iter().map(|t| t.bytes as u64).sum();
+    tables
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.bytes > 0)
+        .filter_map(|(i, t)| {
+            let reason = if commit {
+                FlushReason::Commit
+            } else if total >= max_bytes {
+                FlushReason::Full
+            } else if t.bytes >= body_limit {
+                FlushReason::BodyLimit
+            } else if now.duration_since(t.since) >= interval {
+                FlushReason::Interval
+            } else {
+                return None;
+            };
+            Some((i, reason))
+        })
+        .collect()
+}
+
+/// Per-table buffers by table name.
+pub type Buffers = BTreeMap<String, TableBuffer>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tp(p: i32) -> TopicPartition {
+        TopicPartition::new("topic", p)
+    }
+
+    fn write(buffer: &mut TableBuffer, partition: i32, offset: i64, row: &str) {
+        buffer.mark();
+        buffer.row().extend_from_slice(row.as_bytes());
+        buffer.note(&tp(partition), offset);
+    }
+
+    #[test]
+    fn bodies_take_the_layout_starrocks_reads() {
+        let cases = [
+            (Layout::JsonArray, "[{\"a\":1},{\"a\":2}]"),
+            (Layout::JsonStream, "{\"a\":1}\n{\"a\":2}"),
+            (Layout::Csv(b"\n".to_vec()), "{\"a\":1}\n{\"a\":2}"),
+        ];
+        for (layout, expected) in cases {
+            let mut b = TableBuffer::new(layout.clone(), 1, Instant::now());
+            write(&mut b, 0, 0, "{\"a\":1}");
+            write(&mut b, 0, 1, "{\"a\":2}");
+            assert_eq!(b.rows(), 2);
+            assert_eq!(
+                String::from_utf8(b.into_body()).unwrap(),
+                expected,
+                "{layout:?}"
+            );
+        }
+        let empty = TableBuffer::new(Layout::JsonArray, 1, Instant::now());
+        assert_eq!(empty.into_body(), b"[]");
+    }
+
+    #[test]
+    fn a_rolled_back_record_leaves_no_trace() {
+        let mut b = TableBuffer::new(Layout::JsonArray, 1, Instant::now());
+        write(&mut b, 0, 0, "{\"a\":1}");
+        b.mark();
+        b.row().extend_from_slice(b"{\"half");
+        b.rollback();
+        write(&mut b, 0, 2, "{\"a\":3}");
+        assert_eq!(b.into_body(), b"[{\"a\":1},{\"a\":3}]");
+    }
+
+    #[test]
+    fn ranges_cover_every_partition_in_the_body() {
+        let mut b = TableBuffer::new(Layout::JsonStream, 1, Instant::now());
+        write(&mut b, 0, 10, "{}");
+        write(&mut b, 1, 3, "{}");
+        write(&mut b, 0, 12, "{}");
+        let ranges = b.ranges();
+        assert_eq!(ranges.len(), 2);
+        assert_eq!((ranges[0].first_offset, ranges[0].last_offset), (10, 12));
+        assert_eq!((ranges[1].first_offset, ranges[1].last_offset), (3, 3));
+    }
+
+    #[test]
+    fn revoked_partitions_are_cut_out_of_the_body() {
+        for layout in [
+            Layout::JsonArray,
+            Layout::JsonStream,
+            Layout::Csv(b"\x02".to_vec()),
+        ] {
+            let mut b = TableBuffer::new(layout.clone(), 1, Instant::now());
+            write(&mut b, 0, 0, "{\"p\":0}");
+            write(&mut b, 1, 0, "{\"p\":1}");
+            write(&mut b, 0, 1, "{\"q\":0}");
+            write(&mut b, 1, 1, "{\"q\":1}");
+            b.drop_partitions(&[tp(1)]);
+            assert_eq!(b.rows(), 2, "{layout:?}");
+            assert_eq!(b.ranges().len(), 1);
+            let body = String::from_utf8(b.into_body()).unwrap();
+            assert!(
+                body.contains("{\"p\":0}") && body.contains("{\"q\":0}"),
+                "{body}"
+            );
+            assert!(
+                !body.contains("\"p\":1") && !body.contains("\"q\":1"),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_flush_policy_table() {
+        let t0 = Instant::now();
+        let second = Duration::from_secs(1);
+        let young = Pending {
+            bytes: 10,
+            since: t0,
+        };
+        let old = Pending {
+            bytes: 10,
+            since: t0 - 2 * second,
+        };
+        let big = Pending {
+            bytes: 600,
+            since: t0,
+        };
+        type Case = (Vec<Pending>, u64, bool, Vec<(usize, FlushReason)>);
+        let cases: Vec<Case> = vec![
+            (vec![young], 100, false, vec![]),
+            (vec![young], 100, true, vec![(0, FlushReason::Commit)]),
+            (
+                vec![young, old],
+                100,
+                false,
+                vec![(1, FlushReason::Interval)],
+            ),
+            (
+                vec![young, young],
+                20,
+                false,
+                vec![(0, FlushReason::Full), (1, FlushReason::Full)],
+            ),
+            (
+                vec![young, big],
+                10_000,
+                false,
+                vec![(1, FlushReason::BodyLimit)],
+            ),
+        ];
+        for (tables, max, commit, expected) in cases {
+            assert_eq!(due(&tables, max, 500, second, t0, commit), expected);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Counters per table: what the sink took, loaded and retried.
+//!
+//! Counters only grow (apart from `last_load_ms`); they are atomics so load tasks update them
+//! without the sink's lock. The shim publishes them over JMX, one MBean per table.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The counters of one table.
+#[derive(Debug, Default)]
+pub struct TableMetrics {
+    /// Records routed to the table (tombstones included).
+    pub records: AtomicU64,
+    /// Rows encoded for the table.
+    pub rows: AtomicU64,
+    /// Body bytes sent in successful loads.
+    pub bytes: AtomicU64,
+    /// Successful loads.
+    pub loads: AtomicU64,
+    /// Load attempts that were retried.
+    pub retries: AtomicU64,
+    /// Rows StarRocks filtered (within `max_filter_ratio`).
+    pub filtered_rows: AtomicU64,
+    /// Sum and maximum of load latencies, and the last one, in milliseconds.
+    pub load_ms_total: AtomicU64,
+    pub load_ms_max: AtomicU64,
+    pub last_load_ms: AtomicU64,
+}
+
+impl TableMetrics {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn observe_load(&self, millis: u64) {
+        self.load_ms_total.fetch_add(millis, Ordering::Relaxed);
+        self.load_ms_max.fetch_max(millis, Ordering::Relaxed);
+        self.last_load_ms.store(millis, Ordering::Relaxed);
+    }
+
+    /// (name, value) pairs, in a stable order.
+    pub fn snapshot(&self) -> Vec<(&'static str, u64)> {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let loads = get(&self.loads);
+        vec![
+            ("records", get(&self.records)),
+            ("rows", get(&self.rows)),
+            ("bytes", get(&self.bytes)),
+            ("loads", loads),
+            ("retries", get(&self.retries)),
+            ("filtered-rows", get(&self.filtered_rows)),
+            (
+                "load-latency-avg-ms",
+                get(&self.load_ms_total).checked_div(loads).unwrap_or(0),
+            ),
+            ("load-latency-max-ms", get(&self.load_ms_max)),
+            ("load-latency-last-ms", get(&self.last_load_ms)),
+        ]
+    }
+}
+
+/// The counters of every table a sink has written to.
+#[derive(Debug, Default, Clone)]
+pub struct Metrics {
+    tables: Arc<Mutex<BTreeMap<String, Arc<TableMetrics>>>>,
+}
+
+impl Metrics {
+    pub fn table(&self, name: &str) -> Arc<TableMetrics> {
+        let mut tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = tables.get(name) {
+            return Arc::clone(t);
+        }
+        let t = Arc::new(TableMetrics::default());
+        tables.insert(name.to_string(), Arc::clone(&t));
+        t
+    }
+
+    /// `table\tcounter\tvalue` lines, the form the shim reads.
+    pub fn render(&self) -> String {
+        let tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = String::new();
+        for (name, t) in tables.iter() {
+            for (counter, value) in t.snapshot() {
+                out.push_str(&format!("{name}\t{counter}\t{value}\n"));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_one_line_per_table_and_counter() {
+        let m = Metrics::default();
+        let t = m.table("orders");
+        TableMetrics::add(&t.rows, 3);
+        TableMetrics::add(&t.loads, 2);
+        t.observe_load(10);
+        t.observe_load(30);
+        let text = m.render();
+        assert!(text.contains("orders\trows\t3\n"), "{text}");
+        assert!(text.contains("orders\tload-latency-avg-ms\t20\n"), "{text}");
+        assert!(text.contains("orders\tload-latency-max-ms\t30\n"), "{text}");
+        assert!(Arc::ptr_eq(&t, &m.table("orders")));
+    }
+}

@@ -1,0 +1,545 @@
+//! The Stream Load client: the only code in the core that touches the network.
+//!
+//! Job: send one attempt of a [`LoadRequest`] and report what came back as an [`Attempt`],
+//! without judging it (that is [`super::response::classify`]'s job); look up a label's state;
+//! fetch a rejected-row log.
+//!
+//! One attempt is two requests. The FE gets `PUT /api/{db}/{table}/_stream_load` with the
+//! load's headers, `Expect: 100-continue` and an EMPTY body (`Content-Length: 0`): the FE
+//! answers from headers alone with a 307 naming a BE and never reads a body
+//! (`reference/stream-load-protocol.md` §1, §9). The body then goes to the `Location`, with
+//! the same headers and `Authorization` re-sent, because the BE authenticates again. reqwest's
+//! own redirects are off: they would drop `Authorization` on the cross-host hop.
+//!
+//! Invariants: the body leaves this process only in requests to a redirect target, never to a
+//! configured FE address; an [`Attempt::Transport`] says `body_sent: false` only when the body
+//! cannot have reached a BE (the failure came before a connection to it existed), so a "not
+//! sent" can never hide a committed load.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH, EXPECT, LOCATION};
+use reqwest::{StatusCode, Url};
+use serde_json::json;
+
+use super::response::{is_be_load_answer, parse_load_state};
+use super::{prepare_body, Attempt, LoadRequest};
+use crate::config::{keys, Compression, Format, Password, SinkConfig};
+use crate::error::{Error, Result};
+
+/// Redirects followed per request (follower FE -> leader FE -> BE needs two).
+const MAX_REDIRECTS: usize = 3;
+/// StarRocks' default load `timeout` (FE `stream_load_default_timeout_second`).
+const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(600);
+/// Added to the load `timeout` for the whole BE request: StarRocks answers by its deadline.
+const REQUEST_TIMEOUT_MARGIN: Duration = Duration::from_secs(60);
+/// How long an FE may take to answer from headers (a redirect, a label state). Healthy FEs
+/// answer in milliseconds; a hung one is skipped for the next after this.
+const FE_ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+/// Idle pooled connections are dropped soon: the FE closes its connections anyway, and a
+/// BE's keep-alive timeout is not known.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+const ERROR_LOG_TIMEOUT: Duration = Duration::from_secs(30);
+/// How much of a rejected-row log goes into an error message (the SDK keeps 3000 chars).
+const ERROR_LOG_MAX_LINES: usize = 20;
+const ERROR_LOG_MAX_CHARS: usize = 3000;
+
+/// Sends Stream Loads for one connector configuration. Cheap to share (`&self` everywhere);
+/// connections are pooled.
+pub struct StreamLoadClient {
+    http: reqwest::Client,
+    /// The configured FE base URLs.
+    fes: Vec<Url>,
+    /// The FE that answered last: the first one tried next time.
+    current_fe: AtomicUsize,
+    username: String,
+    password: Password,
+    /// `sink.properties.*` as headers, sent on every load request.
+    load_headers: HeaderMap,
+    compression: Option<Compression>,
+    /// The load's `timeout` (StarRocks' deadline for one load).
+    load_timeout: Duration,
+}
+
+impl std::fmt::Debug for StreamLoadClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamLoadClient")
+            .field("fes", &self.fes)
+            .field("username", &self.username)
+            .field("load_headers", &self.load_headers)
+            .field("load_timeout", &self.load_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StreamLoadClient {
+    /// A client for `config`'s FEs, credentials and load properties.
+    pub fn new(config: &SinkConfig) -> Result<StreamLoadClient> {
+        let fes = config
+            .http_urls
+            .iter()
+            .map(|u| {
+                Url::parse(u).map_err(|e| {
+                    Error::config(keys::HTTP_URL, format!("'{u}' is not a valid URL: {e}"))
+                })
+            })
+            .collect::<Result<Vec<Url>>>()?;
+        if fes.is_empty() {
+            return Err(Error::config(keys::HTTP_URL, "no FE address is configured"));
+        }
+        let mut load_headers = HeaderMap::new();
+        for (name, value) in header_pairs(config) {
+            let key = format!("{}{name}", keys::SINK_PROPERTIES_PREFIX);
+            let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
+                Error::config(&key, format!("cannot be sent as an HTTP header: {e}"))
+            })?;
+            let header_value = HeaderValue::from_str(&value).map_err(|e| {
+                Error::config(&key, format!("cannot be sent as an HTTP header: {e}"))
+            })?;
+            load_headers.insert(header_name, header_value);
+        }
+        let load_timeout = config
+            .load_headers
+            .get("timeout")
+            .and_then(|t| t.trim().parse::<u64>().ok())
+            .map(Duration::from_secs)
+            .unwrap_or(DEFAULT_LOAD_TIMEOUT);
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            .user_agent(concat!("starrocks-kafka-connector/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                Error::fatal(format!("cannot build the Stream Load HTTP client: {e}"))
+                    .with_source(e)
+            })?;
+        Ok(StreamLoadClient {
+            http,
+            fes,
+            current_fe: AtomicUsize::new(0),
+            username: config.username.clone(),
+            password: config.password.clone(),
+            load_headers,
+            compression: config.compression,
+            load_timeout,
+        })
+    }
+
+    /// The StarRocks user loads run as.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// StarRocks' deadline for one load: the `timeout` property, else 600 s.
+    pub fn load_timeout(&self) -> Duration {
+        self.load_timeout
+    }
+
+    /// The bytes to send for an encoded batch under this configuration's compression; see
+    /// [`prepare_body`]. Once per load, not per attempt.
+    pub fn prepare_body(&self, raw: Bytes) -> Bytes {
+        prepare_body(self.compression, raw)
+    }
+
+    /// One attempt: FE (with failover) -> 307 -> BE with the body. Never retries the load
+    /// itself; whatever happened is in the returned [`Attempt`].
+    pub async fn load(&self, req: &LoadRequest) -> Attempt {
+        let (mut url, first) = match self.ask_fes(|fe| self.fe_request(fe, req)).await {
+            Ok(answer) => answer,
+            Err(error) => {
+                return Attempt::Transport {
+                    error,
+                    body_sent: false,
+                }
+            }
+        };
+        if first.status() != StatusCode::TEMPORARY_REDIRECT {
+            let answered = read_answer(first, false).await;
+            return self.refuse_be_as_fe(answered, &url, req);
+        }
+        let mut response = first;
+        for _ in 0..MAX_REDIRECTS {
+            if response.status() != StatusCode::TEMPORARY_REDIRECT {
+                break;
+            }
+            let Some(location) = location(&response, &url) else {
+                return Attempt::Answered {
+                    http_status: response.status().as_u16(),
+                    body: json!({
+                        "Status": "FAILED",
+                        "Message": format!("{url} answered 307 without a usable Location header"),
+                    })
+                    .to_string(),
+                };
+            };
+            url = location;
+            response = match self.be_request(url.clone(), req).send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    return Attempt::Transport {
+                        // Before a connection to the BE exists, not a byte of the body left.
+                        body_sent: !e.is_connect(),
+                        error: describe(&e),
+                    }
+                }
+            };
+        }
+        read_answer(response, true).await
+    }
+
+    /// The state of `label` in `database` (`VISIBLE`, `COMMITTED`, `PREPARE`, `PREPARED`,
+    /// `ABORTED`, `UNKNOWN`), asked of the FEs (with failover), following a follower's 307
+    /// to the leader.
+    pub async fn load_state(&self, database: &str, label: &str) -> Result<String> {
+        let ask = |fe: &Url| {
+            let mut url = api_url(fe, &[database, "get_load_state"]);
+            url.query_pairs_mut().append_pair("label", label);
+            self.get_with_auth(url)
+        };
+        let (mut url, mut response) = self.ask_fes(ask).await.map_err(|e| {
+            Error::retriable(format!(
+                "could not ask any FE for the state of label '{label}': {e}"
+            ))
+        })?;
+        for _ in 0..MAX_REDIRECTS {
+            if response.status() != StatusCode::TEMPORARY_REDIRECT {
+                break;
+            }
+            let Some(location) = location(&response, &url) else {
+                break;
+            };
+            url = location;
+            response = self.get_with_auth(url.clone()).send().await.map_err(|e| {
+                Error::retriable(format!(
+                    "could not ask {url} for the state of label '{label}': {}",
+                    describe(&e)
+                ))
+            })?;
+        }
+        let status = response.status();
+        let body = response.text().await.map_err(|e| {
+            Error::retriable(format!(
+                "the label state answer for '{label}' was cut off: {}",
+                describe(&e)
+            ))
+        })?;
+        let reason = match (status, parse_load_state(&body)) {
+            (StatusCode::OK, Ok(state)) => return Ok(state),
+            (StatusCode::OK, Err(reason)) => reason,
+            (status, Err(reason)) => format!("HTTP {}: {reason}", status.as_u16()),
+            (status, Ok(_)) => format!("HTTP {}", status.as_u16()),
+        };
+        let message = format!("StarRocks did not give the state of label '{label}': {reason}");
+        if status == StatusCode::UNAUTHORIZED {
+            Err(Error::fatal(message))
+        } else {
+            Err(Error::retriable(message))
+        }
+    }
+
+    /// The first lines of a rejected-row log (an `ErrorURL`), fetched without credentials as
+    /// StarRocks serves it; `None` when it cannot be fetched.
+    pub async fn error_log(&self, url: &str) -> Option<String> {
+        let response = self
+            .http
+            .get(url)
+            .timeout(ERROR_LOG_TIMEOUT)
+            .send()
+            .await
+            .ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        let text = response.text().await.ok()?;
+        let head = first_lines(&text, ERROR_LOG_MAX_LINES, ERROR_LOG_MAX_CHARS);
+        (!head.is_empty()).then_some(head)
+    }
+
+    /// Sends a request built by `request` to each FE in turn, starting with the one that
+    /// answered last, until one answers. Any failure moves on: nothing of a body is ever sent
+    /// to an FE, so trying another is always safe. The error lists every FE's failure.
+    async fn ask_fes(
+        &self,
+        request: impl Fn(&Url) -> reqwest::RequestBuilder,
+    ) -> std::result::Result<(Url, reqwest::Response), String> {
+        let start = self.current_fe.load(Ordering::Relaxed);
+        let mut failures = Vec::new();
+        for i in 0..self.fes.len() {
+            let index = (start + i) % self.fes.len();
+            let fe = &self.fes[index];
+            match request(fe).send().await {
+                Ok(response) => {
+                    self.current_fe.store(index, Ordering::Relaxed);
+                    let url = response.url().clone();
+                    return Ok((url, response));
+                }
+                Err(e) => failures.push(format!("{}: {}", origin(fe), describe(&e))),
+            }
+        }
+        Err(format!("no FE answered ({})", failures.join("; ")))
+    }
+
+    /// The FE half of an attempt: headers only.
+    fn fe_request(&self, fe: &Url, req: &LoadRequest) -> reqwest::RequestBuilder {
+        let url = api_url(fe, &[&req.database, &req.table, "_stream_load"]);
+        self.put(url, req)
+            .header(CONTENT_LENGTH, "0")
+            .timeout(FE_ANSWER_TIMEOUT.min(self.request_timeout()))
+            .body(Bytes::new())
+    }
+
+    /// The BE half of an attempt: the same headers, and the body.
+    fn be_request(&self, url: Url, req: &LoadRequest) -> reqwest::RequestBuilder {
+        self.put(url, req)
+            .timeout(self.request_timeout())
+            .body(req.body.clone())
+    }
+
+    fn put(&self, url: Url, req: &LoadRequest) -> reqwest::RequestBuilder {
+        self.http
+            .put(url)
+            .basic_auth(&self.username, Some(self.password.expose()))
+            .headers(self.load_headers.clone())
+            .header(EXPECT, "100-continue")
+            .header("label", &req.label)
+    }
+
+    fn get_with_auth(&self, url: Url) -> reqwest::RequestBuilder {
+        self.http
+            .get(url)
+            .basic_auth(&self.username, Some(self.password.expose()))
+            .timeout(FE_ANSWER_TIMEOUT)
+    }
+
+    fn request_timeout(&self) -> Duration {
+        self.load_timeout + REQUEST_TIMEOUT_MARGIN
+    }
+
+    /// A configured "FE" that answered the load itself is a BE (or a proxy to one): it took
+    /// the FE request's empty body as the load. Reported as the FE's refusal, so the load
+    /// fails with an explanation instead of retrying into "Label Already Exists".
+    fn refuse_be_as_fe(&self, answered: Attempt, url: &Url, req: &LoadRequest) -> Attempt {
+        match &answered {
+            Attempt::Answered { http_status: 200, body } if is_be_load_answer(body) => {
+                Attempt::Answered {
+                    http_status: 200,
+                    body: json!({
+                        "Status": "FAILED",
+                        "Message": format!(
+                            "{} answered the Stream Load of label '{}' itself instead of redirecting \
+                             to a BE, so it is a BE, not an FE; '{}' must list FE HTTP addresses \
+                             (http_port, 8030 by default). Its answer: {}",
+                            origin(url),
+                            req.label,
+                            keys::HTTP_URL,
+                            body.trim()
+                        ),
+                    })
+                    .to_string(),
+                }
+            }
+            _ => answered,
+        }
+    }
+}
+
+/// `sink.properties.*` as load headers. For CSV with `compression=lz4_frame` the `format` is
+/// `lz4` (LZ4-compressed CSV), as StarRocks' SDK sends it: StarRocks decompresses CSV by its
+/// format, and the `compression` header is its JSON transport compression.
+fn header_pairs(config: &SinkConfig) -> Vec<(String, String)> {
+    config
+        .load_headers
+        .iter()
+        .map(|(name, value)| {
+            let value = if name == "format"
+                && config.format == Format::Csv
+                && config.compression == Some(Compression::Lz4Frame)
+            {
+                "lz4".to_owned()
+            } else {
+                value.clone()
+            };
+            (name.clone(), value)
+        })
+        .collect()
+}
+
+/// `{base}/api/{segments...}`, each segment percent-encoded.
+fn api_url(base: &Url, segments: &[&str]) -> Url {
+    let mut url = base.clone();
+    url.set_query(None);
+    url.path_segments_mut()
+        .expect("configured FE URLs are http(s) URLs, which have paths")
+        .pop_if_empty()
+        .push("api")
+        .extend(segments);
+    url
+}
+
+/// A 307's target, resolved against the URL that answered.
+fn location(response: &reqwest::Response, base: &Url) -> Option<Url> {
+    let location = response.headers().get(LOCATION)?.to_str().ok()?;
+    base.join(location.trim()).ok()
+}
+
+/// Reads a final answer; a body cut off after the load's body was sent is in doubt.
+async fn read_answer(response: reqwest::Response, body_sent: bool) -> Attempt {
+    let http_status = response.status().as_u16();
+    match response.text().await {
+        Ok(body) => Attempt::Answered { http_status, body },
+        Err(e) => Attempt::Transport {
+            error: format!("the answer (HTTP {http_status}) was cut off: {}", describe(&e)),
+            body_sent,
+        },
+    }
+}
+
+/// `scheme://host:port`, for messages.
+fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+/// A reqwest error with its causes ("error sending request ...: connection refused").
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// At most `max_lines` lines and `max_chars` characters of `text`, whole lines where possible.
+fn first_lines(text: &str, max_lines: usize, max_chars: usize) -> String {
+    let mut out = String::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()).take(max_lines) {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line);
+        if out.chars().count() >= max_chars {
+            let cut = out
+                .char_indices()
+                .nth(max_chars)
+                .map_or(out.len(), |(at, _)| at);
+            out.truncate(cut);
+            out.push_str("...");
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(extra: &[(&str, &str)]) -> SinkConfig {
+        let mut props: HashMap<String, String> = [
+            ("starrocks.http.url", "fe1:8030,https://fe2:8443"),
+            ("starrocks.database.name", "example_db"),
+            ("starrocks.username", "root"),
+            ("starrocks.password", ""),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in extra {
+            props.insert(k.to_string(), v.to_string());
+        }
+        SinkConfig::from_map(&props).expect("a valid configuration")
+    }
+
+    #[test]
+    fn load_urls_are_built_under_api_with_names_escaped() {
+        let base = Url::parse("http://fe1:8030").unwrap();
+        assert_eq!(
+            api_url(&base, &["example_db", "test_tbl", "_stream_load"]).as_str(),
+            "http://fe1:8030/api/example_db/test_tbl/_stream_load"
+        );
+        assert_eq!(
+            api_url(&base, &["db", "my table/x", "_stream_load"]).as_str(),
+            "http://fe1:8030/api/db/my%20table%2Fx/_stream_load"
+        );
+        let https = Url::parse("https://fe2:8443/").unwrap();
+        assert_eq!(
+            api_url(&https, &["db", "get_load_state"]).as_str(),
+            "https://fe2:8443/api/db/get_load_state"
+        );
+    }
+
+    #[test]
+    fn https_and_http_fes_both_build_a_client() {
+        let client = StreamLoadClient::new(&config(&[])).expect("client builds");
+        assert_eq!(client.fes.len(), 2);
+        assert_eq!(client.fes[1].scheme(), "https");
+        assert_eq!(client.load_timeout(), DEFAULT_LOAD_TIMEOUT);
+        assert_eq!(client.username(), "root");
+    }
+
+    #[test]
+    fn the_load_timeout_property_sets_the_deadline() {
+        let client =
+            StreamLoadClient::new(&config(&[("sink.properties.timeout", "30")])).unwrap();
+        assert_eq!(client.load_timeout(), Duration::from_secs(30));
+        assert_eq!(client.request_timeout(), Duration::from_secs(90));
+    }
+
+    #[test]
+    fn every_sink_property_becomes_a_load_header() {
+        let client = StreamLoadClient::new(&config(&[
+            ("sink.properties.strip_outer_array", "true"),
+            ("sink.properties.columns", "id, city"),
+        ]))
+        .unwrap();
+        let h = &client.load_headers;
+        assert_eq!(h["format"], "json");
+        assert_eq!(h["strip_outer_array"], "true");
+        assert_eq!(h["columns"], "id, city");
+    }
+
+    #[test]
+    fn lz4_compressed_csv_is_sent_as_format_lz4() {
+        let csv = config(&[
+            ("sink.properties.format", "csv"),
+            ("sink.properties.compression", "lz4_frame"),
+        ]);
+        let headers: HashMap<String, String> = header_pairs(&csv).into_iter().collect();
+        assert_eq!(headers["format"], "lz4");
+        assert_eq!(headers["compression"], "lz4_frame");
+        let json = config(&[("sink.properties.compression", "lz4_frame")]);
+        let headers: HashMap<String, String> = header_pairs(&json).into_iter().collect();
+        assert_eq!(headers["format"], "json");
+    }
+
+    #[test]
+    fn a_rejected_row_log_is_cut_to_its_first_lines() {
+        let log: String = (1..=30).map(|i| format!("Error: row {i}\n")).collect();
+        let head = first_lines(&log, 20, 3000);
+        assert_eq!(head.lines().count(), 20);
+        assert!(head.starts_with("Error: row 1\n"));
+        assert!(head.ends_with("Error: row 20"));
+        let long = "x".repeat(5000);
+        let head = first_lines(&long, 20, 3000);
+        assert_eq!(head.len(), 3003);
+        assert!(head.ends_with("..."));
+    }
+
+    #[test]
+    fn the_debug_form_never_shows_the_password() {
+        let mut cfg = config(&[]);
+        cfg.password = Password::new("s3cret");
+        let client = StreamLoadClient::new(&cfg).unwrap();
+        assert!(!format!("{client:?}").contains("s3cret"));
+    }
+}

@@ -1,0 +1,532 @@
+//! The sink end to end against the in-process StarRocks emulator: batches in through `put`,
+//! rows in the emulator's tables, offsets out of `pre_commit`, under every fault the emulator
+//! can inject — with no lost row and no duplicate.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use starrocks_emulator::faults::Fault;
+use starrocks_emulator::{start, Config, Emulator};
+use starrocks_kafka_core::batch_writer::Session;
+use starrocks_kafka_core::offsets::TopicPartition;
+use starrocks_kafka_core::record::{Datum, Payload, Record};
+use starrocks_kafka_core::sink::Sink;
+
+const DDL: &str = "
+CREATE DATABASE example_db;
+USE example_db;
+CREATE TABLE test_tbl (id INT, city STRING);
+CREATE TABLE other_tbl (id INT, city STRING);
+CREATE TABLE customers (
+  id int(11) COMMENT \"\",
+  first_name varchar(65533) NULL COMMENT \"\",
+  last_name varchar(65533) NULL COMMENT \"\",
+  email varchar(65533) NULL COMMENT \"\"
+) ENGINE=OLAP PRIMARY KEY(id) DISTRIBUTED BY hash(id) buckets 1;
+";
+
+fn emulator(config: Config) -> Emulator {
+    let emu = start(config).expect("the emulator starts");
+    emu.run_script(DDL).expect("the DDL runs");
+    emu
+}
+
+fn props(emu: &Emulator, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let urls: Vec<String> = emu.fe_http_all().iter().map(|a| a.to_string()).collect();
+    let mut p: HashMap<String, String> = [
+        ("name", "test-connector"),
+        ("starrocks.http.url", &urls.join(",")),
+        ("starrocks.database.name", "example_db"),
+        ("starrocks.username", "root"),
+        ("starrocks.password", ""),
+        ("starrocks.topic2table.map", "test:test_tbl"),
+        ("sink.properties.strip_outer_array", "true"),
+        ("sink.maxretries", "5"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in extra {
+        p.insert(k.to_string(), v.to_string());
+    }
+    p
+}
+
+/// A record whose value is a raw JSON string (StringConverter), or a tombstone for `None`.
+fn raw<'a>(topic: &str, partition: i32, offset: i64, json: Option<&'a str>) -> Record<'a> {
+    let topic: Arc<str> = Arc::from(topic);
+    Record {
+        original_topic: Arc::clone(&topic),
+        partition,
+        offset,
+        topic,
+        timestamp: None,
+        key: Payload::Null,
+        value: json.map_or(Payload::Null, Payload::RawText),
+    }
+}
+
+/// The seed's records as JsonConverter (schemas.enable=false) hands them over: schemaless maps.
+fn seed_records() -> Vec<Record<'static>> {
+    let cities = ["New York", "Los Angeles", "Chicago"];
+    cities
+        .iter()
+        .enumerate()
+        .map(|(i, city)| {
+            let mut r = raw("test", 0, i as i64, None);
+            r.value = Payload::Data {
+                schema: None,
+                datum: Datum::Map(vec![
+                    (Datum::Str("id"), Datum::Int64(i as i64 + 1)),
+                    (Datum::Str("city"), Datum::Str(city)),
+                ]),
+            };
+            r
+        })
+        .collect()
+}
+
+fn rows(emu: &Emulator, table: &str) -> Vec<Vec<String>> {
+    emu.rows("example_db", table)
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            r.into_iter()
+                .map(|v| v.unwrap_or_else(|| "NULL".into()))
+                .collect()
+        })
+        .collect()
+}
+
+fn sorted(mut v: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    v.sort();
+    v
+}
+
+fn seed_table() -> Vec<Vec<String>> {
+    vec![
+        vec!["1".into(), "New York".into()],
+        vec!["2".into(), "Los Angeles".into()],
+        vec!["3".into(), "Chicago".into()],
+    ]
+}
+
+fn offsets(sink: &Sink) -> Vec<(String, i32, i64)> {
+    sink.pre_commit()
+        .expect("pre_commit succeeds")
+        .into_iter()
+        .map(|(tp, o)| (tp.topic.to_string(), tp.partition, o))
+        .collect()
+}
+
+fn wait_until(what: &str, deadline: Duration, mut cond: impl FnMut() -> bool) {
+    let end = Instant::now() + deadline;
+    while Instant::now() < end {
+        if cond() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn labels_loaded(emu: &Emulator) -> Vec<String> {
+    emu.journal()
+        .into_iter()
+        .filter(|e| e.node.starts_with("be"))
+        .filter_map(|e| e.label)
+        .collect()
+}
+
+#[test]
+fn the_seed_records_land_in_the_seed_table_and_their_offsets_commit() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(&props(&emu, &[]), "seed", "0").unwrap();
+    sink.open(&[TopicPartition::new("test", 0)]).unwrap();
+    let mut session = Session::new();
+    assert!(sink
+        .put(&session.batch(&seed_records()))
+        .unwrap()
+        .is_empty());
+    assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 3)]);
+    assert_eq!(rows(&emu, "test_tbl"), seed_table());
+    let metrics = sink.metrics();
+    assert!(metrics.contains("test_tbl\trows\t3\n"), "{metrics}");
+    assert!(metrics.contains("test_tbl\tloads\t1\n"), "{metrics}");
+}
+
+#[test]
+fn json_loads_work_without_strip_outer_array_too() {
+    let emu = emulator(Config::ephemeral());
+    let mut p = props(&emu, &[]);
+    p.remove("sink.properties.strip_outer_array");
+    let sink = Sink::start(&p, "nostrip", "0").unwrap();
+    let mut session = Session::new();
+    sink.put(&session.batch(&seed_records())).unwrap();
+    assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 3)]);
+    assert_eq!(rows(&emu, "test_tbl"), seed_table());
+}
+
+#[test]
+fn primary_key_tables_upsert_and_delete_through_op() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(
+        &props(&emu, &[("starrocks.topic2table.map", "cdc:customers")]),
+        "cdc",
+        "0",
+    )
+    .unwrap();
+    let mut session = Session::new();
+    let events = [
+        r#"{"id":1,"first_name":"a","last_name":"a","email":"a@a.com","__op":0}"#,
+        r#"{"id":2,"first_name":"b","last_name":"b","email":"b@b.com","__op":0}"#,
+        r#"{"id":1,"first_name":"a","last_name":"a","email":"c@c.com","__op":0}"#,
+        r#"{"id":2,"first_name":"b","last_name":"b","email":"c@c.com","__op":0}"#,
+        r#"{"id":1,"first_name":"a","last_name":"a","email":"c@c.com","__op":1}"#,
+    ];
+    let records: Vec<Record> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| raw("cdc", 0, i as i64, Some(e)))
+        .collect();
+    // One record per put: each flush is its own load, and loads of a table stay in order.
+    for r in &records {
+        sink.put(&session.batch(std::slice::from_ref(r))).unwrap();
+        sink.pre_commit().unwrap();
+    }
+    assert_eq!(
+        rows(&emu, "customers"),
+        vec![vec![
+            "2".to_string(),
+            "b".into(),
+            "b".into(),
+            "c@c.com".into()
+        ]]
+    );
+    assert_eq!(offsets(&sink), vec![("cdc".to_string(), 0, 5)]);
+}
+
+#[test]
+fn partial_updates_keep_the_columns_they_do_not_name() {
+    let emu = emulator(Config::ephemeral());
+    let full = Sink::start(
+        &props(&emu, &[("starrocks.topic2table.map", "cdc:customers")]),
+        "full",
+        "0",
+    )
+    .unwrap();
+    let mut session = Session::new();
+    let row = r#"{"id":7,"first_name":"f","last_name":"l","email":"old@x.com"}"#;
+    full.put(&session.batch(&[raw("cdc", 0, 0, Some(row))]))
+        .unwrap();
+    full.pre_commit().unwrap();
+    let partial = Sink::start(
+        &props(
+            &emu,
+            &[
+                ("starrocks.topic2table.map", "cdc:customers"),
+                ("sink.properties.partial_update", "true"),
+                ("sink.properties.columns", "id,email"),
+            ],
+        ),
+        "partial",
+        "0",
+    )
+    .unwrap();
+    let mut session = Session::new();
+    let update = r#"{"id":7,"email":"new@x.com"}"#;
+    partial
+        .put(&session.batch(&[raw("cdc", 0, 1, Some(update))]))
+        .unwrap();
+    partial.pre_commit().unwrap();
+    assert_eq!(
+        rows(&emu, "customers"),
+        vec![vec![
+            "7".to_string(),
+            "f".into(),
+            "l".into(),
+            "new@x.com".into()
+        ]]
+    );
+}
+
+#[test]
+fn several_topics_load_into_several_tables_with_offsets_per_partition() {
+    let emu = emulator(Config::ephemeral().with_bes(2));
+    let sink = Sink::start(
+        &props(
+            &emu,
+            &[("starrocks.topic2table.map", "a:test_tbl,b:other_tbl")],
+        ),
+        "multi",
+        "0",
+    )
+    .unwrap();
+    let mut session = Session::new();
+    let mut records = Vec::new();
+    let rows_a: Vec<String> = (0..50)
+        .map(|i| format!(r#"{{"id":{i},"city":"a{i}"}}"#))
+        .collect();
+    let rows_b: Vec<String> = (0..30)
+        .map(|i| format!(r#"{{"id":{i},"city":"b{i}"}}"#))
+        .collect();
+    for (i, r) in rows_a.iter().enumerate() {
+        records.push(raw("a", (i % 2) as i32, (i / 2) as i64, Some(r)));
+    }
+    for (i, r) in rows_b.iter().enumerate() {
+        records.push(raw("b", 0, i as i64, Some(r)));
+    }
+    sink.put(&session.batch(&records)).unwrap();
+    assert_eq!(
+        offsets(&sink),
+        vec![
+            ("a".to_string(), 0, 25),
+            ("a".to_string(), 1, 25),
+            ("b".to_string(), 0, 30)
+        ]
+    );
+    assert_eq!(rows(&emu, "test_tbl").len(), 50);
+    assert_eq!(rows(&emu, "other_tbl").len(), 30);
+}
+
+#[test]
+fn tombstones_are_skipped_but_their_offsets_commit() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(&props(&emu, &[]), "tomb", "0").unwrap();
+    let mut session = Session::new();
+    let records = [
+        raw("test", 0, 0, Some(r#"{"id":1,"city":"x"}"#)),
+        raw("test", 0, 1, None),
+        raw("test", 0, 2, None),
+    ];
+    sink.put(&session.batch(&records)).unwrap();
+    assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 3)]);
+    assert_eq!(rows(&emu, "test_tbl").len(), 1);
+}
+
+#[test]
+fn rows_flush_after_the_interval_without_another_call() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(
+        &props(&emu, &[("bufferflush.intervalms", "1000")]),
+        "tick",
+        "0",
+    )
+    .unwrap();
+    let mut session = Session::new();
+    sink.put(&session.batch(&[raw("test", 0, 0, Some(r#"{"id":1,"city":"x"}"#))]))
+        .unwrap();
+    assert!(rows(&emu, "test_tbl").is_empty(), "not before the interval");
+    wait_until("the interval flush", Duration::from_secs(5), || {
+        rows(&emu, "test_tbl").len() == 1
+    });
+}
+
+#[test]
+fn loads_fail_over_to_the_second_fe() {
+    let emu = emulator(Config::ephemeral().with_fes(2));
+    let sink = Sink::start(&props(&emu, &[]), "failover", "0").unwrap();
+    let mut session = Session::new();
+    emu.fe_down(0);
+    wait_until("the first FE to go down", Duration::from_secs(5), || {
+        std::net::TcpStream::connect(emu.fe_http()).is_err()
+    });
+    sink.put(&session.batch(&seed_records())).unwrap();
+    assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 3)]);
+    assert_eq!(rows(&emu, "test_tbl"), seed_table());
+    let fe1 = emu
+        .journal()
+        .into_iter()
+        .filter(|e| e.node == "fe1")
+        .count();
+    assert!(fe1 >= 1, "the second FE served the load");
+}
+
+/// Every fault the emulator can inject: the rows land exactly once, the offsets commit, and
+/// every attempt of a load carries the same label.
+#[test]
+fn every_injected_fault_ends_with_each_row_exactly_once() {
+    let faults = [
+        Fault::FailLoad {
+            http_status: 200,
+            status: "Fail".into(),
+            message: "injected".into(),
+        },
+        Fault::FailLoad {
+            http_status: 500,
+            status: String::new(),
+            message: "boom".into(),
+        },
+        Fault::PublishTimeout {
+            visible_after: Duration::from_millis(200),
+        },
+        Fault::DropReplyAfterCommit,
+        Fault::CloseMidBody,
+        Fault::RedirectUnreachable,
+        Fault::DelayRedirect {
+            delay: Duration::from_millis(300),
+        },
+        Fault::DelayReply {
+            delay: Duration::from_millis(300),
+        },
+    ];
+    for fault in faults {
+        let emu = emulator(Config::ephemeral());
+        let sink = Sink::start(&props(&emu, &[]), "faults", "0").unwrap();
+        let mut session = Session::new();
+        emu.inject(fault.clone(), 1);
+        sink.put(&session.batch(&seed_records())).unwrap();
+        assert_eq!(
+            offsets(&sink),
+            vec![("test".to_string(), 0, 3)],
+            "{fault:?}"
+        );
+        wait_until("the rows to be visible", Duration::from_secs(5), || {
+            rows(&emu, "test_tbl").len() >= 3
+        });
+        assert_eq!(sorted(rows(&emu, "test_tbl")), seed_table(), "{fault:?}");
+        let labels = labels_loaded(&emu);
+        assert!(!labels.is_empty());
+        assert!(
+            labels.iter().all(|l| l == &labels[0]),
+            "{fault:?}: one label for every attempt: {labels:?}"
+        );
+    }
+}
+
+#[test]
+fn a_load_rejected_for_data_quality_fails_the_sink_with_starrocks_reasons() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(
+        &props(&emu, &[("sink.properties.strict_mode", "true")]),
+        "bad",
+        "0",
+    )
+    .unwrap();
+    let mut session = Session::new();
+    let records = [
+        raw("test", 0, 0, Some(r#"{"id":1,"city":"x"}"#)),
+        raw("test", 0, 1, Some(r#"{"id":"not a number","city":"y"}"#)),
+    ];
+    sink.put(&session.batch(&records)).unwrap();
+    let err = sink.pre_commit().expect_err("the load fails");
+    let text = err.to_string();
+    assert!(text.contains("too many filtered rows"), "{text}");
+    assert!(text.contains("test_tbl"), "{text}");
+    assert!(
+        text.contains("not a number"),
+        "the ErrorURL's rows are quoted: {text}"
+    );
+    assert!(!err.is_retriable());
+    assert!(rows(&emu, "test_tbl").is_empty());
+    // The failure sticks: nothing is committed and later calls report it.
+    assert!(sink.put(&session.batch(&[])).is_err());
+}
+
+#[test]
+fn retries_give_up_after_sink_maxretries() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(&props(&emu, &[("sink.maxretries", "1")]), "giveup", "0").unwrap();
+    emu.inject(
+        Fault::FailLoad {
+            http_status: 503,
+            status: String::new(),
+            message: "down".into(),
+        },
+        5,
+    );
+    let mut session = Session::new();
+    sink.put(&session.batch(&seed_records())).unwrap();
+    let err = sink.pre_commit().expect_err("retries run out");
+    assert!(err.to_string().contains("test_tbl"), "{err}");
+    let attempts = labels_loaded(&emu).len();
+    assert_eq!(attempts, 2, "the first attempt and one retry");
+    assert!(rows(&emu, "test_tbl").is_empty());
+}
+
+#[test]
+fn bad_records_are_returned_under_errors_tolerance_all_and_their_offsets_commit() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(
+        &props(&emu, &[("errors.tolerance", "all")]),
+        "tolerant",
+        "0",
+    )
+    .unwrap();
+    let mut session = Session::new();
+    let records = [
+        raw("test", 0, 0, Some(r#"{"id":1,"city":"x"}"#)),
+        raw("test", 0, 1, Some(r#"{"id":2,"city":"#)),
+        raw("test", 0, 2, Some(r#"{"id":3,"city":"z"}"#)),
+    ];
+    let rejected = sink.put(&session.batch(&records)).unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].index, 1);
+    assert!(
+        rejected[0]
+            .message
+            .contains("topic 'test' partition 0 offset 1"),
+        "{}",
+        rejected[0].message
+    );
+    assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 3)]);
+    assert_eq!(rows(&emu, "test_tbl").len(), 2);
+
+    // Without tolerance, the same record fails the put and names the record.
+    let strict = Sink::start(&props(&emu, &[]), "strict", "0").unwrap();
+    let mut session = Session::new();
+    let err = strict
+        .put(&session.batch(&records))
+        .expect_err("malformed JSON");
+    assert!(err.to_string().contains("offset 1"), "{err}");
+}
+
+#[test]
+fn closed_partitions_drop_their_buffered_rows() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(
+        &props(&emu, &[("bufferflush.intervalms", "3600000")]),
+        "close",
+        "0",
+    )
+    .unwrap();
+    let mut session = Session::new();
+    let records = [
+        raw("test", 0, 0, Some(r#"{"id":1,"city":"kept"}"#)),
+        raw("test", 1, 0, Some(r#"{"id":2,"city":"dropped"}"#)),
+        raw("test", 0, 1, Some(r#"{"id":3,"city":"kept"}"#)),
+    ];
+    sink.put(&session.batch(&records)).unwrap();
+    sink.close(&[TopicPartition::new("test", 1)]).unwrap();
+    assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 2)]);
+    assert_eq!(
+        rows(&emu, "test_tbl"),
+        vec![
+            vec!["1".to_string(), "kept".into()],
+            vec!["3".to_string(), "kept".into()]
+        ]
+    );
+}
+
+#[test]
+fn stop_is_safe_twice_and_later_calls_fail_cleanly() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(&props(&emu, &[]), "stop", "0").unwrap();
+    sink.stop();
+    sink.stop();
+    let mut session = Session::new();
+    // After stop nothing is loaded; put either fails or buffers nothing durable.
+    let _ = sink.put(&session.batch(&seed_records()));
+    assert!(sink.pre_commit().map(|o| o.is_empty()).unwrap_or(true));
+}
+
+#[test]
+fn configuration_errors_name_the_key() {
+    let emu = emulator(Config::ephemeral());
+    let err = Sink::start(&props(&emu, &[("bufferflush.maxbytes", "1")]), "cfg", "0")
+        .err()
+        .expect("a bad value fails start");
+    assert!(err.is_config());
+    assert!(err.to_string().contains("bufferflush.maxbytes"), "{err}");
+}
