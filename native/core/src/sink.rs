@@ -46,6 +46,7 @@ pub struct Rejected {
 /// One flushed buffer on its way to StarRocks.
 struct Job {
     load: LoadId,
+    /// The body is the encoded rows; the worker compresses it if configured.
     request: LoadRequest,
 }
 
@@ -359,8 +360,11 @@ impl Shared {
 
 /// Loads one table's jobs in order.
 async fn load_worker(shared: Weak<Shared>, table: String, mut jobs: mpsc::UnboundedReceiver<Job>) {
-    while let Some(job) = jobs.recv().await {
+    while let Some(mut job) = jobs.recv().await {
         let Some(sink) = shared.upgrade() else { return };
+        let bytes = job.request.body.len() as u64;
+        // Compress once per load (not per attempt), off the task thread.
+        job.request.body = sink.client.prepare_body(job.request.body.clone());
         let metrics = sink.metrics.table(&table);
         let client = Arc::clone(&sink.client);
         let limit = sink.config.max_retries;
@@ -377,7 +381,6 @@ async fn load_worker(shared: Weak<Shared>, table: String, mut jobs: mpsc::Unboun
         };
         let outcome = load_with_retries(&client, &job.request, limit, &mut on_retry).await;
         let Some(sink) = shared.upgrade() else { return };
-        let bytes = job.request.body.len() as u64;
         let mut state = sink.lock();
         state.queued_bytes = state.queued_bytes.saturating_sub(bytes);
         match outcome {

@@ -330,7 +330,7 @@ fn loads_fail_over_to_the_second_fe() {
     let mut session = Session::new();
     emu.fe_down(0);
     wait_until("the first FE to go down", Duration::from_secs(5), || {
-        std::net::TcpStream::connect(emu.fe_http()).is_err()
+        refused(emu.fe_http())
     });
     sink.put(&session.batch(&seed_records())).unwrap();
     assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 3)]);
@@ -529,4 +529,36 @@ fn configuration_errors_name_the_key() {
         .expect("a bad value fails start");
     assert!(err.is_config());
     assert!(err.to_string().contains("bufferflush.maxbytes"), "{err}");
+}
+
+#[test]
+fn lz4_frame_compressed_loads_land_too() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(
+        &props(&emu, &[("sink.properties.compression", "lz4_frame")]),
+        "lz4",
+        "0",
+    )
+    .unwrap();
+    let mut session = Session::new();
+    sink.put(&session.batch(&seed_records())).unwrap();
+    assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 3)]);
+    assert_eq!(rows(&emu, "test_tbl"), seed_table());
+    let be = emu
+        .journal()
+        .into_iter()
+        .find(|e| e.node.starts_with("be"))
+        .expect("a BE request");
+    assert_eq!(
+        be.headers.get("compression").map(String::as_str),
+        Some("lz4_frame")
+    );
+}
+
+/// Whether connecting is refused at once (the port is closed), not merely slow.
+fn refused(addr: std::net::SocketAddr) -> bool {
+    matches!(
+        std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
+    )
 }

@@ -191,11 +191,11 @@ fn an_fe_taken_down_refuses_connections_until_it_comes_back() {
     let fe = emu.fe_http();
     emu.fe_down(0);
     wait_until("the FE to stop listening", Duration::from_secs(5), || {
-        std::net::TcpStream::connect(fe).is_err()
+        refused(fe)
     });
     emu.fe_up(0);
     wait_until("the FE to listen again", Duration::from_secs(5), || {
-        std::net::TcpStream::connect(fe).is_ok()
+        std::net::TcpStream::connect_timeout(&fe, Duration::from_millis(500)).is_ok()
     });
     let (h, b) = row("u1");
     assert_eq!(
@@ -251,9 +251,7 @@ fn the_admin_endpoint_arms_faults_moves_fes_and_serves_the_journal() {
     );
     assert_eq!(down.status, StatusCode::OK);
     let fe = emu.fe_http();
-    wait_until("the FE to go down", Duration::from_secs(5), || {
-        std::net::TcpStream::connect(fe).is_err()
-    });
+    wait_until("the FE to go down", Duration::from_secs(5), || refused(fe));
     send(
         Method::POST,
         &format!("http://{admin}/fe/0/up"),
@@ -262,7 +260,7 @@ fn the_admin_endpoint_arms_faults_moves_fes_and_serves_the_journal() {
         Vec::new(),
     );
     wait_until("the FE to come back", Duration::from_secs(5), || {
-        std::net::TcpStream::connect(fe).is_ok()
+        std::net::TcpStream::connect_timeout(&fe, Duration::from_millis(500)).is_ok()
     });
     let bad = send(
         Method::POST,
@@ -305,4 +303,12 @@ fn a_commit_fault_applies_to_the_transaction_api_too() {
     wait_until("visibility", Duration::from_secs(5), || {
         emu.load_state("example_db", "tx1") == "VISIBLE"
     });
+}
+
+/// Whether connecting is refused at once (the port is closed), not merely slow.
+fn refused(addr: std::net::SocketAddr) -> bool {
+    matches!(
+        std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
+    )
 }

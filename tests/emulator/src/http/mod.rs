@@ -105,6 +105,9 @@ pub async fn run_node(
             return;
         }
         if !*up.borrow_and_update() {
+            // Down before the node ever served (taken down right after start): close the
+            // port now rather than leave a listener nobody accepts on.
+            listener = None;
             tokio::select! {
                 _ = up.changed() => continue,
                 _ = shutdown.changed() => continue,
