@@ -10,6 +10,7 @@
 //!   `is_retriable`, `is_fatal`, `is_data`).
 //! - [`config`]: the connector's property map parsed and validated into [`SinkConfig`].
 //! - [`label`]: deterministic Stream Load labels and body digests.
+//! - [`log`]: `tracing` events queued for the shim to drain into the worker's log.
 //! - [`record`]: Kafka Connect records, schemas and values as the core sees them, borrowed
 //!   from the shim's batch buffer.
 //! - [`decode`]: the shim's batch format (`docs/batch-format.md`) decoded into records by a
@@ -32,6 +33,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod label;
+pub mod log;
 pub mod metrics;
 pub mod offsets;
 pub mod record;

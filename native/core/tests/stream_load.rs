@@ -78,12 +78,17 @@ fn request(client: &StreamLoadClient, label: &str, rows: &str) -> LoadRequest {
     }
 }
 
-fn run<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
+thread_local! {
+    /// One runtime per test thread, as the sink has one: a client's pooled connections are
+    /// driven by the runtime that opened them, so a client must not hop between runtimes.
+    static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("a runtime builds")
-        .block_on(future)
+        .expect("a runtime builds");
+}
+
+fn run<F: Future>(future: F) -> F::Output {
+    RUNTIME.with(|rt| rt.block_on(future))
 }
 
 /// Loads with retries; returns the outcome and every `on_retry` call.
@@ -103,7 +108,11 @@ fn rows(emu: &Emulator) -> Vec<Vec<String>> {
         .rows("example_db", "test_tbl")
         .expect("the table exists")
         .into_iter()
-        .map(|r| r.into_iter().map(|v| v.unwrap_or_else(|| "NULL".into())).collect())
+        .map(|r| {
+            r.into_iter()
+                .map(|v| v.unwrap_or_else(|| "NULL".into()))
+                .collect()
+        })
         .collect();
     rows.sort();
     rows
@@ -303,7 +312,10 @@ fn a_connection_closed_mid_body_is_retried_and_loads_once() {
     let (outcome, retries) = load(&client, &req, RetryLimit::AtMost(3));
     assert_eq!(loaded_rows(&outcome), 3);
     assert_eq!(retries.len(), 1, "{retries:?}");
-    assert!(retries[0].1.contains("nothing was committed"), "{retries:?}");
+    assert!(
+        retries[0].1.contains("nothing was committed"),
+        "{retries:?}"
+    );
     assert_eq!(be_labels(&emu), vec!["closed-mid-body"; 2]);
     assert_eq!(rows(&emu), seed_table());
 }
@@ -375,10 +387,9 @@ fn the_label_state_is_read_through_a_follower_fe() {
     assert_eq!(state, "VISIBLE");
     let never = run(client.load_state("example_db", "never-used")).expect("a state");
     assert_eq!(never, "UNKNOWN");
-    let redirected = emu
-        .journal()
-        .into_iter()
-        .any(|e| e.node == "fe1" && e.uri.contains("get_load_state") && e.outcome.starts_with("307"));
+    let redirected = emu.journal().into_iter().any(|e| {
+        e.node == "fe1" && e.uri.contains("get_load_state") && e.outcome.starts_with("307")
+    });
     assert!(redirected, "the follower redirected to the leader");
 }
 
@@ -461,7 +472,10 @@ fn exhausted_retries_name_the_attempts_and_the_last_reason() {
     let error = outcome.expect_err("three failures, two retries");
     assert!(error.is_retriable());
     let text = error.to_string();
-    assert!(text.contains("after 3 attempts: HTTP 503: overloaded"), "{text}");
+    assert!(
+        text.contains("after 3 attempts: HTTP 503: overloaded"),
+        "{text}"
+    );
     assert_eq!(retries.len(), 2);
     assert_eq!(be_labels(&emu), vec!["exhausted"; 3]);
 }
@@ -469,7 +483,10 @@ fn exhausted_retries_name_the_attempts_and_the_last_reason() {
 #[test]
 fn lz4_frame_compressed_json_loads_end_to_end() {
     let emu = seeded();
-    let client = client(&config(&emu, &[("sink.properties.compression", "lz4_frame")]));
+    let client = client(&config(
+        &emu,
+        &[("sink.properties.compression", "lz4_frame")],
+    ));
     let req = request(&client, "lz4-json", SEED_ROWS);
     assert_ne!(req.body.len(), SEED_ROWS.len(), "the body is compressed");
     let (outcome, _) = load(&client, &req, RetryLimit::AtMost(0));
@@ -490,7 +507,11 @@ fn lz4_frame_compressed_csv_loads_end_to_end() {
             ("sink.properties.compression", "lz4_frame"),
         ],
     ));
-    let req = request(&client, "lz4-csv", "1\tNew York\n2\tLos Angeles\n3\tChicago\n");
+    let req = request(
+        &client,
+        "lz4-csv",
+        "1\tNew York\n2\tLos Angeles\n3\tChicago\n",
+    );
     let (outcome, _) = load(&client, &req, RetryLimit::AtMost(0));
     assert_eq!(loaded_rows(&outcome), 3);
     assert_eq!(rows(&emu), seed_table());

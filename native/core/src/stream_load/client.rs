@@ -110,7 +110,10 @@ impl StreamLoadClient {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .user_agent(concat!("starrocks-kafka-connector/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!(
+                "starrocks-kafka-connector/",
+                env!("CARGO_PKG_VERSION")
+            ))
             .build()
             .map_err(|e| {
                 Error::fatal(format!("cannot build the Stream Load HTTP client: {e}"))
@@ -183,7 +186,7 @@ impl StreamLoadClient {
                         // Before a connection to the BE exists, not a byte of the body left.
                         body_sent: !e.is_connect(),
                         error: describe(&e),
-                    }
+                    };
                 }
             };
         }
@@ -323,24 +326,25 @@ impl StreamLoadClient {
     /// fails with an explanation instead of retrying into "Label Already Exists".
     fn refuse_be_as_fe(&self, answered: Attempt, url: &Url, req: &LoadRequest) -> Attempt {
         match &answered {
-            Attempt::Answered { http_status: 200, body } if is_be_load_answer(body) => {
-                Attempt::Answered {
-                    http_status: 200,
-                    body: json!({
-                        "Status": "FAILED",
-                        "Message": format!(
-                            "{} answered the Stream Load of label '{}' itself instead of redirecting \
-                             to a BE, so it is a BE, not an FE; '{}' must list FE HTTP addresses \
-                             (http_port, 8030 by default). Its answer: {}",
-                            origin(url),
-                            req.label,
-                            keys::HTTP_URL,
-                            body.trim()
-                        ),
-                    })
-                    .to_string(),
-                }
-            }
+            Attempt::Answered {
+                http_status: 200,
+                body,
+            } if is_be_load_answer(body) => Attempt::Answered {
+                http_status: 200,
+                body: json!({
+                    "Status": "FAILED",
+                    "Message": format!(
+                        "{} answered the Stream Load of label '{}' itself instead of redirecting \
+                         to a BE, so it is a BE, not an FE; '{}' must list FE HTTP addresses \
+                         (http_port, 8030 by default). Its answer: {}",
+                        origin(url),
+                        req.label,
+                        keys::HTTP_URL,
+                        body.trim()
+                    ),
+                })
+                .to_string(),
+            },
             _ => answered,
         }
     }
@@ -391,7 +395,10 @@ async fn read_answer(response: reqwest::Response, body_sent: bool) -> Attempt {
     match response.text().await {
         Ok(body) => Attempt::Answered { http_status, body },
         Err(e) => Attempt::Transport {
-            error: format!("the answer (HTTP {http_status}) was cut off: {}", describe(&e)),
+            error: format!(
+                "the answer (HTTP {http_status}) was cut off: {}",
+                describe(&e)
+            ),
             body_sent,
         },
     }
@@ -420,7 +427,11 @@ fn describe(error: &reqwest::Error) -> String {
 /// At most `max_lines` lines and `max_chars` characters of `text`, whole lines where possible.
 fn first_lines(text: &str, max_lines: usize, max_chars: usize) -> String {
     let mut out = String::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()).take(max_lines) {
+    for line in text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(max_lines)
+    {
         if !out.is_empty() {
             out.push('\n');
         }
@@ -489,8 +500,7 @@ mod tests {
 
     #[test]
     fn the_load_timeout_property_sets_the_deadline() {
-        let client =
-            StreamLoadClient::new(&config(&[("sink.properties.timeout", "30")])).unwrap();
+        let client = StreamLoadClient::new(&config(&[("sink.properties.timeout", "30")])).unwrap();
         assert_eq!(client.load_timeout(), Duration::from_secs(30));
         assert_eq!(client.request_timeout(), Duration::from_secs(90));
     }

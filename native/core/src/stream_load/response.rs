@@ -141,7 +141,9 @@ pub fn classify(attempt: &Attempt) -> Verdict {
         Attempt::Transport {
             error,
             body_sent: false,
-        } => Verdict::Retriable(format!("the request failed before the body was sent: {error}")),
+        } => Verdict::Retriable(format!(
+            "the request failed before the body was sent: {error}"
+        )),
         Attempt::Transport {
             error,
             body_sent: true,
@@ -366,7 +368,12 @@ mod tests {
     fn classifies_every_answer_starrocks_documents() {
         // (what, attempt, expected kind, a fragment of the text)
         let cases: Vec<(&str, Attempt, &str, &str)> = vec![
-            ("success", answered(200, SUCCESS_ANSWER), "loaded", "Success"),
+            (
+                "success",
+                answered(200, SUCCESS_ANSWER),
+                "loaded",
+                "Success",
+            ),
             (
                 "publish timeout is committed",
                 answered(
@@ -486,7 +493,10 @@ mod tests {
             ),
             (
                 "bad timeout parameter",
-                answered(200, r#"{"Status":"Fail","Message":"Invalid timeout format"}"#),
+                answered(
+                    200,
+                    r#"{"Status":"Fail","Message":"Invalid timeout format"}"#,
+                ),
                 "fatal",
                 "Invalid timeout format",
             ),
@@ -571,8 +581,18 @@ mod tests {
                 "retriable",
                 "HTTP 500: boom",
             ),
-            ("unavailable", answered(503, "overloaded"), "retriable", "503"),
-            ("request timeout", answered(408, ""), "retriable", "(empty body)"),
+            (
+                "unavailable",
+                answered(503, "overloaded"),
+                "retriable",
+                "503",
+            ),
+            (
+                "request timeout",
+                answered(408, ""),
+                "retriable",
+                "(empty body)",
+            ),
             ("too many requests", answered(429, ""), "retriable", "429"),
             (
                 "a redirect past the limit",
@@ -624,7 +644,10 @@ mod tests {
             let verdict = classify(&attempt);
             let (got, text) = kind(&verdict);
             assert_eq!(got, expected, "{what}: {verdict:?}");
-            assert!(text.contains(fragment), "{what}: {text:?} lacks {fragment:?}");
+            assert!(
+                text.contains(fragment),
+                "{what}: {text:?} lacks {fragment:?}"
+            );
         }
     }
 

@@ -165,9 +165,7 @@ async fn settle(client: &StreamLoadClient, req: &LoadRequest, backoff: &Backoff)
         match label_state(&state) {
             LabelState::Durable => return Settled::Durable,
             LabelState::Absent => {
-                return Settled::NotCommitted(format!(
-                    "label state {state}: nothing was committed"
-                ))
+                return Settled::NotCommitted(format!("label state {state}: nothing was committed"))
             }
             LabelState::Pending => {
                 let now = Instant::now();

@@ -4,8 +4,8 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use crate::batch_writer::{self as encoder, header, varint, Session};
 use super::*;
+use crate::batch_writer::{self as encoder, header, varint, Session};
 
 /// TOPIC_DEF 0 "t": bytes 12..16 of a batch that starts with it.
 const TOPIC_T: &[u8] = &[0x01, 0x00, 0x01, b't'];

@@ -1,8 +1,8 @@
 //! The seed fixture, `tests/fixtures/batch-v1-seed.hex`, shared with the Java side's
 //! `BatchEncoderTest`, which must produce the same bytes from the same records.
 
-use crate::batch_writer::Session;
 use super::*;
+use crate::batch_writer::Session;
 
 /// The records of `tests/fixtures/batch-v1-seed.hex`: the seed's three JSON rows on topic
 /// `test` partition 0 as JsonConverter (`schemas.enable=false`) hands them over, and a

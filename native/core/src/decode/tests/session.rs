@@ -1,8 +1,8 @@
 //! Ids across batches: definitions persist for the session, RESET drops them, and a failed
 //! batch changes nothing.
 
-use crate::batch_writer::{self as encoder, Session};
 use super::*;
+use crate::batch_writer::{self as encoder, Session};
 
 #[test]
 fn ids_defined_in_one_batch_serve_later_batches() {

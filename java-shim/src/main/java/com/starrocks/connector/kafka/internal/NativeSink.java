@@ -46,4 +46,10 @@ public final class NativeSink {
 
     /** The core's log events since the last call. */
     public static native byte[] drainLogs();
+
+    /**
+     * Test hook: panics in native code with {@code message}, which must surface as a
+     * {@link org.apache.kafka.connect.errors.ConnectException} naming it, the JVM unharmed.
+     */
+    public static native void panicForTest(String message);
 }

@@ -1,0 +1,202 @@
+package com.starrocks.connector.kafka;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.core.read.ListAppender;
+import com.starrocks.connector.kafka.internal.NativeLoader;
+import com.starrocks.connector.kafka.internal.NativeSink;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.Config;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The task and connector over the real native library (extracted from the packaged jar),
+ * against the StarRocks emulator: what a user of the seed observes.
+ */
+class NativeSinkIT {
+    private static final TopicPartition TEST_0 = new TopicPartition("test", 0);
+    private static EmulatorProcess emulator;
+
+    @BeforeAll
+    static void startEmulator() throws Exception {
+        emulator = EmulatorProcess.start(EmulatorProcess.SEED_DDL);
+    }
+
+    @AfterAll
+    static void stopEmulator() throws Exception {
+        emulator.close();
+    }
+
+    @Test
+    void theSeedRecordsLandInTheSeedTableAndOffsetThreeCommits() throws Exception {
+        StarRocksSinkTask task = new StarRocksSinkTask();
+        task.start(emulator.seedConfig(""));
+        try {
+            task.open(Collections.singleton(TEST_0));
+            task.put(Seed.records());
+            Map<TopicPartition, OffsetAndMetadata> committable =
+                    task.preCommit(Collections.singletonMap(TEST_0, new OffsetAndMetadata(3)));
+
+            assertEquals(Collections.singletonMap(TEST_0, new OffsetAndMetadata(3)), committable);
+            assertEquals(Seed.ROWS, emulator.rows("test_tbl"));
+        } finally {
+            task.stop();
+        }
+    }
+
+    @Test
+    void validationNamesEachBadKey() {
+        Map<String, String> props = emulator.seedConfig("");
+        props.put("bufferflush.maxbytes", "12");
+        props.put("starrocks.http.url", "127.0.0.1:notaport");
+        props.remove("starrocks.password");
+
+        Map<String, ConfigValue> values = new HashMap<>();
+        for (ConfigValue v : new StarRocksSinkConnector().validate(props).configValues()) {
+            values.put(v.name(), v);
+        }
+
+        for (String key : Arrays.asList("bufferflush.maxbytes", "starrocks.http.url",
+                "starrocks.password")) {
+            assertFalse(values.get(key).errorMessages().isEmpty(), key + " has its problem");
+        }
+        assertTrue(values.get("starrocks.http.url").errorMessages().get(0).contains("notaport"),
+                "the core's reason: " + values.get("starrocks.http.url").errorMessages());
+        ConfigValue connectorClass = values.get(StarRocksSinkConnector.CONNECTOR_CLASS);
+        assertTrue(connectorClass == null || connectorClass.errorMessages().isEmpty(),
+                "the native core was available: " + connectorClass);
+        // The core itself reports each key, not only the ConfigDef.
+        List<String> nativeKeys = new ArrayList<>();
+        String[][] kv = StarRocksSinkTask.keysAndValues(props);
+        String[] problems = NativeSink.validate(kv[0], kv[1]);
+        for (int i = 0; i < problems.length; i += 2) {
+            nativeKeys.add(problems[i]);
+        }
+        assertTrue(nativeKeys.containsAll(Arrays.asList("bufferflush.maxbytes",
+                "starrocks.http.url", "starrocks.password")), nativeKeys.toString());
+    }
+
+    @Test
+    void aBadConfigAtStartIsAConfigExceptionNamingTheKey() {
+        Map<String, String> props = emulator.seedConfig("");
+        props.put("bufferflush.intervalms", "10");
+        StarRocksSinkTask task = new StarRocksSinkTask();
+
+        ConfigException e = assertThrows(ConfigException.class, () -> task.start(props));
+
+        assertTrue(e.getMessage().contains("bufferflush.intervalms"), e.getMessage());
+    }
+
+    @Test
+    void theValidConfigOfTheSeedHasNoProblems() {
+        String[][] kv = StarRocksSinkTask.keysAndValues(emulator.seedConfig("123456"));
+        NativeLoader.load();
+        assertArrayEquals(new String[0], NativeSink.validate(kv[0], kv[1]));
+    }
+
+    @Test
+    void thePasswordNeverReachesTheLog() throws Exception {
+        String password = "s3cr3t-pw";
+        String basic = Base64.getEncoder().encodeToString(
+                ("root:" + password).getBytes(StandardCharsets.UTF_8));
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Logger ours = (Logger) LoggerFactory.getLogger("com.starrocks");
+        Level previous = ours.getLevel();
+        ListAppender<ILoggingEvent> captured = new ListAppender<>();
+        captured.start();
+        root.addAppender(captured);
+        ours.setLevel(Level.TRACE);
+        ConnectException failure;
+        try {
+            // The emulator's root has no password: the load fails authentication.
+            StarRocksSinkTask task = new StarRocksSinkTask();
+            task.start(emulator.seedConfig(password));
+            try {
+                task.open(Collections.singleton(TEST_0));
+                task.put(Seed.records());
+                failure = assertThrows(ConnectException.class,
+                        () -> task.preCommit(Collections.<TopicPartition, OffsetAndMetadata>emptyMap()));
+            } finally {
+                task.stop();
+            }
+        } finally {
+            ours.setLevel(previous);
+            root.detachAppender(captured);
+        }
+
+        List<String> lines = new ArrayList<>();
+        for (ILoggingEvent event : captured.list) {
+            StringBuilder line = new StringBuilder(event.getFormattedMessage());
+            line.append(' ').append(event.getMDCPropertyMap());
+            for (IThrowableProxy t = event.getThrowableProxy(); t != null; t = t.getCause()) {
+                line.append(' ').append(t.getMessage());
+            }
+            lines.add(line.toString());
+        }
+        for (String line : lines) {
+            assertFalse(line.contains(password) || line.contains(basic),
+                    "a log line holds the password: " + line);
+        }
+        assertFalse(failure.getMessage().contains(password), failure.getMessage());
+        assertTrue(failure.getMessage().contains("authentication"), failure.getMessage());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("StarRocks sink started.")
+                        && l.contains("[starrocks-kafka-connector|task-0] ")),
+                "the core's start is logged with its connector and task: " + lines);
+        assertTrue(captured.list.stream().anyMatch(e -> e.getLevel() == Level.ERROR
+                        && e.getFormattedMessage().startsWith("Stream Load failed.")),
+                "the failed load is logged: " + lines);
+    }
+
+    @Test
+    void aPanicInNativeCodeIsAConnectExceptionAndTheJvmCarriesOn() {
+        NativeLoader.load();
+
+        ConnectException e = assertThrows(ConnectException.class,
+                () -> NativeSink.panicForTest("deliberate panic 42"));
+
+        assertEquals(ConnectException.class, e.getClass());
+        assertTrue(e.getMessage().contains("deliberate panic 42"), e.getMessage());
+        assertTrue(e.getMessage().contains("native_sink.rs"), "names where: " + e.getMessage());
+        String[] problems = NativeSink.validate(new String[0], new String[0]);
+        assertTrue(Arrays.asList(problems).contains("starrocks.http.url"),
+                "the next call works: " + Arrays.toString(problems));
+    }
+
+    @Test
+    void aStoppedHandleIsACleanExceptionAndStoppingTwiceIsANoOp() {
+        NativeLoader.load();
+        String[][] kv = StarRocksSinkTask.keysAndValues(emulator.seedConfig(""));
+        long handle = NativeSink.start(kv[0], kv[1], "stale", "0");
+        NativeSink.stop(handle);
+        NativeSink.stop(handle);
+
+        ConnectException e = assertThrows(ConnectException.class,
+                () -> NativeSink.preCommit(handle));
+
+        assertTrue(e.getMessage().contains("does not name a running sink"), e.getMessage());
+    }
+}

@@ -1,0 +1,368 @@
+//! The natives of `com.starrocks.connector.kafka.internal.NativeSink` (`docs/jni.md`).
+//!
+//! Each export is a shell: it marshals its Java arguments, calls one safe function below that
+//! returns a `Result`, and marshals the answer back; [`entry`] catches panics and throws errors.
+//! Only handles, strings, primitive arrays and one direct `ByteBuffer` cross. No Java method is
+//! ever called, and nothing native is touched from any thread but the calling one.
+//!
+//! Invariant: the batch a `put` reads is the caller's direct buffer itself, borrowed for the
+//! duration of the call and never copied or kept.
+
+use std::collections::HashMap;
+
+use jni::objects::{JByteBuffer, JClass, JIntArray, JObject, JObjectArray, JString};
+use jni::sys::{jbyteArray, jint, jlong, jobjectArray, jstring};
+use jni::{Env, EnvUnowned};
+use starrocks_kafka_core::offsets::TopicPartition;
+use starrocks_kafka_core::sink::Sink;
+use starrocks_kafka_core::{log, SinkConfig};
+
+use crate::error::{entry, Error, Result};
+use crate::{handle, reply};
+
+// ----- the safe functions -----
+
+/// Every problem of a connector config, as `[key, message]` pairs flattened.
+fn validate(props: &HashMap<String, String>) -> Vec<String> {
+    SinkConfig::validate(props)
+        .into_iter()
+        .flat_map(|(key, message)| [key, message])
+        .collect()
+}
+
+/// Starts a sink and registers it; the first start installs the log queue.
+fn start(props: &HashMap<String, String>, connector: &str, task: &str) -> Result<i64> {
+    log::install();
+    let sink = Sink::start(props, connector, task)?;
+    Ok(handle::insert(sink))
+}
+
+fn open(h: i64, partitions: &[TopicPartition]) -> Result<()> {
+    Ok(handle::get(h)?.open(partitions)?)
+}
+
+/// Puts one batch; `None` when no record was rejected.
+fn put(h: i64, batch: &[u8]) -> Result<Option<Vec<u8>>> {
+    let rejected = handle::get(h)?.put(batch)?;
+    if rejected.is_empty() {
+        return Ok(None);
+    }
+    reply::rejected(&rejected).map(Some)
+}
+
+fn pre_commit(h: i64) -> Result<Vec<u8>> {
+    let offsets = handle::get(h)?.pre_commit()?;
+    reply::offsets(&offsets)
+}
+
+fn close(h: i64, partitions: &[TopicPartition]) -> Result<()> {
+    Ok(handle::get(h)?.close(partitions)?)
+}
+
+/// Stops and unregisters a sink; a handle already stopped is a no-op.
+fn stop(h: i64) {
+    if let Some(sink) = handle::remove(h) {
+        sink.stop();
+    }
+}
+
+fn metrics(h: i64) -> Result<String> {
+    Ok(handle::get(h)?.metrics())
+}
+
+fn drain_logs() -> Result<Vec<u8>> {
+    reply::log_events(&log::drain())
+}
+
+// ----- marshalling -----
+
+/// A Java `String` (not null) as a Rust `String`.
+fn string(env: &Env<'_>, s: &JString<'_>, what: &str) -> Result<String> {
+    if s.is_null() {
+        return Err(Error::Call(format!("The {what} is null.")));
+    }
+    Ok(s.try_to_string(env)?)
+}
+
+/// The elements of a Java `String[]` (neither it nor any element null).
+fn strings(
+    env: &mut Env<'_>,
+    array: &JObjectArray<'_, JString<'_>>,
+    what: &str,
+) -> Result<Vec<String>> {
+    if array.is_null() {
+        return Err(Error::Call(format!("The {what} array is null.")));
+    }
+    let n = array.len(env)?;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let element = array.get_element(env, i)?;
+        let value = string(env, &element, what);
+        env.delete_local_ref(element);
+        out.push(value?);
+    }
+    Ok(out)
+}
+
+/// A config given as parallel `keys` and `values` arrays.
+fn string_map(
+    env: &mut Env<'_>,
+    keys: &JObjectArray<'_, JString<'_>>,
+    values: &JObjectArray<'_, JString<'_>>,
+) -> Result<HashMap<String, String>> {
+    let keys = strings(env, keys, "config key")?;
+    let values = strings(env, values, "config value")?;
+    if keys.len() != values.len() {
+        return Err(Error::Call(format!(
+            "The config has {} keys but {} values.",
+            keys.len(),
+            values.len()
+        )));
+    }
+    Ok(keys.into_iter().zip(values).collect())
+}
+
+/// Topic-partitions given as parallel `topics` and `partitions` arrays.
+fn topic_partitions(
+    env: &mut Env<'_>,
+    topics: &JObjectArray<'_, JString<'_>>,
+    partitions: &JIntArray<'_>,
+) -> Result<Vec<TopicPartition>> {
+    let topics = strings(env, topics, "topic")?;
+    if partitions.is_null() {
+        return Err(Error::Call("The partitions array is null.".into()));
+    }
+    let mut numbers = vec![0; partitions.len(env)?];
+    partitions.get_region(env, 0, &mut numbers)?;
+    if topics.len() != numbers.len() {
+        return Err(Error::Call(format!(
+            "{} topics were given with {} partitions.",
+            topics.len(),
+            numbers.len()
+        )));
+    }
+    Ok(topics
+        .iter()
+        .zip(numbers)
+        .map(|(topic, partition)| TopicPartition::new(topic, partition))
+        .collect())
+}
+
+/// A Java `String[]` of `items`.
+fn string_array<'local>(env: &mut Env<'local>, items: &[String]) -> Result<JObject<'local>> {
+    let array = JObjectArray::<JString>::new(env, items.len(), JString::null())?;
+    for (i, item) in items.iter().enumerate() {
+        let s = env.new_string(item)?;
+        array.set_element(env, i, &s)?;
+        env.delete_local_ref(s);
+    }
+    Ok(array.into())
+}
+
+/// A Java `byte[]` of `bytes`.
+fn byte_array<'local>(env: &mut Env<'local>, bytes: &[u8]) -> Result<JObject<'local>> {
+    Ok(env.byte_array_from_slice(bytes)?.into())
+}
+
+/// The first `length` bytes of a direct buffer, borrowed for as long as `buffer` is.
+fn direct_bytes<'b>(env: &Env<'_>, buffer: &'b JByteBuffer<'_>, length: jint) -> Result<&'b [u8]> {
+    if buffer.is_null() {
+        return Err(Error::Call("The batch buffer is null.".into()));
+    }
+    let address = env
+        .get_direct_buffer_address(buffer)
+        .map_err(|_| Error::Call("The batch buffer is not a direct ByteBuffer.".into()))?;
+    let capacity = env.get_direct_buffer_capacity(buffer)?;
+    let length = usize::try_from(length)
+        .ok()
+        .filter(|&l| l <= capacity)
+        .ok_or_else(|| {
+            Error::Call(format!(
+                "The batch length {length} is outside the buffer's capacity of {capacity} bytes."
+            ))
+        })?;
+    if length == 0 {
+        return Ok(&[]);
+    }
+    // SAFETY: `address` is the start of the direct buffer's memory, `length` is within its
+    // capacity, and the memory is neither moved nor freed while Java holds the buffer, which
+    // it does for the whole call: the slice does not outlive `buffer`. The shim does not write
+    // to the buffer during the call (it is single-threaded per task).
+    Ok(unsafe { std::slice::from_raw_parts(address, length) })
+}
+
+// ----- the exports -----
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_validate<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    keys: JObjectArray<'local, JString<'local>>,
+    values: JObjectArray<'local, JString<'local>>,
+) -> jobjectArray {
+    entry(&mut env, |env| {
+        let props = string_map(env, &keys, &values)?;
+        string_array(env, &validate(&props))
+    })
+    .into_raw()
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_start<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    keys: JObjectArray<'local, JString<'local>>,
+    values: JObjectArray<'local, JString<'local>>,
+    connector: JString<'local>,
+    task: JString<'local>,
+) -> jlong {
+    entry(&mut env, |env| {
+        let props = string_map(env, &keys, &values)?;
+        let connector = string(env, &connector, "connector name")?;
+        let task = string(env, &task, "task id")?;
+        start(&props, &connector, &task)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_open<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    h: jlong,
+    topics: JObjectArray<'local, JString<'local>>,
+    partitions: JIntArray<'local>,
+) {
+    entry(&mut env, |env| {
+        let partitions = topic_partitions(env, &topics, &partitions)?;
+        open(h, &partitions)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_put<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    h: jlong,
+    batch: JByteBuffer<'local>,
+    length: jint,
+) -> jbyteArray {
+    entry(&mut env, |env| {
+        let bytes = direct_bytes(env, &batch, length)?;
+        match put(h, bytes)? {
+            Some(rejected) => byte_array(env, &rejected),
+            None => Ok(JObject::null()),
+        }
+    })
+    .into_raw()
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_preCommit<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    h: jlong,
+) -> jbyteArray {
+    entry(&mut env, |env| {
+        let offsets = pre_commit(h)?;
+        byte_array(env, &offsets)
+    })
+    .into_raw()
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_close<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    h: jlong,
+    topics: JObjectArray<'local, JString<'local>>,
+    partitions: JIntArray<'local>,
+) {
+    entry(&mut env, |env| {
+        let partitions = topic_partitions(env, &topics, &partitions)?;
+        close(h, &partitions)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_stop<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    h: jlong,
+) {
+    entry(&mut env, |_env| {
+        stop(h);
+        Ok(())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_metrics<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    h: jlong,
+) -> jstring {
+    entry(&mut env, |env| {
+        let text = metrics(h)?;
+        Ok(JObject::from(env.new_string(text)?))
+    })
+    .into_raw()
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_drainLogs<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> jbyteArray {
+    entry(&mut env, |env| {
+        let events = drain_logs()?;
+        byte_array(env, &events)
+    })
+    .into_raw()
+}
+
+/// Test hook (`docs/jni.md`): panics with `message`, to prove a panic becomes an exception.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_panicForTest<
+    'local,
+>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    message: JString<'local>,
+) {
+    entry(&mut env, |env| -> Result<()> {
+        let message = string(env, &message, "panic message")?;
+        panic!("{message}");
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_flattens_each_problem_into_its_key_and_message() {
+        let props: HashMap<String, String> = [
+            ("starrocks.http.url", "127.0.0.1:8030"),
+            ("starrocks.database.name", "db"),
+            ("starrocks.username", "root"),
+            ("starrocks.password", ""),
+            ("bufferflush.maxbytes", "12"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let problems = validate(&props);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[0], "bufferflush.maxbytes");
+    }
+
+    #[test]
+    fn a_stale_handle_is_an_error_and_stopping_it_is_a_no_op() {
+        stop(i64::MAX);
+        let e = pre_commit(i64::MAX).expect_err("no such sink");
+        assert!(
+            e.to_string().contains("does not name a running sink"),
+            "{e}"
+        );
+    }
+}
