@@ -358,8 +358,11 @@ fn a_down_fe_is_skipped_for_the_next_one() {
     let emu = emulator(Config::ephemeral().with_fes(2));
     let first = emu.fe_http_all()[0];
     emu.fe_down(0);
-    wait_until("FE 0 to stop listening", Duration::from_secs(5), || {
-        std::net::TcpStream::connect(first).is_err()
+    wait_until("FE 0 to refuse connections", Duration::from_secs(5), || {
+        matches!(
+            std::net::TcpStream::connect_timeout(&first, Duration::from_millis(500)),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
+        )
     });
     let client = client(&config(&emu, &[]));
     let req = request(&client, "failover-1", SEED_ROWS);

@@ -47,7 +47,8 @@ const ERROR_LOG_MAX_LINES: usize = 20;
 const ERROR_LOG_MAX_CHARS: usize = 3000;
 
 /// Sends Stream Loads for one connector configuration. Cheap to share (`&self` everywhere);
-/// connections are pooled.
+/// connections are pooled, and driven by the tokio runtime that opened them — use one client
+/// from one runtime (the core's own), not across runtimes.
 pub struct StreamLoadClient {
     http: reqwest::Client,
     /// The configured FE base URLs.
