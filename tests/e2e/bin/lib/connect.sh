@@ -1,0 +1,259 @@
+# shellcheck shell=bash
+# Kafka Connect: the plugin directory, distributed and standalone workers, the connector REST
+# API, and resetting the seed's reused names between scenarios. Sourced by lib.sh.
+
+# ---------------------------------------------------------------------------------------------
+# Plugins
+
+# prepare_plugins: $RUN/plugins/<connector dir> from $PLUGIN_DIR or the dist/ tarball, and
+# Debezium's plugin (symlinked from the cache) when wanted. Sets PLUGIN_PATH (the worker's
+# plugin.path) and PLUGIN_HOME (the unpacked connector directory, what the seed's
+# plugin.path and CLASSPATH point at).
+prepare_plugins() {
+  PLUGIN_PATH=$RUN/plugins
+  mkdir -p "$PLUGIN_PATH"
+  PLUGIN_HOME=""
+  if [ -n "${PLUGIN_DIR:-}" ]; then
+    [ -d "$PLUGIN_DIR" ] || fail "PLUGIN_DIR=$PLUGIN_DIR is not a directory"
+    PLUGIN_HOME=$PLUGIN_PATH/$(basename "$PLUGIN_DIR")
+    cp -r "$PLUGIN_DIR" "$PLUGIN_HOME"
+  else
+    local tarball
+    tarball=$(ls -t "$REPO_ROOT"/dist/starrocks-kafka-connector-*.tar.gz 2>/dev/null | head -1 || true)
+    if [ -n "$tarball" ]; then
+      local tmp="$RUN/plugin-unpack"
+      mkdir -p "$tmp"
+      tar -xzf "$tarball" -C "$tmp"
+      local entries
+      entries=$(ls -A "$tmp")
+      if [ "$(wc -l <<<"$entries")" = 1 ] && [ -d "$tmp/$entries" ]; then
+        PLUGIN_HOME=$PLUGIN_PATH/$entries
+        mv "$tmp/$entries" "$PLUGIN_HOME"
+      else
+        PLUGIN_HOME=$PLUGIN_PATH/$(basename "$tarball" .tar.gz)
+        mv "$tmp" "$PLUGIN_HOME"
+      fi
+      rm -rf "$tmp"
+      log "plugin: $tarball"
+    fi
+  fi
+  if [ "${WANT_DEBEZIUM:-0}" = 1 ]; then
+    local dbz
+    dbz=$("$E2E_DIR/bin/resolve.sh" debezium) || fail "cannot resolve Debezium"
+    ln -s "$dbz" "$PLUGIN_PATH/debezium-connector-postgres"
+  fi
+  [ -n "$PLUGIN_HOME" ] && log "plugin: $PLUGIN_HOME ($(find "$PLUGIN_HOME" -name '*.jar' | wc -l) jars)"
+  export PLUGIN_PATH PLUGIN_HOME
+}
+
+# have_plugin: the StarRocks connector plugin is available to this run.
+have_plugin() { [ -n "${PLUGIN_HOME:-}" ]; }
+
+require_plugin_or_fail() {
+  have_plugin || fail "no connector plugin: set PLUGIN_DIR or run 'mvn -B -DskipTests package' to produce dist/starrocks-kafka-connector-*.tar.gz"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Connect workers
+
+# write_distributed_worker FILE REST_PORT: the shared worker's configuration.
+write_distributed_worker() {
+  cat >"$1" <<EOF
+bootstrap.servers=$BOOTSTRAP
+group.id=e2e-connect
+config.storage.topic=_e2e-configs
+offset.storage.topic=_e2e-offsets
+status.storage.topic=_e2e-status
+config.storage.replication.factor=1
+offset.storage.replication.factor=1
+status.storage.replication.factor=1
+offset.storage.partitions=1
+status.storage.partitions=1
+# Kafka's shipped connect-distributed.properties: JSON with schemas. The seed's Debezium example
+# relies on it (its sink JSON names no converters and its Kafka messages carry the schema).
+key.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+key.converter.schemas.enable=true
+value.converter.schemas.enable=true
+listeners=http://127.0.0.1:$2
+rest.advertised.host.name=127.0.0.1
+rest.advertised.port=$2
+plugin.path=$PLUGIN_PATH
+plugin.discovery=hybrid_fail
+offset.flush.interval.ms=1000
+# Fast recovery after kill -9 (scenario 5): the dead member leaves the group sooner, and its
+# connectors and tasks are reassigned at once instead of after 5 minutes.
+session.timeout.ms=6000
+heartbeat.interval.ms=2000
+scheduled.rebalance.max.delay.ms=0
+EOF
+}
+
+# start_worker: the shared distributed worker. Sets CONNECT_URL and WORKER_PID.
+start_worker() {
+  local port
+  port=${CONNECT_PORT:-$(free_port)}
+  CONNECT_PORT=$port
+  CONNECT_URL=http://127.0.0.1:$port
+  mkdir -p "$RUN/worker"
+  write_distributed_worker "$RUN/worker/worker.properties" "$port"
+  export CONNECT_PORT CONNECT_URL
+  restart_worker
+}
+
+# restart_worker: (re)starts the distributed worker process with its existing configuration,
+# appending to worker.log, and waits until it is ready.
+restart_worker() {
+  WORKER_PID=$(spawn worker "$RUN/worker.out" bash -c 'exec "$@" >>"$0" 2>&1' "$RUN/worker.log" \
+    java -Xms256m -Xmx768m -XX:+UseSerialGC $KAFKA_LOG_OPTS -cp "$KLIB/*" \
+    org.apache.kafka.connect.cli.ConnectDistributed "$RUN/worker/worker.properties")
+  export WORKER_PID
+  echo "$WORKER_PID" >"$RUN/worker.pid"
+  wait_worker_ready "$CONNECT_URL" "$WORKER_PID" "$RUN/worker.log"
+}
+
+# wait_worker_ready URL PID LOGFILE: GET /health (3.9+; GET / before) answers 200, then the
+# connector plugin is listed by GET /connector-plugins.
+wait_worker_ready() {
+  local url=$1 pid=$2 logfile=$3 deadline=$((SECONDS + 120)) code
+  while true; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$url/health" || true)
+    [ "$code" = 200 ] && break
+    # Workers before 3.9 have no /health (404): their root resource answers once REST is up.
+    if [ "$code" = 404 ] && [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$url/" || true)" = 200 ]; then
+      break
+    fi
+    if ! alive "$pid"; then
+      tail -60 "$logfile" >&2
+      fail "the Connect worker exited before it was ready"
+    fi
+    [ $SECONDS -lt $deadline ] || { tail -60 "$logfile" >&2; fail "the Connect worker was not healthy in 120s"; }
+    sleep "$E2E_POLL"
+  done
+  curl -sf "$url/connector-plugins?connectorsOnly=false" >"$RUN/connector-plugins.json" ||
+    fail "GET /connector-plugins failed"
+  if have_plugin; then
+    plugin_listed "$url" "$SINK_CLASS" || fail "$SINK_CLASS is not in GET /connector-plugins"
+  fi
+  log "worker ready at $url (pid $pid)"
+}
+
+# plugin_listed URL CLASS
+plugin_listed() {
+  curl -sf "$1/connector-plugins?connectorsOnly=false" | jq -e --arg c "$2" 'any(.[]; .class == $c)' >/dev/null
+}
+
+# ---------------------------------------------------------------------------------------------
+# Standalone workers (scenario 1)
+
+# start_standalone NAME WORKER_PROPERTIES CLASSPATH_PREFIX CONNECTOR_FILE...: ConnectStandalone
+# as `CLASSPATH=<prefix> bin/connect-standalone.sh worker.properties connector...` runs it
+# (kafka-run-class.sh puts $CLASSPATH before Kafka's own libs). The worker properties must set
+# `listeners`. Sets URL to its REST address and prints nothing; its log is $RUN/NAME.log.
+start_standalone() {
+  local name=$1 props=$2 prefix=$3
+  shift 3
+  local listener
+  listener=$(sed -n 's/^listeners=//p' "$props" | tail -1)
+  [ -n "$listener" ] || fail "$props sets no listeners"
+  URL=$listener
+  local cp="$KLIB/*"
+  [ -n "$prefix" ] && cp="$prefix:$cp"
+  local pid
+  pid=$(spawn "$name" "$RUN/$name.log" java -Xms256m -Xmx768m -XX:+UseSerialGC $KAFKA_LOG_OPTS \
+    -cp "$cp" org.apache.kafka.connect.cli.ConnectStandalone "$props" "$@")
+  wait_worker_ready "$URL" "$pid" "$RUN/$name.log"
+  export URL
+  STANDALONE_PID=$pid # read by the scenario that started it
+  export STANDALONE_PID
+}
+
+# ---------------------------------------------------------------------------------------------
+# Connector REST API
+
+# connector_put NAME JSON_CONFIG: create or update (PUT /connectors/NAME/config).
+connector_put() {
+  local code
+  code=$(curl -s -o "$RUN/last-put.json" -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
+    "${URL:-$CONNECT_URL}/connectors/$1/config" -d "$2")
+  case "$code" in
+    200 | 201) return 0 ;;
+    *) fail "PUT /connectors/$1/config answered $code: $(cat "$RUN/last-put.json")" ;;
+  esac
+}
+
+# connector_post JSON: POST /connectors with {"name":..,"config":{..}} (the seed's form).
+connector_post() {
+  local code
+  code=$(curl -s -o "$RUN/last-post.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    "${URL:-$CONNECT_URL}/connectors" -d "$1")
+  [ "$code" = 201 ] || fail "POST /connectors answered $code: $(cat "$RUN/last-post.json")"
+}
+
+# connector_delete NAME: DELETE when it exists, then wait until it is gone.
+connector_delete() {
+  local base=${URL:-$CONNECT_URL}
+  curl -s -o /dev/null -X DELETE "$base/connectors/$1" || true
+  wait_for "connector $1 to be deleted" 30 connector_absent "$base" "$1" || true
+}
+
+connector_absent() {
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$1/connectors/$2")" = 404 ]
+}
+
+# connector_state NAME: "CONNECTOR_STATE TASK_STATE..." (e.g. "RUNNING RUNNING").
+connector_state() {
+  curl -sf "${URL:-$CONNECT_URL}/connectors/$1/status" | jq -r '[.connector.state] + [.tasks[].state] | join(" ")'
+}
+
+# wait_running NAME [TASKS]: connector and TASKS (default 1) tasks RUNNING; fails fast on
+# FAILED with the trace.
+wait_running() {
+  local name=$1 tasks=${2:-1} deadline=$((SECONDS + 90)) status want
+  want="RUNNING$(printf ' RUNNING%.0s' $(seq "$tasks"))"
+  while true; do
+    status=$(curl -sf "${URL:-$CONNECT_URL}/connectors/$name/status" || true)
+    if [ -n "$status" ]; then
+      if jq -e 'any(.connector, .tasks[]; .state == "FAILED")' >/dev/null <<<"$status"; then
+        jq -r '.connector.trace // empty, (.tasks[] | .trace // empty)' <<<"$status" | head -40 >&2
+        fail "connector $name FAILED"
+      fi
+      [ "$(jq -r '[.connector.state] + [.tasks[].state] | join(" ")' <<<"$status")" = "$want" ] && {
+        log "ok: connector $name and $tasks task(s) RUNNING"
+        return 0
+      }
+    fi
+    [ $SECONDS -lt $deadline ] || fail "connector $name not RUNNING in 90s: $status"
+    sleep "$E2E_POLL"
+  done
+}
+
+# connector_offsets NAME: "topic partition offset" lines from GET /connectors/NAME/offsets
+# (a sink connector's committed consumer offsets; cheap enough to poll).
+connector_offsets() {
+  curl -sf "${URL:-$CONNECT_URL}/connectors/$1/offsets" |
+    jq -r '.offsets[] | "\(.partition.kafka_topic) \(.partition.kafka_partition) \(.offset.kafka_offset)"' | sort
+}
+
+# ---------------------------------------------------------------------------------------------
+# Reusing the seed's names across scenarios
+
+# fresh_group GROUP: the scenarios reuse the seed's connector name, so its consumer group
+# `connect-<name>` may hold offsets from an earlier scenario; delete it (needs one JVM, so only
+# when this run has used the group before).
+fresh_group() {
+  if grep -qxF "$1" "$RUN/groups.used" 2>/dev/null; then
+    delete_group "$1"
+  fi
+  echo "$1" >>"$RUN/groups.used"
+}
+
+# fresh_topic TOPIC: the topic does not exist afterwards (deleted when it did).
+fresh_topic() {
+  if ! topic_absent "$1"; then
+    delete_topics "$1"
+  fi
+}
+
+# seed_file NAME: the path of a verbatim seed fixture.
+seed_file() { echo "$E2E_DIR/seed/$1"; }

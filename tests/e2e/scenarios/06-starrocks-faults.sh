@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# StarRocks failures during a run, injected through the emulator's admin endpoint, one phase
+# each: loads failing with HTTP 500 twice, a Publish Timeout, the reply lost after a commit,
+# the connection closed mid-body, and the first FE down (starrocks.http.url lists two FEs).
+# Observes per phase: the fault fired (the emulator's armed list is empty again, or for the FE
+# the second FE served loads), the phase's records are all in the table and committed. At the
+# end: no id lost, and none duplicated (labels are derived from the data, so a retried load is
+# recognised by StarRocks instead of applied twice).
+. "$(dirname "$0")/../bin/lib.sh"
+scenario_begin
+require_plugin_or_fail
+
+name=e2e6-faults
+topic=e2e6_events
+db=e2e6
+per=500
+
+sr_exec "DROP DATABASE IF EXISTS $db"
+sr_exec "CREATE DATABASE $db; USE $db;
+CREATE TABLE events (id BIGINT, payload STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1;"
+create_topic "$topic" 1
+sr_admin DELETE /faults >/dev/null
+sr_admin DELETE /journal >/dev/null
+
+connector_put "$name" "$(jq -cn --arg fe "$SR_FE,$SR_FE2" --arg pw "$SR_ROOT_PASSWORD" --arg t "$topic" --arg db "$db" '{
+  "connector.class": "com.starrocks.connector.kafka.StarRocksSinkConnector", "tasks.max": "1",
+  "topics": $t, "starrocks.topic2table.map": ($t + ":events"),
+  "starrocks.http.url": $fe, "starrocks.username": "root", "starrocks.password": $pw,
+  "starrocks.database.name": $db, "sink.properties.strip_outer_array": "true",
+  "connect.timeoutms": "1000",
+  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+  "value.converter.schemas.enable": "false"}')"
+wait_running "$name"
+
+total=0
+# phase NAME: produce the next $per ids, wait until they are loaded and committed.
+phase() {
+  local first=$total
+  total=$((total + per))
+  seq "$first" $((total - 1)) | awk '{printf "{\"id\":%d,\"payload\":\"p-%d\"}\n", $1, $1}' | produce "$topic"
+  wait_equal "$1: $total distinct ids in the table" 90 "$total" distinct_ids
+  wait_equal "$1: committed offset $total" 60 "$topic 0 $total" connector_offsets "$name"
+  check "$1: the task is still RUNNING" "RUNNING RUNNING" "$(connector_state "$name")"
+}
+distinct_ids() { sr_query "$db" "select id from events" | sort -un | grep -c .; }
+fault_fired() { [ "$(sr_admin GET /faults | jq length)" = 0 ]; }
+arm() {
+  sr_admin POST /faults "$1" >/dev/null || fail "cannot arm $1"
+}
+
+phase "no fault"
+
+arm '{"kind":"fail_load","times":2,"http_status":500,"message":"e2e injected failure"}'
+phase "fail_load x2 (HTTP 500)"
+wait_for "fail_load to fire" 5 fault_fired || fail "the fail_load fault never fired"
+
+arm '{"kind":"publish_timeout","visible_after":1000}'
+phase "publish_timeout"
+wait_for "publish_timeout to fire" 5 fault_fired || fail "the publish_timeout fault never fired"
+
+arm '{"kind":"drop_reply_after_commit"}'
+phase "drop_reply_after_commit"
+wait_for "drop_reply_after_commit to fire" 5 fault_fired || fail "the drop_reply_after_commit fault never fired"
+
+arm '{"kind":"close_mid_body"}'
+phase "close_mid_body"
+wait_for "close_mid_body to fire" 5 fault_fired || fail "the close_mid_body fault never fired"
+
+sr_admin DELETE /journal >/dev/null
+sr_admin POST /fe/0/down >/dev/null
+phase "FE 0 down"
+fe1_loads=$(sr_admin GET /journal | jq '[.[] | select(.node == "fe1" and (.uri | contains("_stream_load")))] | length')
+sr_admin POST /fe/0/up >/dev/null
+[ "$fe1_loads" -gt 0 ] || fail "no load went through the second FE while the first was down"
+log "ok: $fe1_loads load request(s) went to the second FE while the first was down"
+
+phase "FE 0 back"
+
+check "rows in the table (no loss, no duplicates)" "$total" "$(sr_count "$db" events)"
+check "group connect-$name (ConsumerGroupCommand)" "$topic 0 $total" "$(group_offsets "connect-$name")"
+connector_delete "$name"
