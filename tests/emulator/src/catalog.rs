@@ -192,6 +192,9 @@ impl Table {
 
 #[derive(Debug, Default)]
 pub struct Database {
+    /// Unique for the emulator's lifetime: a database dropped and created again is a new one
+    /// (StarRocks scopes labels by database id, so the new one starts without labels).
+    pub id: u64,
     pub tables: BTreeMap<String, Table>,
 }
 
@@ -232,7 +235,15 @@ impl Catalog {
                 "Can't create database '{name}'; database exists"
             )));
         }
-        dbs.insert(name.to_string(), Database::default());
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        dbs.insert(
+            name.to_string(),
+            Database {
+                id,
+                ..Database::default()
+            },
+        );
         Ok(())
     }
 
@@ -246,6 +257,11 @@ impl Catalog {
 
     pub fn database_names(&self) -> Vec<String> {
         self.lock().keys().cloned().collect()
+    }
+
+    /// The id of a database, if it exists.
+    pub fn database_id(&self, db: &str) -> Option<u64> {
+        self.lock().get(db).map(|d| d.id)
     }
 
     pub fn has_database(&self, db: &str) -> bool {

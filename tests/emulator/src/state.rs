@@ -107,7 +107,9 @@ pub struct Txn {
 pub struct Txns {
     next_id: i64,
     txns: HashMap<i64, Txn>,
-    by_label: HashMap<(String, String), Vec<i64>>,
+    /// Labels by (database name, database id, label): a recreated database has none.
+    by_label: HashMap<(String, u64, String), Vec<i64>>,
+    catalog: Option<Catalog>,
 }
 
 /// Why a label cannot be begun.
@@ -124,8 +126,24 @@ impl Txns {
     }
 
     /// The newest transaction with this label in this database.
+    pub fn with_catalog(catalog: Catalog) -> Txns {
+        Txns {
+            catalog: Some(catalog),
+            ..Txns::default()
+        }
+    }
+
+    fn key(&self, db: &str, label: &str) -> (String, u64, String) {
+        let id = self
+            .catalog
+            .as_ref()
+            .and_then(|c| c.database_id(db))
+            .unwrap_or(0);
+        (db.to_string(), id, label.to_string())
+    }
+
     pub fn latest(&self, db: &str, label: &str) -> Option<&Txn> {
-        let ids = self.by_label.get(&(db.to_string(), label.to_string()))?;
+        let ids = self.by_label.get(&self.key(db, label))?;
         ids.last().and_then(|id| self.txns.get(id))
     }
 
@@ -179,10 +197,8 @@ impl Txns {
                 reason: String::new(),
             },
         );
-        self.by_label
-            .entry((db.to_string(), label.to_string()))
-            .or_default()
-            .push(id);
+        let key = self.key(db, label);
+        self.by_label.entry(key).or_default().push(id);
         Ok(id)
     }
 
@@ -278,6 +294,7 @@ impl Cluster {
         bes: Vec<SocketAddr>,
         unreachable: SocketAddr,
     ) -> Arc<Cluster> {
+        let txns = Txns::with_catalog(catalog.clone());
         Arc::new(Cluster {
             catalog,
             users,
@@ -286,7 +303,7 @@ impl Cluster {
             fes,
             bes,
             unreachable,
-            txns: Mutex::new(Txns::default()),
+            txns: Mutex::new(txns),
             error_logs: Mutex::new(HashMap::new()),
             next_be: AtomicUsize::new(0),
         })

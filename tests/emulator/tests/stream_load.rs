@@ -574,3 +574,28 @@ fn the_curl_form_from_the_starrocks_docs_works_unchanged() {
     assert_eq!(rows(&emu, "example_db", "test_tbl"), seed_table());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_recreated_database_starts_without_labels() {
+    let emu = seeded();
+    let fe = emu.fe_http();
+    let load = || {
+        stream_load(
+            fe,
+            "example_db",
+            "test_tbl",
+            &[("label", "again"), ("format", "json")],
+            b"{\"id\":1,\"city\":\"x\"}",
+        )
+    };
+    assert_eq!(load()["Status"], "Success");
+    assert_eq!(load()["Status"], "Label Already Exists");
+    emu.run_script("DROP DATABASE example_db; CREATE DATABASE example_db; USE example_db; CREATE TABLE test_tbl (id INT, city STRING);")
+        .unwrap();
+    assert_eq!(
+        load()["Status"],
+        "Success",
+        "labels belong to the dropped database"
+    );
+    assert_eq!(emu.load_state("example_db", "again"), "VISIBLE");
+}
