@@ -168,7 +168,7 @@ fn full_flush(c: &mut Criterion) {
                 },
                 |(sink, batch)| {
                     sink.put(&batch).expect("put");
-                    let offsets = sink.pre_commit().expect("pre_commit");
+                    let offsets = sink.pre_commit(&[]).expect("pre_commit");
                     assert_eq!(offsets[0].1, 10 * RECORDS as i64);
                     emu.execute_sql("TRUNCATE TABLE db.bench")
                         .expect("truncate");

@@ -140,6 +140,13 @@ impl OffsetTracker {
         }
     }
 
+    /// Whether every record noted for `tp` is durable or skipped (true when none was noted).
+    pub fn is_partition_drained(&self, tp: &TopicPartition) -> bool {
+        self.tracks
+            .get(tp)
+            .is_none_or(|t| t.spans.iter().all(|s| self.is_done(s.load)))
+    }
+
     /// Whether every noted record is durable or skipped.
     pub fn is_drained(&self) -> bool {
         self.tracks
@@ -189,6 +196,16 @@ mod tests {
         t.complete(3);
         assert_eq!(t.committable(), vec![(tp(0), 8)]);
         assert!(t.is_drained());
+    }
+
+    #[test]
+    fn a_partition_is_drained_when_all_its_loads_are_durable() {
+        let mut t = OffsetTracker::new();
+        assert!(t.is_partition_drained(&tp(0)), "nothing noted");
+        t.record(&tp(0), 0, 1);
+        assert!(!t.is_partition_drained(&tp(0)));
+        t.complete(1);
+        assert!(t.is_partition_drained(&tp(0)));
     }
 
     #[test]

@@ -212,7 +212,15 @@ impl Sink {
 
     /// Flushes every buffer, waits (up to 30 s) for the loads in flight, and returns the
     /// committable offset of every partition that has one: the next offset to consume.
-    pub fn pre_commit(&self) -> Result<Vec<(TopicPartition, i64)>> {
+    ///
+    /// `consumed` is Connect's view (the offset after the last record it handed over, per
+    /// original partition). Where every record the sink was given is durable, that offset is
+    /// safe to commit even past records that never reached the sink (dropped by an SMT, such
+    /// as Debezium's tombstones), so the consumer lag can reach zero.
+    pub fn pre_commit(
+        &self,
+        consumed: &[(TopicPartition, i64)],
+    ) -> Result<Vec<(TopicPartition, i64)>> {
         let shared = &self.shared;
         let mut guard = shared.lock();
         check(&guard)?;
@@ -231,7 +239,15 @@ impl Sink {
                 .0;
         }
         check(&guard)?;
-        Ok(guard.tracker.committable())
+        let mut offsets: std::collections::BTreeMap<TopicPartition, i64> =
+            guard.tracker.committable().into_iter().collect();
+        for (tp, offset) in consumed {
+            if guard.tracker.is_partition_drained(tp) {
+                let entry = offsets.entry(tp.clone()).or_insert(*offset);
+                *entry = (*entry).max(*offset);
+            }
+        }
+        Ok(offsets.into_iter().collect())
     }
 
     /// Partitions revoked: their buffered rows are dropped and their offsets forgotten.

@@ -69,7 +69,7 @@ fn a_sink_never_logs_its_password_even_when_a_load_fails_on_it() {
     ]);
     sink.put(&batch).expect("the batch is buffered");
     let failure = sink
-        .pre_commit()
+        .pre_commit(&[])
         .expect_err("the load fails authentication");
     sink.stop();
     events.extend(log::drain());

@@ -113,7 +113,7 @@ fn seed_table() -> Vec<Vec<String>> {
 }
 
 fn offsets(sink: &Sink) -> Vec<(String, i32, i64)> {
-    sink.pre_commit()
+    sink.pre_commit(&[])
         .expect("pre_commit succeeds")
         .into_iter()
         .map(|(tp, o)| (tp.topic.to_string(), tp.partition, o))
@@ -193,7 +193,7 @@ fn primary_key_tables_upsert_and_delete_through_op() {
     // One record per put: each flush is its own load, and loads of a table stay in order.
     for r in &records {
         sink.put(&session.batch(std::slice::from_ref(r))).unwrap();
-        sink.pre_commit().unwrap();
+        sink.pre_commit(&[]).unwrap();
     }
     assert_eq!(
         rows(&emu, "customers"),
@@ -220,7 +220,7 @@ fn partial_updates_keep_the_columns_they_do_not_name() {
     let row = r#"{"id":7,"first_name":"f","last_name":"l","email":"old@x.com"}"#;
     full.put(&session.batch(&[raw("cdc", 0, 0, Some(row))]))
         .unwrap();
-    full.pre_commit().unwrap();
+    full.pre_commit(&[]).unwrap();
     let partial = Sink::start(
         &props(
             &emu,
@@ -239,7 +239,7 @@ fn partial_updates_keep_the_columns_they_do_not_name() {
     partial
         .put(&session.batch(&[raw("cdc", 0, 1, Some(update))]))
         .unwrap();
-    partial.pre_commit().unwrap();
+    partial.pre_commit(&[]).unwrap();
     assert_eq!(
         rows(&emu, "customers"),
         vec![vec![
@@ -410,7 +410,7 @@ fn a_load_rejected_for_data_quality_fails_the_sink_with_starrocks_reasons() {
         raw("test", 0, 1, Some(r#"{"id":"not a number","city":"y"}"#)),
     ];
     sink.put(&session.batch(&records)).unwrap();
-    let err = sink.pre_commit().expect_err("the load fails");
+    let err = sink.pre_commit(&[]).expect_err("the load fails");
     let text = err.to_string();
     assert!(text.contains("too many filtered rows"), "{text}");
     assert!(text.contains("test_tbl"), "{text}");
@@ -438,7 +438,7 @@ fn retries_give_up_after_sink_maxretries() {
     );
     let mut session = Session::new();
     sink.put(&session.batch(&seed_records())).unwrap();
-    let err = sink.pre_commit().expect_err("retries run out");
+    let err = sink.pre_commit(&[]).expect_err("retries run out");
     assert!(err.to_string().contains("test_tbl"), "{err}");
     let attempts = labels_loaded(&emu).len();
     assert_eq!(attempts, 2, "the first attempt and one retry");
@@ -518,7 +518,7 @@ fn stop_is_safe_twice_and_later_calls_fail_cleanly() {
     let mut session = Session::new();
     // After stop nothing is loaded; put either fails or buffers nothing durable.
     let _ = sink.put(&session.batch(&seed_records()));
-    assert!(sink.pre_commit().map(|o| o.is_empty()).unwrap_or(true));
+    assert!(sink.pre_commit(&[]).map(|o| o.is_empty()).unwrap_or(true));
 }
 
 #[test]
@@ -561,4 +561,38 @@ fn refused(addr: std::net::SocketAddr) -> bool {
         std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)),
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
     )
+}
+
+#[test]
+fn records_dropped_before_the_sink_commit_once_everything_given_is_durable() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(&props(&emu, &[]), "dropped", "0").unwrap();
+    let mut session = Session::new();
+    sink.put(&session.batch(&seed_records())).unwrap();
+    // Connect consumed offset 3 too (a tombstone an SMT dropped): consumed position 4.
+    let consumed = [(TopicPartition::new("test", 0), 4)];
+    let offsets: Vec<(String, i32, i64)> = sink
+        .pre_commit(&consumed)
+        .unwrap()
+        .into_iter()
+        .map(|(tp, o)| (tp.topic.to_string(), tp.partition, o))
+        .collect();
+    assert_eq!(offsets, vec![("test".to_string(), 0, 4)]);
+
+    // Past what was given to a partition with rows still buffered, nothing is taken.
+    let held = Sink::start(
+        &props(&emu, &[("bufferflush.intervalms", "3600000")]),
+        "held",
+        "0",
+    )
+    .unwrap();
+    let mut session = Session::new();
+    held.put(&session.batch(&[raw("test", 1, 0, Some(r#"{"id":9,"city":"x"}"#))]))
+        .unwrap();
+    held.stop();
+    let consumed = [(TopicPartition::new("test", 1), 5)];
+    assert!(held
+        .pre_commit(&consumed)
+        .map(|o| o.is_empty())
+        .unwrap_or(true));
 }

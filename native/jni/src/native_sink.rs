@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use jni::objects::{JByteBuffer, JClass, JIntArray, JObject, JObjectArray, JString};
+use jni::objects::{JByteBuffer, JClass, JIntArray, JLongArray, JObject, JObjectArray, JString};
 use jni::sys::{jbyteArray, jint, jlong, jobjectArray, jstring};
 use jni::{Env, EnvUnowned};
 use starrocks_kafka_core::offsets::TopicPartition;
@@ -50,8 +50,8 @@ fn put(h: i64, batch: &[u8]) -> Result<Option<Vec<u8>>> {
     reply::rejected(&rejected).map(Some)
 }
 
-fn pre_commit(h: i64) -> Result<Vec<u8>> {
-    let offsets = handle::get(h)?.pre_commit()?;
+fn pre_commit(h: i64, consumed: &[(TopicPartition, i64)]) -> Result<Vec<u8>> {
+    let offsets = handle::get(h)?.pre_commit(consumed)?;
     reply::offsets(&offsets)
 }
 
@@ -261,9 +261,26 @@ pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_pr
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     h: jlong,
+    topics: JObjectArray<'local, JString<'local>>,
+    partitions: JIntArray<'local>,
+    offsets: JLongArray<'local>,
 ) -> jbyteArray {
     entry(&mut env, |env| {
-        let offsets = pre_commit(h)?;
+        let partitions = topic_partitions(env, &topics, &partitions)?;
+        if offsets.is_null() {
+            return Err(Error::Call("The offsets array is null.".into()));
+        }
+        let mut positions = vec![0i64; offsets.len(env)?];
+        offsets.get_region(env, 0, &mut positions)?;
+        if positions.len() != partitions.len() {
+            return Err(Error::Call(format!(
+                "{} partitions were given with {} offsets.",
+                partitions.len(),
+                positions.len()
+            )));
+        }
+        let consumed: Vec<(TopicPartition, i64)> = partitions.into_iter().zip(positions).collect();
+        let offsets = pre_commit(h, &consumed)?;
         byte_array(env, &offsets)
     })
     .into_raw()
@@ -359,7 +376,7 @@ mod tests {
     #[test]
     fn a_stale_handle_is_an_error_and_stopping_it_is_a_no_op() {
         stop(i64::MAX);
-        let e = pre_commit(i64::MAX).expect_err("no such sink");
+        let e = pre_commit(i64::MAX, &[]).expect_err("no such sink");
         assert!(
             e.to_string().contains("does not name a running sink"),
             "{e}"

@@ -138,8 +138,19 @@ public class StarRocksSinkTask extends SinkTask {
             if (h == 0) {
                 return Collections.emptyMap();
             }
+            int n = currentOffsets.size();
+            String[] topics = new String[n];
+            int[] partitions = new int[n];
+            long[] offsets = new long[n];
+            int i = 0;
+            for (Map.Entry<TopicPartition, OffsetAndMetadata> e : currentOffsets.entrySet()) {
+                topics[i] = e.getKey().topic();
+                partitions[i] = e.getKey().partition();
+                offsets[i] = e.getValue().offset();
+                i++;
+            }
             Map<TopicPartition, OffsetAndMetadata> durable =
-                    NativeReplies.offsets(NativeSink.preCommit(h));
+                    NativeReplies.offsets(NativeSink.preCommit(h, topics, partitions, offsets));
             refreshMetrics(h, true);
             return durable;
         } finally {

@@ -195,7 +195,7 @@ class NativeSinkIT {
         NativeSink.stop(handle);
 
         ConnectException e = assertThrows(ConnectException.class,
-                () -> NativeSink.preCommit(handle));
+                () -> NativeSink.preCommit(handle, new String[0], new int[0], new long[0]));
 
         assertTrue(e.getMessage().contains("does not name a running sink"), e.getMessage());
     }

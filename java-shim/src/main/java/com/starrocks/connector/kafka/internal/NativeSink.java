@@ -32,8 +32,13 @@ public final class NativeSink {
      */
     public static native byte[] put(long handle, ByteBuffer batch, int length);
 
-    /** Flushes and waits; returns the durable offsets. */
-    public static native byte[] preCommit(long handle);
+    /**
+     * Flushes and waits; returns the durable offsets. The arrays are Connect's current
+     * offsets per original partition: where everything the core was given is durable, the core
+     * may return those (records dropped before {@code put}, e.g. by an SMT, then count too).
+     */
+    public static native byte[] preCommit(
+            long handle, String[] topics, int[] partitions, long[] offsets);
 
     /** Partitions revoked: their buffered rows are dropped. */
     public static native void close(long handle, String[] topics, int[] partitions);
