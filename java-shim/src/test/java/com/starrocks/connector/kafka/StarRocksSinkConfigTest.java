@@ -178,4 +178,12 @@ class StarRocksSinkConfigTest {
         assertTrue(md.contains("sink.properties.*"));
         assertTrue(md.contains("&lt;topic-1&gt;:&lt;table-1&gt;"), "no raw HTML-like tags");
     }
+
+    @Test
+    void theCommittedReferenceMatchesTheConfigDef() throws java.io.IOException {
+        java.nio.file.Path doc = java.nio.file.Paths.get("..", "docs", "configuration.md");
+        String committed = new String(java.nio.file.Files.readAllBytes(doc), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(committed.contains(StarRocksSinkConfig.toMarkdown()),
+                "docs/configuration.md is stale: run scripts/gen-config-doc.sh");
+    }
 }

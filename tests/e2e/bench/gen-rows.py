@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Rows for the benchmark: N JSON objects, one per line, matching the bench tables' columns.
+
+    gen-rows.py SHAPE N OUT      SHAPE is 100 (~100 B rows) or 1k (~1 KB rows)
+
+Values vary from row to row (ids count up; the rest is drawn from a seeded generator), so
+compression sees realistic-ish data rather than one repeated line. Prints
+"rows=N bytes=B avg=A" on stdout, B being the payload bytes (newlines not counted).
+"""
+import random
+import sys
+
+EVENTS = ["click", "view", "buy", "share", "login", "logout", "search", "scroll"]
+COUNTRIES = ["DE", "US", "FR", "BR", "IN", "JP", "CN", "GB", "NL", "SE", "PL", "ES"]
+CITIES = ["Berlin", "Austin", "Lyon", "Recife", "Pune", "Osaka", "Chengdu", "Leeds", "Utrecht",
+          "Malmo", "Gdansk", "Sevilla"]
+WORDS = ("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor "
+         "incididunt ut labore et dolore magna aliqua enim ad minim veniam quis nostrud "
+         "exercitation ullamco laboris nisi aliquip ex ea commodo consequat duis aute irure "
+         "in reprehenderit voluptate velit esse cillum fugiat nulla pariatur excepteur sint "
+         "occaecat cupidatat non proident sunt culpa qui officia deserunt mollit anim id est "
+         "laborum").split()
+AGENTS = [
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+]
+
+
+def main():
+    shape, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    rnd = random.Random(20240501)
+    # A pool of pre-built fragments keeps generation fast (a million rows in a few seconds).
+    notes = [" ".join(rnd.choice(WORDS) for _ in range(rnd.randint(70, 90))) for _ in range(512)]
+    total = 0
+    with open(out, "w", buffering=1 << 20) as f:
+        w = f.write
+        for i in range(1, n + 1):
+            r = rnd.getrandbits(48)
+            ts = "2024-%02d-%02d %02d:%02d:%02d" % (1 + r % 12, 1 + (r >> 4) % 28, (r >> 9) % 24,
+                                                   (r >> 14) % 60, (r >> 20) % 60)
+            amount = "%d.%02d" % ((r >> 26) % 100000, (r >> 8) % 100)
+            if shape == "100":
+                line = ('{"id":%d,"user_id":%d,"event":"%s","amount":%s,"ok":%s,"ts":"%s"}'
+                        % (i, r % 1000003, EVENTS[r % 8], amount, "true" if r & 1 else "false", ts))
+            else:
+                line = ('{"id":%d,"user_id":%d,"session":"%012x%020x","event":"%s","page":"/shop/item/%d?ref=%s",'
+                        '"referrer":"https://www.example.com/search?q=%s+%s&page=%d","user_agent":"%s",'
+                        '"country":"%s","city":"%s","amount":%s,"qty":%d,"ok":%s,"ts":"%s",'
+                        '"tags":"%s,%s,%s","note":"%s"}'
+                        % (i, r % 1000003, r, i * 2654435761 % (1 << 80), EVENTS[r % 8], r % 99991,
+                           EVENTS[(r >> 3) % 8], WORDS[r % len(WORDS)], WORDS[(r >> 7) % len(WORDS)],
+                           1 + r % 50, AGENTS[r % 4], COUNTRIES[r % 12], CITIES[(r >> 5) % 12],
+                           amount, 1 + r % 9, "true" if r & 1 else "false", ts,
+                           WORDS[r % 20], WORDS[(r >> 11) % 30], WORDS[(r >> 17) % 40],
+                           notes[(r >> 6) % 512]))
+            total += len(line)
+            w(line)
+            w("\n")
+    print("rows=%d bytes=%d avg=%.1f" % (n, total, total / max(n, 1)))
+
+
+if __name__ == "__main__":
+    main()
