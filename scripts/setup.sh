@@ -21,3 +21,4 @@ if command -v rustup >/dev/null 2>&1; then
       rustup component add "$component"
   done
 fi
+"$(dirname "$0")/../native/setup-cross.sh"

@@ -13,3 +13,6 @@ echo "== cargo test"
 cargo test --workspace --locked
 echo "== mvn verify (Java shim)"
 mvn -B -ntp verify
+scripts/check-plugin-path.sh
+echo "== end to end: real Kafka brokers and Connect workers (3.9.x and 4.x) with the plugin from dist/"
+tests/e2e/bin/run.sh
