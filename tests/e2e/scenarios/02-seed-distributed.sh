@@ -46,7 +46,8 @@ if [ "$(jq .error_count <<<"$validation")" != 0 ]; then
 fi
 log "ok: validation of the seed's config reports no errors"
 check "the validation endpoint does not contain the password" 0 "$(grep -c "$secret" <<<"$validation" || true)"
-log "validate shows starrocks.password as: $(jq -c '.configs[].value | select(.name == "starrocks.password") | .value' <<<"$validation")"
+check "validate masks the password" '"[hidden]"' \
+  "$(jq -c '.configs[].value | select(.name == "starrocks.password") | .value' <<<"$validation")"
 for path in "connectors/$name" "connectors/$name/config" "connectors/$name/tasks"; do
   if curl -sf "$CONNECT_URL/$path" | grep -q "$secret"; then
     log "note: GET /$path shows the password in plain text (Connect echoes the stored config)"
