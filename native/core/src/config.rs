@@ -53,8 +53,14 @@ pub mod keys {
     pub const BUFFER_INTERVAL_MS: &str = "bufferflush.intervalms";
     /// Milliseconds to wait for a connection to StarRocks.
     pub const CONNECT_TIMEOUT_MS: &str = "connect.timeoutms";
-    /// Retries of a failed load; -1 retries forever.
+    /// Retries of a load before a transient failure makes its table failing; -1: never.
     pub const MAX_RETRIES: &str = "sink.maxretries";
+    /// Milliseconds a load must have been failing before a transient failure makes its table
+    /// failing (together with `sink.maxretries`).
+    pub const RETRY_TIMEOUT_MS: &str = "sink.retry.timeoutms";
+    /// What a failing table does: `retry` (its partitions pause, it retries) or `fail` (the
+    /// task fails).
+    pub const TABLE_FAILURE: &str = "sink.table.failure";
     /// Prefix of the Stream Load properties, sent as headers.
     pub const SINK_PROPERTIES_PREFIX: &str = "sink.properties.";
     /// `json` (default) or `csv`.
@@ -91,6 +97,98 @@ pub const DEFAULT_CONNECT_TIMEOUT_MS: i64 = 1_000;
 pub const CONNECT_TIMEOUT_MS_RANGE: (i64, i64) = (100, 60_000);
 /// Default of `sink.maxretries`.
 pub const DEFAULT_MAX_RETRIES: i64 = 3;
+/// Range of `sink.maxretries`: -1 (a transient failure never counts) and up.
+pub const MAX_RETRIES_RANGE: (i64, i64) = (-1, i64::MAX);
+/// Default of `sink.retry.timeoutms`: 15 minutes, longer than an FE restart or a leader
+/// election, so a StarRocks outage of 10 minutes never counts as a failing table.
+pub const DEFAULT_RETRY_TIMEOUT_MS: i64 = 900_000;
+/// Range of `sink.retry.timeoutms`: zero to seven days.
+pub const RETRY_TIMEOUT_MS_RANGE: (i64, i64) = (0, 604_800_000);
+
+/// `sink.table.failure` values.
+const TABLE_FAILURES: [(&str, TableFailure); 2] =
+    [("retry", TableFailure::Retry), ("fail", TableFailure::Fail)];
+/// `sink.properties.format` values.
+const FORMATS: [(&str, Format); 2] = [("json", Format::Json), ("csv", Format::Csv)];
+/// `sink.properties.partial_update_mode` values.
+const PARTIAL_UPDATE_MODES: [(&str, PartialUpdateMode); 3] = [
+    ("row", PartialUpdateMode::Row),
+    ("column", PartialUpdateMode::Column),
+    ("auto", PartialUpdateMode::Auto),
+];
+/// `starrocks.temporal.rendering` values.
+const TEMPORAL_RENDERINGS: [(&str, TemporalRendering); 2] = [
+    ("string", TemporalRendering::String),
+    ("numeric", TemporalRendering::Numeric),
+];
+const BOOLEANS: [(&str, bool); 2] = [("true", true), ("false", false)];
+
+/// What values a declared key takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Valid {
+    /// A whole number in `[min, max]`.
+    Range(i64, i64),
+    /// One of these words, in any case.
+    OneOf(Vec<&'static str>),
+}
+
+/// A key the core reads with a default, as the connector's `ConfigDef` must declare it too
+/// (a test of the shim compares the two).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declared {
+    pub key: &'static str,
+    /// The value the core assumes when the key is absent, as text.
+    pub default: String,
+    pub valid: Valid,
+}
+
+/// Every key the core reads with a default: its default and its valid values.
+pub fn declared() -> Vec<Declared> {
+    fn range(key: &'static str, default: i64, (min, max): (i64, i64)) -> Declared {
+        Declared {
+            key,
+            default: default.to_string(),
+            valid: Valid::Range(min, max),
+        }
+    }
+    fn one_of<T>(key: &'static str, default: &str, options: &[(&'static str, T)]) -> Declared {
+        Declared {
+            key,
+            default: default.to_owned(),
+            valid: Valid::OneOf(options.iter().map(|(name, _)| *name).collect()),
+        }
+    }
+    vec![
+        range(
+            keys::BUFFER_MAX_BYTES,
+            DEFAULT_BUFFER_MAX_BYTES,
+            BUFFER_MAX_BYTES_RANGE,
+        ),
+        range(
+            keys::BUFFER_INTERVAL_MS,
+            DEFAULT_BUFFER_INTERVAL_MS,
+            BUFFER_INTERVAL_MS_RANGE,
+        ),
+        range(
+            keys::CONNECT_TIMEOUT_MS,
+            DEFAULT_CONNECT_TIMEOUT_MS,
+            CONNECT_TIMEOUT_MS_RANGE,
+        ),
+        range(keys::MAX_RETRIES, DEFAULT_MAX_RETRIES, MAX_RETRIES_RANGE),
+        range(
+            keys::RETRY_TIMEOUT_MS,
+            DEFAULT_RETRY_TIMEOUT_MS,
+            RETRY_TIMEOUT_MS_RANGE,
+        ),
+        one_of(keys::TABLE_FAILURE, "retry", &TABLE_FAILURES),
+        one_of(keys::FORMAT, "json", &FORMATS),
+        one_of(keys::STRIP_OUTER_ARRAY, "false", &BOOLEANS),
+        one_of(keys::PARTIAL_UPDATE, "false", &BOOLEANS),
+        // Absent, no header is sent and StarRocks applies its own default, `row`.
+        one_of(keys::PARTIAL_UPDATE_MODE, "row", &PARTIAL_UPDATE_MODES),
+        one_of(keys::TEMPORAL_RENDERING, "string", &TEMPORAL_RENDERINGS),
+    ]
+}
 
 /// A secret whose `Debug` and `Display` print `[hidden]`.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -150,7 +248,17 @@ pub enum TemporalRendering {
     Numeric,
 }
 
-/// How many times a failed load is retried.
+/// `sink.table.failure`: what a table whose loads are failing does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFailure {
+    /// Its partitions pause and its load is retried with backoff until it succeeds; the other
+    /// tables go on (the default).
+    Retry,
+    /// The task fails, naming the table.
+    Fail,
+}
+
+/// How many retries a failing load gets before its table counts as failing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryLimit {
     /// `sink.maxretries=-1`.
@@ -188,6 +296,10 @@ pub struct SinkConfig {
     pub connect_timeout: Duration,
     /// `sink.maxretries`.
     pub max_retries: RetryLimit,
+    /// `sink.retry.timeoutms`.
+    pub retry_timeout: Duration,
+    /// `sink.table.failure`.
+    pub table_failure: TableFailure,
     pub format: Format,
     /// `sink.properties.strip_outer_array` (default false).
     pub strip_outer_array: bool,
@@ -352,8 +464,7 @@ impl<'a> Parser<'a> {
     }
 
     fn boolean(&mut self, key: &str) -> bool {
-        self.choice(key, &[("true", true), ("false", false)])
-            .unwrap_or(false)
+        self.choice(key, &BOOLEANS).unwrap_or(false)
     }
 
     fn separator(&mut self, key: &str, default: &[u8]) -> Vec<u8> {
@@ -395,38 +506,26 @@ fn parse(
     let flush_interval_ms = p.long(keys::BUFFER_INTERVAL_MS, DEFAULT_BUFFER_INTERVAL_MS, lo, hi);
     let (lo, hi) = CONNECT_TIMEOUT_MS_RANGE;
     let connect_timeout_ms = p.long(keys::CONNECT_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, lo, hi);
-    let max_retries = match p.long(keys::MAX_RETRIES, DEFAULT_MAX_RETRIES, -1, i64::MAX) {
+    let (lo, hi) = MAX_RETRIES_RANGE;
+    let max_retries = match p.long(keys::MAX_RETRIES, DEFAULT_MAX_RETRIES, lo, hi) {
         -1 => RetryLimit::Forever,
         n => RetryLimit::AtMost(n as u64),
     };
+    let (lo, hi) = RETRY_TIMEOUT_MS_RANGE;
+    let retry_timeout_ms = p.long(keys::RETRY_TIMEOUT_MS, DEFAULT_RETRY_TIMEOUT_MS, lo, hi);
+    let table_failure = p
+        .choice(keys::TABLE_FAILURE, &TABLE_FAILURES)
+        .unwrap_or(TableFailure::Retry);
 
-    let format = p
-        .choice(
-            keys::FORMAT,
-            &[("json", Format::Json), ("csv", Format::Csv)],
-        )
-        .unwrap_or(Format::Json);
+    let format = p.choice(keys::FORMAT, &FORMATS).unwrap_or(Format::Json);
     let strip_outer_array = p.boolean(keys::STRIP_OUTER_ARRAY);
     let column_separator = p.separator(keys::COLUMN_SEPARATOR, b"\t");
     let row_delimiter = p.separator(keys::ROW_DELIMITER, b"\n");
     let compression = p.choice(keys::COMPRESSION, &[("lz4_frame", Compression::Lz4Frame)]);
     let partial_update = p.boolean(keys::PARTIAL_UPDATE);
-    let partial_update_mode = p.choice(
-        keys::PARTIAL_UPDATE_MODE,
-        &[
-            ("row", PartialUpdateMode::Row),
-            ("column", PartialUpdateMode::Column),
-            ("auto", PartialUpdateMode::Auto),
-        ],
-    );
+    let partial_update_mode = p.choice(keys::PARTIAL_UPDATE_MODE, &PARTIAL_UPDATE_MODES);
     let temporal_rendering = p
-        .choice(
-            keys::TEMPORAL_RENDERING,
-            &[
-                ("string", TemporalRendering::String),
-                ("numeric", TemporalRendering::Numeric),
-            ],
-        )
+        .choice(keys::TEMPORAL_RENDERING, &TEMPORAL_RENDERINGS)
         .unwrap_or(TemporalRendering::String);
     let load_headers = load_headers(&mut p, format);
 
@@ -445,6 +544,8 @@ fn parse(
                 flush_interval: Duration::from_millis(flush_interval_ms as u64),
                 connect_timeout: Duration::from_millis(connect_timeout_ms as u64),
                 max_retries,
+                retry_timeout: Duration::from_millis(retry_timeout_ms as u64),
+                table_failure,
                 format,
                 strip_outer_array,
                 column_separator,

@@ -1,37 +1,30 @@
-//! Deterministic Stream Load labels.
+//! Stream Load labels, unique to the running sink.
 //!
-//! A label is a pure function of what a load contains: the database, the table, the offset
-//! range of every topic-partition in the batch, and a digest of the body. Retrying the same
-//! batch therefore re-uses its label, and StarRocks' per-database label de-duplication turns an
-//! ambiguous retry into "Label Already Exists" instead of a duplicate load.
+//! A label names one load: every retry of that load re-uses it, so StarRocks' per-database
+//! label de-duplication turns an ambiguous retry into "Label Already Exists" instead of a
+//! second copy of the rows. Across loads a label is never re-used: it carries the sink's
+//! [`LabelScope`] — the connector, the task and a random session nonce drawn when the sink
+//! starts — and a sequence number the sink increments for every load. A replay of the same
+//! offsets (after a restart, an offset reset, or a `TRUNCATE` of the table) therefore gets new
+//! labels and is loaded again; it is never answered "already loaded" by a label of an earlier
+//! run.
 //!
-//! Shape: `kc-<table>-<topic>-<partition>-<first>-<last>[-<topic>-...]-<hash>`, where names are
-//! sanitised to `[A-Za-z0-9_-]`, ranges are in (topic, partition) order, and `<hash>` is 16 hex
-//! digits of XXH3-64 over an unambiguous encoding of *all* inputs (the exact names, every range
-//! and the body digest). When the readable part would push the label past 128 characters it is
-//! truncated; the hash keeps the label unique either way, and also separates inputs that
-//! sanitise alike (`a.b` and `a_b`).
+//! Shape: `kc-<connector>-<task>-<table>-<topic>-<partition>-<first>-<last>[-<topic>-...]`,
+//! truncated so that the whole fits, then `-<nonce>-<seq>` (16 hex digits, then decimal).
+//! Names are sanitised to `[A-Za-z0-9_-]` and ranges are in (topic, partition) order; the
+//! readable part is there for people reading StarRocks' load history, the suffix for
+//! uniqueness, and only the readable part is ever truncated.
 //!
 //! Invariant: every label matches `^[-\w]{1,128}$` (ASCII `\w`, as the FE's Java regex reads
-//! it), whatever the inputs.
-//!
-//! XXH3-64 (through `twox-hash`) rather than std's `DefaultHasher`: its output is frozen by the
-//! XXH3 specification and identical on every platform and release, which a label that must
-//! survive restarts and upgrades needs; and it digests gigabytes per second, so hashing every
-//! flushed body costs little.
-
-use std::hash::Hasher as _;
-
-use twox_hash::XxHash3_64;
+//! it), whatever the inputs; two labels of one scope differ when their sequence numbers do,
+//! and labels of two scopes differ when their nonces do.
 
 /// StarRocks' limit on label length.
 pub const MAX_LABEL_LEN: usize = 128;
 
 const PREFIX: &str = "kc";
-/// `-` and 16 hex digits.
-const HASH_SUFFIX_LEN: usize = 17;
-/// Versions the hashed encoding, so a future change of label scheme cannot collide with this one.
-const HASH_DOMAIN: &str = "starrocks-kafka-label-v1";
+/// `-`, 16 hex digits, `-`, and at most 20 decimal digits.
+const MAX_SUFFIX_LEN: usize = 1 + 16 + 1 + 20;
 
 /// The offsets of one topic-partition that a load contains, both ends inclusive.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,67 +35,78 @@ pub struct PartitionRange {
     pub last_offset: i64,
 }
 
-/// The label of a load of `ranges` into `database`.`table` whose body has digest `body_digest`.
-///
-/// The order of `ranges` does not matter: they are sorted first.
-pub fn label(database: &str, table: &str, ranges: &[PartitionRange], body_digest: u64) -> String {
-    let mut sorted: Vec<&PartitionRange> = ranges.iter().collect();
-    sorted.sort();
+/// What makes the labels of one running sink its own: connector, task and session nonce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelScope {
+    /// `kc-<connector>-<task>`, sanitised.
+    readable: String,
+    nonce: u64,
+}
 
-    let hash = inputs_hash(database, table, &sorted, body_digest);
-
-    let mut readable = String::with_capacity(MAX_LABEL_LEN);
-    readable.push_str(PREFIX);
-    readable.push('-');
-    push_sanitised(&mut readable, table);
-    for range in &sorted {
-        readable.push('-');
-        push_sanitised(&mut readable, &range.topic);
-        readable.push_str(&format!(
-            "-{}-{}-{}",
-            range.partition, range.first_offset, range.last_offset
-        ));
-        if readable.len() > MAX_LABEL_LEN {
-            break;
+impl LabelScope {
+    /// The scope of a sink of `connector`'s task `task` with this session `nonce`.
+    pub fn new(connector: &str, task: &str, nonce: u64) -> LabelScope {
+        let mut readable = String::from(PREFIX);
+        for part in [connector, task] {
+            readable.push('-');
+            push_sanitised(&mut readable, part);
         }
+        LabelScope { readable, nonce }
     }
-    // Sanitised text is ASCII, so truncating at any byte keeps it valid UTF-8.
-    readable.truncate(MAX_LABEL_LEN - HASH_SUFFIX_LEN);
-    readable.push_str(&format!("-{hash:016x}"));
-    readable
+
+    /// A scope with a nonce drawn from the operating system's random source.
+    pub fn random(connector: &str, task: &str) -> LabelScope {
+        let mut bytes = [0u8; 8];
+        // Without an OS random source, the time and the process id still tell sessions apart.
+        let nonce = match getrandom::getrandom(&mut bytes) {
+            Ok(()) => u64::from_le_bytes(bytes),
+            Err(_) => fallback_nonce(),
+        };
+        LabelScope::new(connector, task, nonce)
+    }
+
+    /// The session nonce, for logs.
+    pub fn nonce(&self) -> u64 {
+        self.nonce
+    }
+
+    /// The label of load number `seq` of this scope, into `table`, carrying `ranges`. The order
+    /// of `ranges` does not matter.
+    pub fn label(&self, table: &str, ranges: &[PartitionRange], seq: u64) -> String {
+        let mut sorted: Vec<&PartitionRange> = ranges.iter().collect();
+        sorted.sort();
+        let suffix = format!("-{:016x}-{seq}", self.nonce);
+        let room = MAX_LABEL_LEN - suffix.len();
+        let mut label = String::with_capacity(MAX_LABEL_LEN);
+        label.push_str(&self.readable);
+        label.push('-');
+        push_sanitised(&mut label, table);
+        for range in sorted {
+            if label.len() > room {
+                break;
+            }
+            label.push('-');
+            push_sanitised(&mut label, &range.topic);
+            label.push_str(&format!(
+                "-{}-{}-{}",
+                range.partition, range.first_offset, range.last_offset
+            ));
+        }
+        // Sanitised text is ASCII, so truncating at any byte keeps it valid UTF-8.
+        label.truncate(room);
+        label.push_str(&suffix);
+        label
+    }
 }
 
-/// The digest of a load body, for [`label`]. Equal to feeding the same bytes, in any chunking,
-/// through [`BodyDigest`].
-pub fn body_digest(bytes: &[u8]) -> u64 {
-    XxHash3_64::oneshot(bytes)
-}
+const _: () = assert!(MAX_SUFFIX_LEN < MAX_LABEL_LEN);
 
-/// Incremental [`body_digest`] for a body held in several chunks.
-#[derive(Default, Clone)]
-pub struct BodyDigest(XxHash3_64);
-
-impl BodyDigest {
-    /// An empty digest.
-    pub fn new() -> BodyDigest {
-        BodyDigest(XxHash3_64::with_seed(0))
-    }
-
-    /// Feeds the next chunk of the body.
-    pub fn update(&mut self, chunk: &[u8]) {
-        self.0.write(chunk);
-    }
-
-    /// The digest of everything fed so far.
-    pub fn finish(&self) -> u64 {
-        self.0.finish()
-    }
-}
-
-impl std::fmt::Debug for BodyDigest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BodyDigest({:016x})", self.finish())
-    }
+fn fallback_nonce() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    nanos ^ (u64::from(std::process::id()) << 32)
 }
 
 /// Appends `name` with every character outside `[A-Za-z0-9_-]` replaced by `_`.
@@ -116,29 +120,10 @@ fn push_sanitised(out: &mut String, name: &str) {
     }));
 }
 
-/// XXH3-64 of a length-prefixed, little-endian encoding of the exact inputs.
-fn inputs_hash(database: &str, table: &str, ranges: &[&PartitionRange], body_digest: u64) -> u64 {
-    fn put_str(h: &mut XxHash3_64, s: &str) {
-        h.write(&(s.len() as u64).to_le_bytes());
-        h.write(s.as_bytes());
-    }
-    let mut h = XxHash3_64::with_seed(0);
-    put_str(&mut h, HASH_DOMAIN);
-    put_str(&mut h, database);
-    put_str(&mut h, table);
-    h.write(&(ranges.len() as u64).to_le_bytes());
-    for range in ranges {
-        put_str(&mut h, &range.topic);
-        h.write(&range.partition.to_le_bytes());
-        h.write(&range.first_offset.to_le_bytes());
-        h.write(&range.last_offset.to_le_bytes());
-    }
-    h.write(&body_digest.to_le_bytes());
-    h.finish()
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     /// `^[-\w]{1,128}$` with ASCII `\w`, as the FE's `FeNameFormat.checkLabel` reads it.
@@ -199,144 +184,100 @@ mod tests {
             }
         }
 
-        fn case(&mut self) -> (String, String, Vec<PartitionRange>, u64) {
-            let ranges = (0..self.below(12))
+        fn ranges(&mut self) -> Vec<PartitionRange> {
+            (0..self.below(12))
                 .map(|_| PartitionRange {
                     topic: self.name(),
                     partition: self.number() as i32,
                     first_offset: self.number(),
                     last_offset: self.number(),
                 })
-                .collect();
-            (self.name(), self.name(), ranges, self.next())
+                .collect()
         }
     }
 
     #[test]
-    fn a_short_label_is_readable_and_ends_with_the_hash() {
-        let l = label("db", "orders", &[range("shop.orders", 3, 100, 199)], 7);
-        let (readable, hash) = l.rsplit_once('-').unwrap();
-        assert_eq!(readable, "kc-orders-shop_orders-3-100-199");
-        assert_eq!(hash.len(), 16);
-        assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()));
-        assert!(is_valid_label(&l), "{l}");
-    }
-
-    #[test]
-    fn the_label_scheme_is_stable_across_builds() {
-        // Pinned: changing the scheme silently would break de-duplication across an upgrade.
-        let l = label(
-            "db",
-            "t",
-            &[range("t", 0, 0, 9)],
-            body_digest(b"{\"id\":1}"),
+    fn a_short_label_names_connector_task_table_and_offsets_then_nonce_and_sequence() {
+        let scope = LabelScope::new("orders-sink", "0", 0x0123_4567_89ab_cdef);
+        let l = scope.label("orders", &[range("shop.orders", 3, 100, 199)], 7);
+        assert_eq!(
+            l,
+            "kc-orders-sink-0-orders-shop_orders-3-100-199-0123456789abcdef-7"
         );
-        assert_eq!(l, "kc-t-t-0-0-9-6d9a0fbd107374b0");
-        // The reference XXH3-64 of the empty input, from the xxHash specification.
-        assert_eq!(body_digest(b""), 0x2D06_8005_38D3_94C2);
+        assert!(is_valid_label(&l), "{l}");
     }
 
     #[test]
     fn random_inputs_always_give_a_valid_label() {
         let mut g = Gen(1);
         for _ in 0..5_000 {
-            let (db, table, ranges, digest) = g.case();
-            let l = label(&db, &table, &ranges, digest);
+            let scope = LabelScope::new(&g.name(), &g.name(), g.next());
+            let (table, ranges, seq) = (g.name(), g.ranges(), g.next());
+            let l = scope.label(&table, &ranges, seq);
             assert!(is_valid_label(&l), "{l:?} from {table:?} {ranges:?}");
         }
     }
 
     #[test]
-    fn the_same_inputs_give_the_same_label_in_any_range_order() {
+    fn the_same_load_gets_the_same_label_in_any_range_order() {
         let mut g = Gen(2);
         for _ in 0..1_000 {
-            let (db, table, ranges, digest) = g.case();
+            let scope = LabelScope::new(&g.name(), &g.name(), g.next());
+            let (table, ranges, seq) = (g.name(), g.ranges(), g.next());
             let mut reversed = ranges.clone();
             reversed.reverse();
             assert_eq!(
-                label(&db, &table, &ranges, digest),
-                label(&db, &table, &reversed, digest)
+                scope.label(&table, &ranges, seq),
+                scope.label(&table, &reversed, seq)
             );
         }
     }
 
     #[test]
-    fn changing_any_single_input_changes_the_label() {
+    fn a_replay_of_the_same_offsets_gets_a_new_label() {
+        // The same table and offsets, loaded again: by the next load of the same run, or by a
+        // new run of the same connector and task (a new nonce). Neither may collide.
+        let ranges = [range("t", 0, 0, 2)];
+        let run1 = LabelScope::new("c", "0", 1);
+        let run2 = LabelScope::new("c", "0", 2);
+        let labels: HashSet<String> = [
+            run1.label("t", &ranges, 1),
+            run1.label("t", &ranges, 2),
+            run2.label("t", &ranges, 1),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(labels.len(), 3, "{labels:?}");
+    }
+
+    #[test]
+    fn truncation_never_cuts_the_nonce_or_the_sequence() {
         let mut g = Gen(3);
         for _ in 0..2_000 {
-            let (db, table, mut ranges, digest) = g.case();
-            if ranges.is_empty() {
-                ranges.push(range("t", 0, 0, 0));
-            }
-            let base = label(&db, &table, &ranges, digest);
-            let i = g.below(ranges.len() as u64) as usize;
-            let mut variants = vec![
-                label(&format!("{db}x"), &table, &ranges, digest),
-                label(&db, &format!("{table}x"), &ranges, digest),
-                label(&db, &table, &ranges, digest ^ 1),
-                label(&db, &table, &ranges[1..], digest),
-            ];
-            let mutations: [fn(&mut PartitionRange); 4] = [
-                |r| r.topic.push('.'),
-                |r| r.partition = r.partition.wrapping_add(1),
-                |r| r.first_offset = r.first_offset.wrapping_add(1),
-                |r| r.last_offset = r.last_offset.wrapping_add(1),
-            ];
-            for mutate in mutations {
-                let mut changed = ranges.clone();
-                mutate(&mut changed[i]);
-                variants.push(label(&db, &table, &changed, digest));
-            }
-            for (n, v) in variants.iter().enumerate() {
-                assert_ne!(&base, v, "variant {n} of {table:?} {ranges:?}");
-            }
+            let nonce = g.next();
+            let scope = LabelScope::new(&"c".repeat(200), &g.name(), nonce);
+            let seq = g.next();
+            let l = scope.label(&"x".repeat(300), &g.ranges(), seq);
+            assert!(l.ends_with(&format!("-{nonce:016x}-{seq}")), "{l}");
+            assert!(l.len() <= MAX_LABEL_LEN);
         }
+        let longest = LabelScope::new(&"c".repeat(500), "0", u64::MAX).label("t", &[], u64::MAX);
+        assert_eq!(longest.len(), MAX_LABEL_LEN);
+        assert!(is_valid_label(&longest));
     }
 
     #[test]
-    fn names_that_sanitise_alike_still_get_different_labels() {
-        let dotted = label("db", "t", &[range("a.b", 0, 1, 2)], 9);
-        let underscored = label("db", "t", &[range("a_b", 0, 1, 2)], 9);
-        assert_ne!(dotted, underscored);
-        assert_eq!(
-            dotted[..dotted.len() - 16],
-            underscored[..underscored.len() - 16]
-        );
-    }
-
-    #[test]
-    fn long_inputs_are_truncated_to_exactly_128_characters() {
-        let topic = "t".repeat(249);
-        let ranges: Vec<_> = (0..50).map(|p| range(&topic, p, 0, i64::MAX)).collect();
-        let l = label("db", &"x".repeat(300), &ranges, 0);
-        assert_eq!(l.len(), MAX_LABEL_LEN);
-        assert!(l.starts_with("kc-xxxx"));
-        assert!(is_valid_label(&l));
-    }
-
-    #[test]
-    fn an_empty_batch_still_has_a_valid_label() {
-        let l = label("", "", &[], 0);
+    fn an_empty_load_of_unnamed_things_still_has_a_valid_label() {
+        let l = LabelScope::new("", "", 0).label("", &[], 0);
         assert!(is_valid_label(&l), "{l}");
-        assert!(l.starts_with("kc--"));
+        assert!(l.starts_with("kc---"));
     }
 
     #[test]
-    fn incremental_digest_equals_the_one_shot_digest() {
-        let body: Vec<u8> = (0..10_000u32).map(|i| (i * 31 % 251) as u8).collect();
-        for chunk in [1, 7, 64, 4096, 10_000] {
-            let mut d = BodyDigest::new();
-            for part in body.chunks(chunk) {
-                d.update(part);
-            }
-            assert_eq!(d.finish(), body_digest(&body), "chunk {chunk}");
-        }
-        assert_eq!(BodyDigest::default().finish(), body_digest(b""));
-    }
-
-    #[test]
-    fn different_bodies_have_different_digests() {
-        assert_ne!(body_digest(b"{\"id\":1}"), body_digest(b"{\"id\":2}"));
-        assert_ne!(body_digest(b""), body_digest(b"\0"));
+    fn random_scopes_draw_different_nonces() {
+        let nonces: HashSet<u64> = (0..64)
+            .map(|_| LabelScope::random("c", "0").nonce())
+            .collect();
+        assert_eq!(nonces.len(), 64);
     }
 }

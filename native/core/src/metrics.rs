@@ -1,7 +1,8 @@
 //! Counters per table: what the sink took, loaded and retried.
 //!
-//! Counters only grow (apart from `last_load_ms`); they are atomics so load tasks update them
-//! without the sink's lock. The shim publishes them over JMX, one MBean per table.
+//! Counters only grow; the gauges (`failing`, `pending-bytes`, the last load's latency) are set.
+//! They are atomics so load tasks update them without the sink's lock. The shim publishes them
+//! over JMX, one MBean per table.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,8 +19,12 @@ pub struct TableMetrics {
     pub bytes: AtomicU64,
     /// Successful loads.
     pub loads: AtomicU64,
-    /// Load attempts that were retried.
+    /// Load attempts that failed and were retried.
     pub retries: AtomicU64,
+    /// 1 while the table counts as failing (see `stream_load::retry`), else 0.
+    pub failing: AtomicU64,
+    /// Buffered bytes plus the bytes of loads not yet durable.
+    pub pending_bytes: AtomicU64,
     /// Rows StarRocks filtered (within `max_filter_ratio`).
     pub filtered_rows: AtomicU64,
     /// Sum and maximum of load latencies, and the last one, in milliseconds.
@@ -31,6 +36,10 @@ pub struct TableMetrics {
 impl TableMetrics {
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn set(gauge: &AtomicU64, value: u64) {
+        gauge.store(value, Ordering::Relaxed);
     }
 
     pub fn observe_load(&self, millis: u64) {
@@ -49,6 +58,8 @@ impl TableMetrics {
             ("bytes", get(&self.bytes)),
             ("loads", loads),
             ("retries", get(&self.retries)),
+            ("failing", get(&self.failing)),
+            ("pending-bytes", get(&self.pending_bytes)),
             ("filtered-rows", get(&self.filtered_rows)),
             (
                 "load-latency-avg-ms",

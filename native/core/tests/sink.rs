@@ -11,7 +11,7 @@ use starrocks_emulator::{start, Config, Emulator};
 use starrocks_kafka_core::batch_writer::Session;
 use starrocks_kafka_core::offsets::TopicPartition;
 use starrocks_kafka_core::record::{Datum, Payload, Record};
-use starrocks_kafka_core::sink::Sink;
+use starrocks_kafka_core::sink::{PutReply, Sink, COMMIT_WAIT};
 
 const DDL: &str = "
 CREATE DATABASE example_db;
@@ -120,6 +120,50 @@ fn offsets(sink: &Sink) -> Vec<(String, i32, i64)> {
         .collect()
 }
 
+/// Calls `pre_commit` until it returns `expected` (a commit returns what is durable by then).
+fn wait_offsets(sink: &Sink, expected: &[(&str, i32, i64)]) {
+    let expected: Vec<(String, i32, i64)> = expected
+        .iter()
+        .map(|(t, p, o)| (t.to_string(), *p, *o))
+        .collect();
+    let end = Instant::now() + Duration::from_secs(20);
+    let mut last = Vec::new();
+    while Instant::now() < end {
+        last = offsets(sink);
+        if last == expected {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("offsets never became {expected:?}; last {last:?}");
+}
+
+/// Calls `pre_commit` until it fails, and returns the error.
+fn wait_failure(sink: &Sink) -> starrocks_kafka_core::Error {
+    let end = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < end {
+        if let Err(e) = sink.pre_commit(&[]) {
+            return e;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the sink never failed");
+}
+
+fn tps(flow: &[TopicPartition]) -> Vec<(String, i32)> {
+    flow.iter()
+        .map(|tp| (tp.topic.to_string(), tp.partition))
+        .collect()
+}
+
+fn metric(sink: &Sink, table: &str, name: &str) -> u64 {
+    let prefix = format!("{table}\t{name}\t");
+    sink.metrics()
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix).map(|v| v.parse().unwrap()))
+        .unwrap_or_else(|| panic!("no {name} for {table}"))
+}
+
 fn wait_until(what: &str, deadline: Duration, mut cond: impl FnMut() -> bool) {
     let end = Instant::now() + deadline;
     while Instant::now() < end {
@@ -145,10 +189,11 @@ fn the_seed_records_land_in_the_seed_table_and_their_offsets_commit() {
     let sink = Sink::start(&props(&emu, &[]), "seed", "0").unwrap();
     sink.open(&[TopicPartition::new("test", 0)]).unwrap();
     let mut session = Session::new();
-    assert!(sink
-        .put(&session.batch(&seed_records()))
-        .unwrap()
-        .is_empty());
+    assert_eq!(
+        sink.put(&session.batch(&seed_records())).unwrap(),
+        PutReply::default(),
+        "nothing rejected, nothing paused"
+    );
     assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 3)]);
     assert_eq!(rows(&emu, "test_tbl"), seed_table());
     let metrics = sink.metrics();
@@ -333,7 +378,7 @@ fn loads_fail_over_to_the_second_fe() {
         refused(emu.fe_http())
     });
     sink.put(&session.batch(&seed_records())).unwrap();
-    assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 3)]);
+    wait_offsets(&sink, &[("test", 0, 3)]);
     assert_eq!(rows(&emu, "test_tbl"), seed_table());
     let fe1 = emu
         .journal()
@@ -377,11 +422,7 @@ fn every_injected_fault_ends_with_each_row_exactly_once() {
         let mut session = Session::new();
         emu.inject(fault.clone(), 1);
         sink.put(&session.batch(&seed_records())).unwrap();
-        assert_eq!(
-            offsets(&sink),
-            vec![("test".to_string(), 0, 3)],
-            "{fault:?}"
-        );
+        wait_offsets(&sink, &[("test", 0, 3)]);
         wait_until("the rows to be visible", Duration::from_secs(5), || {
             rows(&emu, "test_tbl").len() >= 3
         });
@@ -396,10 +437,16 @@ fn every_injected_fault_ends_with_each_row_exactly_once() {
 }
 
 #[test]
-fn a_load_rejected_for_data_quality_fails_the_sink_with_starrocks_reasons() {
+fn under_sink_table_failure_fail_rejected_rows_fail_the_sink_with_starrocks_reasons() {
     let emu = emulator(Config::ephemeral());
     let sink = Sink::start(
-        &props(&emu, &[("sink.properties.strict_mode", "true")]),
+        &props(
+            &emu,
+            &[
+                ("sink.properties.strict_mode", "true"),
+                ("sink.table.failure", "fail"),
+            ],
+        ),
         "bad",
         "0",
     )
@@ -410,10 +457,10 @@ fn a_load_rejected_for_data_quality_fails_the_sink_with_starrocks_reasons() {
         raw("test", 0, 1, Some(r#"{"id":"not a number","city":"y"}"#)),
     ];
     sink.put(&session.batch(&records)).unwrap();
-    let err = sink.pre_commit(&[]).expect_err("the load fails");
+    let err = wait_failure(&sink);
     let text = err.to_string();
     assert!(text.contains("too many filtered rows"), "{text}");
-    assert!(text.contains("test_tbl"), "{text}");
+    assert!(text.contains("table 'test_tbl'"), "{text}");
     assert!(
         text.contains("not a number"),
         "the ErrorURL's rows are quoted: {text}"
@@ -425,9 +472,21 @@ fn a_load_rejected_for_data_quality_fails_the_sink_with_starrocks_reasons() {
 }
 
 #[test]
-fn retries_give_up_after_sink_maxretries() {
+fn under_sink_table_failure_fail_a_table_gives_up_after_its_retries_and_retry_timeout() {
     let emu = emulator(Config::ephemeral());
-    let sink = Sink::start(&props(&emu, &[("sink.maxretries", "1")]), "giveup", "0").unwrap();
+    let sink = Sink::start(
+        &props(
+            &emu,
+            &[
+                ("sink.maxretries", "1"),
+                ("sink.retry.timeoutms", "0"),
+                ("sink.table.failure", "fail"),
+            ],
+        ),
+        "giveup",
+        "0",
+    )
+    .unwrap();
     emu.inject(
         Fault::FailLoad {
             http_status: 503,
@@ -438,11 +497,23 @@ fn retries_give_up_after_sink_maxretries() {
     );
     let mut session = Session::new();
     sink.put(&session.batch(&seed_records())).unwrap();
-    let err = sink.pre_commit(&[]).expect_err("retries run out");
+    let err = wait_failure(&sink);
     assert!(err.to_string().contains("test_tbl"), "{err}");
-    let attempts = labels_loaded(&emu).len();
-    assert_eq!(attempts, 2, "the first attempt and one retry");
+    assert!(err.to_string().contains("after 2 attempts"), "{err}");
+    let loads = emu
+        .journal()
+        .into_iter()
+        .filter(|e| e.node.starts_with("be") && e.uri == "/api/transaction/load")
+        .count();
+    assert_eq!(loads, 2, "the first attempt and one retry");
     assert!(rows(&emu, "test_tbl").is_empty());
+    std::thread::sleep(Duration::from_millis(500));
+    let later = emu
+        .journal()
+        .into_iter()
+        .filter(|e| e.node.starts_with("be") && e.uri == "/api/transaction/begin")
+        .count();
+    assert_eq!(later, 2, "nothing is sent once the sink has failed");
 }
 
 #[test]
@@ -460,7 +531,7 @@ fn bad_records_are_returned_under_errors_tolerance_all_and_their_offsets_commit(
         raw("test", 0, 1, Some(r#"{"id":2,"city":"#)),
         raw("test", 0, 2, Some(r#"{"id":3,"city":"z"}"#)),
     ];
-    let rejected = sink.put(&session.batch(&records)).unwrap();
+    let rejected = sink.put(&session.batch(&records)).unwrap().rejected;
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].index, 1);
     assert!(
@@ -547,8 +618,8 @@ fn lz4_frame_compressed_loads_land_too() {
     let be = emu
         .journal()
         .into_iter()
-        .find(|e| e.node.starts_with("be"))
-        .expect("a BE request");
+        .find(|e| e.node.starts_with("be") && e.uri == "/api/transaction/load")
+        .expect("a BE load request");
     assert_eq!(
         be.headers.get("compression").map(String::as_str),
         Some("lz4_frame")
@@ -595,4 +666,196 @@ fn records_dropped_before_the_sink_commit_once_everything_given_is_durable() {
         .pre_commit(&consumed)
         .map(|o| o.is_empty())
         .unwrap_or(true));
+}
+
+#[test]
+fn a_replay_of_the_same_offsets_into_a_truncated_table_loads_every_row_again() {
+    let emu = emulator(Config::ephemeral());
+    let p = props(&emu, &[]);
+    let first = Sink::start(&p, "replay", "0").unwrap();
+    first.put(&Session::new().batch(&seed_records())).unwrap();
+    assert_eq!(offsets(&first), vec![("test".to_string(), 0, 3)]);
+    first.stop();
+    emu.execute_sql("TRUNCATE TABLE example_db.test_tbl")
+        .unwrap();
+    assert!(rows(&emu, "test_tbl").is_empty());
+
+    // The same connector and task, the same offsets: a new session, new labels.
+    let again = Sink::start(&p, "replay", "0").unwrap();
+    again.put(&Session::new().batch(&seed_records())).unwrap();
+    assert_eq!(offsets(&again), vec![("test".to_string(), 0, 3)]);
+    assert_eq!(rows(&emu, "test_tbl"), seed_table());
+    let labels = labels_loaded(&emu);
+    let first_label = &labels[0];
+    let last_label = labels.last().unwrap();
+    assert_ne!(first_label, last_label, "{labels:?}");
+    for label in [first_label, last_label] {
+        assert!(
+            label.starts_with("kc-replay-0-test_tbl-test-0-0-2-"),
+            "{label}"
+        );
+    }
+}
+
+#[test]
+fn a_failing_table_pauses_only_its_partitions_while_the_others_load_and_commit() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(
+        &props(
+            &emu,
+            &[("starrocks.topic2table.map", "a:test_tbl,b:other_tbl")],
+        ),
+        "isolation",
+        "0",
+    )
+    .unwrap();
+    sink.open(&[TopicPartition::new("a", 0), TopicPartition::new("b", 0)])
+        .unwrap();
+    emu.execute_sql("DROP TABLE example_db.other_tbl").unwrap();
+    let mut session = Session::new();
+    let batch = |from: i64| {
+        let a: Vec<String> = (from..from + 5)
+            .map(|i| format!(r#"{{"id":{i},"city":"a"}}"#))
+            .collect();
+        let b: Vec<String> = (from..from + 5)
+            .map(|i| format!(r#"{{"id":{i},"city":"b"}}"#))
+            .collect();
+        (a, b)
+    };
+    let (a, b) = batch(0);
+    let mut records = Vec::new();
+    for i in 0..5 {
+        records.push(raw("a", 0, i as i64, Some(&a[i])));
+        records.push(raw("b", 0, i as i64, Some(&b[i])));
+    }
+    let reply = sink.put(&session.batch(&records)).unwrap();
+    assert!(reply.flow.pause.is_empty(), "nothing has failed yet");
+    // Table a loads and commits; table b fails, and pausing its partition is asked for.
+    wait_offsets(&sink, &[("a", 0, 5)]);
+    let mut paused = Vec::new();
+    wait_until("b-0 to be paused", Duration::from_secs(10), || {
+        let reply = sink.put(&session.batch(&[])).unwrap();
+        paused.extend(tps(&reply.flow.pause));
+        !paused.is_empty()
+    });
+    assert_eq!(paused, vec![("b".to_string(), 0)]);
+    assert_eq!(metric(&sink, "other_tbl", "failing"), 1);
+    assert_eq!(metric(&sink, "test_tbl", "failing"), 0);
+    assert!(metric(&sink, "other_tbl", "retries") >= 1);
+
+    // Table a goes on while b fails.
+    let (a, _) = batch(5);
+    let more: Vec<Record> = (0..5)
+        .map(|i| raw("a", 0, 5 + i as i64, Some(&a[i])))
+        .collect();
+    let reply = sink.put(&session.batch(&more)).unwrap();
+    assert!(
+        reply.flow.call_again_in.is_some(),
+        "called back to resume b"
+    );
+    wait_offsets(&sink, &[("a", 0, 10)]);
+    assert_eq!(rows(&emu, "test_tbl").len(), 10);
+
+    // The table comes back: b's rows load by themselves, its partition resumes.
+    emu.execute_sql("CREATE TABLE example_db.other_tbl (id INT, city STRING)")
+        .unwrap();
+    wait_offsets(&sink, &[("a", 0, 10), ("b", 0, 5)]);
+    assert_eq!(rows(&emu, "other_tbl").len(), 5);
+    let reply = sink.put(&session.batch(&[])).unwrap();
+    assert_eq!(tps(&reply.flow.resume), vec![("b".to_string(), 0)]);
+    assert_eq!(reply.flow.call_again_in, None);
+    assert_eq!(metric(&sink, "other_tbl", "failing"), 0);
+}
+
+#[test]
+fn closing_a_partition_cancels_its_slow_load_which_never_commits_and_the_rest_goes_on() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(&props(&emu, &[]), "rebalance", "0").unwrap();
+    sink.open(&[
+        TopicPartition::new("test", 0),
+        TopicPartition::new("test", 1),
+    ])
+    .unwrap();
+    emu.inject(
+        Fault::DelayReply {
+            delay: Duration::from_millis(3000),
+        },
+        1,
+    );
+    let records = [
+        raw("test", 0, 0, Some(r#"{"id":1,"city":"kept"}"#)),
+        raw("test", 1, 0, Some(r#"{"id":2,"city":"revoked"}"#)),
+    ];
+    let put_at = Instant::now();
+    sink.put(&Session::new().batch(&records)).unwrap();
+    // The load is in flight (its body held up at the BE) when partition 1 is revoked.
+    sink.pre_commit(&[]).unwrap();
+    assert!(emu
+        .journal()
+        .iter()
+        .all(|e| e.uri != "/api/transaction/prepare"));
+    let started = Instant::now();
+    sink.close(&[TopicPartition::new("test", 1)]).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    wait_offsets(&sink, &[("test", 0, 1)]);
+    std::thread::sleep(
+        (put_at + Duration::from_millis(3500)).saturating_duration_since(Instant::now()),
+    );
+    assert_eq!(
+        rows(&emu, "test_tbl"),
+        vec![vec!["1".to_string(), "kept".into()]],
+        "the revoked partition's row never became visible"
+    );
+    let commits: Vec<String> = emu
+        .journal()
+        .into_iter()
+        .filter(|e| e.uri == "/api/transaction/commit")
+        .filter_map(|e| e.label)
+        .collect();
+    assert_eq!(
+        commits.len(),
+        1,
+        "only the load without the revoked row commits: {commits:?}"
+    );
+}
+
+#[test]
+fn in_an_outage_put_returns_at_once_pre_commit_within_its_bound_and_stop_at_once() {
+    let emu = emulator(Config::ephemeral().with_fes(2));
+    let sink = Sink::start(&props(&emu, &[]), "outage", "0").unwrap();
+    emu.fe_down(0);
+    emu.fe_down(1);
+    let mut session = Session::new();
+    for round in 0..5 {
+        let started = Instant::now();
+        let records: Vec<Record> = (0..3)
+            .map(|i| raw("test", 0, round * 3 + i, Some(r#"{"id":1,"city":"x"}"#)))
+            .collect();
+        sink.put(&session.batch(&records)).unwrap();
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "put took {:?}",
+            started.elapsed()
+        );
+        let started = Instant::now();
+        assert!(sink.pre_commit(&[]).unwrap().is_empty());
+        assert!(
+            started.elapsed() <= COMMIT_WAIT + Duration::from_millis(300),
+            "pre_commit took {:?}",
+            started.elapsed()
+        );
+    }
+    let started = Instant::now();
+    sink.close(&[TopicPartition::new("test", 0)]).unwrap();
+    sink.stop();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "close and stop took {:?}",
+        started.elapsed()
+    );
+    assert!(rows(&emu, "test_tbl").is_empty());
 }

@@ -1,6 +1,6 @@
-//! The Stream Load client and its retries against the StarRocks emulator: rows reach the
-//! table exactly once through every fault the emulator can inject, and failures read as a
-//! user would need them to.
+//! One load through the transaction Stream Load driver against the StarRocks emulator: rows
+//! reach the table exactly once through every fault the emulator can inject, cancelled loads
+//! never become visible, and failures read as a user would need them to.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use starrocks_emulator::faults::{Fault, JournalEntry};
 use starrocks_emulator::{start, Config, Emulator};
-use starrocks_kafka_core::config::RetryLimit;
+use starrocks_kafka_core::config::{RetryLimit, TableFailure};
 use starrocks_kafka_core::stream_load::{
-    load_with_retries, LoadOutcome, LoadRequest, StreamLoadClient,
+    txn, Ended, Failure, FailureKind, LoadOutcome, LoadRequest, RetryPolicy, StreamLoadClient,
 };
-use starrocks_kafka_core::{Error, SinkConfig};
+use starrocks_kafka_core::SinkConfig;
+use tokio::sync::watch;
 
 const SEED_DDL: &str = "
 CREATE DATABASE example_db;
@@ -78,6 +79,20 @@ fn request(client: &StreamLoadClient, label: &str, rows: &str) -> LoadRequest {
     }
 }
 
+/// Retry for ever, nothing counts as failing early: only permanent failures do.
+const PATIENT: RetryPolicy = RetryPolicy {
+    max_retries: RetryLimit::Forever,
+    retry_timeout: Duration::ZERO,
+    table_failure: TableFailure::Fail,
+};
+
+/// Give up at the first failure of any kind.
+const NO_RETRIES: RetryPolicy = RetryPolicy {
+    max_retries: RetryLimit::AtMost(0),
+    retry_timeout: Duration::ZERO,
+    table_failure: TableFailure::Fail,
+};
+
 thread_local! {
     /// One runtime per test thread, as the sink has one: a client's pooled connections are
     /// driven by the runtime that opened them, so a client must not hop between runtimes.
@@ -91,16 +106,23 @@ fn run<F: Future>(future: F) -> F::Output {
     RUNTIME.with(|rt| rt.block_on(future))
 }
 
-/// Loads with retries; returns the outcome and every `on_retry` call.
+/// Loads under `policy`, never cancelled; returns the outcome and every failure reported.
 fn load(
     client: &StreamLoadClient,
     req: &LoadRequest,
-    limit: RetryLimit,
-) -> (Result<LoadOutcome, Error>, Vec<(u32, String)>) {
-    let mut retries = Vec::new();
-    let mut on_retry = |n: u32, reason: &str| retries.push((n, reason.to_owned()));
-    let outcome = run(load_with_retries(client, req, limit, &mut on_retry));
-    (outcome, retries)
+    policy: RetryPolicy,
+) -> (Result<LoadOutcome, Ended>, Vec<Failure>) {
+    let mut failures = Vec::new();
+    let mut on_failure = |f: &Failure| failures.push(f.clone());
+    let (_keep, mut cancel) = watch::channel(false);
+    let outcome = run(txn::load(
+        client,
+        req,
+        &policy,
+        &mut on_failure,
+        &mut cancel,
+    ));
+    (outcome, failures)
 }
 
 fn rows(emu: &Emulator) -> Vec<Vec<String>> {
@@ -118,16 +140,19 @@ fn rows(emu: &Emulator) -> Vec<Vec<String>> {
     rows
 }
 
-/// Stream Load requests that reached a node whose name starts with `node` (`fe`, `be`).
-fn loads_on(emu: &Emulator, node: &str) -> Vec<JournalEntry> {
+/// Requests of step `op` (`begin`, `load`, ...) that reached a node whose name starts with
+/// `node` (`fe`, `be`).
+fn steps_on(emu: &Emulator, node: &str, op: &str) -> Vec<JournalEntry> {
+    let path = format!("/api/transaction/{op}");
     emu.journal()
         .into_iter()
-        .filter(|e| e.node.starts_with(node) && e.uri.ends_with("/_stream_load"))
+        .filter(|e| e.node.starts_with(node) && e.uri == path)
         .collect()
 }
 
+/// The labels of the load steps the BEs received.
 fn be_labels(emu: &Emulator) -> Vec<String> {
-    loads_on(emu, "be")
+    steps_on(emu, "be", "load")
         .into_iter()
         .map(|e| e.label.unwrap_or_default())
         .collect()
@@ -144,10 +169,17 @@ fn wait_until(what: &str, deadline: Duration, mut cond: impl FnMut() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
-fn loaded_rows(outcome: &Result<LoadOutcome, Error>) -> u64 {
+fn loaded_rows(outcome: &Result<LoadOutcome, Ended>) -> u64 {
     match outcome {
         Ok(LoadOutcome::Loaded(result)) => result.loaded_rows,
         other => panic!("expected Loaded, got {other:?}"),
+    }
+}
+
+fn given_up(outcome: Result<LoadOutcome, Ended>) -> starrocks_kafka_core::Error {
+    match outcome {
+        Err(Ended::GaveUp(e)) => e,
+        other => panic!("expected the load to be given up, got {other:?}"),
     }
 }
 
@@ -156,10 +188,11 @@ fn loads_the_seed_rows_sent_one_json_object_after_another() {
     let emu = seeded();
     let client = client(&config(&emu, &[]));
     let req = request(&client, "seed-ndjson", SEED_ROWS);
-    let (outcome, retries) = load(&client, &req, RetryLimit::AtMost(3));
+    let (outcome, failures) = load(&client, &req, PATIENT);
     assert_eq!(loaded_rows(&outcome), 3);
-    assert!(retries.is_empty());
+    assert!(failures.is_empty());
     assert_eq!(rows(&emu), seed_table());
+    assert_eq!(emu.load_state("example_db", "seed-ndjson"), "VISIBLE");
 }
 
 #[test]
@@ -170,36 +203,59 @@ fn loads_a_json_array_with_strip_outer_array() {
         &[("sink.properties.strip_outer_array", "true")],
     ));
     let req = request(&client, "seed-array", SEED_ARRAY);
-    let (outcome, _) = load(&client, &req, RetryLimit::AtMost(3));
+    let (outcome, _) = load(&client, &req, PATIENT);
     assert_eq!(loaded_rows(&outcome), 3);
     assert_eq!(rows(&emu), seed_table());
-    let be = &loads_on(&emu, "be")[0];
+    let be = &steps_on(&emu, "be", "load")[0];
     assert_eq!(be.headers["strip_outer_array"], "true");
 }
 
 #[test]
-fn the_fe_gets_headers_only_and_the_be_gets_the_body_with_credentials() {
+fn every_step_goes_through_the_fe_and_only_the_be_gets_the_body() {
     let emu = seeded();
     let client = client(&config(&emu, &[("sink.properties.columns", "id, city")]));
     let req = request(&client, "two-hops", SEED_ROWS);
-    let (outcome, _) = load(&client, &req, RetryLimit::AtMost(0));
+    let (outcome, _) = load(&client, &req, NO_RETRIES);
     assert_eq!(loaded_rows(&outcome), 3);
 
-    let fe = &loads_on(&emu, "fe")[0];
+    let steps: Vec<String> = emu
+        .journal()
+        .into_iter()
+        .map(|e| format!("{} {}", e.node, e.uri))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "fe0 /api/transaction/begin",
+            "be0 /api/transaction/begin",
+            "fe0 /api/transaction/load",
+            "be0 /api/transaction/load",
+            "fe0 /api/transaction/prepare",
+            "be0 /api/transaction/prepare",
+            "fe0 /api/transaction/commit",
+        ]
+    );
+    let fe = &steps_on(&emu, "fe", "load")[0];
     assert_eq!(fe.body_bytes, 0);
     assert_eq!(fe.headers["expect"], "100-continue");
     assert_eq!(fe.headers["content-length"], "0");
     assert!(fe.outcome.starts_with("307 "), "{}", fe.outcome);
 
-    let be = &loads_on(&emu, "be")[0];
+    let be = &steps_on(&emu, "be", "load")[0];
     assert!(
         be.headers.contains_key("authorization"),
         "Authorization re-sent to the BE"
     );
     assert_eq!(be.label.as_deref(), Some("two-hops"));
+    assert_eq!(be.headers["db"], "example_db");
+    assert_eq!(be.headers["table"], "test_tbl");
     assert_eq!(be.headers["format"], "json");
     assert_eq!(be.headers["columns"], "id, city");
     assert_eq!(be.body_bytes, SEED_ROWS.len() as u64);
+    let begin = &steps_on(&emu, "be", "begin")[0];
+    assert_eq!(begin.headers["timeout"], "600");
+    let prepare = &steps_on(&emu, "be", "prepare")[0];
+    assert_eq!(prepare.headers["prepared_timeout"], "180");
 }
 
 #[test]
@@ -207,14 +263,15 @@ fn a_wrong_password_fails_for_good_and_says_authentication_failed() {
     let emu = seeded();
     let client = client(&config(&emu, &[("starrocks.password", "wrong")]));
     let req = request(&client, "bad-password", SEED_ROWS);
-    let (outcome, retries) = load(&client, &req, RetryLimit::AtMost(3));
-    let error = outcome.expect_err("a wrong password cannot load");
+    let (outcome, failures) = load(&client, &req, PATIENT);
+    let error = given_up(outcome);
     assert!(error.is_fatal(), "{error}");
     let text = error.to_string();
     assert!(text.contains("authentication failed"), "{text}");
     assert!(text.contains("Access denied for root@"), "{text}");
     assert!(text.contains("user 'root'"), "{text}");
-    assert!(retries.is_empty(), "not retried: {retries:?}");
+    assert_eq!(failures.len(), 1, "not retried: {failures:?}");
+    assert_eq!(failures[0].kind, FailureKind::Permanent);
     assert!(rows(&emu).is_empty());
 }
 
@@ -231,12 +288,15 @@ fn a_failed_load_is_retried_under_the_same_label_until_it_succeeds() {
     );
     let client = client(&config(&emu, &[]));
     let req = request(&client, "retried-fail", SEED_ROWS);
-    let (outcome, retries) = load(&client, &req, RetryLimit::AtMost(3));
+    let (outcome, failures) = load(&client, &req, PATIENT);
     assert_eq!(loaded_rows(&outcome), 3);
-    assert_eq!(retries.len(), 2, "{retries:?}");
-    assert_eq!(retries[0].0, 1);
-    assert_eq!(retries[1].0, 2);
-    assert!(retries[0].1.contains("injected failure"), "{retries:?}");
+    let numbers: Vec<u32> = failures.iter().map(|f| f.number).collect();
+    assert_eq!(numbers, [1, 2], "{failures:?}");
+    assert!(
+        failures[0].reason.contains("injected failure"),
+        "{failures:?}"
+    );
+    assert!(failures.iter().all(|f| f.kind == FailureKind::Transient));
     assert_eq!(be_labels(&emu), vec!["retried-fail"; 3]);
     assert_eq!(rows(&emu), seed_table());
 }
@@ -254,16 +314,19 @@ fn an_http_500_from_the_be_is_retried() {
     );
     let client = client(&config(&emu, &[]));
     let req = request(&client, "retried-500", SEED_ROWS);
-    let (outcome, retries) = load(&client, &req, RetryLimit::AtMost(3));
+    let (outcome, failures) = load(&client, &req, PATIENT);
     assert_eq!(loaded_rows(&outcome), 3);
-    assert_eq!(retries.len(), 1);
-    assert!(retries[0].1.contains("HTTP 500: boom"), "{retries:?}");
+    assert_eq!(failures.len(), 1);
+    assert!(
+        failures[0].reason.contains("HTTP 500: boom"),
+        "{failures:?}"
+    );
     assert_eq!(be_labels(&emu), vec!["retried-500"; 2]);
     assert_eq!(rows(&emu), seed_table());
 }
 
 #[test]
-fn a_publish_timeout_counts_as_loaded_without_a_retry() {
+fn a_slow_publish_is_waited_for_and_loads_once() {
     let emu = seeded();
     emu.inject(
         Fault::PublishTimeout {
@@ -272,17 +335,12 @@ fn a_publish_timeout_counts_as_loaded_without_a_retry() {
         1,
     );
     let client = client(&config(&emu, &[]));
-    let req = request(&client, "publish-timeout", SEED_ROWS);
-    let (outcome, retries) = load(&client, &req, RetryLimit::AtMost(3));
-    match &outcome {
-        Ok(LoadOutcome::Loaded(result)) => assert!(result.is_publish_timeout(), "{result:?}"),
-        other => panic!("expected Loaded, got {other:?}"),
-    }
-    assert!(retries.is_empty());
+    let req = request(&client, "slow-publish", SEED_ROWS);
+    let (outcome, failures) = load(&client, &req, PATIENT);
+    assert_eq!(loaded_rows(&outcome), 3);
+    assert!(failures.is_empty());
     assert_eq!(be_labels(&emu).len(), 1);
-    wait_until("the rows to become visible", Duration::from_secs(5), || {
-        rows(&emu) == seed_table()
-    });
+    assert_eq!(rows(&emu), seed_table());
 }
 
 #[test]
@@ -291,10 +349,11 @@ fn a_reply_lost_after_commit_is_settled_by_the_label_state_without_a_second_copy
     emu.inject(Fault::DropReplyAfterCommit, 1);
     let client = client(&config(&emu, &[]));
     let req = request(&client, "dropped-reply", SEED_ROWS);
-    let (outcome, retries) = load(&client, &req, RetryLimit::AtMost(3));
-    assert_eq!(outcome.expect("durable"), LoadOutcome::AlreadyLoaded);
-    assert!(retries.is_empty(), "{retries:?}");
-    assert_eq!(be_labels(&emu).len(), 1, "the load was not sent again");
+    let (outcome, failures) = load(&client, &req, PATIENT);
+    assert_eq!(loaded_rows(&outcome), 3, "the prepare's counters are kept");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0].reason.contains("commit"), "{failures:?}");
+    assert_eq!(be_labels(&emu).len(), 1, "the body was not sent again");
     let asked = emu
         .journal()
         .into_iter()
@@ -304,19 +363,22 @@ fn a_reply_lost_after_commit_is_settled_by_the_label_state_without_a_second_copy
 }
 
 #[test]
-fn a_connection_closed_mid_body_is_retried_and_loads_once() {
+fn a_connection_closed_mid_body_begins_again_and_loads_once() {
     let emu = seeded();
     emu.inject(Fault::CloseMidBody, 1);
     let client = client(&config(&emu, &[]));
     let req = request(&client, "closed-mid-body", SEED_ROWS);
-    let (outcome, retries) = load(&client, &req, RetryLimit::AtMost(3));
+    let (outcome, failures) = load(&client, &req, PATIENT);
     assert_eq!(loaded_rows(&outcome), 3);
-    assert_eq!(retries.len(), 1, "{retries:?}");
+    assert_eq!(failures.len(), 1, "{failures:?}");
     assert!(
-        retries[0].1.contains("nothing was committed"),
-        "{retries:?}"
+        failures[0]
+            .reason
+            .contains("after the load request was sent"),
+        "{failures:?}"
     );
     assert_eq!(be_labels(&emu), vec!["closed-mid-body"; 2]);
+    assert_eq!(steps_on(&emu, "be", "begin").len(), 2, "begun again");
     assert_eq!(rows(&emu), seed_table());
 }
 
@@ -326,12 +388,12 @@ fn a_redirect_to_an_unreachable_be_is_retried() {
     emu.inject(Fault::RedirectUnreachable, 1);
     let client = client(&config(&emu, &[]));
     let req = request(&client, "unreachable-be", SEED_ROWS);
-    let (outcome, retries) = load(&client, &req, RetryLimit::AtMost(3));
+    let (outcome, failures) = load(&client, &req, PATIENT);
     assert_eq!(loaded_rows(&outcome), 3);
-    assert_eq!(retries.len(), 1);
+    assert_eq!(failures.len(), 1);
     assert!(
-        retries[0].1.contains("before the body was sent"),
-        "{retries:?}"
+        failures[0].reason.contains("did not arrive"),
+        "{failures:?}"
     );
     assert_eq!(rows(&emu), seed_table());
 }
@@ -347,44 +409,54 @@ fn a_slow_fe_redirect_still_loads() {
     );
     let client = client(&config(&emu, &[]));
     let req = request(&client, "slow-fe", SEED_ROWS);
-    let (outcome, retries) = load(&client, &req, RetryLimit::AtMost(0));
+    let (outcome, failures) = load(&client, &req, NO_RETRIES);
     assert_eq!(loaded_rows(&outcome), 3);
-    assert!(retries.is_empty());
+    assert!(failures.is_empty());
     assert_eq!(rows(&emu), seed_table());
 }
 
 #[test]
 fn a_down_fe_is_skipped_for_the_next_one() {
     let emu = emulator(Config::ephemeral().with_fes(2));
-    let first = emu.fe_http_all()[0];
-    emu.fe_down(0);
-    wait_until("FE 0 to refuse connections", Duration::from_secs(5), || {
-        matches!(
-            std::net::TcpStream::connect_timeout(&first, Duration::from_millis(500)),
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
-        )
+    let second = emu.fe_http_all()[1];
+    emu.fe_down(1);
+    wait_until("FE 1 to refuse connections", Duration::from_secs(5), || {
+        refused(second)
     });
-    let client = client(&config(&emu, &[]));
+    let fes: Vec<String> = emu
+        .fe_http_all()
+        .iter()
+        .rev()
+        .map(|a| a.to_string())
+        .collect();
+    let client = client(&config_for(&fes, &[]));
     let req = request(&client, "failover-1", SEED_ROWS);
-    let (outcome, retries) = load(&client, &req, RetryLimit::AtMost(0));
+    let (outcome, failures) = load(&client, &req, NO_RETRIES);
     assert_eq!(loaded_rows(&outcome), 3);
-    assert!(retries.is_empty(), "failover is within one attempt");
-    let req = request(&client, "failover-2", "{\"id\":4,\"city\":\"Houston\"}");
-    let (outcome, _) = load(&client, &req, RetryLimit::AtMost(0));
-    assert_eq!(loaded_rows(&outcome), 1);
-    let fes: Vec<String> = loads_on(&emu, "fe").into_iter().map(|e| e.node).collect();
-    assert_eq!(fes, ["fe1", "fe1"]);
-    assert_eq!(rows(&emu).len(), 4);
+    assert!(failures.is_empty(), "failover is within one attempt");
+    let fes: Vec<String> = steps_on(&emu, "fe", "begin")
+        .into_iter()
+        .map(|e| e.node)
+        .collect();
+    assert_eq!(fes, ["fe0"]);
+    assert_eq!(rows(&emu).len(), 3);
+}
+
+fn refused(addr: std::net::SocketAddr) -> bool {
+    matches!(
+        std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
+    )
 }
 
 #[test]
-fn the_label_state_is_read_through_a_follower_fe() {
+fn steps_and_the_label_state_go_through_a_follower_fe_to_the_leader() {
     let emu = emulator(Config::ephemeral().with_fes(2));
     let fes = emu.fe_http_all();
     let follower_first = config_for(&[fes[1].to_string(), fes[0].to_string()], &[]);
     let client = client(&follower_first);
     let req = request(&client, "state-1", SEED_ROWS);
-    let (outcome, _) = load(&client, &req, RetryLimit::AtMost(0));
+    let (outcome, _) = load(&client, &req, NO_RETRIES);
     assert_eq!(loaded_rows(&outcome), 3);
     let state = run(client.load_state("example_db", "state-1")).expect("a state");
     assert_eq!(state, "VISIBLE");
@@ -394,6 +466,15 @@ fn the_label_state_is_read_through_a_follower_fe() {
         e.node == "fe1" && e.uri.contains("get_load_state") && e.outcome.starts_with("307")
     });
     assert!(redirected, "the follower redirected to the leader");
+    let commits: Vec<String> = steps_on(&emu, "fe", "commit")
+        .into_iter()
+        .map(|e| e.node)
+        .collect();
+    assert_eq!(
+        commits,
+        ["fe1", "fe0"],
+        "follower 307 to the leader, which commits"
+    );
 }
 
 #[test]
@@ -401,22 +482,27 @@ fn a_label_loaded_earlier_is_already_loaded_and_not_loaded_twice() {
     let emu = seeded();
     let client = client(&config(&emu, &[]));
     let req = request(&client, "same-batch", SEED_ROWS);
-    let (first, _) = load(&client, &req, RetryLimit::AtMost(0));
+    let (first, _) = load(&client, &req, NO_RETRIES);
     assert_eq!(loaded_rows(&first), 3);
-    let (second, retries) = load(&client, &req, RetryLimit::AtMost(0));
+    let (second, failures) = load(&client, &req, PATIENT);
     assert_eq!(second.expect("durable"), LoadOutcome::AlreadyLoaded);
-    assert!(retries.is_empty());
+    assert_eq!(failures.len(), 1, "the begin found its label in use");
+    assert!(
+        failures[0].reason.contains("already in use"),
+        "{failures:?}"
+    );
+    assert_eq!(be_labels(&emu).len(), 1);
     assert_eq!(rows(&emu), seed_table());
 }
 
 #[test]
-fn too_many_filtered_rows_fail_for_good_with_the_rejected_rows_in_the_message() {
+fn too_many_filtered_rows_are_permanent_with_the_rejected_rows_in_the_message() {
     let emu = seeded();
     // A JSON array without strip_outer_array: StarRocks filters it as one bad row.
     let client = client(&config(&emu, &[]));
     let req = request(&client, "filtered", SEED_ARRAY);
-    let (outcome, retries) = load(&client, &req, RetryLimit::AtMost(3));
-    let error = outcome.expect_err("the rows are rejected");
+    let (outcome, failures) = load(&client, &req, PATIENT);
+    let error = given_up(outcome);
     assert!(error.is_fatal(), "{error}");
     let text = error.to_string();
     for needed in [
@@ -428,8 +514,45 @@ fn too_many_filtered_rows_fail_for_good_with_the_rejected_rows_in_the_message() 
     ] {
         assert!(text.contains(needed), "{needed:?} missing from: {text}");
     }
-    assert!(retries.is_empty());
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].judgement.failing);
     assert!(rows(&emu).is_empty());
+}
+
+#[test]
+fn a_permanent_failure_under_retry_is_retried_and_loads_once_the_cause_is_fixed() {
+    let emu = seeded();
+    emu.execute_sql("DROP TABLE example_db.test_tbl").unwrap();
+    let client = client(&config(&emu, &[]));
+    let req = request(&client, "table-back", SEED_ROWS);
+    let retry_for_ever = RetryPolicy {
+        table_failure: TableFailure::Retry,
+        ..PATIENT
+    };
+    let mut failures = Vec::new();
+    let mut on_failure = |f: &Failure| {
+        failures.push(f.clone());
+        if failures.len() == 2 {
+            emu.execute_sql("CREATE TABLE example_db.test_tbl (id INT, city STRING)")
+                .unwrap();
+        }
+    };
+    let (_keep, mut cancel) = watch::channel(false);
+    let outcome = run(txn::load(
+        &client,
+        &req,
+        &retry_for_ever,
+        &mut on_failure,
+        &mut cancel,
+    ));
+    assert_eq!(loaded_rows(&outcome), 3);
+    assert_eq!(failures.len(), 2, "{failures:?}");
+    for f in &failures {
+        assert_eq!(f.kind, FailureKind::Permanent);
+        assert!(f.judgement.failing && !f.judgement.give_up, "{f:?}");
+        assert!(f.reason.contains("unknown table"), "{f:?}");
+    }
+    assert_eq!(rows(&emu), seed_table());
 }
 
 #[test]
@@ -443,23 +566,29 @@ fn with_no_retries_a_failure_ends_after_the_first_attempt() {
         },
         1,
     );
-    let client = client(&config(&emu, &[("sink.maxretries", "0")]));
-    let limit = config(&emu, &[("sink.maxretries", "0")]).max_retries;
-    assert_eq!(limit, RetryLimit::AtMost(0));
+    let client = client(&config(&emu, &[]));
     let req = request(&client, "no-retries", SEED_ROWS);
-    let (outcome, retries) = load(&client, &req, limit);
-    let error = outcome.expect_err("the only attempt failed");
+    let (outcome, failures) = load(&client, &req, NO_RETRIES);
+    let error = given_up(outcome);
     assert!(error.is_retriable(), "{error}");
     let text = error.to_string();
-    assert!(text.contains("after 1 attempt:"), "{text}");
+    assert!(
+        text.contains("after 1 attempt (sink.table.failure=fail)"),
+        "{text}"
+    );
     assert!(text.contains("injected failure"), "{text}");
-    assert!(retries.is_empty());
+    assert_eq!(failures.len(), 1);
     assert_eq!(be_labels(&emu).len(), 1);
     assert!(rows(&emu).is_empty());
+    wait_until(
+        "the transaction to be aborted",
+        Duration::from_secs(5),
+        || emu.load_state("example_db", "no-retries") == "ABORTED",
+    );
 }
 
 #[test]
-fn exhausted_retries_name_the_attempts_and_the_last_reason() {
+fn a_policy_that_gives_up_names_the_attempts_and_the_last_reason() {
     let emu = seeded();
     emu.inject(
         Fault::FailLoad {
@@ -471,16 +600,98 @@ fn exhausted_retries_name_the_attempts_and_the_last_reason() {
     );
     let client = client(&config(&emu, &[]));
     let req = request(&client, "exhausted", SEED_ROWS);
-    let (outcome, retries) = load(&client, &req, RetryLimit::AtMost(2));
-    let error = outcome.expect_err("three failures, two retries");
+    let two_retries = RetryPolicy {
+        max_retries: RetryLimit::AtMost(2),
+        ..NO_RETRIES
+    };
+    let (outcome, failures) = load(&client, &req, two_retries);
+    let error = given_up(outcome);
     assert!(error.is_retriable());
     let text = error.to_string();
-    assert!(
-        text.contains("after 3 attempts: HTTP 503: overloaded"),
-        "{text}"
-    );
-    assert_eq!(retries.len(), 2);
+    assert!(text.contains("after 3 attempts"), "{text}");
+    assert!(text.contains("HTTP 503: overloaded"), "{text}");
+    assert_eq!(failures.len(), 3);
     assert_eq!(be_labels(&emu), vec!["exhausted"; 3]);
+}
+
+#[test]
+fn a_cancelled_load_never_commits_even_when_its_body_arrives_later() {
+    let emu = seeded();
+    emu.inject(
+        Fault::DelayReply {
+            delay: Duration::from_millis(800),
+        },
+        1,
+    );
+    let client = client(&config(&emu, &[]));
+    let req = request(&client, "cancelled", SEED_ROWS);
+    let (cancel_tx, mut cancel) = watch::channel(false);
+    let mut on_failure = |_: &Failure| {};
+    let outcome = run(async {
+        let canceller = async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            cancel_tx.send(true).unwrap();
+            std::future::pending::<()>().await
+        };
+        tokio::select! {
+            outcome = txn::load(&client, &req, &PATIENT, &mut on_failure, &mut cancel) => outcome,
+            _ = canceller => unreachable!(),
+        }
+    });
+    assert!(
+        matches!(outcome, Err(Ended::Cancelled { rollback: true })),
+        "{outcome:?}"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        rows(&emu).is_empty(),
+        "nothing of a cancelled load is visible"
+    );
+    assert!(
+        steps_on(&emu, "fe", "commit").is_empty(),
+        "no commit was sent"
+    );
+    assert_ne!(emu.load_state("example_db", "cancelled"), "VISIBLE");
+}
+
+#[test]
+fn a_load_rides_out_every_fe_being_down_and_loads_once_they_are_back() {
+    let emu = emulator(
+        Config::ephemeral()
+            .with_fes(2)
+            .with_election_delay(Duration::from_millis(100)),
+    );
+    for i in 0..2 {
+        emu.fe_down(i);
+    }
+    let client = client(&config(&emu, &[]));
+    let req = request(&client, "outage", SEED_ROWS);
+    let mut failures = Vec::new();
+    let mut on_failure = |f: &Failure| {
+        failures.push(f.clone());
+        if failures.len() == 3 {
+            emu.fe_up(0);
+            emu.fe_up(1);
+        }
+    };
+    let (_keep, mut cancel) = watch::channel(false);
+    let outcome = run(txn::load(
+        &client,
+        &req,
+        &PATIENT,
+        &mut on_failure,
+        &mut cancel,
+    ));
+    assert_eq!(loaded_rows(&outcome), 3);
+    assert_eq!(failures.len(), 3, "{failures:?}");
+    assert!(
+        failures[0].reason.contains("no FE answered"),
+        "{failures:?}"
+    );
+    assert!(failures
+        .iter()
+        .all(|f| f.kind == FailureKind::Transient && !f.judgement.failing));
+    assert_eq!(rows(&emu), seed_table());
 }
 
 #[test]
@@ -492,10 +703,10 @@ fn lz4_frame_compressed_json_loads_end_to_end() {
     ));
     let req = request(&client, "lz4-json", SEED_ROWS);
     assert_ne!(req.body.len(), SEED_ROWS.len(), "the body is compressed");
-    let (outcome, _) = load(&client, &req, RetryLimit::AtMost(0));
+    let (outcome, _) = load(&client, &req, NO_RETRIES);
     assert_eq!(loaded_rows(&outcome), 3);
     assert_eq!(rows(&emu), seed_table());
-    let be = &loads_on(&emu, "be")[0];
+    let be = &steps_on(&emu, "be", "load")[0];
     assert_eq!(be.headers["compression"], "lz4_frame");
     assert_eq!(be.body_bytes, req.body.len() as u64);
 }
@@ -515,10 +726,10 @@ fn lz4_frame_compressed_csv_loads_end_to_end() {
         "lz4-csv",
         "1\tNew York\n2\tLos Angeles\n3\tChicago\n",
     );
-    let (outcome, _) = load(&client, &req, RetryLimit::AtMost(0));
+    let (outcome, _) = load(&client, &req, NO_RETRIES);
     assert_eq!(loaded_rows(&outcome), 3);
     assert_eq!(rows(&emu), seed_table());
-    let be = &loads_on(&emu, "be")[0];
+    let be = &steps_on(&emu, "be", "load")[0];
     assert_eq!(be.headers["format"], "lz4");
 }
 
@@ -528,11 +739,11 @@ fn a_be_address_configured_as_an_fe_fails_with_an_explanation() {
     let be = emu.be_http()[0].to_string();
     let client = client(&config_for(&[be], &[]));
     let req = request(&client, "be-as-fe", SEED_ROWS);
-    let (outcome, retries) = load(&client, &req, RetryLimit::AtMost(3));
-    let error = outcome.expect_err("a BE is not an FE");
+    let (outcome, failures) = load(&client, &req, PATIENT);
+    let error = given_up(outcome);
     assert!(error.is_fatal(), "{error}");
     let text = error.to_string();
     assert!(text.contains("so it is a BE, not an FE"), "{text}");
     assert!(text.contains("starrocks.http.url"), "{text}");
-    assert!(retries.is_empty());
+    assert_eq!(failures.len(), 1);
 }

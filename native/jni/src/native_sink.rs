@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use jni::objects::{JByteBuffer, JClass, JIntArray, JLongArray, JObject, JObjectArray, JString};
 use jni::sys::{jbyteArray, jint, jlong, jobjectArray, jstring};
 use jni::{Env, EnvUnowned};
+use starrocks_kafka_core::config::Valid;
 use starrocks_kafka_core::offsets::TopicPartition;
 use starrocks_kafka_core::sink::Sink;
 use starrocks_kafka_core::{log, SinkConfig};
@@ -30,6 +31,21 @@ fn validate(props: &HashMap<String, String>) -> Vec<String> {
         .collect()
 }
 
+/// Every key the core reads with a default, flattened as `[key, default, valid, ...]`, where
+/// `valid` is `range:<min>:<max>` or `one-of:<a>,<b>,...`.
+fn config_keys() -> Vec<String> {
+    starrocks_kafka_core::config::declared()
+        .into_iter()
+        .flat_map(|d| {
+            let valid = match d.valid {
+                Valid::Range(min, max) => format!("range:{min}:{max}"),
+                Valid::OneOf(options) => format!("one-of:{}", options.join(",")),
+            };
+            [d.key.to_owned(), d.default, valid]
+        })
+        .collect()
+}
+
 /// Starts a sink and registers it; the first start installs the log queue.
 fn start(props: &HashMap<String, String>, connector: &str, task: &str) -> Result<i64> {
     log::install();
@@ -37,17 +53,16 @@ fn start(props: &HashMap<String, String>, connector: &str, task: &str) -> Result
     Ok(handle::insert(sink))
 }
 
-fn open(h: i64, partitions: &[TopicPartition]) -> Result<()> {
-    Ok(handle::get(h)?.open(partitions)?)
+/// Opens partitions; returns those to resume.
+fn open(h: i64, partitions: &[TopicPartition]) -> Result<Vec<u8>> {
+    let resume = handle::get(h)?.open(partitions)?;
+    reply::partitions(&resume)
 }
 
-/// Puts one batch; `None` when no record was rejected.
+/// Puts one batch; `None` when nothing was rejected and nothing is to pause or resume.
 fn put(h: i64, batch: &[u8]) -> Result<Option<Vec<u8>>> {
-    let rejected = handle::get(h)?.put(batch)?;
-    if rejected.is_empty() {
-        return Ok(None);
-    }
-    reply::rejected(&rejected).map(Some)
+    let reply = handle::get(h)?.put(batch)?;
+    reply::put(&reply)
 }
 
 fn pre_commit(h: i64, consumed: &[(TopicPartition, i64)]) -> Result<Vec<u8>> {
@@ -208,6 +223,14 @@ pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_va
 }
 
 #[unsafe(no_mangle)]
+pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_configKeys<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> jobjectArray {
+    entry(&mut env, |env| string_array(env, &config_keys())).into_raw()
+}
+
+#[unsafe(no_mangle)]
 pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_start<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
@@ -231,11 +254,13 @@ pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_op
     h: jlong,
     topics: JObjectArray<'local, JString<'local>>,
     partitions: JIntArray<'local>,
-) {
+) -> jbyteArray {
     entry(&mut env, |env| {
         let partitions = topic_partitions(env, &topics, &partitions)?;
-        open(h, &partitions)
+        let resume = open(h, &partitions)?;
+        byte_array(env, &resume)
     })
+    .into_raw()
 }
 
 #[unsafe(no_mangle)]
@@ -249,7 +274,7 @@ pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_pu
     entry(&mut env, |env| {
         let bytes = direct_bytes(env, &batch, length)?;
         match put(h, bytes)? {
-            Some(rejected) => byte_array(env, &rejected),
+            Some(reply) => byte_array(env, &reply),
             None => Ok(JObject::null()),
         }
     })
@@ -371,6 +396,20 @@ mod tests {
         let problems = validate(&props);
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!(problems[0], "bufferflush.maxbytes");
+    }
+
+    #[test]
+    fn config_keys_come_in_threes_with_their_valid_values() {
+        let keys = config_keys();
+        assert_eq!(keys.len() % 3, 0);
+        let at = keys.iter().position(|k| k == "sink.table.failure").unwrap();
+        assert_eq!(keys[at + 1], "retry");
+        assert_eq!(keys[at + 2], "one-of:retry,fail");
+        let at = keys
+            .iter()
+            .position(|k| k == "bufferflush.intervalms")
+            .unwrap();
+        assert_eq!(keys[at + 2], "range:1000:3600000");
     }
 
     #[test]

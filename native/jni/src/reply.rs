@@ -8,7 +8,7 @@
 
 use starrocks_kafka_core::log::LogEvent;
 use starrocks_kafka_core::offsets::TopicPartition;
-use starrocks_kafka_core::sink::Rejected;
+use starrocks_kafka_core::sink::PutReply;
 
 use crate::error::{Error, Result};
 
@@ -17,29 +17,60 @@ pub fn offsets(offsets: &[(TopicPartition, i64)]) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(4 + offsets.len() * 32);
     count(&mut out, offsets.len())?;
     for (tp, offset) in offsets {
-        let length = u16::try_from(tp.topic.len()).map_err(|_| {
-            Error::Call(format!(
-                "The topic name of {} bytes is too long for the offsets reply.",
-                tp.topic.len()
-            ))
-        })?;
-        out.extend_from_slice(&length.to_le_bytes());
-        out.extend_from_slice(tp.topic.as_bytes());
-        out.extend_from_slice(&tp.partition.to_le_bytes());
+        topic_partition(&mut out, tp)?;
         out.extend_from_slice(&offset.to_le_bytes());
     }
     Ok(out)
 }
 
-/// `count u32, count × {index u32, message (u32 length + UTF-8)}`.
-pub fn rejected(rejected: &[Rejected]) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(4 + rejected.len() * 64);
-    count(&mut out, rejected.len())?;
-    for r in rejected {
+/// `count u32, count × {topic (u16 length + UTF-8), partition i32}`.
+pub fn partitions(partitions: &[TopicPartition]) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(4 + partitions.len() * 24);
+    partition_list(&mut out, partitions)?;
+    Ok(out)
+}
+
+/// The rejected records (`count u32, count × {index u32, message (u32 length + UTF-8)}`), the
+/// partitions to pause, the partitions to resume (each as in [`partitions`]), and
+/// `call_again_ms u32` (0: no need). `None` when there is nothing to say.
+pub fn put(reply: &PutReply) -> Result<Option<Vec<u8>>> {
+    if *reply == PutReply::default() {
+        return Ok(None);
+    }
+    let mut out = Vec::with_capacity(16 + reply.rejected.len() * 64);
+    count(&mut out, reply.rejected.len())?;
+    for r in &reply.rejected {
         out.extend_from_slice(&r.index.to_le_bytes());
         string(&mut out, &r.message)?;
     }
-    Ok(out)
+    partition_list(&mut out, &reply.flow.pause)?;
+    partition_list(&mut out, &reply.flow.resume)?;
+    let call_again_ms = reply.flow.call_again_in.map_or(0, |d| {
+        u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)
+    });
+    out.extend_from_slice(&call_again_ms.to_le_bytes());
+    Ok(Some(out))
+}
+
+fn partition_list(out: &mut Vec<u8>, partitions: &[TopicPartition]) -> Result<()> {
+    count(out, partitions.len())?;
+    for tp in partitions {
+        topic_partition(out, tp)?;
+    }
+    Ok(())
+}
+
+fn topic_partition(out: &mut Vec<u8>, tp: &TopicPartition) -> Result<()> {
+    let length = u16::try_from(tp.topic.len()).map_err(|_| {
+        Error::Call(format!(
+            "The topic name of {} bytes is too long for a reply.",
+            tp.topic.len()
+        ))
+    })?;
+    out.extend_from_slice(&length.to_le_bytes());
+    out.extend_from_slice(tp.topic.as_bytes());
+    out.extend_from_slice(&tp.partition.to_le_bytes());
+    Ok(())
 }
 
 /// `count u32, count × {level u8, connector, task, message (each u32 length + UTF-8)}`.
@@ -72,6 +103,10 @@ fn u32_of(n: usize) -> Result<u32> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use starrocks_kafka_core::sink::{Flow, Rejected};
+
     use super::*;
 
     #[test]
@@ -86,15 +121,33 @@ mod tests {
     }
 
     #[test]
-    fn rejected_records_are_an_index_and_a_message() {
-        let reply = rejected(&[Rejected {
-            index: 258,
-            message: "bad".into(),
-        }])
-        .unwrap();
+    fn a_put_reply_is_rejections_then_pauses_resumes_and_the_call_back_delay() {
+        let reply = put(&PutReply {
+            rejected: vec![Rejected {
+                index: 258,
+                message: "bad".into(),
+            }],
+            flow: Flow {
+                pause: vec![TopicPartition::new("p", 1)],
+                resume: vec![],
+                call_again_in: Some(Duration::from_millis(500)),
+            },
+        })
+        .unwrap()
+        .expect("something to say");
         let mut expected = vec![1, 0, 0, 0, 2, 1, 0, 0, 3, 0, 0, 0];
         expected.extend_from_slice(b"bad");
+        expected.extend_from_slice(&[1, 0, 0, 0, 1, 0, b'p', 1, 0, 0, 0]);
+        expected.extend_from_slice(&[0, 0, 0, 0]);
+        expected.extend_from_slice(&500u32.to_le_bytes());
         assert_eq!(reply, expected);
+        assert_eq!(put(&PutReply::default()).unwrap(), None, "nothing to say");
+    }
+
+    #[test]
+    fn partitions_are_a_count_then_topic_and_partition() {
+        let reply = partitions(&[TopicPartition::new("ab", 2)]).unwrap();
+        assert_eq!(reply, vec![1, 0, 0, 0, 2, 0, b'a', b'b', 2, 0, 0, 0]);
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //!   a load publishes).
 //! - `auth`: users and Basic credentials.
 //! - `load`: Stream Load headers and bodies to row operations.
+//! - `leader`: which FE is up and which leads; the election after the leader goes down.
 //! - `state`: nodes, transactions by label, rejected-row logs.
 //! - `faults`: scripted faults and the request journal.
 //! - `http`: the FE, BE and admin servers (`fe`, `be`, `txn`, `admin`).
@@ -27,6 +28,7 @@ pub mod auth;
 pub mod catalog;
 pub mod faults;
 pub mod http;
+pub mod leader;
 pub mod load;
 pub mod sql;
 pub mod state;
@@ -64,6 +66,8 @@ pub struct Config {
     pub max_body_bytes: u64,
     /// `streaming_load_max_batch_size_mb` for JSON, in bytes.
     pub max_json_bytes: u64,
+    /// From the leader FE going down to a follower leading.
+    pub election_delay: Duration,
 }
 
 impl Default for Config {
@@ -80,6 +84,7 @@ impl Default for Config {
             init_sql: None,
             max_body_bytes: 10_240 << 20,
             max_json_bytes: load::MAX_JSON_BODY_BYTES,
+            election_delay: leader::DEFAULT_ELECTION_DELAY,
         }
     }
 }
@@ -107,6 +112,12 @@ impl Config {
         self
     }
 
+    /// How long elections take after the leader FE goes down.
+    pub fn with_election_delay(mut self, delay: Duration) -> Config {
+        self.election_delay = delay;
+        self
+    }
+
     pub fn with_user(mut self, user: &str, password: &str) -> Config {
         self.users.push((user.to_string(), password.to_string()));
         self
@@ -118,7 +129,6 @@ pub struct Emulator {
     cluster: Arc<Cluster>,
     query: SocketAddr,
     admin: SocketAddr,
-    switches: http::admin::FeSwitches,
     shutdown: watch::Sender<bool>,
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -175,20 +185,25 @@ async fn start_on(config: Config) -> std::io::Result<Emulator> {
         max_body_bytes: config.max_body_bytes,
         max_json_bytes: config.max_json_bytes,
     };
+    let switches: Vec<watch::Sender<bool>> = fes.iter().map(|_| watch::channel(true).0).collect();
+    let up_receivers: Vec<watch::Receiver<bool>> = switches.iter().map(|s| s.subscribe()).collect();
+    let frontends = Arc::new(leader::Frontends::new(
+        fes.clone(),
+        switches,
+        config.election_delay,
+        tokio::runtime::Handle::current(),
+    ));
     let cluster = Cluster::new(
         catalog.clone(),
         users.clone(),
         limits,
-        fes.clone(),
+        frontends,
         bes.clone(),
         unreachable,
     );
     let (shutdown, shutdown_rx) = watch::channel(false);
 
-    let mut switches = Vec::new();
-    for (i, listener) in fe_listeners.into_iter().enumerate() {
-        let (up, up_rx) = watch::channel(true);
-        switches.push(up);
+    for ((i, listener), up_rx) in fe_listeners.into_iter().enumerate().zip(up_receivers) {
         let handler = http::handler(move |c, p, b, a| http::fe::handle(c, i, p, b, a));
         tokio::spawn(http::run_node(
             Arc::clone(&cluster),
@@ -200,7 +215,6 @@ async fn start_on(config: Config) -> std::io::Result<Emulator> {
             shutdown_rx.clone(),
         ));
     }
-    let switches: http::admin::FeSwitches = Arc::new(switches);
     for (i, listener) in be_listeners.into_iter().enumerate() {
         let (_up, up_rx) = watch::channel(true);
         let handler = http::handler(move |c, p, b, a| http::be::handle(c, i, p, b, a));
@@ -217,9 +231,7 @@ async fn start_on(config: Config) -> std::io::Result<Emulator> {
         std::mem::forget(_up);
     }
     {
-        let switches = Arc::clone(&switches);
-        let handler =
-            http::handler(move |c, p, b, _a| http::admin::handle(c, Arc::clone(&switches), p, b));
+        let handler = http::handler(move |c, p, b, _a| http::admin::handle(c, p, b));
         let (_up, up_rx) = watch::channel(true);
         tokio::spawn(http::run_node(
             Arc::clone(&cluster),
@@ -244,7 +256,6 @@ async fn start_on(config: Config) -> std::io::Result<Emulator> {
         cluster,
         query,
         admin,
-        switches,
         shutdown,
         runtime: None,
     })
@@ -267,13 +278,23 @@ pub fn run_script(catalog: &Catalog, script: &str) -> Result<(), SqlError> {
 }
 
 impl Emulator {
-    /// The leader FE's HTTP address.
+    /// The first FE's HTTP address (the leader, unless it was taken down).
     pub fn fe_http(&self) -> SocketAddr {
-        self.cluster.fes[0]
+        self.cluster.frontends.addrs()[0]
     }
 
     pub fn fe_http_all(&self) -> &[SocketAddr] {
-        &self.cluster.fes
+        self.cluster.frontends.addrs()
+    }
+
+    /// The leader FE, if one is elected.
+    pub fn leader(&self) -> Option<usize> {
+        self.cluster.frontends.leader()
+    }
+
+    /// Sets how long elections take from now on.
+    pub fn set_election_delay(&self, delay: Duration) {
+        self.cluster.frontends.set_election_delay(delay);
     }
 
     pub fn be_http(&self) -> &[SocketAddr] {
@@ -364,18 +385,15 @@ impl Emulator {
             .unwrap_or("UNKNOWN")
     }
 
-    /// Takes FE `i` down: its port closes and open connections are cut.
+    /// Takes FE `i` down: its port closes and open connections are cut. When it led, no FE
+    /// leads until the election delay has passed.
     pub fn fe_down(&self, i: usize) {
-        if let Some(s) = self.switches.get(i) {
-            s.send_replace(false);
-        }
+        self.cluster.frontends.set_up(i, false);
     }
 
-    /// Brings FE `i` back on the same address.
+    /// Brings FE `i` back on the same address, as a follower if another FE leads.
     pub fn fe_up(&self, i: usize) {
-        if let Some(s) = self.switches.get(i) {
-            s.send_replace(true);
-        }
+        self.cluster.frontends.set_up(i, true);
     }
 }
 

@@ -33,6 +33,9 @@ struct Args {
     /// A user as NAME:PASSWORD; repeatable. Without any, `root` with an empty password.
     #[arg(long = "user")]
     users: Vec<String>,
+    /// Milliseconds from the leader FE going down to a follower leading.
+    #[arg(long, default_value_t = 5000)]
+    election_delay_ms: u64,
 }
 
 fn main() {
@@ -75,6 +78,7 @@ fn run(args: Args) -> Result<(), String> {
         admin_port: args.admin_port,
         users,
         init_sql,
+        election_delay: std::time::Duration::from_millis(args.election_delay_ms),
         ..starrocks_emulator::Config::default()
     };
     let emulator = starrocks_emulator::start(config).map_err(|e| e.to_string())?;

@@ -14,7 +14,12 @@ use std::time::{Duration, Instant};
 use crate::auth::Users;
 use crate::catalog::{ApplyMode, Catalog, RowOp};
 use crate::faults::Faults;
+use crate::leader::Frontends;
 use crate::load::{LoadParams, Rejected};
+
+/// The FE's Thrift `rpc_port` a BE calls (StarRocks' default; the emulator serves no Thrift,
+/// so it only appears in messages).
+pub const FE_RPC_PORT: u16 = 9020;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TxnState {
@@ -276,7 +281,8 @@ pub struct Cluster {
     pub users: Users,
     pub faults: Faults,
     pub limits: Limits,
-    pub fes: Vec<SocketAddr>,
+    /// The FEs, and which of them leads.
+    pub frontends: Arc<Frontends>,
     pub bes: Vec<SocketAddr>,
     /// An address where nothing listens (for the unreachable-BE fault).
     pub unreachable: SocketAddr,
@@ -290,7 +296,7 @@ impl Cluster {
         catalog: Catalog,
         users: Users,
         limits: Limits,
-        fes: Vec<SocketAddr>,
+        frontends: Arc<Frontends>,
         bes: Vec<SocketAddr>,
         unreachable: SocketAddr,
     ) -> Arc<Cluster> {
@@ -300,7 +306,7 @@ impl Cluster {
             users,
             faults: Faults::default(),
             limits,
-            fes,
+            frontends,
             bes,
             unreachable,
             txns: Mutex::new(txns),
@@ -318,9 +324,17 @@ impl Cluster {
         self.next_be.fetch_add(1, Ordering::Relaxed) % self.bes.len()
     }
 
-    /// Index 0 is the leader FE.
-    pub fn leader(&self) -> SocketAddr {
-        self.fes[0]
+    /// What a BE answers when it must ask the leader FE (to begin, prepare or commit a
+    /// transaction) and no leader is elected: it calls the address it knew, where nothing
+    /// answers. `None` while a leader serves.
+    pub fn no_leader(&self) -> Option<String> {
+        if self.frontends.leader().is_some() {
+            return None;
+        }
+        Some(format!(
+            "Couldn't open transport for {}:{FE_RPC_PORT} (connect() failed: Connection refused)",
+            self.frontends.leader_addr().ip()
+        ))
     }
 
     /// Makes a committed transaction's rows visible. Returns false if it was not COMMITTED.

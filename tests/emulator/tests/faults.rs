@@ -186,8 +186,10 @@ fn delays_and_unreachable_bes_are_injected_at_the_fe() {
 }
 
 #[test]
-fn an_fe_taken_down_refuses_connections_until_it_comes_back() {
-    let emu = seeded();
+fn an_fe_taken_down_refuses_connections_until_it_comes_back_and_leads_after_an_election() {
+    let emu = emulator(
+        starrocks_emulator::Config::ephemeral().with_election_delay(Duration::from_millis(200)),
+    );
     let fe = emu.fe_http();
     emu.fe_down(0);
     wait_until("the FE to stop listening", Duration::from_secs(5), || {
@@ -196,6 +198,9 @@ fn an_fe_taken_down_refuses_connections_until_it_comes_back() {
     emu.fe_up(0);
     wait_until("the FE to listen again", Duration::from_secs(5), || {
         std::net::TcpStream::connect_timeout(&fe, Duration::from_millis(500)).is_ok()
+    });
+    wait_until("the FE to lead again", Duration::from_secs(5), || {
+        emu.leader() == Some(0)
     });
     let (h, b) = row("u1");
     assert_eq!(

@@ -73,6 +73,8 @@ fn every_optional_key_has_the_seed_default() {
     assert_eq!(cfg.flush_interval, Duration::from_millis(1_000));
     assert_eq!(cfg.connect_timeout, Duration::from_millis(1_000));
     assert_eq!(cfg.max_retries, RetryLimit::AtMost(3));
+    assert_eq!(cfg.retry_timeout, Duration::from_secs(900));
+    assert_eq!(cfg.table_failure, TableFailure::Retry);
     assert_eq!(cfg.format, Format::Json);
     assert!(!cfg.strip_outer_array);
     assert_eq!(cfg.column_separator, b"\t");
@@ -94,7 +96,8 @@ fn numeric_keys_accept_their_bounds_and_reject_one_beyond() {
         (keys::BUFFER_MAX_BYTES, BUFFER_MAX_BYTES_RANGE),
         (keys::BUFFER_INTERVAL_MS, BUFFER_INTERVAL_MS_RANGE),
         (keys::CONNECT_TIMEOUT_MS, CONNECT_TIMEOUT_MS_RANGE),
-        (keys::MAX_RETRIES, (-1, i64::MAX)),
+        (keys::MAX_RETRIES, MAX_RETRIES_RANGE),
+        (keys::RETRY_TIMEOUT_MS, RETRY_TIMEOUT_MS_RANGE),
     ];
     for (key, (min, max)) in cases {
         for ok in [min, max] {
@@ -125,6 +128,21 @@ fn in_range_numbers_reach_the_config_trimmed() {
     assert_eq!(cfg.flush_interval, Duration::from_secs(3600));
     assert_eq!(cfg.connect_timeout, Duration::from_millis(100));
     assert_eq!(cfg.max_retries, RetryLimit::AtMost(0));
+}
+
+#[test]
+fn a_failing_table_retries_or_fails_the_task() {
+    assert_eq!(
+        parse_ok(&[(keys::TABLE_FAILURE, " FAIL ")]).table_failure,
+        TableFailure::Fail
+    );
+    assert_eq!(
+        parse_ok(&[(keys::TABLE_FAILURE, "retry")]).table_failure,
+        TableFailure::Retry
+    );
+    let e = parse_err(&[(keys::TABLE_FAILURE, "ignore")]);
+    assert_eq!(e.key(), Some(keys::TABLE_FAILURE));
+    assert!(e.to_string().contains("retry, fail"), "{e}");
 }
 
 #[test]
@@ -492,5 +510,44 @@ fn database_names_that_cannot_go_into_a_url_are_rejected() {
             Some(keys::DATABASE),
             "{bad}"
         );
+    }
+}
+
+#[test]
+fn every_declared_default_is_what_an_absent_key_gives_and_every_choice_parses() {
+    let absent = parse_ok(&[]);
+    let with_defaults: Vec<(&str, String)> = declared()
+        .iter()
+        .map(|d| (d.key, d.default.clone()))
+        .collect();
+    let pairs: Vec<(&str, &str)> = with_defaults
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
+    let explicit = parse_ok(&pairs);
+    // The defaults written out change nothing but the headers they add.
+    assert_eq!(explicit.buffer_max_bytes, absent.buffer_max_bytes);
+    assert_eq!(explicit.flush_interval, absent.flush_interval);
+    assert_eq!(explicit.connect_timeout, absent.connect_timeout);
+    assert_eq!(explicit.max_retries, absent.max_retries);
+    assert_eq!(explicit.retry_timeout, absent.retry_timeout);
+    assert_eq!(explicit.table_failure, absent.table_failure);
+    assert_eq!(explicit.format, absent.format);
+    assert_eq!(explicit.strip_outer_array, absent.strip_outer_array);
+    assert_eq!(explicit.partial_update, absent.partial_update);
+    assert_eq!(explicit.temporal_rendering, absent.temporal_rendering);
+    for d in declared() {
+        match d.valid {
+            Valid::Range(min, max) => {
+                parse_ok(&[(d.key, &min.to_string())]);
+                parse_ok(&[(d.key, &max.to_string())]);
+            }
+            Valid::OneOf(options) => {
+                for option in options {
+                    parse_ok(&[(d.key, option)]);
+                }
+                assert!(parse_err(&[(d.key, "no-such-value")]).is_config());
+            }
+        }
     }
 }

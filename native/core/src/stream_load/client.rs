@@ -1,30 +1,32 @@
 //! The Stream Load client: the only code in the core that touches the network.
 //!
-//! Job: send one attempt of a [`LoadRequest`] and report what came back as an [`Attempt`],
-//! without judging it (that is [`super::response::classify`]'s job); look up a label's state;
-//! fetch a rejected-row log.
+//! Job: send one step of a transaction Stream Load (`/api/transaction/{begin,load,prepare,
+//! commit,rollback}`) and report what came back as an [`Attempt`], without judging it (that is
+//! [`super::response::classify`]'s job); look up a label's state; fetch a rejected-row log.
 //!
-//! One attempt is two requests. The FE gets `PUT /api/{db}/{table}/_stream_load` with the
-//! load's headers, `Expect: 100-continue` and an EMPTY body (`Content-Length: 0`): the FE
-//! answers from headers alone with a 307 naming a BE and never reads a body
-//! (`reference/stream-load-protocol.md` §1, §9). The body then goes to the `Location`, with
-//! the same headers and `Authorization` re-sent, because the BE authenticates again. reqwest's
-//! own redirects are off: they would drop `Authorization` on the cross-host hop.
+//! Every step goes to an FE first (with failover across the configured FEs), which answers
+//! from the request line and headers alone: a follower redirects (307) to the leader, the
+//! leader redirects begin, load and prepare to the transaction's coordinator BE and answers
+//! commit and rollback of a PREPARED transaction itself (`reference/stream-load-protocol.md`
+//! §2.1, §6). The client follows the 307s itself, re-sending `Authorization`, because the BE
+//! authenticates again; reqwest's own redirects are off, as they would drop it on the
+//! cross-host hop. A load step's body goes only to redirect targets: the FE gets the same
+//! headers, `Expect: 100-continue` and an EMPTY body.
 //!
 //! Invariants: the body leaves this process only in requests to a redirect target, never to a
-//! configured FE address; an [`Attempt::Transport`] says `body_sent: false` only when the body
-//! cannot have reached a BE (the failure came before a connection to it existed), so a "not
-//! sent" can never hide a committed load.
+//! configured FE address; an [`Attempt::Transport`] says `reached: false` only when the
+//! request cannot have arrived at a node that acts on it, so a "not reached" can never hide a
+//! step that took effect.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH, EXPECT, LOCATION};
-use reqwest::{StatusCode, Url};
+use reqwest::{Method, StatusCode, Url};
 use serde_json::json;
 
-use super::response::{is_be_load_answer, parse_load_state};
+use super::response::{is_be_begin_answer, parse_load_state, Op};
 use super::{prepare_body, Attempt, LoadRequest};
 use crate::config::{keys, Compression, Format, Password, SinkConfig};
 use crate::error::{Error, Result};
@@ -33,11 +35,17 @@ use crate::error::{Error, Result};
 const MAX_REDIRECTS: usize = 3;
 /// StarRocks' default load `timeout` (FE `stream_load_default_timeout_second`).
 const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(600);
-/// Added to the load `timeout` for the whole BE request: StarRocks answers by its deadline.
+/// Added to StarRocks' own deadline of a step for the whole request: StarRocks answers by it.
 const REQUEST_TIMEOUT_MARGIN: Duration = Duration::from_secs(60);
 /// How long an FE may take to answer from headers (a redirect, a label state). Healthy FEs
 /// answer in milliseconds; a hung one is skipped for the next after this.
-const FE_ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+const FE_ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the FE waits for a committed transaction to become visible before it answers
+/// (StarRocks' default commit `timeout`, which the client does not change).
+const FE_COMMIT_WAIT: Duration = Duration::from_secs(20);
+/// How long a PREPARED transaction the sink left behind (a task that died between prepare and
+/// commit) lives before StarRocks aborts it: StarRocks' SDK sends the same in auto-commit mode.
+const PREPARED_TIMEOUT_SECS: &str = "180";
 /// Idle pooled connections are dropped soon: the FE closes its connections anyway, and a
 /// BE's keep-alive timeout is not known.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -57,10 +65,12 @@ pub struct StreamLoadClient {
     current_fe: AtomicUsize,
     username: String,
     password: Password,
-    /// `sink.properties.*` as headers, sent on every load request.
+    /// `sink.properties.*` as headers, sent on every load step.
     load_headers: HeaderMap,
+    /// `timeout` (and `warehouse`, when set) for the begin step.
+    begin_headers: HeaderMap,
     compression: Option<Compression>,
-    /// The load's `timeout` (StarRocks' deadline for one load).
+    /// The load's `timeout` (StarRocks' deadline for one transaction to be prepared).
     load_timeout: Duration,
 }
 
@@ -107,6 +117,11 @@ impl StreamLoadClient {
             .and_then(|t| t.trim().parse::<u64>().ok())
             .map(Duration::from_secs)
             .unwrap_or(DEFAULT_LOAD_TIMEOUT);
+        let mut begin_headers = HeaderMap::new();
+        begin_headers.insert("timeout", HeaderValue::from(load_timeout.as_secs()));
+        if let Some(warehouse) = load_headers.get("warehouse") {
+            begin_headers.insert("warehouse", warehouse.clone());
+        }
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
@@ -127,6 +142,7 @@ impl StreamLoadClient {
             username: config.username.clone(),
             password: config.password.clone(),
             load_headers,
+            begin_headers,
             compression: config.compression,
             load_timeout,
         })
@@ -137,32 +153,41 @@ impl StreamLoadClient {
         &self.username
     }
 
-    /// StarRocks' deadline for one load: the `timeout` property, else 600 s.
+    /// StarRocks' deadline for one transaction to be prepared: the `timeout` property, else
+    /// 600 s.
     pub fn load_timeout(&self) -> Duration {
         self.load_timeout
     }
 
-    /// The bytes to send for an encoded batch under this configuration's compression; see
+    /// The bytes to send for an encoded body under this configuration's compression; see
     /// [`prepare_body`]. Once per load, not per attempt.
     pub fn prepare_body(&self, raw: Bytes) -> Bytes {
         prepare_body(self.compression, raw)
     }
 
-    /// One attempt: FE (with failover) -> 307 -> BE with the body. Never retries the load
-    /// itself; whatever happened is in the returned [`Attempt`].
-    pub async fn load(&self, req: &LoadRequest) -> Attempt {
-        let (mut url, first) = match self.ask_fes(|fe| self.fe_request(fe, req)).await {
+    /// Sends one step of `req`'s transaction: to an FE (with failover), then to every
+    /// redirect target in turn. Never repeats the step itself; whatever happened is in the
+    /// returned [`Attempt`].
+    pub async fn step(&self, op: Op, req: &LoadRequest) -> Attempt {
+        let (mut url, first) = match self.ask_fes(|fe| self.fe_request(fe, op, req)).await {
             Ok(answer) => answer,
-            Err(error) => {
+            Err((error, reached)) => {
                 return Attempt::Transport {
                     error,
-                    body_sent: false,
+                    reached: reached && op.fe_may_act(),
                 }
             }
         };
         if first.status() != StatusCode::TEMPORARY_REDIRECT {
-            let answered = read_answer(first, false).await;
-            return self.refuse_be_as_fe(answered, &url, req);
+            let answered = read_answer(first, op.fe_may_act()).await;
+            return match (op, &answered) {
+                (Op::Begin, Attempt::Answered { http_status, body })
+                    if is_be_begin_answer(*http_status, body) =>
+                {
+                    self.refuse_be_as_fe(&url, req, body)
+                }
+                _ => answered,
+            };
         }
         let mut response = first;
         for _ in 0..MAX_REDIRECTS {
@@ -180,12 +205,13 @@ impl StreamLoadClient {
                 };
             };
             url = location;
-            response = match self.be_request(url.clone(), req).send().await {
+            response = match self.target_request(url.clone(), op, req).send().await {
                 Ok(r) => r,
                 Err(e) => {
                     return Attempt::Transport {
-                        // Before a connection to the BE exists, not a byte of the body left.
-                        body_sent: !e.is_connect(),
+                        // Before a connection to the target exists, nothing of the request
+                        // left this process.
+                        reached: !e.is_connect(),
                         error: describe(&e),
                     };
                 }
@@ -203,7 +229,7 @@ impl StreamLoadClient {
             url.query_pairs_mut().append_pair("label", label);
             self.get_with_auth(url)
         };
-        let (mut url, mut response) = self.ask_fes(ask).await.map_err(|e| {
+        let (mut url, mut response) = self.ask_fes(ask).await.map_err(|(e, _)| {
             Error::retriable(format!(
                 "could not ask any FE for the state of label '{label}': {e}"
             ))
@@ -263,14 +289,16 @@ impl StreamLoadClient {
     }
 
     /// Sends a request built by `request` to each FE in turn, starting with the one that
-    /// answered last, until one answers. Any failure moves on: nothing of a body is ever sent
-    /// to an FE, so trying another is always safe. The error lists every FE's failure.
+    /// answered last, until one answers. Any failure moves on: an FE acts on no body, and the
+    /// steps it may act on itself (commit, rollback) are idempotent. The error lists every
+    /// FE's failure, and says whether any of those requests may have arrived.
     async fn ask_fes(
         &self,
         request: impl Fn(&Url) -> reqwest::RequestBuilder,
-    ) -> std::result::Result<(Url, reqwest::Response), String> {
+    ) -> std::result::Result<(Url, reqwest::Response), (String, bool)> {
         let start = self.current_fe.load(Ordering::Relaxed);
         let mut failures = Vec::new();
+        let mut reached = false;
         for i in 0..self.fes.len() {
             let index = (start + i) % self.fes.len();
             let fe = &self.fes[index];
@@ -280,35 +308,59 @@ impl StreamLoadClient {
                     let url = response.url().clone();
                     return Ok((url, response));
                 }
-                Err(e) => failures.push(format!("{}: {}", origin(fe), describe(&e))),
+                Err(e) => {
+                    reached |= !e.is_connect();
+                    failures.push(format!("{}: {}", origin(fe), describe(&e)));
+                }
             }
         }
-        Err(format!("no FE answered ({})", failures.join("; ")))
+        Err((format!("no FE answered ({})", failures.join("; ")), reached))
     }
 
-    /// The FE half of an attempt: headers only.
-    fn fe_request(&self, fe: &Url, req: &LoadRequest) -> reqwest::RequestBuilder {
-        let url = api_url(fe, &[&req.database, &req.table, "_stream_load"]);
-        self.put(url, req)
+    /// The FE half of a step: headers only.
+    fn fe_request(&self, fe: &Url, op: Op, req: &LoadRequest) -> reqwest::RequestBuilder {
+        let timeout = match op {
+            Op::Commit => FE_COMMIT_WAIT + REQUEST_TIMEOUT_MARGIN,
+            _ => FE_ANSWER_TIMEOUT,
+        };
+        self.request(api_url(fe, &["transaction", op.path()]), op, req)
             .header(CONTENT_LENGTH, "0")
-            .timeout(FE_ANSWER_TIMEOUT.min(self.request_timeout()))
+            .timeout(timeout)
             .body(Bytes::new())
     }
 
-    /// The BE half of an attempt: the same headers, and the body.
-    fn be_request(&self, url: Url, req: &LoadRequest) -> reqwest::RequestBuilder {
-        self.put(url, req)
-            .timeout(self.request_timeout())
-            .body(req.body.clone())
+    /// A redirect target's half of a step: the same headers, and the body of a load step.
+    fn target_request(&self, url: Url, op: Op, req: &LoadRequest) -> reqwest::RequestBuilder {
+        let request = self
+            .request(url, op, req)
+            .timeout(self.load_timeout + REQUEST_TIMEOUT_MARGIN);
+        match op {
+            Op::Load => request.body(req.body.clone()),
+            _ => request.header(CONTENT_LENGTH, "0").body(Bytes::new()),
+        }
     }
 
-    fn put(&self, url: Url, req: &LoadRequest) -> reqwest::RequestBuilder {
-        self.http
-            .put(url)
+    /// The method and headers of a step, wherever it goes.
+    fn request(&self, url: Url, op: Op, req: &LoadRequest) -> reqwest::RequestBuilder {
+        let method = match op {
+            Op::Load => Method::PUT,
+            _ => Method::POST,
+        };
+        let request = self
+            .http
+            .request(method, url)
             .basic_auth(&self.username, Some(self.password.expose()))
-            .headers(self.load_headers.clone())
-            .header(EXPECT, "100-continue")
             .header("label", &req.label)
+            .header("db", &req.database)
+            .header("table", &req.table);
+        match op {
+            Op::Begin => request.headers(self.begin_headers.clone()),
+            Op::Load => request
+                .headers(self.load_headers.clone())
+                .header(EXPECT, "100-continue"),
+            Op::Prepare => request.header("prepared_timeout", PREPARED_TIMEOUT_SECS),
+            Op::Commit | Op::Rollback => request,
+        }
     }
 
     fn get_with_auth(&self, url: Url) -> reqwest::RequestBuilder {
@@ -318,35 +370,25 @@ impl StreamLoadClient {
             .timeout(FE_ANSWER_TIMEOUT)
     }
 
-    fn request_timeout(&self) -> Duration {
-        self.load_timeout + REQUEST_TIMEOUT_MARGIN
-    }
-
-    /// A configured "FE" that answered the load itself is a BE (or a proxy to one): it took
-    /// the FE request's empty body as the load. Reported as the FE's refusal, so the load
-    /// fails with an explanation instead of retrying into "Label Already Exists".
-    fn refuse_be_as_fe(&self, answered: Attempt, url: &Url, req: &LoadRequest) -> Attempt {
-        match &answered {
-            Attempt::Answered {
-                http_status: 200,
-                body,
-            } if is_be_load_answer(body) => Attempt::Answered {
-                http_status: 200,
-                body: json!({
-                    "Status": "FAILED",
-                    "Message": format!(
-                        "{} answered the Stream Load of label '{}' itself instead of redirecting \
-                         to a BE, so it is a BE, not an FE; '{}' must list FE HTTP addresses \
-                         (http_port, 8030 by default). Its answer: {}",
-                        origin(url),
-                        req.label,
-                        keys::HTTP_URL,
-                        body.trim()
-                    ),
-                })
-                .to_string(),
-            },
-            _ => answered,
+    /// A configured "FE" that began the transaction itself is a BE: it never redirected. The
+    /// transaction it opened dies with its timeout; the step is reported as the FE's refusal,
+    /// so the load fails with an explanation instead of going on against the wrong node.
+    fn refuse_be_as_fe(&self, url: &Url, req: &LoadRequest, body: &str) -> Attempt {
+        Attempt::Answered {
+            http_status: 200,
+            body: json!({
+                "Status": "FAILED",
+                "Message": format!(
+                    "{} answered the transaction begin of label '{}' itself instead of \
+                     redirecting to a BE, so it is a BE, not an FE; '{}' must list FE HTTP \
+                     addresses (http_port, 8030 by default). Its answer: {}",
+                    origin(url),
+                    req.label,
+                    keys::HTTP_URL,
+                    body.trim()
+                ),
+            })
+            .to_string(),
         }
     }
 }
@@ -390,8 +432,8 @@ fn location(response: &reqwest::Response, base: &Url) -> Option<Url> {
     base.join(location.trim()).ok()
 }
 
-/// Reads a final answer; a body cut off after the load's body was sent is in doubt.
-async fn read_answer(response: reqwest::Response, body_sent: bool) -> Attempt {
+/// Reads a final answer; an answer cut off from a node that acts on the request is in doubt.
+async fn read_answer(response: reqwest::Response, reached: bool) -> Attempt {
     let http_status = response.status().as_u16();
     match response.text().await {
         Ok(body) => Attempt::Answered { http_status, body },
@@ -400,7 +442,7 @@ async fn read_answer(response: reqwest::Response, body_sent: bool) -> Attempt {
                 "the answer (HTTP {http_status}) was cut off: {}",
                 describe(&e)
             ),
-            body_sent,
+            reached,
         },
     }
 }
@@ -503,7 +545,7 @@ mod tests {
     fn the_load_timeout_property_sets_the_deadline() {
         let client = StreamLoadClient::new(&config(&[("sink.properties.timeout", "30")])).unwrap();
         assert_eq!(client.load_timeout(), Duration::from_secs(30));
-        assert_eq!(client.request_timeout(), Duration::from_secs(90));
+        assert_eq!(client.begin_headers["timeout"], "30");
     }
 
     #[test]

@@ -1,18 +1,26 @@
 //! Stream Load: sending one batch to StarRocks and deciding what happened to it.
 //!
-//! One role per file: [`response`] reads StarRocks' answer and classifies an attempt (pure);
-//! [`client`] is the only code in the core that touches the network (the FE's 307 followed by
+//! Every load is a transaction Stream Load (begin, load, prepare, commit), as StarRocks' own
+//! SDK sends it: its rows become visible only at the commit, which the sink alone sends, so a
+//! load can be abandoned (a revoked partition, a stopping task) at any step before the commit
+//! without its rows turning up later.
+//!
+//! One role per file: [`response`] reads StarRocks' answer to a step and classifies it (pure);
+//! [`client`] is the only code in the core that touches the network (the FE's 307s followed by
 //! hand, Basic auth re-sent to the BE, FE failover, label-state lookups, rejected-row logs);
-//! [`retry`] repeats a load under the SAME label until it is durable, fatal, or out of retries.
+//! [`retry`] is the backoff and the policy that decides when a table counts as failing (pure);
+//! [`txn`] drives one load through its steps under the SAME label until it is durable, given
+//! up, or cancelled.
 //!
 //! Invariant: a [`LoadRequest`]'s label and body never change between attempts — that is what
-//! lets StarRocks' label de-duplication turn an ambiguous retry into "Label Already Exists"
-//! instead of a second copy of the rows. The body is therefore prepared (compressed) once, by
+//! lets StarRocks' label de-duplication find an attempt whose answer was lost instead of
+//! loading a second copy of the rows. The body is therefore prepared (compressed) once, by
 //! [`prepare_body`], before the first attempt.
 
 pub mod client;
 pub mod response;
 pub mod retry;
+pub mod txn;
 
 use std::io::Write as _;
 
@@ -21,8 +29,9 @@ use bytes::Bytes;
 use crate::config::Compression;
 
 pub use client::StreamLoadClient;
-pub use response::{classify, Attempt, LabelState, LoadResult, Verdict};
-pub use retry::{load_with_retries, Backoff, LoadOutcome};
+pub use response::{classify, Attempt, LabelState, LoadResult, Op, Verdict};
+pub use retry::{Backoff, FailureKind, Judgement, RetryPolicy};
+pub use txn::{Ended, Failure, LoadOutcome};
 
 /// One batch for one table, ready to send. Every attempt sends exactly these bytes under
 /// exactly this label.
@@ -30,7 +39,7 @@ pub use retry::{load_with_retries, Backoff, LoadOutcome};
 pub struct LoadRequest {
     pub database: String,
     pub table: String,
-    /// A deterministic label (see [`crate::label`]), identical on every retry.
+    /// The load's label (see [`crate::label`]), identical on every retry.
     pub label: String,
     /// The body as it goes on the wire: already compressed when the configuration asks for
     /// it (see [`prepare_body`]).

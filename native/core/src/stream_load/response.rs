@@ -1,62 +1,93 @@
-//! StarRocks' answer to one Stream Load attempt, read and classified.
+//! StarRocks' answers to the steps of a transaction Stream Load, read and classified.
 //!
-//! Job: turn what came back from one attempt — an HTTP answer or a transport failure — into
-//! exactly one [`Verdict`], and turn a label state from `get_load_state` into a
-//! [`LabelState`]. Everything here is pure; the client and the retry loop act on the result.
+//! Job: turn what came back from one step — an HTTP answer or a transport failure — into
+//! exactly one [`Verdict`] saying what the load does next, and turn a label state from
+//! `get_load_state` into a [`LabelState`]. Everything here is pure; the transaction driver
+//! (`txn`) acts on the result.
 //!
-//! Invariant: a verdict claims the rows are durable ([`Verdict::Loaded`],
-//! [`Verdict::AlreadyLoaded`]) only when StarRocks said so — `Success`, `Publish Timeout`, or
-//! `Label Already Exists` with `ExistingJobStatus` `FINISHED`. Whenever the rows may or may
-//! not have been committed the verdict is [`Verdict::InDoubt`], which the retry loop settles
-//! by reading the label's state, never by guessing.
+//! Invariant: only a commit that StarRocks answered `OK`, or a label state `COMMITTED` /
+//! `VISIBLE`, counts as durable. Whenever a step may or may not have taken effect the verdict
+//! is [`Verdict::AskState`] (or, for a load step, [`Verdict::Restart`]: roll back and begin
+//! again, which is always safe before a commit), never a guess.
 //!
-//! Answers are read as StarRocks writes them (`reference/stream-load-protocol.md` §4): JSON
-//! keys case-insensitively (the FE mixes `Status` and `status`, `Message` and `msg`), unknown
-//! fields ignored, `Content-Type` ignored.
+//! Answers are read as StarRocks writes them (`reference/stream-load-protocol.md` §4, §6): the
+//! BE puts a Thrift status name in `Status` (`OK`, `LABEL_ALREADY_EXISTS`, `TXN_NOT_EXISTS`,
+//! `INTERNAL_ERROR`, ...), the FE `OK` or `FAILED` with the exception in `Message`; JSON keys
+//! are read case-insensitively (the FE mixes `Status` and `status`), unknown fields ignored.
 
 use serde_json::{Map, Value};
 
-/// What came back from one attempt.
+/// A step of a transaction Stream Load (`/api/transaction/{op}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Begin,
+    Load,
+    Prepare,
+    Commit,
+    Rollback,
+}
+
+impl Op {
+    /// The `{op}` of the URL path.
+    pub fn path(self) -> &'static str {
+        match self {
+            Op::Begin => "begin",
+            Op::Load => "load",
+            Op::Prepare => "prepare",
+            Op::Commit => "commit",
+            Op::Rollback => "rollback",
+        }
+    }
+
+    /// Whether the FE itself may act on the request (commit and roll back a PREPARED
+    /// transaction); for the other steps the FE only redirects to a BE.
+    pub fn fe_may_act(self) -> bool {
+        matches!(self, Op::Commit | Op::Rollback)
+    }
+}
+
+/// What came back from one step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
     /// An HTTP answer: the last one of the redirect chain.
     Answered { http_status: u16, body: String },
-    /// No answer. `body_sent` is true when the failure came after the body may have started
-    /// on its way to a BE, so the load may have happened.
-    Transport { error: String, body_sent: bool },
+    /// No answer. `reached` is true when the request may have arrived at the node that acts
+    /// on it, so it may have taken effect.
+    Transport { error: String, reached: bool },
 }
 
-/// What an attempt means for the batch.
+/// What a step's outcome means for the load.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// The rows are committed (`Success`, or `Publish Timeout`: committed, visible later).
-    Loaded(LoadResult),
-    /// An earlier attempt under this label committed the rows.
-    AlreadyLoaded,
-    /// The rows may or may not be committed; the label's state decides.
-    InDoubt(String),
-    /// Nothing was committed and trying again may work.
-    Retriable(String),
-    /// Trying again cannot help: StarRocks' message, and the rejected-row log if it named one.
+    /// The step did what it should (for prepare: the counters; for commit: the rows are
+    /// committed).
+    Done(LoadResult),
+    /// Whether the step took effect is unknown (or the label is already in use): the label's
+    /// state decides what comes next.
+    AskState(String),
+    /// Nothing changed on the server: the same step may be sent again.
+    Retry(String),
+    /// The transaction is gone or unusable: roll it back and begin again under the same label.
+    Restart(String),
+    /// Sending the same rows again cannot help: StarRocks' message, and the rejected-row log
+    /// if it named one.
     Fatal {
         message: String,
         error_url: Option<String>,
     },
 }
 
-/// The fields of a plain Stream Load answer the sink uses (`StreamLoadContext::to_json`).
-/// Absent counters read as zero.
+/// The fields of a StarRocks answer the sink uses. Absent counters read as zero.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LoadResult {
-    /// `Success`, `Publish Timeout`, `Label Already Exists`, `Fail`, or the FE's `FAILED`;
+    /// `OK`, a Thrift status name, the FE's `FAILED`, or a plain load's `Success`/`Fail`;
     /// empty when the answer had none.
     pub status: String,
     /// `Message` (or the FE's `msg`).
     pub message: String,
     pub label: Option<String>,
-    /// `-1` when no transaction was begun.
     pub txn_id: Option<i64>,
-    /// `RUNNING` or `FINISHED`, only with `Label Already Exists`.
+    /// `RUNNING` or `FINISHED` (or empty), only with a label already in use.
     pub existing_job_status: Option<String>,
     pub total_rows: u64,
     pub loaded_rows: u64,
@@ -68,7 +99,7 @@ pub struct LoadResult {
 }
 
 impl LoadResult {
-    /// Reads a Stream Load answer; `None` when the body is not a JSON object.
+    /// Reads an answer; `None` when the body is not a JSON object.
     pub fn parse(body: &str) -> Option<LoadResult> {
         let fields = Fields::parse(body)?;
         Some(LoadResult {
@@ -89,22 +120,28 @@ impl LoadResult {
         })
     }
 
-    /// True for `Publish Timeout`: committed, but not yet visible to queries.
-    pub fn is_publish_timeout(&self) -> bool {
-        self.status.eq_ignore_ascii_case(PUBLISH_TIMEOUT)
+    fn is(&self, status: &str) -> bool {
+        self.status.eq_ignore_ascii_case(status)
     }
 }
 
-const SUCCESS: &str = "Success";
-const PUBLISH_TIMEOUT: &str = "Publish Timeout";
-const LABEL_ALREADY_EXISTS: &str = "Label Already Exists";
-const FAIL: &str = "Fail";
+const OK: &str = "OK";
 /// The FE's status for a request it refuses itself (`ActionStatus.FAILED`).
 const FE_FAILED: &str = "FAILED";
+const LABEL_ALREADY_EXISTS: &str = "LABEL_ALREADY_EXISTS";
+const TXN_NOT_EXISTS: &str = "TXN_NOT_EXISTS";
+const PUBLISH_TIMEOUT: &str = "PUBLISH_TIMEOUT";
+/// Thrift statuses of requests StarRocks refused as malformed or unplannable: sending the same
+/// request again gets the same answer.
+const REFUSED_STATUSES: &[&str] = &[
+    "ANALYSIS_ERROR",
+    "INVALID_ARGUMENT",
+    "NOT_IMPLEMENTED_ERROR",
+];
 
-/// Fragments of a `Fail` message after which retrying the same body under the same label
-/// cannot succeed. Matched case-insensitively, as substrings.
-const FATAL_FAIL_MESSAGES: &[&str] = &[
+/// Fragments of a message after which sending the same rows under the same settings cannot
+/// succeed. Matched case-insensitively, as substrings.
+const FATAL_MESSAGES: &[&str] = &[
     // Data quality: more rejected rows than `max_filter_ratio` allows.
     "too many filtered rows",
     // Credentials and privileges.
@@ -128,32 +165,34 @@ const FATAL_FAIL_MESSAGES: &[&str] = &[
     // The same body will always be too large.
     "body size",
     "exceed the max size",
+    "beyond the JSON payload limit",
     // The emulator refusing a header it does not implement.
     "does not implement",
+    // A BE configured as an FE (see the client).
+    "so it is a BE, not an FE",
 ];
 
-/// Fragments of an FE `FAILED` message that describe a passing cluster condition.
-const RETRIABLE_FE_MESSAGES: &[&str] = &["No backend alive"];
-
-/// Classifies one attempt. See the module invariant.
-pub fn classify(attempt: &Attempt) -> Verdict {
+/// Classifies the answer to one step. See the module invariant.
+pub fn classify(op: Op, attempt: &Attempt) -> Verdict {
     match attempt {
         Attempt::Transport {
             error,
-            body_sent: false,
-        } => Verdict::Retriable(format!(
-            "the request failed before the body was sent: {error}"
-        )),
+            reached: false,
+        } => Verdict::Retry(format!("the {} request did not arrive: {error}", op.path())),
         Attempt::Transport {
             error,
-            body_sent: true,
-        } => Verdict::InDoubt(format!(
-            "the connection failed after the body was sent, so the load may have happened: {error}"
-        )),
+            reached: true,
+        } => unknown(
+            op,
+            format!(
+                "the connection failed after the {} request was sent: {error}",
+                op.path()
+            ),
+        ),
         Attempt::Answered {
             http_status: 200,
             body,
-        } => classify_answer(body),
+        } => classify_answer(op, body),
         Attempt::Answered {
             http_status: 401,
             body,
@@ -163,14 +202,14 @@ pub fn classify(attempt: &Attempt) -> Verdict {
         },
         Attempt::Answered {
             http_status: 307, ..
-        } => Verdict::Retriable(
+        } => Verdict::Retry(
             "StarRocks kept redirecting (HTTP 307) after the client had followed 3 redirects"
                 .to_owned(),
         ),
         Attempt::Answered { http_status, body }
             if *http_status >= 500 || *http_status == 408 || *http_status == 429 =>
         {
-            Verdict::Retriable(format!("HTTP {http_status}: {}", failure_text(body)))
+            unknown(op, format!("HTTP {http_status}: {}", failure_text(body)))
         }
         Attempt::Answered { http_status, body } => Verdict::Fatal {
             message: format!("unexpected HTTP {http_status}: {}", failure_text(body)),
@@ -179,74 +218,92 @@ pub fn classify(attempt: &Attempt) -> Verdict {
     }
 }
 
-/// A 200 answer: the plain Stream Load dialect, or the FE's `FAILED`.
-fn classify_answer(body: &str) -> Verdict {
+/// A step whose effect is unknown: a begin or a prepare may have happened (ask), a load step
+/// left the transaction in an unknown state (restart), a commit may have committed (ask).
+fn unknown(op: Op, reason: String) -> Verdict {
+    match op {
+        Op::Load => Verdict::Restart(reason),
+        Op::Rollback => Verdict::Retry(reason),
+        Op::Begin | Op::Prepare | Op::Commit => Verdict::AskState(reason),
+    }
+}
+
+/// A 200 answer: the BE's Thrift status or the FE's `OK`/`FAILED`.
+fn classify_answer(op: Op, body: &str) -> Verdict {
     let Some(result) = LoadResult::parse(body) else {
-        return Verdict::InDoubt(format!(
-            "the answer is not a Stream Load result: {}",
-            excerpt(body)
-        ));
+        return unknown(
+            op,
+            format!(
+                "the answer to {} is not a StarRocks result: {}",
+                op.path(),
+                excerpt(body)
+            ),
+        );
     };
-    let status = result.status.as_str();
-    if status.eq_ignore_ascii_case(SUCCESS) || status.eq_ignore_ascii_case(PUBLISH_TIMEOUT) {
-        return Verdict::Loaded(result);
+    if result.is(OK) {
+        return Verdict::Done(result);
     }
-    if status.eq_ignore_ascii_case(LABEL_ALREADY_EXISTS) {
-        return match result.existing_job_status.as_deref() {
-            Some(s) if s.eq_ignore_ascii_case("FINISHED") => Verdict::AlreadyLoaded,
-            job => Verdict::InDoubt(format!(
-                "the label is already in use by a load that has not finished (ExistingJobStatus {})",
-                job.filter(|s| !s.is_empty()).unwrap_or("not given")
-            )),
+    let what = format!("{} answered {}", op.path(), describe(&result));
+    if result.is(LABEL_ALREADY_EXISTS) {
+        return Verdict::AskState(format!("the label is already in use: {what}"));
+    }
+    if op == Op::Commit && result.is(PUBLISH_TIMEOUT) {
+        return Verdict::AskState(what);
+    }
+    let refused = REFUSED_STATUSES.iter().any(|s| result.is(s));
+    if refused || contains_any(&result.message, FATAL_MESSAGES) {
+        return Verdict::Fatal {
+            message: result.message.clone(),
+            error_url: result.error_url,
         };
     }
-    if status.eq_ignore_ascii_case(FAIL) {
-        return if contains_any(&result.message, FATAL_FAIL_MESSAGES) {
-            Verdict::Fatal {
-                message: result.message,
-                error_url: result.error_url,
-            }
-        } else {
-            Verdict::Retriable(format!("the load failed: {}", result.message))
-        };
+    match op {
+        // The transaction never began (no leader, a BE busy, ...): begin again.
+        Op::Begin => Verdict::Retry(what),
+        // The load step aborted the transaction, or it is no longer there.
+        Op::Load => Verdict::Restart(what),
+        // `TXN_NOT_EXISTS` after a prepare whose answer was lost means it is PREPARED now;
+        // anything else may have aborted it. The label's state tells which.
+        Op::Prepare => Verdict::AskState(what),
+        // The FE's "publish timeout" (the transaction IS committed), "Can not commit ABORTED",
+        // "No transaction found": the label's state tells which.
+        Op::Commit => Verdict::AskState(what),
+        Op::Rollback if result.is(TXN_NOT_EXISTS) || result.message.contains("already aborted") => {
+            Verdict::Done(result)
+        }
+        Op::Rollback => Verdict::Retry(what),
     }
-    if status.eq_ignore_ascii_case(FE_FAILED) {
-        return if contains_any(&result.message, RETRIABLE_FE_MESSAGES) {
-            Verdict::Retriable(format!("the FE refused the load: {}", result.message))
-        } else {
-            Verdict::Fatal {
-                message: result.message,
-                error_url: None,
-            }
-        };
-    }
-    Verdict::InDoubt(format!(
-        "the answer has no Stream Load status StarRocks documents: {}",
-        excerpt(body)
-    ))
 }
 
-/// Whether a body is a BE's answer to a plain Stream Load (the FE only ever answers a
-/// `_stream_load` with a 307, its `FAILED` JSON, or an HTTP error). The client uses it to
-/// catch a BE address configured as an FE: the BE would take the FE request's empty body as
-/// the load.
-pub fn is_be_load_answer(body: &str) -> bool {
-    LoadResult::parse(body).is_some_and(|r| {
-        [SUCCESS, PUBLISH_TIMEOUT, LABEL_ALREADY_EXISTS, FAIL]
-            .iter()
-            .any(|s| r.status.eq_ignore_ascii_case(s))
-    })
+/// `Status "Message"`, for messages.
+fn describe(result: &LoadResult) -> String {
+    match (result.status.is_empty(), result.message.is_empty()) {
+        (true, true) => "no status".to_owned(),
+        (false, true) => result.status.clone(),
+        (true, false) => format!("\"{}\"", result.message),
+        (false, false) => format!("{} \"{}\"", result.status, result.message),
+    }
 }
 
-/// What a label's state (`get_load_state`) means for a load in doubt.
+/// Whether the first hop of a begin — the configured FE address — answered with a BE's
+/// transaction answer instead of redirecting. An FE answers a begin only with a 307, its own
+/// `FAILED` JSON, a 401 or an HTTP error; a BE begins the transaction itself.
+pub fn is_be_begin_answer(http_status: u16, body: &str) -> bool {
+    http_status == 200
+        && LoadResult::parse(body).is_some_and(|r| !r.status.is_empty() && !r.is(FE_FAILED))
+}
+
+/// What a label's state (`get_load_state`) means for a load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LabelState {
     /// `COMMITTED` or `VISIBLE`: the rows are durable.
     Durable,
-    /// `PREPARE` or `PREPARED`: a transaction is still running; ask again later.
-    Pending,
+    /// `PREPARED`: the whole body was loaded and prepared; a commit makes it durable.
+    Prepared,
+    /// `PREPARE`: a transaction is open, with some or all of the body: roll it back.
+    Open,
     /// `ABORTED`, `UNKNOWN` or anything else: nothing is committed under this label, so the
-    /// load may be sent again under it.
+    /// load may begin again under it.
     Absent,
 }
 
@@ -254,7 +311,8 @@ pub enum LabelState {
 pub fn label_state(state: &str) -> LabelState {
     match state.trim().to_ascii_uppercase().as_str() {
         "COMMITTED" | "VISIBLE" => LabelState::Durable,
-        "PREPARE" | "PREPARED" => LabelState::Pending,
+        "PREPARED" => LabelState::Prepared,
+        "PREPARE" => LabelState::Open,
         _ => LabelState::Absent,
     }
 }
@@ -341,411 +399,4 @@ impl Fields {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn answered(http_status: u16, body: &str) -> Attempt {
-        Attempt::Answered {
-            http_status,
-            body: body.to_owned(),
-        }
-    }
-
-    /// The verdict's kind, and its text (message or reason) for the variants that have one.
-    fn kind(v: &Verdict) -> (&'static str, String) {
-        match v {
-            Verdict::Loaded(r) => ("loaded", r.status.clone()),
-            Verdict::AlreadyLoaded => ("already", String::new()),
-            Verdict::InDoubt(m) => ("in-doubt", m.clone()),
-            Verdict::Retriable(m) => ("retriable", m.clone()),
-            Verdict::Fatal { message, .. } => ("fatal", message.clone()),
-        }
-    }
-
-    const SUCCESS_ANSWER: &str = r#"{"TxnId":1003,"Label":"l1","Status":"Success","Message":"OK","NumberTotalRows":3,"NumberLoadedRows":3,"NumberFilteredRows":0,"NumberUnselectedRows":0,"LoadBytes":40,"LoadTimeMs":21,"BeginTxnTimeMs":0,"StreamLoadPlanTimeMs":1,"ReadDataTimeMs":0,"WriteDataTimeMs":11,"CommitAndPublishTimeMs":16}"#;
-
-    #[test]
-    fn classifies_every_answer_starrocks_documents() {
-        // (what, attempt, expected kind, a fragment of the text)
-        let cases: Vec<(&str, Attempt, &str, &str)> = vec![
-            (
-                "success",
-                answered(200, SUCCESS_ANSWER),
-                "loaded",
-                "Success",
-            ),
-            (
-                "publish timeout is committed",
-                answered(
-                    200,
-                    r#"{"TxnId":7,"Label":"l1","Status":"Publish Timeout","Message":"transaction commit successfully, BUT data will be visible later","NumberLoadedRows":3}"#,
-                ),
-                "loaded",
-                "Publish Timeout",
-            ),
-            (
-                "label of a finished load",
-                answered(
-                    200,
-                    r#"{"TxnId":-1,"Label":"L","Status":"Label Already Exists","ExistingJobStatus":"FINISHED","Message":"Label [L] has already been used."}"#,
-                ),
-                "already",
-                "",
-            ),
-            (
-                "label of a running load",
-                answered(
-                    200,
-                    r#"{"TxnId":-1,"Label":"L","Status":"Label Already Exists","ExistingJobStatus":"RUNNING","Message":"Label [L] has already been used."}"#,
-                ),
-                "in-doubt",
-                "RUNNING",
-            ),
-            (
-                "label in use, job status missing",
-                answered(
-                    200,
-                    r#"{"Status":"Label Already Exists","Message":"Label [L] has already been used."}"#,
-                ),
-                "in-doubt",
-                "not given",
-            ),
-            (
-                "label in use, job status empty (BE-local duplicate)",
-                answered(
-                    200,
-                    r#"{"Status":"Label Already Exists","ExistingJobStatus":"","Message":""}"#,
-                ),
-                "in-doubt",
-                "not given",
-            ),
-            (
-                "too many filtered rows",
-                answered(
-                    200,
-                    r#"{"TxnId":12,"Label":"L","Status":"Fail","Message":"too many filtered rows","NumberTotalRows":2,"NumberLoadedRows":0,"NumberFilteredRows":2,"ErrorURL":"http://127.0.0.1:8040/api/_load_error_log?file=error_log_3a4eb8421f0878a6_9a54df29fd9206be"}"#,
-                ),
-                "fatal",
-                "too many filtered rows",
-            ),
-            (
-                "wrong password at the BE",
-                answered(
-                    200,
-                    r#"{"TxnId":-1,"Status":"Fail","Message":"Access denied for root@127.0.0.1"}"#,
-                ),
-                "fatal",
-                "Access denied",
-            ),
-            (
-                "credentials dropped on the redirect",
-                answered(
-                    200,
-                    r#"{"TxnId":-1,"Label":"L","Status":"Fail","Message":"no valid Basic authorization"}"#,
-                ),
-                "fatal",
-                "no valid Basic authorization",
-            ),
-            (
-                "unknown table",
-                answered(
-                    200,
-                    r#"{"TxnId":-1,"Status":"Fail","Message":"unknown table \"example_db.nope\""}"#,
-                ),
-                "fatal",
-                "unknown table",
-            ),
-            (
-                "unknown database",
-                answered(
-                    200,
-                    r#"{"TxnId":-1,"Status":"Fail","Message":"unknown database, database=nope"}"#,
-                ),
-                "fatal",
-                "unknown database",
-            ),
-            (
-                "primary key too long",
-                answered(
-                    200,
-                    r#"{"Status":"Fail","Message":"primary key size exceed the limit."}"#,
-                ),
-                "fatal",
-                "primary key size exceed",
-            ),
-            (
-                "partial update of a duplicate-key table",
-                answered(
-                    200,
-                    r#"{"Status":"Fail","Message":"Only primary key table support partial update"}"#,
-                ),
-                "fatal",
-                "partial update",
-            ),
-            (
-                "unknown format",
-                answered(
-                    200,
-                    r#"{"Status":"Fail","Message":"unknown data format, format=xml"}"#,
-                ),
-                "fatal",
-                "unknown data format",
-            ),
-            (
-                "bad timeout parameter",
-                answered(
-                    200,
-                    r#"{"Status":"Fail","Message":"Invalid timeout format"}"#,
-                ),
-                "fatal",
-                "Invalid timeout format",
-            ),
-            (
-                "JSON batch too large",
-                answered(
-                    200,
-                    r#"{"Status":"Fail","Message":"The size of this batch exceed the max size [104857600] of json type data data [104857700]. Set ignore_json_size to skip the check, although it may lead huge memory consuming."}"#,
-                ),
-                "fatal",
-                "exceed the max size",
-            ),
-            (
-                "a header the emulator does not implement",
-                answered(
-                    200,
-                    r#"{"Status":"Fail","Message":"starrocks-emulator does not implement the Stream Load header 'where'"}"#,
-                ),
-                "fatal",
-                "does not implement",
-            ),
-            (
-                "a commit whose outcome the BE lost",
-                answered(
-                    200,
-                    r#"{"Status":"Fail","Message":"Transaction status unknown, you can retry with same label."}"#,
-                ),
-                "retriable",
-                "retry with same label",
-            ),
-            (
-                "an injected failure",
-                answered(200, r#"{"Status":"Fail","Message":"injected failure"}"#),
-                "retriable",
-                "injected failure",
-            ),
-            (
-                "FE without the 100-continue header",
-                answered(
-                    200,
-                    r#"{"Status":"FAILED","Message":"class com.starrocks.common.DdlException: There is no 100-continue header"}"#,
-                ),
-                "fatal",
-                "There is no 100-continue header",
-            ),
-            (
-                "older FE, lower-case keys",
-                answered(
-                    200,
-                    r#"{"status":"FAILED","code":"1","msg":"There is no 100-continue header","message":"There is no 100-continue header"}"#,
-                ),
-                "fatal",
-                "There is no 100-continue header",
-            ),
-            (
-                "FE with no backend alive",
-                answered(
-                    200,
-                    r#"{"Status":"FAILED","Message":"class com.starrocks.common.DdlException: No backend alive."}"#,
-                ),
-                "retriable",
-                "No backend alive",
-            ),
-            (
-                "FE wrong password",
-                answered(
-                    401,
-                    r#"{"status":"FAILED","code":"1","msg":"Access denied for root@127.0.0.1","message":"Access denied for root@127.0.0.1"}"#,
-                ),
-                "fatal",
-                "authentication failed: Access denied for root@127.0.0.1",
-            ),
-            (
-                "older FE 401 text",
-                answered(401, "Authentication Failed. <br/> Need auth information."),
-                "fatal",
-                "authentication failed: Authentication Failed.",
-            ),
-            (
-                "server error",
-                answered(500, "boom"),
-                "retriable",
-                "HTTP 500: boom",
-            ),
-            (
-                "unavailable",
-                answered(503, "overloaded"),
-                "retriable",
-                "503",
-            ),
-            (
-                "request timeout",
-                answered(408, ""),
-                "retriable",
-                "(empty body)",
-            ),
-            ("too many requests", answered(429, ""), "retriable", "429"),
-            (
-                "a redirect past the limit",
-                answered(307, ""),
-                "retriable",
-                "HTTP 307",
-            ),
-            (
-                "unknown route",
-                answered(
-                    404,
-                    r#"{"status":"FAILED","code":"404","msg":"Not implemented","message":"Not implemented"}"#,
-                ),
-                "fatal",
-                "unexpected HTTP 404: Not implemented",
-            ),
-            (
-                "a 200 that is not JSON",
-                answered(200, "<html>proxy error</html>"),
-                "in-doubt",
-                "proxy error",
-            ),
-            (
-                "a 200 without a status",
-                answered(200, r#"{"Label":"L"}"#),
-                "in-doubt",
-                "no Stream Load status",
-            ),
-            (
-                "connect refused",
-                Attempt::Transport {
-                    error: "connection refused".into(),
-                    body_sent: false,
-                },
-                "retriable",
-                "before the body was sent",
-            ),
-            (
-                "reply lost after the body",
-                Attempt::Transport {
-                    error: "connection closed before message completed".into(),
-                    body_sent: true,
-                },
-                "in-doubt",
-                "may have happened",
-            ),
-        ];
-        for (what, attempt, expected, fragment) in cases {
-            let verdict = classify(&attempt);
-            let (got, text) = kind(&verdict);
-            assert_eq!(got, expected, "{what}: {verdict:?}");
-            assert!(
-                text.contains(fragment),
-                "{what}: {text:?} lacks {fragment:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_fatal_data_quality_failure_keeps_the_error_url() {
-        let verdict = classify(&answered(
-            200,
-            r#"{"Status":"Fail","Message":"too many filtered rows","ErrorURL":"http://be:8040/api/_load_error_log?file=f1"}"#,
-        ));
-        assert_eq!(
-            verdict,
-            Verdict::Fatal {
-                message: "too many filtered rows".into(),
-                error_url: Some("http://be:8040/api/_load_error_log?file=f1".into()),
-            }
-        );
-    }
-
-    #[test]
-    fn reads_every_field_of_a_success_answer_whatever_the_key_case() {
-        let r = LoadResult::parse(SUCCESS_ANSWER).unwrap();
-        assert_eq!(
-            r,
-            LoadResult {
-                status: "Success".into(),
-                message: "OK".into(),
-                label: Some("l1".into()),
-                txn_id: Some(1003),
-                existing_job_status: None,
-                total_rows: 3,
-                loaded_rows: 3,
-                filtered_rows: 0,
-                unselected_rows: 0,
-                load_bytes: 40,
-                error_url: None,
-            }
-        );
-        let lower = LoadResult::parse(
-            r#"{"status":"Success","numberloadedrows":"5","TXNID":-1,"Extra":{"x":1}}"#,
-        )
-        .unwrap();
-        assert_eq!(lower.status, "Success");
-        assert_eq!(lower.loaded_rows, 5);
-        assert_eq!(lower.txn_id, Some(-1));
-        assert!(!lower.is_publish_timeout());
-        assert_eq!(LoadResult::parse("[1,2]"), None);
-        assert_eq!(LoadResult::parse(""), None);
-    }
-
-    #[test]
-    fn a_plain_load_answer_is_told_apart_from_the_fe_s() {
-        for (body, from_be) in [
-            (SUCCESS_ANSWER, true),
-            (r#"{"Status":"Fail","Message":"x"}"#, true),
-            (
-                r#"{"Status":"Label Already Exists","ExistingJobStatus":"FINISHED"}"#,
-                true,
-            ),
-            (r#"{"Status":"FAILED","Message":"x"}"#, false),
-            (r#"{"status":"FAILED","msg":"x"}"#, false),
-            ("", false),
-        ] {
-            assert_eq!(is_be_load_answer(body), from_be, "{body}");
-        }
-    }
-
-    #[test]
-    fn label_states_decide_between_durable_pending_and_absent() {
-        for (state, expected) in [
-            ("VISIBLE", LabelState::Durable),
-            ("COMMITTED", LabelState::Durable),
-            ("visible", LabelState::Durable),
-            ("PREPARE", LabelState::Pending),
-            ("PREPARED", LabelState::Pending),
-            ("ABORTED", LabelState::Absent),
-            ("UNKNOWN", LabelState::Absent),
-            ("SOMETHING_NEW", LabelState::Absent),
-        ] {
-            assert_eq!(label_state(state), expected, "{state}");
-        }
-    }
-
-    #[test]
-    fn reads_the_state_or_the_reason_from_a_label_state_answer() {
-        assert_eq!(
-            parse_load_state(
-                r#"{"state":"VISIBLE","reason":"","status":"OK","code":"0","msg":"Success","message":"OK"}"#
-            ),
-            Ok("VISIBLE".into())
-        );
-        assert_eq!(
-            parse_load_state(
-                r#"{"status":"FAILED","code":"1","msg":"unknown database, database=x","message":"unknown database, database=x"}"#
-            ),
-            Err("unknown database, database=x".into())
-        );
-        assert!(parse_load_state("not json")
-            .unwrap_err()
-            .contains("not JSON"));
-    }
-}
+mod tests;

@@ -1,38 +1,33 @@
-//! Retrying a load until StarRocks holds its rows, refuses them for good, or retries run out.
+//! How long a failing load is retried, and when its table counts as failing: pure decisions.
 //!
-//! Job: drive [`StreamLoadClient::load`] attempts for one [`LoadRequest`], act on each
-//! [`Verdict`], settle in-doubt attempts by the label's state, and wait a [`Backoff`] between
-//! attempts.
+//! Job: the [`Backoff`] schedule between attempts, and [`RetryPolicy::judge`], which decides
+//! after each failed attempt whether the load's table now counts as *failing* (logged at ERROR
+//! and shown over JMX) and whether the load gives up (which fails the task).
 //!
-//! Invariant: every attempt sends the SAME label and body. That is what makes a retry safe
-//! after an ambiguous failure: if an earlier attempt committed, StarRocks answers "Label
-//! Already Exists" (`FINISHED`) instead of loading a second copy. An in-doubt attempt is
-//! resolved only by the label's state — `COMMITTED`/`VISIBLE` is success, `ABORTED`/`UNKNOWN`
-//! means nothing is committed and the load is sent again, `PREPARE`/`PREPARED` is waited out.
+//! The rules, in one place:
+//! - A permanent failure (StarRocks refused the rows, the table or the privilege is missing,
+//!   the credentials are wrong) makes the table failing at once.
+//! - A transient failure (no connection, a timeout, HTTP 5xx, no FE leader, a transaction
+//!   aborted under the load) makes it failing only once the load has been retried at least
+//!   `sink.maxretries` times **and** has been failing for at least `sink.retry.timeoutms`;
+//!   `sink.maxretries=-1` never lets a transient failure count as failing.
+//! - A failing table keeps retrying with backoff under `sink.table.failure=retry` (the
+//!   default), so a fixed cause resumes it by itself; under `fail` the load gives up and the
+//!   task fails, naming the table.
+//!
+//! Invariant: nothing here gives up on a load whose table is not failing; with the defaults no
+//! outage, however long, fails the task.
 
 use std::hash::Hasher as _;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use twox_hash::XxHash3_64;
 
-use super::response::{classify, label_state, LabelState, LoadResult, Verdict};
-use super::{LoadRequest, StreamLoadClient};
-use crate::config::RetryLimit;
-use crate::error::{Error, Result};
-
-/// How a load ended well.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LoadOutcome {
-    /// This call's attempt committed the rows (`Success` or `Publish Timeout`).
-    Loaded(LoadResult),
-    /// The rows were committed under this label already: by an earlier attempt whose answer
-    /// was lost, or by an earlier run of the connector.
-    AlreadyLoaded,
-}
+use crate::config::{RetryLimit, SinkConfig, TableFailure};
 
 /// Exponential backoff: `initial`, doubling per attempt, at most `cap`; with a jitter that is
 /// a pure function of a seed (the label), so a test or a replay sees the same delays while
-/// different batches retrying after one outage spread out.
+/// different loads retrying after one outage spread out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
     initial: Duration,
@@ -45,8 +40,8 @@ pub struct Backoff {
 impl Backoff {
     /// The first delay.
     pub const INITIAL: Duration = Duration::from_millis(200);
-    /// The longest delay.
-    pub const CAP: Duration = Duration::from_secs(10);
+    /// The longest delay: an FE restart or a leader election is noticed within it.
+    pub const CAP: Duration = Duration::from_secs(30);
 
     /// Backoff from `initial` doubling up to `cap`, without jitter.
     pub fn new(initial: Duration, cap: Duration) -> Backoff {
@@ -57,7 +52,7 @@ impl Backoff {
         }
     }
 
-    /// The default backoff (200 ms doubling up to 10 s) with a jitter seeded by `label`.
+    /// The default backoff (200 ms doubling up to 30 s) with a jitter seeded by `label`.
     pub fn for_label(label: &str) -> Backoff {
         Backoff {
             jitter_seed: Some(XxHash3_64::oneshot(label.as_bytes())),
@@ -65,12 +60,12 @@ impl Backoff {
         }
     }
 
-    /// The wait before retry number `attempt` (1 for the first retry); zero for 0.
-    pub fn delay(&self, attempt: u32) -> Duration {
-        if attempt == 0 {
+    /// The wait after failure number `failures` (1 for the first); zero for 0.
+    pub fn delay(&self, failures: u32) -> Duration {
+        if failures == 0 {
             return Duration::ZERO;
         }
-        let doublings = (attempt - 1).min(31);
+        let doublings = (failures - 1).min(31);
         let base = self
             .initial
             .checked_mul(1u32 << doublings)
@@ -80,7 +75,7 @@ impl Backoff {
             None => base,
             Some(seed) => {
                 let mut h = XxHash3_64::with_seed(seed);
-                h.write(&attempt.to_le_bytes());
+                h.write(&failures.to_le_bytes());
                 // A fraction in [0, 1) from the hash's top 24 bits.
                 let fraction = (h.finish() >> 40) as f64 / f64::from(1u32 << 24);
                 base.mul_f64(0.5 + 0.5 * fraction)
@@ -89,138 +84,69 @@ impl Backoff {
     }
 }
 
-/// Loads `req` until its rows are durable (`Ok`), StarRocks refuses them for good
-/// (`Err`, [`Error::is_fatal`]), or `limit` retries have failed (`Err`,
-/// [`Error::is_retriable`]). `RetryLimit::AtMost(n)` allows n retries after the first attempt;
-/// `Forever` never gives up. `on_retry(n, reason)` is called before retry number `n`.
-///
-/// A fatal error's message has StarRocks' message, the label, the table, the user, and the
-/// first lines of the rejected-row log when StarRocks named one.
-pub async fn load_with_retries(
-    client: &StreamLoadClient,
-    req: &LoadRequest,
-    limit: RetryLimit,
-    on_retry: &mut (dyn FnMut(u32, &str) + Send),
-) -> Result<LoadOutcome> {
-    let backoff = Backoff::for_label(&req.label);
-    let mut retries: u32 = 0;
-    loop {
-        let attempt = client.load(req).await;
-        let reason = match classify(&attempt) {
-            Verdict::Loaded(result) => return Ok(LoadOutcome::Loaded(result)),
-            Verdict::AlreadyLoaded => return Ok(LoadOutcome::AlreadyLoaded),
-            Verdict::Fatal { message, error_url } => {
-                let rejected = match &error_url {
-                    Some(url) => client.error_log(url).await,
-                    None => None,
-                };
-                return Err(Error::fatal(fatal_message(
-                    req,
-                    client.username(),
-                    &message,
-                    error_url.as_deref(),
-                    rejected.as_deref(),
-                )));
+/// Whether trying the same rows again can help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// It may work later, unchanged: connections, timeouts, 5xx, leader elections.
+    Transient,
+    /// It cannot work until someone changes something: the data, the table, the grants.
+    Permanent,
+}
+
+/// What the policy says after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Judgement {
+    /// The table counts as failing: ERROR logs, the JMX attribute.
+    pub failing: bool,
+    /// The load stops retrying and the task fails.
+    pub give_up: bool,
+}
+
+/// `sink.maxretries`, `sink.retry.timeoutms` and `sink.table.failure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub max_retries: RetryLimit,
+    pub retry_timeout: Duration,
+    pub table_failure: TableFailure,
+}
+
+impl RetryPolicy {
+    pub fn of(config: &SinkConfig) -> RetryPolicy {
+        RetryPolicy {
+            max_retries: config.max_retries,
+            retry_timeout: config.retry_timeout,
+            table_failure: config.table_failure,
+        }
+    }
+
+    /// Judges a load after its failed attempt number `failures` (1 for the first), `failing_for`
+    /// after its first failure. See the module rules.
+    pub fn judge(&self, kind: FailureKind, failures: u32, failing_for: Duration) -> Judgement {
+        let retries_done = u64::from(failures.saturating_sub(1));
+        let failing = match kind {
+            FailureKind::Permanent => true,
+            FailureKind::Transient => {
+                !self.max_retries.allows_retry(retries_done) && failing_for >= self.retry_timeout
             }
-            Verdict::Retriable(reason) => reason,
-            Verdict::InDoubt(reason) => match settle(client, req, &backoff).await {
-                Settled::Durable => return Ok(LoadOutcome::AlreadyLoaded),
-                Settled::NotCommitted(why) => format!("{reason}; {why}"),
-            },
         };
-        if !limit.allows_retry(u64::from(retries)) {
-            return Err(Error::retriable(format!(
-                "Stream Load of label '{}' into {}.{} failed after {} attempt{}: {reason}",
-                req.label,
-                req.database,
-                req.table,
-                retries + 1,
-                if retries == 0 { "" } else { "s" },
-            )));
-        }
-        retries = retries.saturating_add(1);
-        on_retry(retries, &reason);
-        tokio::time::sleep(backoff.delay(retries)).await;
-    }
-}
-
-/// What the label's state says about an in-doubt attempt.
-enum Settled {
-    /// Committed: the rows are durable.
-    Durable,
-    /// Not committed (or not known to be, within the wait): the load may be sent again under
-    /// the same label.
-    NotCommitted(String),
-}
-
-/// Reads the label's state until it is final or the load's own deadline has passed.
-async fn settle(client: &StreamLoadClient, req: &LoadRequest, backoff: &Backoff) -> Settled {
-    let deadline = Instant::now() + client.load_timeout();
-    let mut polls: u32 = 0;
-    loop {
-        let state = match client.load_state(&req.database, &req.label).await {
-            Ok(state) => state,
-            Err(e) => return Settled::NotCommitted(format!("its label state is unknown: {e}")),
-        };
-        match label_state(&state) {
-            LabelState::Durable => return Settled::Durable,
-            LabelState::Absent => {
-                return Settled::NotCommitted(format!("label state {state}: nothing was committed"))
-            }
-            LabelState::Pending => {
-                let now = Instant::now();
-                if now >= deadline {
-                    return Settled::NotCommitted(format!(
-                        "label state still {state} after {} s",
-                        client.load_timeout().as_secs()
-                    ));
-                }
-                polls = polls.saturating_add(1);
-                tokio::time::sleep(backoff.delay(polls).min(deadline - now)).await;
-            }
+        Judgement {
+            failing,
+            give_up: failing && self.table_failure == TableFailure::Fail,
         }
     }
-}
-
-/// The message of a load StarRocks refused for good.
-fn fatal_message(
-    req: &LoadRequest,
-    user: &str,
-    message: &str,
-    error_url: Option<&str>,
-    rejected: Option<&str>,
-) -> String {
-    let mut out = format!(
-        "Stream Load of label '{}' into {}.{} as user '{user}' failed and will not be retried: {message}",
-        req.label, req.database, req.table
-    );
-    match (error_url, rejected) {
-        (Some(url), Some(rows)) => {
-            out.push_str(&format!("\nRejected rows (from {url}):\n{rows}"));
-        }
-        (Some(url), None) => {
-            out.push_str(&format!(
-                "\nThe rejected rows were logged at {url}, which could not be read."
-            ));
-        }
-        (None, _) => {}
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
-    use bytes::Bytes;
-
     use super::*;
 
     #[test]
-    fn backoff_doubles_from_200_ms_up_to_10_s() {
+    fn backoff_doubles_from_200_ms_up_to_30_s() {
         let b = Backoff::new(Backoff::INITIAL, Backoff::CAP);
-        let delays: Vec<u64> = (0..10).map(|n| b.delay(n).as_millis() as u64).collect();
+        let delays: Vec<u64> = (0..11).map(|n| b.delay(n).as_millis() as u64).collect();
         assert_eq!(
             delays,
-            [0, 200, 400, 800, 1600, 3200, 6400, 10_000, 10_000, 10_000]
+            [0, 200, 400, 800, 1600, 3200, 6400, 12_800, 25_600, 30_000, 30_000]
         );
         assert_eq!(b.delay(u32::MAX), Backoff::CAP);
     }
@@ -228,8 +154,8 @@ mod tests {
     #[test]
     fn jitter_stays_within_half_to_full_delay_and_repeats_for_a_label() {
         let plain = Backoff::new(Backoff::INITIAL, Backoff::CAP);
-        let a = Backoff::for_label("kc-t-topic-0-0-9-0123456789abcdef");
-        let b = Backoff::for_label("kc-t-topic-0-10-19-fedcba9876543210");
+        let a = Backoff::for_label("kc-c-0-t-topic-0-0-9-0123456789abcdef-1");
+        let b = Backoff::for_label("kc-c-0-t-topic-0-10-19-0123456789abcdef-2");
         for n in 1..40 {
             let full = plain.delay(n);
             let d = a.delay(n);
@@ -241,31 +167,139 @@ mod tests {
     }
 
     #[test]
-    fn a_fatal_message_names_the_label_table_user_reason_and_rejected_rows() {
-        let req = LoadRequest {
-            database: "example_db".into(),
-            table: "test_tbl".into(),
-            label: "kc-1".into(),
-            body: Bytes::new(),
-            row_count: 0,
+    fn an_outage_of_ten_minutes_never_fails_the_task_with_the_defaults() {
+        let defaults = RetryPolicy {
+            max_retries: RetryLimit::AtMost(3),
+            retry_timeout: Duration::from_millis(crate::config::DEFAULT_RETRY_TIMEOUT_MS as u64),
+            table_failure: TableFailure::Retry,
         };
-        let with_rows = fatal_message(
-            &req,
-            "root",
-            "too many filtered rows",
-            Some("http://be:8040/api/_load_error_log?file=f"),
-            Some("Error: NULL value in non-nullable column 'id'. Row: [NULL]"),
+        // Failed attempts through ten minutes of backoff: never given up, and not even
+        // counted as failing before the retry timeout.
+        let backoff = Backoff::new(Backoff::INITIAL, Backoff::CAP);
+        let mut elapsed = Duration::ZERO;
+        let mut failures = 0;
+        while elapsed <= Duration::from_secs(600) {
+            failures += 1;
+            let j = defaults.judge(FailureKind::Transient, failures, elapsed);
+            assert!(!j.give_up, "after {failures} failures in {elapsed:?}");
+            assert!(!j.failing, "after {failures} failures in {elapsed:?}");
+            elapsed += backoff.delay(failures);
+        }
+        let fail_fast = RetryPolicy {
+            table_failure: TableFailure::Fail,
+            ..defaults
+        };
+        let ten_minutes = fail_fast.judge(FailureKind::Transient, 40, Duration::from_secs(600));
+        assert!(
+            !ten_minutes.give_up,
+            "the fail-fast policy rides out 10 minutes too"
         );
-        assert_eq!(
-            with_rows,
-            "Stream Load of label 'kc-1' into example_db.test_tbl as user 'root' failed and will \
-             not be retried: too many filtered rows\nRejected rows (from \
-             http://be:8040/api/_load_error_log?file=f):\nError: NULL value in non-nullable \
-             column 'id'. Row: [NULL]"
-        );
-        let unread = fatal_message(&req, "root", "x", Some("http://be/log"), None);
-        assert!(unread.ends_with("logged at http://be/log, which could not be read."));
-        let plain = fatal_message(&req, "root", "unknown table", None, None);
-        assert!(plain.ends_with("will not be retried: unknown table"));
+    }
+
+    #[test]
+    fn the_policy_table() {
+        let min = Duration::from_secs(60);
+        let policy = |retries, table_failure| RetryPolicy {
+            max_retries: retries,
+            retry_timeout: min,
+            table_failure,
+        };
+        use FailureKind::{Permanent, Transient};
+        use TableFailure::{Fail, Retry};
+        let s = Duration::from_secs;
+        // (policy, kind, failures, failing for, failing, give up)
+        let cases = [
+            (
+                policy(RetryLimit::AtMost(3), Retry),
+                Transient,
+                1,
+                s(0),
+                false,
+                false,
+            ),
+            // Retries spent but not yet the time: not failing.
+            (
+                policy(RetryLimit::AtMost(3), Retry),
+                Transient,
+                9,
+                s(59),
+                false,
+                false,
+            ),
+            // Time spent but not yet the retries: not failing.
+            (
+                policy(RetryLimit::AtMost(3), Retry),
+                Transient,
+                3,
+                s(600),
+                false,
+                false,
+            ),
+            // Both spent: failing, retried on.
+            (
+                policy(RetryLimit::AtMost(3), Retry),
+                Transient,
+                4,
+                s(60),
+                true,
+                false,
+            ),
+            // Both spent under fail: give up.
+            (
+                policy(RetryLimit::AtMost(3), Fail),
+                Transient,
+                4,
+                s(60),
+                true,
+                true,
+            ),
+            // -1 retries: a transient failure never counts.
+            (
+                policy(RetryLimit::Forever, Fail),
+                Transient,
+                10_000,
+                s(86_400),
+                false,
+                false,
+            ),
+            // A permanent failure counts at once.
+            (
+                policy(RetryLimit::Forever, Retry),
+                Permanent,
+                1,
+                s(0),
+                true,
+                false,
+            ),
+            (
+                policy(RetryLimit::AtMost(3), Fail),
+                Permanent,
+                1,
+                s(0),
+                true,
+                true,
+            ),
+            // sink.maxretries=0 with no retry timeout: the first transient failure counts.
+            (
+                RetryPolicy {
+                    max_retries: RetryLimit::AtMost(0),
+                    retry_timeout: Duration::ZERO,
+                    table_failure: Fail,
+                },
+                Transient,
+                1,
+                s(0),
+                true,
+                true,
+            ),
+        ];
+        for (i, (p, kind, failures, failing_for, failing, give_up)) in cases.into_iter().enumerate()
+        {
+            assert_eq!(
+                p.judge(kind, failures, failing_for),
+                Judgement { failing, give_up },
+                "case {i}"
+            );
+        }
     }
 }

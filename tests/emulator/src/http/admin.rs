@@ -6,6 +6,8 @@
 //! - `GET /faults`, `DELETE /faults`
 //! - `GET /journal`, `DELETE /journal`
 //! - `POST /fe/{i}/down`, `POST /fe/{i}/up`
+//! - `GET /leader` (`{"leader":0}`, or `null` while none is elected)
+//! - `POST /election` `{"delay":3000}`: how long elections take from now on, in milliseconds
 //! - `GET /health`
 
 use std::sync::Arc;
@@ -13,21 +15,20 @@ use std::sync::Arc;
 use hyper::body::Incoming;
 use hyper::http::request::Parts;
 use hyper::{Method, StatusCode};
-use tokio::sync::watch;
+use serde::Deserialize;
 
 use super::{json, read_body, text, Outcome};
 use crate::faults::ArmedFault;
 use crate::state::Cluster;
 
-/// Switches that take FEs down and up, indexed like `Cluster::fes`.
-pub type FeSwitches = Arc<Vec<watch::Sender<bool>>>;
+/// The body of `POST /election`.
+#[derive(Deserialize)]
+struct Election {
+    /// Milliseconds.
+    delay: u64,
+}
 
-pub async fn handle(
-    cluster: Arc<Cluster>,
-    switches: FeSwitches,
-    parts: Parts,
-    body: Incoming,
-) -> Outcome {
+pub async fn handle(cluster: Arc<Cluster>, parts: Parts, body: Incoming) -> Outcome {
     let path = parts.uri.path().to_string();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let ok = || Outcome::reply(text(StatusCode::OK, "OK\n"), "", 0);
@@ -66,12 +67,32 @@ pub async fn handle(
             ok()
         }
         (&Method::POST, ["fe", index, state @ ("down" | "up")]) => {
-            match index.parse::<usize>().ok().and_then(|i| switches.get(i)) {
-                Some(switch) => {
-                    switch.send_replace(*state == "up");
+            let up = *state == "up";
+            match index.parse::<usize>() {
+                Ok(i) if cluster.frontends.set_up(i, up) => ok(),
+                _ => Outcome::reply(text(StatusCode::NOT_FOUND, "no such FE\n"), "", 0),
+            }
+        }
+        (&Method::GET, ["leader"]) => {
+            let leader = serde_json::json!({ "leader": cluster.frontends.leader() });
+            Outcome::reply(json(StatusCode::OK, &leader, false), "", 0)
+        }
+        (&Method::POST, ["election"]) => {
+            let Ok(bytes) = read_body(body, 1 << 20).await else {
+                return Outcome::dropped("unreadable body", 0);
+            };
+            match serde_json::from_slice::<Election>(&bytes) {
+                Ok(e) => {
+                    cluster
+                        .frontends
+                        .set_election_delay(std::time::Duration::from_millis(e.delay));
                     ok()
                 }
-                None => Outcome::reply(text(StatusCode::NOT_FOUND, "no such FE\n"), "", 0),
+                Err(e) => Outcome::reply(
+                    text(StatusCode::BAD_REQUEST, format!("bad election: {e}\n")),
+                    "",
+                    0,
+                ),
             }
         }
         _ => Outcome::reply(text(StatusCode::NOT_FOUND, "Not Found\n"), "", 0),

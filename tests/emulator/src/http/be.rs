@@ -277,6 +277,9 @@ async fn stream_load(
         _ => {}
     }
 
+    if let Some(message) = cluster.no_leader() {
+        return LoadAnswer::fail(&label, message).outcome(0);
+    }
     let txn_id = {
         let timeout = Duration::from_secs(params.timeout_secs);
         let begun = cluster

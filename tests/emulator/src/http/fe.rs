@@ -1,8 +1,9 @@
 //! The FE's HTTP API: Stream Load entry, transaction entry, label state and the SQL API.
 //!
 //! The FE answers from the request line and headers alone: it never reads a load body and
-//! never sends `100 Continue`. Plain loads are redirected (307) to a BE chosen round-robin;
-//! transaction calls and label lookups on a follower are redirected to the leader first.
+//! never sends `100 Continue`. Plain loads are redirected (307) to a BE chosen round-robin by
+//! any FE; transaction calls and label lookups on a follower are redirected to the leader
+//! first — while no leader is elected, to the leader the follower knew (see `leader`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -135,8 +136,8 @@ fn load_state(
     peer: SocketAddr,
     db: &str,
 ) -> Outcome {
-    if fe != 0 {
-        let location = same_request_on(cluster.leader(), parts);
+    if !cluster.frontends.is_leader(fe) {
+        let location = same_request_on(cluster.frontends.leader_addr(), parts);
         return Outcome::reply(redirect(&location, false), location, 0);
     }
     if let Err(resp) = authenticate(cluster, parts, peer) {

@@ -56,8 +56,8 @@ pub async fn fe(
     if let Err(resp) = authenticate(cluster, parts, peer) {
         return Outcome::reply(*resp, "", 0);
     }
-    if fe != 0 {
-        let location = same_request_on(cluster.leader(), parts);
+    if !cluster.frontends.is_leader(fe) {
+        let location = same_request_on(cluster.frontends.leader_addr(), parts);
         return Outcome::reply(redirect(&location, false), location, 0);
     }
     if !OPS.contains(&op) {
@@ -250,7 +250,17 @@ fn secs_header(parts: &Parts, name: &str) -> Result<Option<u64>, String> {
     }
 }
 
+/// A BE's answer when the step needs the leader FE and none is elected.
+fn no_leader(cluster: &Cluster) -> Option<Outcome> {
+    cluster
+        .no_leader()
+        .map(|m| BeAnswer::new("THRIFT_RPC_ERROR", m).outcome(0))
+}
+
 fn begin(cluster: &Arc<Cluster>, be: usize, parts: &Parts, db: &str, label: &str) -> Outcome {
+    if let Some(answer) = no_leader(cluster) {
+        return answer;
+    }
     if !label_ok(label) {
         return BeAnswer::new("INVALID_ARGUMENT", label_error(label)).outcome(0);
     }
@@ -463,6 +473,9 @@ fn finish(
     let Some(id) = live_txn(cluster, be, db, label) else {
         return not_exists(label);
     };
+    if let Some(answer) = no_leader(cluster) {
+        return answer;
+    }
     let (table, params, bodies) = {
         let txns = cluster.txns();
         let Some(t) = txns.get(id) else {

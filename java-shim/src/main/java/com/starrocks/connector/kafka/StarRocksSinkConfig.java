@@ -19,7 +19,8 @@ import java.util.List;
 
 /**
  * The connector's configuration keys: those of StarRocks' own Kafka connector, with its
- * defaults and ranges, plus {@value #TEMPORAL_RENDERING}.
+ * defaults and ranges, plus {@value #TEMPORAL_RENDERING}, {@value #RETRY_TIMEOUT_MS} and
+ * {@value #TABLE_FAILURE}.
  *
  * <p>This definition is what Connect's REST API and UIs show, and the option reference in the
  * docs is generated from it ({@link #main}). The values themselves are checked twice: here, by
@@ -52,6 +53,8 @@ public final class StarRocksSinkConfig {
     public static final String BUFFER_MAX_BYTES = "bufferflush.maxbytes";
     public static final String BUFFER_INTERVAL_MS = "bufferflush.intervalms";
     public static final String MAX_RETRIES = "sink.maxretries";
+    public static final String RETRY_TIMEOUT_MS = "sink.retry.timeoutms";
+    public static final String TABLE_FAILURE = "sink.table.failure";
 
     public static final long BUFFER_MAX_BYTES_DEFAULT = 94_371_840L;
     public static final long BUFFER_MAX_BYTES_MIN = 67_108_864L;
@@ -59,6 +62,9 @@ public final class StarRocksSinkConfig {
     public static final long BUFFER_INTERVAL_MS_DEFAULT = 1_000L;
     public static final long CONNECT_TIMEOUT_MS_DEFAULT = 1_000L;
     public static final long MAX_RETRIES_DEFAULT = 3L;
+    public static final long RETRY_TIMEOUT_MS_DEFAULT = 900_000L;
+    public static final long RETRY_TIMEOUT_MS_MAX = 604_800_000L;
+    public static final String TABLE_FAILURE_DEFAULT = "retry";
 
     private StarRocksSinkConfig() {
     }
@@ -151,10 +157,34 @@ public final class StarRocksSinkConfig {
     }
 
     private static void defineRetries(ConfigDef def) {
+        int order = 0;
         def.define(MAX_RETRIES, Type.LONG, MAX_RETRIES_DEFAULT, Range.atLeast(-1L),
                 Importance.LOW,
-                "How many times a failed Stream Load is retried; -1 retries without limit.",
-                GROUP_RETRIES, 1, Width.SHORT, "Max retries");
+                "How many times a load that fails transiently (no connection, a timeout, HTTP "
+                        + "5xx, no FE leader) is retried before its table counts as failing; "
+                        + "the load must also have been failing for " + RETRY_TIMEOUT_MS
+                        + ". -1: a transient failure never makes a table failing. Retries use "
+                        + "the same label and back off exponentially (200 ms doubling up to "
+                        + "30 s, with jitter).",
+                GROUP_RETRIES, ++order, Width.SHORT, "Max retries");
+        def.define(RETRY_TIMEOUT_MS, Type.LONG, RETRY_TIMEOUT_MS_DEFAULT,
+                Range.between(0L, RETRY_TIMEOUT_MS_MAX), Importance.LOW,
+                "How long, in milliseconds, a load must have been failing transiently, besides "
+                        + MAX_RETRIES + " retries, before its table counts as failing. The "
+                        + "default (15 minutes) rides out FE restarts and leader elections. "
+                        + "Range: [0, 604800000].",
+                GROUP_RETRIES, ++order, Width.SHORT, "Retry timeout (ms)");
+        def.define(TABLE_FAILURE, Type.STRING, TABLE_FAILURE_DEFAULT,
+                CaseInsensitiveValidString.in("retry", "fail"), Importance.MEDIUM,
+                "What a failing table does: a table whose loads StarRocks refuses (table "
+                        + "missing, privilege denied, rows rejected) or whose transient failures "
+                        + "outlast " + MAX_RETRIES + " and " + RETRY_TIMEOUT_MS + ". retry: its "
+                        + "partitions pause, its load is retried with backoff (an ERROR line "
+                        + "with StarRocks' message each time, and the table's JMX attribute "
+                        + "failing=1), and it resumes by itself once the cause is fixed; the "
+                        + "other tables keep loading and committing. fail: the task fails, "
+                        + "naming the table. An extension of this connector.",
+                GROUP_RETRIES, ++order, Width.SHORT, "Failing table");
     }
 
     /**

@@ -20,18 +20,23 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The sink task: adapts Connect's calls to the native core, one JNI call each.
  *
  * <p>{@link #put} encodes the whole batch into one reusable direct buffer
  * ({@code docs/batch-format.md}) and hands it over in one call; the core routes, buffers,
- * flushes and retries. {@link #preCommit} returns only the offsets the core reports durable, for
- * the records' original topic-partitions. After every native call the core's log events are
- * forwarded to the worker's log.
+ * flushes and retries, and never waits for StarRocks: it answers which partitions to pause
+ * (a table that cannot take more rows) and resume, which this task passes to Connect's
+ * {@link org.apache.kafka.connect.sink.SinkTaskContext}. {@link #preCommit} returns only the
+ * offsets the core reports durable, for the records' original topic-partitions. The core's
+ * log events reach the worker's log through {@link NativeLogs}, within about a second.
  *
  * <p>Records that cannot be encoded, and those the core rejects under
  * {@code errors.tolerance=all}, go to Connect's errant record reporter when one is configured;
@@ -50,6 +55,8 @@ public class StarRocksSinkTask extends SinkTask {
     private ErrantRecordReporter reporter;
     private boolean tolerateAll;
     private boolean closedSinceOpen;
+    /** Whether this task keeps the log drain thread running. */
+    private boolean draining;
     private long lastMetricsRefresh;
     private String connectorName = "";
     private String taskId = "0";
@@ -64,13 +71,18 @@ public class StarRocksSinkTask extends SinkTask {
         connectorName = props.containsKey("name") ? props.get("name") : "";
         taskId = taskIdOf(MDC.get("connector.context"));
         NativeLoader.load();
+        NativeLogs.startDraining();
+        draining = true;
         String[][] config = keysAndValues(props);
         long h;
         try {
             h = NativeSink.start(config[0], config[1], connectorName, taskId);
-        } finally {
-            NativeLogs.drain();
+        } catch (RuntimeException e) {
+            draining = false;
+            NativeLogs.stopDraining();
+            throw e;
         }
+        NativeLogs.drain();
         handle.set(h);
         encoder = new BatchEncoder();
         reporter = errantRecordReporter();
@@ -89,7 +101,8 @@ public class StarRocksSinkTask extends SinkTask {
         long h = handle.acquire();
         try {
             if (h != 0) {
-                NativeSink.open(h, topics(partitions), partitionNumbers(partitions));
+                resume(NativeReplies.partitions(
+                        NativeSink.open(h, topics(partitions), partitionNumbers(partitions))));
             }
         } finally {
             handle.release();
@@ -105,23 +118,26 @@ public class StarRocksSinkTask extends SinkTask {
                 throw new ConnectException("The StarRocks sink task " + taskId + " of connector "
                         + connectorName + " is not running");
             }
-            byte[] rejected;
+            NativeReplies.PutReply reply;
             try {
                 ByteBuffer batch = encoder.encode(records, onBadRecord);
-                rejected = NativeSink.put(h, batch, batch.position());
+                reply = NativeReplies.put(NativeSink.put(h, batch, batch.position()));
             } catch (RuntimeException e) {
                 // The core may not have read the batch's definitions: start the ids afresh.
                 encoder.reset();
                 throw e;
             }
-            if (rejected != null) {
-                for (NativeReplies.Rejection r : NativeReplies.rejections(rejected)) {
-                    if (r.index < 0 || r.index >= encoder.recordCount()) {
-                        throw new ConnectException("The native core rejected record " + r.index
-                                + " of a batch of " + encoder.recordCount() + ": " + r.message);
-                    }
-                    onBadRecord(encoder.record(r.index), new DataException(r.message));
+            for (NativeReplies.Rejection r : reply.rejections) {
+                if (r.index < 0 || r.index >= encoder.recordCount()) {
+                    throw new ConnectException("The native core rejected record " + r.index
+                            + " of a batch of " + encoder.recordCount() + ": " + r.message);
                 }
+                onBadRecord(encoder.record(r.index), new DataException(r.message));
+            }
+            pause(reply.pause);
+            resume(reply.resume);
+            if (reply.callAgainMillis > 0 && context != null) {
+                context.timeout(reply.callAgainMillis);
             }
             refreshMetrics(h, false);
         } finally {
@@ -190,11 +206,47 @@ public class StarRocksSinkTask extends SinkTask {
             if (metrics != null) {
                 metrics.close();
             }
-            if (NativeLoader.isLoaded()) {
+            if (draining) {
+                draining = false;
+                NativeLogs.stopDraining();
+            } else if (NativeLoader.isLoaded()) {
                 NativeLogs.drain();
             }
         }
         LOG.info("Stopped StarRocks sink task {} of connector {}", taskId, connectorName);
+    }
+
+    /** Pauses the partitions the core names that Connect assigned to this task. */
+    private void pause(List<TopicPartition> partitions) {
+        List<TopicPartition> assigned = assigned(partitions);
+        if (!assigned.isEmpty()) {
+            context.pause(assigned.toArray(new TopicPartition[0]));
+        }
+    }
+
+    private void resume(List<TopicPartition> partitions) {
+        List<TopicPartition> assigned = assigned(partitions);
+        if (!assigned.isEmpty()) {
+            context.resume(assigned.toArray(new TopicPartition[0]));
+        }
+    }
+
+    /**
+     * The given partitions that are assigned: Connect refuses to pause others, and the core may
+     * name a topic an SMT renamed where Connect has no original topic to offer (before 3.6).
+     */
+    private List<TopicPartition> assigned(List<TopicPartition> partitions) {
+        if (partitions.isEmpty() || context == null) {
+            return Collections.emptyList();
+        }
+        Set<TopicPartition> assignment = context.assignment();
+        List<TopicPartition> assigned = new ArrayList<>(partitions.size());
+        for (TopicPartition tp : partitions) {
+            if (assignment.contains(tp)) {
+                assigned.add(tp);
+            }
+        }
+        return assigned;
     }
 
     private void onBadRecord(SinkRecord record, DataException error) {

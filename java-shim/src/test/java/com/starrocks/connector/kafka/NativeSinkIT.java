@@ -100,6 +100,38 @@ class NativeSinkIT {
                 "starrocks.http.url", "starrocks.password")), nativeKeys.toString());
     }
 
+    /** Defaults and ranges exist once per side; this keeps the two sides equal. */
+    @Test
+    void theCoreAndTheConfigDefDeclareTheSameDefaultsAndValidValues() {
+        NativeLoader.load();
+        org.apache.kafka.common.config.ConfigDef def = StarRocksSinkConfig.configDef();
+        String[] declared = NativeSink.configKeys();
+        assertTrue(declared.length >= 30, Arrays.toString(declared));
+        for (int i = 0; i < declared.length; i += 3) {
+            String key = declared[i];
+            org.apache.kafka.common.config.ConfigDef.ConfigKey ours = def.configKeys().get(key);
+            assertTrue(ours != null, "the ConfigDef declares " + key);
+            assertEquals(declared[i + 1], String.valueOf(ours.defaultValue), key + " default");
+            String valid = declared[i + 2];
+            if (valid.startsWith("range:")) {
+                String[] bounds = valid.substring("range:".length()).split(":");
+                String max = Long.parseLong(bounds[1]) == Long.MAX_VALUE ? "" : "," + bounds[1];
+                String expected = max.isEmpty() ? "[" + bounds[0] + ",...]"
+                        : "[" + bounds[0] + ",..." + max + "]";
+                assertEquals(expected, String.valueOf(ours.validator), key + " range");
+            } else if (ours.type == org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN) {
+                assertEquals("one-of:true,false", valid, key);
+            } else {
+                String text = String.valueOf(ours.validator).toLowerCase(java.util.Locale.ROOT);
+                String list = text.substring(text.indexOf('[') + 1, text.indexOf(']'));
+                assertEquals(new java.util.TreeSet<>(Arrays.asList(
+                                valid.substring("one-of:".length()).split(","))),
+                        new java.util.TreeSet<>(Arrays.asList(list.split(", "))),
+                        key + ": " + ours.validator + " vs " + valid);
+            }
+        }
+    }
+
     @Test
     void aBadConfigAtStartIsAConfigExceptionNamingTheKey() {
         Map<String, String> props = emulator.seedConfig("");
@@ -132,14 +164,16 @@ class NativeSinkIT {
         ours.setLevel(Level.TRACE);
         ConnectException failure;
         try {
-            // The emulator's root has no password: the load fails authentication.
+            // The emulator's root has no password: the load fails authentication, and under
+            // sink.table.failure=fail the task fails.
+            Map<String, String> props = emulator.seedConfig(password);
+            props.put("sink.table.failure", "fail");
             StarRocksSinkTask task = new StarRocksSinkTask();
-            task.start(emulator.seedConfig(password));
+            task.start(props);
             try {
                 task.open(Collections.singleton(TEST_0));
                 task.put(Seed.records());
-                failure = assertThrows(ConnectException.class,
-                        () -> task.preCommit(Collections.<TopicPartition, OffsetAndMetadata>emptyMap()));
+                failure = preCommitUntilItFails(task);
             } finally {
                 task.stop();
             }
@@ -167,8 +201,59 @@ class NativeSinkIT {
                         && l.contains("[starrocks-kafka-connector|task-0] ")),
                 "the core's start is logged with its connector and task: " + lines);
         assertTrue(captured.list.stream().anyMatch(e -> e.getLevel() == Level.ERROR
-                        && e.getFormattedMessage().startsWith("Stream Load failed.")),
+                        && e.getFormattedMessage().startsWith("Stream Load given up")),
                 "the failed load is logged: " + lines);
+    }
+
+    private static ConnectException preCommitUntilItFails(StarRocksSinkTask task)
+            throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                task.preCommit(Collections.<TopicPartition, OffsetAndMetadata>emptyMap());
+            } catch (ConnectException e) {
+                return e;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the task never failed");
+    }
+
+    @Test
+    void theCoreLogLinesReachTheWorkerLogWhileConnectMakesNoCall() throws Exception {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> captured = new ListAppender<>();
+        captured.start();
+        root.addAppender(captured);
+        // An FE address where nothing listens: every attempt fails, and is retried, in the
+        // core's own threads.
+        Map<String, String> props = emulator.seedConfig("");
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            props.put("starrocks.http.url", "127.0.0.1:" + free.getLocalPort());
+        }
+        StarRocksSinkTask task = new StarRocksSinkTask();
+        task.start(props);
+        try {
+            task.open(Collections.singleton(TEST_0));
+            task.put(Seed.records());
+            task.preCommit(Collections.<TopicPartition, OffsetAndMetadata>emptyMap());
+            int afterLastCall = captured.list.size();
+            long deadline = System.currentTimeMillis() + 10_000;
+            boolean seen = false;
+            while (!seen && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+                synchronized (captured) {
+                    for (ILoggingEvent e : captured.list.subList(afterLastCall, captured.list.size())) {
+                        seen |= e.getLevel() == Level.WARN
+                                && e.getFormattedMessage().startsWith("Stream Load failed; retrying");
+                    }
+                }
+            }
+            assertTrue(seen, "a retry logged after the last call reached the log");
+        } finally {
+            task.stop();
+            root.detachAppender(captured);
+        }
     }
 
     @Test

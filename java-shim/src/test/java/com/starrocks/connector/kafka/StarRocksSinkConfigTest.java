@@ -16,14 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class StarRocksSinkConfigTest {
-    /** Every key of the seed's parameter table that the connector owns, and our extension. */
+    /** Every key of the seed's parameter table that the connector owns, and our extensions. */
     static final List<String> SEED_KEYS = Arrays.asList(
             "starrocks.http.url", "starrocks.database.name", "starrocks.username",
             "starrocks.password", "starrocks.topic2table.map", "bufferflush.maxbytes",
             "bufferflush.intervalms", "connect.timeoutms", "sink.maxretries",
             "sink.properties.format", "sink.properties.strip_outer_array",
             "sink.properties.partial_update", "sink.properties.partial_update_mode",
-            "starrocks.temporal.rendering");
+            "starrocks.temporal.rendering", "sink.retry.timeoutms", "sink.table.failure");
 
     private final ConfigDef def = StarRocksSinkConfig.configDef();
 
@@ -65,6 +65,8 @@ class StarRocksSinkConfigTest {
         assertEquals(false, parsed.get("sink.properties.partial_update"));
         assertEquals("row", parsed.get("sink.properties.partial_update_mode"));
         assertEquals("string", parsed.get("starrocks.temporal.rendering"));
+        assertEquals(900_000L, parsed.get("sink.retry.timeoutms"));
+        assertEquals("retry", parsed.get("sink.table.failure"));
         assertEquals("", parsed.get("starrocks.topic2table.map"));
     }
 

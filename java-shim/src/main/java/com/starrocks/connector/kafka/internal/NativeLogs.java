@@ -18,8 +18,69 @@ public final class NativeLogs {
     /** Connect's MDC key for the connector and task of a log line. */
     static final String CONTEXT_KEY = "connector.context";
     private static final Logger LOG = LoggerFactory.getLogger("com.starrocks.connector.kafka.core");
+    /** How often the drain thread empties the core's queue. */
+    static final long DRAIN_INTERVAL_MILLIS = 500;
+
+    private static final Object LOCK = new Object();
+    /** Tasks running; the drain thread runs while this is above zero. */
+    private static int users;
+    private static Thread drainer;
 
     private NativeLogs() {
+    }
+
+    /** A task started: makes sure the drain thread runs. */
+    public static void startDraining() {
+        synchronized (LOCK) {
+            users++;
+            if (drainer == null) {
+                Thread t = new Thread(NativeLogs::drainUntilStopped, "starrocks-sink-log-drain");
+                t.setDaemon(true);
+                drainer = t;
+                t.start();
+            }
+        }
+    }
+
+    /** A task stopped: drains what is left; the last one stops the drain thread. */
+    public static void stopDraining() {
+        Thread stopped = null;
+        synchronized (LOCK) {
+            if (users > 0) {
+                users--;
+            }
+            if (users == 0 && drainer != null) {
+                stopped = drainer;
+                drainer = null;
+            }
+        }
+        if (stopped != null) {
+            stopped.interrupt();
+            try {
+                stopped.join(DRAIN_INTERVAL_MILLIS * 4);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        drain();
+    }
+
+    /** Whether the drain thread runs (for tests). */
+    static boolean isDraining() {
+        synchronized (LOCK) {
+            return drainer != null;
+        }
+    }
+
+    private static void drainUntilStopped() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(DRAIN_INTERVAL_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            drain();
+        }
     }
 
     /** Drains and logs the core's pending events; never throws. */

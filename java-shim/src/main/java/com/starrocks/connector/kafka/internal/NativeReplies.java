@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * Decoders of the byte replies of {@link NativeSink} ({@code docs/jni.md}): durable offsets,
- * rejected records and log events. All little-endian.
+ * put replies (rejected records, partitions to pause and resume), partitions, and log events.
+ * All little-endian.
  */
 public final class NativeReplies {
     private NativeReplies() {
@@ -31,6 +32,28 @@ public final class NativeReplies {
         Rejection(int index, String message) {
             this.index = index;
             this.message = message;
+        }
+    }
+
+    /** What {@code put} returns: rejections and what to do with the consumer. */
+    public static final class PutReply {
+        public static final PutReply EMPTY = new PutReply(Collections.<Rejection>emptyList(),
+                Collections.<TopicPartition>emptyList(), Collections.<TopicPartition>emptyList(), 0);
+
+        public final List<Rejection> rejections;
+        /** Partitions to pause ({@code SinkTaskContext.pause}). */
+        public final List<TopicPartition> pause;
+        /** Partitions to resume. */
+        public final List<TopicPartition> resume;
+        /** Call {@code put} again within this many milliseconds; 0: no need. */
+        public final long callAgainMillis;
+
+        PutReply(List<Rejection> rejections, List<TopicPartition> pause,
+                List<TopicPartition> resume, long callAgainMillis) {
+            this.rejections = rejections;
+            this.pause = pause;
+            this.resume = resume;
+            this.callAgainMillis = callAgainMillis;
         }
     }
 
@@ -75,10 +98,14 @@ public final class NativeReplies {
         }
     }
 
-    /** {@code count u32, count x {index u32, message (u32 length + UTF-8)}}. */
-    public static List<Rejection> rejections(byte[] reply) {
+    /**
+     * The rejected records {@code (count u32, count x {index u32, message (u32 length +
+     * UTF-8)})}, the partitions to pause and those to resume (each as in {@link #partitions}),
+     * then {@code call_again_ms u32}; {@code null} means nothing.
+     */
+    public static PutReply put(byte[] reply) {
         if (reply == null || reply.length == 0) {
-            return Collections.emptyList();
+            return PutReply.EMPTY;
         }
         ByteBuffer in = wrap(reply);
         try {
@@ -88,11 +115,39 @@ public final class NativeReplies {
                 int index = in.getInt();
                 rejections.add(new Rejection(index, string(in, in.getInt())));
             }
-            end(in, "rejected records");
-            return rejections;
+            List<TopicPartition> pause = partitionList(in);
+            List<TopicPartition> resume = partitionList(in);
+            long callAgainMillis = in.getInt() & 0xFFFFFFFFL;
+            end(in, "put reply");
+            return new PutReply(rejections, pause, resume, callAgainMillis);
         } catch (BufferUnderflowException | IllegalArgumentException e) {
-            throw malformed("rejected records", e);
+            throw malformed("put reply", e);
         }
+    }
+
+    /** {@code count u32, count x {topic (u16 length + UTF-8), partition i32}}. */
+    public static List<TopicPartition> partitions(byte[] reply) {
+        if (reply == null || reply.length == 0) {
+            return Collections.emptyList();
+        }
+        ByteBuffer in = wrap(reply);
+        try {
+            List<TopicPartition> partitions = partitionList(in);
+            end(in, "partitions");
+            return partitions;
+        } catch (BufferUnderflowException | IllegalArgumentException e) {
+            throw malformed("partitions", e);
+        }
+    }
+
+    private static List<TopicPartition> partitionList(ByteBuffer in) {
+        int count = count(in);
+        List<TopicPartition> partitions = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String topic = string(in, in.getShort() & 0xFFFF);
+            partitions.add(new TopicPartition(topic, in.getInt()));
+        }
+        return partitions;
     }
 
     /** {@code count u32, count x {level u8, connector, task, message}} (u32-length strings). */

@@ -19,28 +19,35 @@ public final class NativeSink {
     /** Validates a connector config; returns pairs {@code [key0, message0, key1, message1, ...]}. */
     public static native String[] validate(String[] keys, String[] values);
 
+    /**
+     * Every key the core reads with a default, as triples {@code [key, default, valid, ...]};
+     * {@code valid} is {@code range:<min>:<max>} or {@code one-of:<a>,<b>,...}.
+     */
+    public static native String[] configKeys();
+
     /** Builds a sink from a task config; returns its handle. */
     public static native long start(String[] keys, String[] values, String connector, String task);
 
-    /** Partitions assigned (original topic-partitions). */
-    public static native void open(long handle, String[] topics, int[] partitions);
+    /** Partitions assigned (original topic-partitions); returns those to resume. */
+    public static native byte[] open(long handle, String[] topics, int[] partitions);
 
     /**
      * Decodes and buffers one batch ({@code docs/batch-format.md}) of {@code length} bytes from
-     * the start of {@code batch}; returns {@code null} or the records rejected under
-     * {@code errors.tolerance=all}.
+     * the start of {@code batch}; never waits for StarRocks. Returns {@code null}, or the
+     * records rejected under {@code errors.tolerance=all}, the partitions to pause and resume,
+     * and how soon to call again ({@link NativeReplies#put}).
      */
     public static native byte[] put(long handle, ByteBuffer batch, int length);
 
     /**
-     * Flushes and waits; returns the durable offsets. The arrays are Connect's current
+     * Flushes and waits a little for loads in flight; returns the durable offsets. The arrays are Connect's current
      * offsets per original partition: where everything the core was given is durable, the core
      * may return those (records dropped before {@code put}, e.g. by an SMT, then count too).
      */
     public static native byte[] preCommit(
             long handle, String[] topics, int[] partitions, long[] offsets);
 
-    /** Partitions revoked: their buffered rows are dropped. */
+    /** Partitions revoked: their rows are dropped and their loads cancelled before commit. */
     public static native void close(long handle, String[] topics, int[] partitions);
 
     /** Stops the sink and frees the handle; a second call is a no-op. */

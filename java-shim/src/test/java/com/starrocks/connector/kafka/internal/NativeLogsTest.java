@@ -14,7 +14,9 @@ import java.util.Arrays;
 import java.util.Collections;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NativeLogsTest {
     private final Logger logger = (Logger) LoggerFactory.getLogger("com.starrocks.connector.kafka.core");
@@ -74,6 +76,20 @@ class NativeLogsTest {
     void drainingWithoutTheLibraryDoesNothing() {
         NativeLogs.drain();
         assertEquals(0, captured.list.size());
+    }
+
+    @Test
+    void theDrainThreadRunsWhileAnyTaskRuns() {
+        assertFalse(NativeLogs.isDraining());
+        NativeLogs.startDraining();
+        NativeLogs.startDraining();
+        assertTrue(NativeLogs.isDraining());
+        NativeLogs.stopDraining();
+        assertTrue(NativeLogs.isDraining(), "one task still runs");
+        NativeLogs.stopDraining();
+        assertFalse(NativeLogs.isDraining());
+        NativeLogs.stopDraining();
+        assertFalse(NativeLogs.isDraining(), "an extra stop changes nothing");
     }
 
     private void assertEvent(int i, Level level, String context, String message) {

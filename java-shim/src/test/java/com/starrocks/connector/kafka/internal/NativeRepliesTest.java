@@ -41,17 +41,35 @@ class NativeRepliesTest {
     }
 
     @Test
-    void decodesRejectedRecords() {
+    void decodesAPutReply() {
         Bytes reply = u32String(new Bytes().i32(2).i32(0), "column 'id' is NOT NULL");
         u32String(reply.i32(5), "Zürich");
+        reply.i32(1).i16(1).u8('a').i32(3)   // pause a-3
+                .i32(2).i16(1).u8('b').i32(0).i16(1).u8('b').i32(1)   // resume b-0, b-1
+                .i32(500);
 
-        List<NativeReplies.Rejection> rejections = NativeReplies.rejections(reply.toArray());
+        NativeReplies.PutReply put = NativeReplies.put(reply.toArray());
 
+        List<NativeReplies.Rejection> rejections = put.rejections;
         assertEquals(2, rejections.size());
         assertEquals(0, rejections.get(0).index);
         assertEquals("column 'id' is NOT NULL", rejections.get(0).message);
         assertEquals(5, rejections.get(1).index);
         assertEquals("Zürich", rejections.get(1).message);
+        assertEquals(java.util.Collections.singletonList(new TopicPartition("a", 3)), put.pause);
+        assertEquals(java.util.Arrays.asList(new TopicPartition("b", 0), new TopicPartition("b", 1)),
+                put.resume);
+        assertEquals(500, put.callAgainMillis);
+        assertTrue(NativeReplies.put(null).rejections.isEmpty());
+        assertEquals(0, NativeReplies.put(null).callAgainMillis);
+    }
+
+    @Test
+    void decodesPartitions() {
+        byte[] reply = new Bytes().i32(1).i16(2).u8('x', 'y').i32(9).toArray();
+        assertEquals(java.util.Collections.singletonList(new TopicPartition("xy", 9)),
+                NativeReplies.partitions(reply));
+        assertTrue(NativeReplies.partitions(null).isEmpty());
     }
 
     @Test
@@ -76,7 +94,9 @@ class NativeRepliesTest {
         ConnectException e = assertThrows(ConnectException.class, () -> NativeReplies.offsets(truncated));
         assertTrue(e.getMessage().contains("malformed offsets"), e.getMessage());
         assertThrows(ConnectException.class, () -> NativeReplies.offsets(padded));
-        assertThrows(ConnectException.class, () -> NativeReplies.rejections(hugeCount));
+        assertThrows(ConnectException.class, () -> NativeReplies.put(hugeCount));
+        byte[] noCallBack = new Bytes().i32(0).i32(0).i32(0).toArray();
+        assertThrows(ConnectException.class, () -> NativeReplies.put(noCallBack));
         assertThrows(ConnectException.class,
                 () -> NativeReplies.logEvents(new Bytes().i32(1).u8(1).i32(100).toArray()));
     }

@@ -1,23 +1,26 @@
-//! Per-table buffers of encoded rows, and the flush policy.
+//! The rows waiting for a load of one table, already in the Stream Load body's layout.
 //!
-//! A [`TableBuffer`] holds the body of the next Stream Load of one table, already in its wire
-//! layout: one JSON array when `strip_outer_array` is set, otherwise JSON objects one after
-//! another (StarRocks reads a document stream as many rows), or CSV rows. It also keeps the
-//! offset range of every partition in it (for the deterministic label) and where each
-//! partition's rows lie (so revoked partitions can be cut out).
+//! A [`TableBuffer`] holds one table's next body in the layout StarRocks reads: one JSON array
+//! when `strip_outer_array` is set, otherwise JSON objects one after another (StarRocks reads a
+//! document stream as many rows), or CSV rows. It also keeps the offset range of every
+//! partition in it (for the label) and where each partition's rows lie, so the rows of revoked
+//! partitions can be cut out — of the open buffer, and of a [`Sealed`] body that has not been
+//! committed yet.
 //!
 //! [`due`] is the flush policy, a pure function: a table flushes when the bytes buffered
 //! across tables reach `bufferflush.maxbytes`, when its oldest row has waited
-//! `bufferflush.intervalms`, when it reaches the largest body one load may carry, or when the
-//! shim asks at preCommit.
+//! `bufferflush.intervalms`, or when the shim asks at preCommit. No body ever exceeds the
+//! largest one load may carry ([`Layout::body_limit`]): the table seals its buffer before a
+//! record would push it over.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+
+use bytes::Bytes;
 
 use crate::config::{Format, SinkConfig};
 use crate::encode::RowSink;
 use crate::label::PartitionRange;
-use crate::offsets::{LoadId, TopicPartition};
+use crate::offsets::TopicPartition;
 
 /// StarRocks refuses a JSON body over 100 MiB with a Content-Length unless `ignore_json_size`
 /// is set (`streaming_load_max_batch_size_mb`); stay clear of it.
@@ -66,34 +69,54 @@ struct Run {
     end: usize,
 }
 
+/// Which partitions a body holds rows of, their offset ranges, and where their rows lie.
+#[derive(Debug, Clone, Default)]
+struct RowIndex {
+    partitions: Vec<TopicPartition>,
+    ranges: Vec<(i64, i64)>,
+    runs: Vec<Run>,
+}
+
+impl RowIndex {
+    fn ranges(&self) -> Vec<PartitionRange> {
+        self.partitions
+            .iter()
+            .zip(&self.ranges)
+            .map(|(tp, (first, last))| PartitionRange {
+                topic: tp.topic.to_string(),
+                partition: tp.partition,
+                first_offset: *first,
+                last_offset: *last,
+            })
+            .collect()
+    }
+
+    fn holds_any(&self, revoked: &dyn Fn(&TopicPartition) -> bool) -> bool {
+        self.partitions.iter().any(revoked)
+    }
+}
+
 /// The rows waiting for the next load of one table.
 #[derive(Debug)]
 pub struct TableBuffer {
     layout: Layout,
-    /// The load these rows will be (offsets refer to it).
-    pub load: LoadId,
     body: Vec<u8>,
     rows: u64,
     /// When the first row arrived.
     pub since: Instant,
-    partitions: Vec<TopicPartition>,
-    ranges: Vec<(i64, i64)>,
-    runs: Vec<Run>,
+    index: RowIndex,
     /// Where the row being written starts (for `mark`/`rollback`).
     mark: (usize, u64),
 }
 
 impl TableBuffer {
-    pub fn new(layout: Layout, load: LoadId, now: Instant) -> TableBuffer {
+    pub fn new(layout: Layout, now: Instant) -> TableBuffer {
         TableBuffer {
             layout,
-            load,
             body: Vec::new(),
             rows: 0,
             since: now,
-            partitions: Vec::new(),
-            ranges: Vec::new(),
-            runs: Vec::new(),
+            index: RowIndex::default(),
             mark: (0, 0),
         }
     }
@@ -115,7 +138,13 @@ impl TableBuffer {
         self.mark = (self.body.len(), self.rows);
     }
 
-    /// Drops whatever was written since [`TableBuffer::mark`] (a record that failed to encode).
+    /// Whether the record written since the mark is the only thing in the buffer.
+    pub fn only_the_marked_record(&self) -> bool {
+        self.mark == (0, 0)
+    }
+
+    /// Drops whatever was written since [`TableBuffer::mark`] (a record that failed to encode,
+    /// or that must go into the next body).
     pub fn rollback(&mut self) {
         self.body.truncate(self.mark.0);
         self.rows = self.mark.1;
@@ -127,22 +156,23 @@ impl TableBuffer {
     }
 
     fn note_range(&mut self, tp: &TopicPartition, first: i64, last: i64) {
-        let p = match self.partitions.iter().position(|p| p == tp) {
+        let index = &mut self.index;
+        let p = match index.partitions.iter().position(|p| p == tp) {
             Some(p) => p,
             None => {
-                self.partitions.push(tp.clone());
-                self.ranges.push((first, last));
-                self.partitions.len() - 1
+                index.partitions.push(tp.clone());
+                index.ranges.push((first, last));
+                index.partitions.len() - 1
             }
         };
-        let range = &mut self.ranges[p];
+        let range = &mut index.ranges[p];
         range.0 = range.0.min(first);
         range.1 = range.1.max(last);
         let (start, end) = (self.mark.0, self.body.len());
-        match self.runs.last_mut() {
+        match index.runs.last_mut() {
             Some(run) if run.partition == p && run.end == start => run.end = end,
             _ if start == end => {}
-            _ => self.runs.push(Run {
+            _ => index.runs.push(Run {
                 partition: p,
                 start,
                 end,
@@ -150,58 +180,109 @@ impl TableBuffer {
         }
     }
 
-    /// The partition offset ranges in this body, for its label.
+    /// The partition offset ranges in this buffer, for its label.
     pub fn ranges(&self) -> Vec<PartitionRange> {
-        self.partitions
-            .iter()
-            .zip(&self.ranges)
-            .map(|(tp, (first, last))| PartitionRange {
-                topic: tp.topic.to_string(),
-                partition: tp.partition,
-                first_offset: *first,
-                last_offset: *last,
-            })
-            .collect()
+        self.index.ranges()
     }
 
     /// Removes the rows of revoked partitions.
-    pub fn drop_partitions(&mut self, revoked: &[TopicPartition]) {
-        let gone: Vec<usize> = (0..self.partitions.len())
-            .filter(|&i| revoked.contains(&self.partitions[i]))
-            .collect();
-        if gone.is_empty() {
-            return;
+    pub fn drop_partitions(&mut self, revoked: &dyn Fn(&TopicPartition) -> bool) {
+        if self.index.holds_any(revoked) {
+            *self = rebuild(&self.layout, &self.body, &self.index, revoked, self.since);
         }
-        let old_body = std::mem::take(&mut self.body);
-        let old_runs = std::mem::take(&mut self.runs);
-        let old_partitions = std::mem::take(&mut self.partitions);
-        let old_ranges = std::mem::take(&mut self.ranges);
-        let rows_before = self.rows;
-        self.rows = 0;
-        // Re-add the kept rows run by run; separators are written again by `row()`.
-        for run in old_runs.iter().filter(|r| !gone.contains(&r.partition)) {
-            let bytes = &old_body[run.start..run.end];
-            let tp = &old_partitions[run.partition];
-            for row in split_rows(&self.layout, bytes) {
-                self.mark();
-                self.row().extend_from_slice(row);
-                let (first, last) = old_ranges[run.partition];
-                self.note_range(tp, first, last);
-            }
-        }
-        debug_assert!(self.rows <= rows_before);
     }
 
-    /// Finishes the body for sending; the buffer is consumed.
-    pub fn into_body(mut self) -> Vec<u8> {
+    /// Finishes the body for sending; the rows stay indexed, so revoked partitions can still
+    /// be cut out of it.
+    pub fn seal(mut self) -> Sealed {
         if self.layout == Layout::JsonArray {
             if self.body.is_empty() {
                 self.body.push(b'[');
             }
             self.body.push(b']');
         }
-        self.body
+        Sealed {
+            body: Bytes::from(self.body),
+            layout: self.layout,
+            rows: self.rows,
+            since: self.since,
+            index: self.index,
+        }
     }
+}
+
+/// A finished body, on its way to StarRocks.
+#[derive(Debug, Clone)]
+pub struct Sealed {
+    /// The body as encoded (before any transport compression).
+    pub body: Bytes,
+    layout: Layout,
+    rows: u64,
+    since: Instant,
+    index: RowIndex,
+}
+
+impl Sealed {
+    pub fn len(&self) -> usize {
+        self.body.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The partition offset ranges in this body, for its label.
+    pub fn ranges(&self) -> Vec<PartitionRange> {
+        self.index.ranges()
+    }
+
+    /// The partitions this body holds rows of.
+    pub fn partitions(&self) -> &[TopicPartition] {
+        &self.index.partitions
+    }
+
+    /// Whether any row of the body comes from a revoked partition.
+    pub fn holds_any(&self, revoked: &dyn Fn(&TopicPartition) -> bool) -> bool {
+        self.index.holds_any(revoked)
+    }
+
+    /// The body without the rows of revoked partitions.
+    pub fn without(&self, revoked: &dyn Fn(&TopicPartition) -> bool) -> Sealed {
+        if !self.index.holds_any(revoked) {
+            return self.clone();
+        }
+        rebuild(&self.layout, &self.body, &self.index, revoked, self.since).seal()
+    }
+}
+
+/// A buffer holding the rows of `index`'s runs over `body`, except those of revoked partitions.
+fn rebuild(
+    layout: &Layout,
+    body: &[u8],
+    index: &RowIndex,
+    revoked: &dyn Fn(&TopicPartition) -> bool,
+    since: Instant,
+) -> TableBuffer {
+    let mut kept = TableBuffer::new(layout.clone(), since);
+    // Re-add the kept rows run by run; separators are written again by `row()`.
+    for run in &index.runs {
+        let tp = &index.partitions[run.partition];
+        if revoked(tp) {
+            continue;
+        }
+        let (first, last) = index.ranges[run.partition];
+        for row in split_rows(layout, &body[run.start..run.end]) {
+            kept.mark();
+            kept.row().extend_from_slice(row);
+            kept.note_range(tp, first, last);
+        }
+    }
+    kept.mark();
+    kept
 }
 
 /// Splits a run's bytes back into rows (each without its separator).
@@ -282,7 +363,7 @@ pub enum FlushReason {
     Full,
     /// The table's oldest row waited `bufferflush.intervalms`.
     Interval,
-    /// The table's body reached the largest one load may carry.
+    /// The next record would have pushed the body past the largest one load may carry.
     BodyLimit,
     /// The shim asked (preCommit).
     Commit,
@@ -295,11 +376,11 @@ pub struct Pending {
     pub since: Instant,
 }
 
-/// Which tables flush now, and why. `tables` holds the non-empty buffers.
+/// Which tables flush now, and why. `tables` holds the non-empty buffers. (A table at the body
+/// limit has sealed its body already, before it got there.)
 pub fn due(
     tables: &[Pending],
     max_bytes: u64,
-    body_limit: usize,
     interval: Duration,
     now: Instant,
     commit: bool,
@@ -314,8 +395,6 @@ pub fn due(
                 FlushReason::Commit
             } else if total >= max_bytes {
                 FlushReason::Full
-            } else if t.bytes >= body_limit {
-                FlushReason::BodyLimit
             } else if now.duration_since(t.since) >= interval {
                 FlushReason::Interval
             } else {
@@ -325,9 +404,6 @@ pub fn due(
         })
         .collect()
 }
-
-/// Per-table buffers by table name.
-pub type Buffers = BTreeMap<String, TableBuffer>;
 
 #[cfg(test)]
 mod tests {
@@ -351,34 +427,34 @@ mod tests {
             (Layout::Csv(b"\n".to_vec()), "{\"a\":1}\n{\"a\":2}"),
         ];
         for (layout, expected) in cases {
-            let mut b = TableBuffer::new(layout.clone(), 1, Instant::now());
+            let mut b = TableBuffer::new(layout.clone(), Instant::now());
             write(&mut b, 0, 0, "{\"a\":1}");
             write(&mut b, 0, 1, "{\"a\":2}");
             assert_eq!(b.rows(), 2);
             assert_eq!(
-                String::from_utf8(b.into_body()).unwrap(),
+                String::from_utf8(b.seal().body.to_vec()).unwrap(),
                 expected,
                 "{layout:?}"
             );
         }
-        let empty = TableBuffer::new(Layout::JsonArray, 1, Instant::now());
-        assert_eq!(empty.into_body(), b"[]");
+        let empty = TableBuffer::new(Layout::JsonArray, Instant::now());
+        assert_eq!(&empty.seal().body[..], b"[]");
     }
 
     #[test]
     fn a_rolled_back_record_leaves_no_trace() {
-        let mut b = TableBuffer::new(Layout::JsonArray, 1, Instant::now());
+        let mut b = TableBuffer::new(Layout::JsonArray, Instant::now());
         write(&mut b, 0, 0, "{\"a\":1}");
         b.mark();
         b.row().extend_from_slice(b"{\"half");
         b.rollback();
         write(&mut b, 0, 2, "{\"a\":3}");
-        assert_eq!(b.into_body(), b"[{\"a\":1},{\"a\":3}]");
+        assert_eq!(&b.seal().body[..], b"[{\"a\":1},{\"a\":3}]");
     }
 
     #[test]
     fn ranges_cover_every_partition_in_the_body() {
-        let mut b = TableBuffer::new(Layout::JsonStream, 1, Instant::now());
+        let mut b = TableBuffer::new(Layout::JsonStream, Instant::now());
         write(&mut b, 0, 10, "{}");
         write(&mut b, 1, 3, "{}");
         write(&mut b, 0, 12, "{}");
@@ -389,21 +465,45 @@ mod tests {
     }
 
     #[test]
-    fn revoked_partitions_are_cut_out_of_the_body() {
+    fn revoked_partitions_are_cut_out_of_an_open_buffer() {
+        let mut b = TableBuffer::new(Layout::JsonArray, Instant::now());
+        write(&mut b, 0, 0, "{\"p\":0}");
+        write(&mut b, 1, 0, "{\"p\":1}");
+        b.drop_partitions(&|t: &TopicPartition| *t == tp(0));
+        assert_eq!(b.rows(), 1);
+        write(&mut b, 1, 1, "{\"q\":1}");
+        assert_eq!(&b.seal().body[..], b"[{\"p\":1},{\"q\":1}]");
+    }
+
+    #[test]
+    fn a_body_whose_rows_all_were_revoked_is_empty() {
+        let mut b = TableBuffer::new(Layout::JsonStream, Instant::now());
+        write(&mut b, 3, 0, "{}");
+        let sealed = b.seal().without(&|_: &TopicPartition| true);
+        assert!(sealed.is_empty());
+        assert!(sealed.partitions().is_empty());
+    }
+
+    #[test]
+    fn revoked_partitions_are_cut_out_of_a_sealed_body() {
         for layout in [
             Layout::JsonArray,
             Layout::JsonStream,
             Layout::Csv(b"\x02".to_vec()),
         ] {
-            let mut b = TableBuffer::new(layout.clone(), 1, Instant::now());
+            let mut b = TableBuffer::new(layout.clone(), Instant::now());
             write(&mut b, 0, 0, "{\"p\":0}");
             write(&mut b, 1, 0, "{\"p\":1}");
             write(&mut b, 0, 1, "{\"q\":0}");
             write(&mut b, 1, 1, "{\"q\":1}");
-            b.drop_partitions(&[tp(1)]);
-            assert_eq!(b.rows(), 2, "{layout:?}");
-            assert_eq!(b.ranges().len(), 1);
-            let body = String::from_utf8(b.into_body()).unwrap();
+            let revoked = |t: &TopicPartition| *t == tp(1);
+            let sealed = b.seal();
+            assert!(sealed.holds_any(&revoked));
+            let sealed = sealed.without(&revoked);
+            assert!(!sealed.holds_any(&revoked));
+            assert_eq!(sealed.rows(), 2, "{layout:?}");
+            assert_eq!(sealed.ranges().len(), 1);
+            let body = String::from_utf8(sealed.body.to_vec()).unwrap();
             assert!(
                 body.contains("{\"p\":0}") && body.contains("{\"q\":0}"),
                 "{body}"
@@ -427,10 +527,6 @@ mod tests {
             bytes: 10,
             since: t0 - 2 * second,
         };
-        let big = Pending {
-            bytes: 600,
-            since: t0,
-        };
         type Case = (Vec<Pending>, u64, bool, Vec<(usize, FlushReason)>);
         let cases: Vec<Case> = vec![
             (vec![young], 100, false, vec![]),
@@ -447,15 +543,9 @@ mod tests {
                 false,
                 vec![(0, FlushReason::Full), (1, FlushReason::Full)],
             ),
-            (
-                vec![young, big],
-                10_000,
-                false,
-                vec![(1, FlushReason::BodyLimit)],
-            ),
         ];
         for (tables, max, commit, expected) in cases {
-            assert_eq!(due(&tables, max, 500, second, t0, commit), expected);
+            assert_eq!(due(&tables, max, second, t0, commit), expected);
         }
     }
 }

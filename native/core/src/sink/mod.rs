@@ -1,0 +1,395 @@
+//! The sink: records in, Stream Loads out, durable offsets back.
+//!
+//! [`Sink::put`] runs one put batch through the stages: **decode** (the shim's batch format)
+//! → **route** (each record to its table: `topic2table.map`, else its topic) → **encode**
+//! (its rows into the table's buffer) → **flush** (the due buffers sealed into loads) →
+//! **load** (each table's worker, on the core's runtime, sends its loads in order). Then the
+//! **flow** stage tells the shim which partitions to pause or resume, so `put` never waits
+//! for StarRocks. [`Sink::pre_commit`] returns the offsets whose rows StarRocks holds.
+//!
+//! Each table keeps its own state ([`Table`]): its buffer, its loads, its health. A table
+//! whose loads fail pauses only its own partitions; the others go on loading and committing.
+//!
+//! Invariants: an offset is committable only once StarRocks has the rows of every record
+//! before it (see `offsets`); native memory for rows stays within the bound `pressure`
+//! states; no Connect callback waits long: `put` never, `pre_commit` at most
+//! [`COMMIT_WAIT`], `close` at most [`CLOSE_WAIT`], `stop` not at all; a load of a revoked
+//! partition never commits after `close` returns (see `table`).
+
+mod worker;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::buffer::{self, FlushReason, Layout};
+use crate::config::SinkConfig;
+use crate::decode::Decoder;
+use crate::encode::RowEncoder;
+use crate::error::{Error, Result};
+use crate::label::LabelScope;
+use crate::metrics::{Metrics, TableMetrics};
+use crate::offsets::{OffsetTracker, TopicPartition, SKIPPED};
+use crate::pressure;
+use crate::stream_load::{RetryPolicy, StreamLoadClient};
+use crate::table::{Sequence, Shape, Table};
+
+/// The longest `pre_commit` waits for loads in flight before it answers with what is durable.
+pub const COMMIT_WAIT: Duration = Duration::from_secs(2);
+/// The longest `close` waits for cancelled loads of revoked partitions to come back.
+pub const CLOSE_WAIT: Duration = Duration::from_secs(10);
+/// While partitions are paused, how soon the shim calls `put` again to resume them.
+pub const RESUME_CHECK: Duration = Duration::from_millis(500);
+
+/// A record `put` skipped under `errors.tolerance=all`, for the errant record reporter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// Position of the record in the batch.
+    pub index: u32,
+    pub message: String,
+}
+
+/// What the shim does with the consumer after a call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Flow {
+    /// Partitions to pause (`SinkTaskContext.pause`).
+    pub pause: Vec<TopicPartition>,
+    /// Partitions to resume.
+    pub resume: Vec<TopicPartition>,
+    /// Call `put` again within this long, even with nothing to deliver (`context.timeout`).
+    pub call_again_in: Option<Duration>,
+}
+
+/// What `put` returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PutReply {
+    pub rejected: Vec<Rejected>,
+    pub flow: Flow,
+}
+
+struct State {
+    decoder: Decoder,
+    tables: BTreeMap<String, Table>,
+    tracker: OffsetTracker,
+    seq: Sequence,
+    /// The partitions the shim was told to pause and not yet to resume.
+    paused: BTreeSet<TopicPartition>,
+    /// Partitions closed and not opened again: no row of theirs may be sent.
+    revoked: HashSet<TopicPartition>,
+    /// Why the sink failed (a table under `sink.table.failure=fail`, a core thread that
+    /// stopped). Every later call reports it.
+    failure: Option<String>,
+}
+
+struct Shared {
+    config: SinkConfig,
+    shape: Shape,
+    policy: RetryPolicy,
+    tolerate_errors: bool,
+    client: Arc<StreamLoadClient>,
+    metrics: Metrics,
+    span: tracing::Span,
+    state: Mutex<State>,
+    changed: Condvar,
+    stopped: AtomicBool,
+}
+
+/// A running sink: one per Connect task.
+pub struct Sink {
+    shared: Arc<Shared>,
+}
+
+impl Sink {
+    /// Builds a sink from the task's properties. `connector` and `task` name it in logs and
+    /// in its labels.
+    pub fn start(props: &HashMap<String, String>, connector: &str, task: &str) -> Result<Sink> {
+        let config = SinkConfig::from_map(props)?;
+        let tolerate_errors = props
+            .get("errors.tolerance")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("all"));
+        let span = tracing::info_span!("sink", connector = connector, task = task);
+        let layout = Layout::of(&config);
+        let shape = Shape {
+            encoder: RowEncoder::new(&config),
+            body_limit: layout.body_limit(&config),
+            layout,
+            labels: LabelScope::random(connector, task),
+        };
+        let shared = Arc::new(Shared {
+            client: Arc::new(StreamLoadClient::new(&config)?),
+            policy: RetryPolicy::of(&config),
+            shape,
+            tolerate_errors,
+            metrics: Metrics::default(),
+            span,
+            state: Mutex::new(State {
+                decoder: Decoder::new(),
+                tables: BTreeMap::new(),
+                tracker: OffsetTracker::new(),
+                seq: Sequence::default(),
+                paused: BTreeSet::new(),
+                revoked: HashSet::new(),
+                failure: None,
+            }),
+            changed: Condvar::new(),
+            stopped: AtomicBool::new(false),
+            config,
+        });
+        worker::spawn_interval_flush(&shared);
+        shared.span.in_scope(|| {
+            tracing::info!(
+                urls = ?shared.config.http_urls,
+                database = %shared.config.database,
+                label_nonce = %format!("{:016x}", shared.shape.labels.nonce()),
+                "StarRocks sink started."
+            )
+        });
+        Ok(Sink { shared })
+    }
+
+    /// Partitions assigned to the task. They start unpaused (returned for the shim to resume:
+    /// Connect may still hold a pause from before a rebalance), and rows of theirs may be sent
+    /// again.
+    pub fn open(&self, partitions: &[TopicPartition]) -> Result<Vec<TopicPartition>> {
+        let mut state = self.shared.lock();
+        check(&state)?;
+        for tp in partitions {
+            state.revoked.remove(tp);
+            state.paused.remove(tp);
+        }
+        tracing::debug!(parent: &self.shared.span, count = partitions.len(), "Partitions opened.");
+        Ok(partitions.to_vec())
+    }
+
+    /// Takes one put batch (the shim's batch format). Returns the records skipped under
+    /// `errors.tolerance=all` (any other bad record is an error) and what to pause or resume.
+    /// Never waits for StarRocks.
+    pub fn put(&self, batch: &[u8]) -> Result<PutReply> {
+        let shared = &self.shared;
+        let mut guard = shared.lock();
+        check(&guard)?;
+        let state = &mut *guard;
+        let mut rejected = Vec::new();
+        let now = Instant::now();
+        for (index, record) in state.decoder.decode(batch)?.iter().enumerate() {
+            let tp = TopicPartition {
+                topic: Arc::clone(&record.original_topic),
+                partition: record.partition,
+            };
+            let table = shared.route(&mut state.tables, &record.topic);
+            match table.append(record, &tp, &shared.shape, &mut state.seq, now) {
+                Ok(load) => state
+                    .tracker
+                    .record(&tp, record.offset, load.unwrap_or(SKIPPED)),
+                Err(e) if shared.tolerate_errors && e.is_data() => {
+                    state.tracker.record(&tp, record.offset, SKIPPED);
+                    rejected.push(Rejected {
+                        index: index as u32,
+                        message: e.to_string(),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        shared.flush(state, false);
+        let flow = shared.flow(state);
+        if !rejected.is_empty() {
+            tracing::warn!(parent: &shared.span, count = rejected.len(), "Records skipped under errors.tolerance=all.");
+        }
+        Ok(PutReply { rejected, flow })
+    }
+
+    /// Flushes every buffer, waits up to [`COMMIT_WAIT`] for the loads of healthy tables, and
+    /// returns the committable offset of every partition that has one: the next offset to
+    /// consume.
+    ///
+    /// `consumed` is Connect's view (the offset after the last record it handed over, per
+    /// original partition). Where every record the sink was given is durable, that offset is
+    /// safe to commit even past records that never reached the sink (dropped by an SMT, such
+    /// as Debezium's tombstones), so the consumer lag can reach zero.
+    pub fn pre_commit(
+        &self,
+        consumed: &[(TopicPartition, i64)],
+    ) -> Result<Vec<(TopicPartition, i64)>> {
+        let shared = &self.shared;
+        let mut guard = shared.lock();
+        check(&guard)?;
+        shared.flush(&mut guard, true);
+        let deadline = Instant::now() + COMMIT_WAIT;
+        while guard.tables.values().any(Table::loading) && guard.failure.is_none() {
+            let now = Instant::now();
+            if now >= deadline || shared.is_stopped() {
+                break;
+            }
+            guard = shared.wait(guard, deadline - now);
+        }
+        check(&guard)?;
+        let state = &mut *guard;
+        let mut offsets: BTreeMap<TopicPartition, i64> =
+            state.tracker.committable().into_iter().collect();
+        for (tp, offset) in consumed {
+            if state.tracker.is_partition_drained(tp) {
+                let entry = offsets.entry(tp.clone()).or_insert(*offset);
+                *entry = (*entry).max(*offset);
+            }
+        }
+        Ok(offsets.into_iter().collect())
+    }
+
+    /// Partitions revoked: their buffered rows are dropped, their loads cancelled before their
+    /// commit (waiting up to [`CLOSE_WAIT`] for those in flight to stop), and their offsets
+    /// forgotten. A load that also held rows of other partitions goes on without the revoked
+    /// ones, under a new label.
+    pub fn close(&self, partitions: &[TopicPartition]) -> Result<()> {
+        let shared = &self.shared;
+        let mut guard = shared.lock();
+        let revoked: HashSet<TopicPartition> = partitions.iter().cloned().collect();
+        let is_revoked = |tp: &TopicPartition| revoked.contains(tp);
+        {
+            let state = &mut *guard;
+            state.revoked.extend(revoked.iter().cloned());
+            state.paused.retain(|tp| !is_revoked(tp));
+            for table in state.tables.values_mut() {
+                table.drop_partitions(
+                    &is_revoked,
+                    &shared.shape,
+                    &mut state.seq,
+                    &mut state.tracker,
+                );
+            }
+            state.tracker.forget(partitions);
+        }
+        let deadline = Instant::now() + CLOSE_WAIT;
+        while guard.tables.values().any(|t| t.settling(&is_revoked)) {
+            let now = Instant::now();
+            if now >= deadline || shared.is_stopped() {
+                tracing::warn!(parent: &shared.span, "Loads of revoked partitions did not stop in time; their transactions are rolled back when they do.");
+                break;
+            }
+            guard = shared.wait(guard, deadline - now);
+        }
+        tracing::debug!(parent: &shared.span, count = partitions.len(), "Partitions closed.");
+        Ok(())
+    }
+
+    /// Stops the sink: buffered rows are dropped (their offsets were never committed) and
+    /// loads are cancelled before their commit; their transactions are rolled back in the
+    /// background. Returns at once; safe to call more than once.
+    pub fn stop(&self) {
+        let shared = &self.shared;
+        if shared.stopped.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let mut state = shared.lock();
+        for table in state.tables.values_mut() {
+            table.stop();
+        }
+        drop(state);
+        shared.changed.notify_all();
+        tracing::info!(parent: &shared.span, "StarRocks sink stopped.");
+    }
+
+    /// The per-table counters, as `table\tcounter\tvalue` lines.
+    pub fn metrics(&self) -> String {
+        self.shared.metrics.render()
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn check(state: &State) -> Result<()> {
+    match &state.failure {
+        Some(message) => Err(Error::fatal(message.clone())),
+        None => Ok(()),
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn wait<'a>(&self, guard: MutexGuard<'a, State>, at_most: Duration) -> MutexGuard<'a, State> {
+        self.changed
+            .wait_timeout(guard, at_most.min(Duration::from_millis(200)))
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// The table a record of `topic` loads into, with its worker started on first use.
+    fn route<'t>(
+        self: &Arc<Self>,
+        tables: &'t mut BTreeMap<String, Table>,
+        topic: &str,
+    ) -> &'t mut Table {
+        let name = self.config.table_for_topic(topic);
+        if !tables.contains_key(name) {
+            let table = Table::new(name, self.metrics.table(name));
+            worker::spawn_load_worker(self, name, Arc::clone(&table.wake));
+            tables.insert(name.to_owned(), table);
+        }
+        tables.get_mut(name).expect("the table was just made")
+    }
+
+    /// Seals every due buffer into a load (the policy in `buffer`); `commit` seals them all.
+    fn flush(&self, state: &mut State, commit: bool) {
+        if self.is_stopped() {
+            return;
+        }
+        let buffered: Vec<(&String, buffer::Pending)> = state
+            .tables
+            .iter()
+            .filter_map(|(name, t)| t.pending_buffer().map(|p| (name, p)))
+            .collect();
+        let pending: Vec<buffer::Pending> = buffered.iter().map(|(_, p)| *p).collect();
+        let due = buffer::due(
+            &pending,
+            self.config.buffer_max_bytes,
+            self.config.flush_interval,
+            Instant::now(),
+            commit,
+        );
+        let names: Vec<(String, FlushReason)> = due
+            .into_iter()
+            .map(|(i, reason)| (buffered[i].0.clone(), reason))
+            .collect();
+        for (name, reason) in names {
+            if let Some(table) = state.tables.get_mut(&name) {
+                table.seal(&self.shape, &mut state.seq, reason);
+            }
+        }
+    }
+
+    /// Which partitions to pause and resume now (the policy in `pressure`).
+    fn flow(&self, state: &mut State) -> Flow {
+        let pressures: Vec<_> = state.tables.values().map(Table::pressure).collect();
+        let paused = pressure::paused(&pressures, self.config.buffer_max_bytes);
+        let mut wanted = BTreeSet::new();
+        for ((table, pressure), paused) in state.tables.values().zip(&pressures).zip(paused) {
+            TableMetrics::set(&table.metrics.pending_bytes, pressure.pending);
+            if paused {
+                wanted.extend(table.partitions().cloned());
+            }
+        }
+        let pause: Vec<TopicPartition> = wanted.difference(&state.paused).cloned().collect();
+        let resume: Vec<TopicPartition> = state.paused.difference(&wanted).cloned().collect();
+        if !pause.is_empty() || !resume.is_empty() {
+            tracing::debug!(parent: &self.span, pause = ?pause, resume = ?resume, "Partitions paused and resumed.");
+        }
+        state.paused = wanted;
+        Flow {
+            pause,
+            resume,
+            call_again_in: (!state.paused.is_empty()).then_some(RESUME_CHECK),
+        }
+    }
+}

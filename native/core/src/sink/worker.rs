@@ -1,0 +1,257 @@
+//! The sink's tasks on the core's runtime: one load worker per table, and the interval flush.
+//!
+//! A table's worker takes the table's loads one at a time, in order, runs each through its
+//! transaction (`stream_load::txn`), and reports back to the table: loaded (its offsets
+//! complete), cancelled (back to the queue, revoked rows cut), or given up (the sink fails).
+//! It hears of each failed attempt first, to log it, count it and mark the table's health.
+//!
+//! Every task is supervised: if one ends in a panic, the sink fails with the panic's message,
+//! so the task fails and Connect restarts it from the last committed offsets, instead of the
+//! sink waiting forever for a load nobody runs.
+
+use std::future::Future;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+use tracing::Instrument;
+
+use super::Shared;
+use crate::metrics::TableMetrics;
+use crate::runtime;
+use crate::stream_load::{txn, Ended, Failure, LoadOutcome, LoadRequest, Op};
+use crate::table::Job;
+
+/// How long a best-effort rollback of an abandoned transaction may take.
+const ROLLBACK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Starts the load worker of `table`.
+pub(super) fn spawn_load_worker(shared: &Arc<Shared>, table: &str, wake: Arc<Notify>) {
+    let work = load_worker(Arc::downgrade(shared), table.to_owned(), wake);
+    supervise(shared, format!("load worker of table '{table}'"), work);
+}
+
+/// Starts the flush of tables whose rows have waited `bufferflush.intervalms`, also when no
+/// `put` comes.
+pub(super) fn spawn_interval_flush(shared: &Arc<Shared>) {
+    let work = flush_on_interval(Arc::downgrade(shared));
+    supervise(shared, "interval flush".to_owned(), work);
+}
+
+/// Runs `work` on the core's runtime; a panic in it fails the sink.
+fn supervise(shared: &Arc<Shared>, what: String, work: impl Future<Output = ()> + Send + 'static) {
+    let handle = runtime::handle().spawn(work.instrument(shared.span.clone()));
+    let weak = Arc::downgrade(shared);
+    runtime::handle().spawn(async move {
+        let Err(e) = handle.await else { return };
+        if !e.is_panic() {
+            return;
+        }
+        let panic = e.into_panic();
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_owned());
+        let Some(sink) = weak.upgrade() else { return };
+        let failure = format!(
+            "The StarRocks sink's {what} stopped unexpectedly ({message}). This is a bug; the task \
+             fails so that Connect restarts it from the last committed offsets."
+        );
+        tracing::error!(parent: &sink.span, error = %message, "{failure}");
+        sink.lock().failure.get_or_insert(failure);
+        sink.changed.notify_all();
+    });
+}
+
+/// Loads one table's loads in order, until the sink stops, fails, or is dropped.
+async fn load_worker(shared: Weak<Shared>, table: String, wake: Arc<Notify>) {
+    loop {
+        let job = {
+            let Some(sink) = shared.upgrade() else { return };
+            if sink.is_stopped() {
+                return;
+            }
+            let mut state = sink.lock();
+            if state.failure.is_some() {
+                return;
+            }
+            state.tables.get_mut(&table).and_then(|t| t.start_next())
+        };
+        match job {
+            Some(job) => run(&shared, &table, job).await,
+            None => wake.notified().await,
+        }
+    }
+}
+
+/// Runs one load and reports its end to the table.
+async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
+    let Some(sink) = shared.upgrade() else { return };
+    let client = Arc::clone(&sink.client);
+    let policy = sink.policy;
+    let metrics = sink.metrics.table(table);
+    let request = LoadRequest {
+        database: sink.config.database.clone(),
+        table: table.to_owned(),
+        label: job.label.clone(),
+        // Compressed once per load, not per attempt, off the task thread.
+        body: client.prepare_body(job.body.clone()),
+        row_count: job.rows,
+    };
+    drop(sink);
+    let raw_bytes = job.body.len() as u64;
+    let started = Instant::now();
+    let mut on_failure =
+        |failure: &Failure| report_failure(shared, table, &metrics, &request, failure);
+    let result = txn::load(&client, &request, &policy, &mut on_failure, &mut job.cancel).await;
+
+    match &result {
+        Ok(outcome) => {
+            TableMetrics::add(&metrics.loads, 1);
+            TableMetrics::add(&metrics.bytes, raw_bytes);
+            TableMetrics::set(&metrics.failing, 0);
+            metrics.observe_load(started.elapsed().as_millis() as u64);
+            if let LoadOutcome::Loaded(result) = outcome {
+                TableMetrics::add(&metrics.filtered_rows, result.filtered_rows);
+            }
+            tracing::debug!(table, label = %request.label, ?outcome, "Stream Load done.");
+        }
+        Err(Ended::Cancelled { .. }) => {
+            tracing::debug!(table, label = %request.label, "Stream Load cancelled before its commit.");
+        }
+        Err(Ended::GaveUp(e)) => {
+            tracing::error!(table, label = %request.label, error = %e, "Stream Load given up; the task fails.");
+        }
+    }
+    if let Some(sink) = shared.upgrade() {
+        let mut guard = sink.lock();
+        let state = &mut *guard;
+        let revoked = &state.revoked;
+        let is_revoked = |tp: &crate::offsets::TopicPartition| revoked.contains(tp);
+        if let Some(t) = state.tables.get_mut(table) {
+            if let Some(failure) = t.finish(
+                job.id,
+                &result,
+                &mut state.tracker,
+                &is_revoked,
+                &sink.shape,
+                &mut state.seq,
+            ) {
+                state.failure.get_or_insert(failure);
+            }
+        }
+        drop(guard);
+        sink.changed.notify_all();
+    }
+    let rollback = match &result {
+        Ok(_) => false,
+        Err(Ended::Cancelled { rollback }) => *rollback,
+        Err(Ended::GaveUp(_)) => true,
+    };
+    if rollback {
+        // Hygiene only: without the sink's commit the transaction never becomes visible, and
+        // StarRocks aborts it after its timeout anyway.
+        let attempt =
+            tokio::time::timeout(ROLLBACK_TIMEOUT, client.step(Op::Rollback, &request)).await;
+        tracing::debug!(table, label = %request.label, ?attempt, "Rolled back an abandoned transaction.");
+    }
+}
+
+/// Logs a failed attempt (WARN while retrying, ERROR once the table counts as failing), counts
+/// it, and marks the table's health.
+fn report_failure(
+    shared: &Weak<Shared>,
+    table: &str,
+    metrics: &TableMetrics,
+    request: &LoadRequest,
+    failure: &Failure,
+) {
+    TableMetrics::add(&metrics.retries, 1);
+    TableMetrics::set(&metrics.failing, u64::from(failure.judgement.failing));
+    let retry_in_ms = failure.backoff.as_millis() as u64;
+    if failure.judgement.give_up {
+        // Logged once, as the load ends.
+    } else if failure.judgement.failing {
+        tracing::error!(
+            table,
+            label = %request.label,
+            attempt = failure.number,
+            retry_in_ms,
+            error = %failure.reason,
+            "Table is failing: its partitions are paused and its load is retried."
+        );
+    } else {
+        tracing::warn!(
+            table,
+            label = %request.label,
+            attempt = failure.number,
+            retry_in_ms,
+            error = %failure.reason,
+            "Stream Load failed; retrying under the same label."
+        );
+    }
+    if let Some(sink) = shared.upgrade() {
+        if let Some(t) = sink.lock().tables.get_mut(table) {
+            t.failed(failure);
+        }
+    }
+}
+
+/// Seals the buffers whose rows have waited `bufferflush.intervalms`.
+async fn flush_on_interval(shared: Weak<Shared>) {
+    let period = match shared.upgrade() {
+        Some(s) => (s.config.flush_interval / 4)
+            .clamp(Duration::from_millis(20), Duration::from_millis(250)),
+        None => return,
+    };
+    let mut tick = tokio::time::interval(period);
+    loop {
+        tick.tick().await;
+        let Some(sink) = shared.upgrade() else { return };
+        if sink.is_stopped() {
+            return;
+        }
+        let mut state = sink.lock();
+        if state.failure.is_none() {
+            sink.flush(&mut state, false);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::sink::Sink;
+
+    #[test]
+    fn a_panic_on_a_core_thread_fails_the_sink_with_its_message() {
+        let props: HashMap<String, String> = [
+            ("starrocks.http.url", "127.0.0.1:9"),
+            ("starrocks.database.name", "db"),
+            ("starrocks.username", "root"),
+            ("starrocks.password", ""),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let sink = Sink::start(&props, "c", "0").unwrap();
+        supervise(&sink.shared, "test task".to_owned(), async {
+            panic!("deliberate panic 7");
+        });
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let error = loop {
+            match sink.pre_commit(&[]) {
+                Err(e) => break e,
+                Ok(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+                Ok(_) => panic!("the panic never failed the sink"),
+            }
+        };
+        let text = error.to_string();
+        assert!(text.contains("test task stopped unexpectedly"), "{text}");
+        assert!(text.contains("deliberate panic 7"), "{text}");
+        assert!(sink.put(&[]).is_err(), "every later call reports it");
+    }
+}

@@ -1,0 +1,313 @@
+//! One load, driven through a transaction Stream Load until its rows are durable.
+//!
+//! Job: begin the label's transaction, send the body, prepare, commit — and after every
+//! failure decide, from the step's [`Verdict`] and the label's state, where to pick up again:
+//! the same step, the commit of a transaction already PREPARED, or a rollback and a new begin
+//! under the same label. Between failures it waits the [`Backoff`], and it asks the
+//! [`RetryPolicy`] whether the table now counts as failing and whether to give up.
+//!
+//! Invariants:
+//! - Every attempt uses the SAME label and body, so an attempt whose answer was lost is found
+//!   by its label (`COMMITTED`/`VISIBLE`: done; `PREPARED`: commit it; otherwise roll back and
+//!   begin again) and never loads a second copy.
+//! - Rows become visible only through this driver's commit. Once the load is cancelled no
+//!   commit is sent: a cancelled load ends with its transaction rolled back or left to
+//!   StarRocks' timeouts, never committed later. A commit already sent is settled by the
+//!   label's state first.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use super::response::{classify, label_state, LabelState, LoadResult, Op, Verdict};
+use super::retry::{Backoff, FailureKind, Judgement, RetryPolicy};
+use super::{LoadRequest, StreamLoadClient};
+use crate::error::Error;
+
+/// How long a cancelled load whose commit was sent keeps asking the label's state before it
+/// stops without knowing.
+const SETTLE_AFTER_CANCEL: Duration = Duration::from_secs(60);
+
+/// How a load ended well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadOutcome {
+    /// This run of the driver committed the rows; the counters of its prepare.
+    Loaded(LoadResult),
+    /// The rows were committed under this label before: by an attempt whose answer was lost.
+    AlreadyLoaded,
+}
+
+/// How a load ended without its rows becoming durable.
+#[derive(Debug)]
+pub enum Ended {
+    /// The load was cancelled before its commit; nothing of it becomes visible.
+    /// `rollback` tells whether a transaction may still be open (roll it back).
+    Cancelled { rollback: bool },
+    /// The policy gave up: the error names the label, the table and StarRocks' reason.
+    GaveUp(Error),
+}
+
+/// One failed attempt, as the driver reports it before waiting out its backoff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// 1 for the first failed attempt of the load.
+    pub number: u32,
+    pub kind: FailureKind,
+    /// What StarRocks said (with the first rejected rows, when it logged any).
+    pub reason: String,
+    pub judgement: Judgement,
+    /// The wait before the next attempt.
+    pub backoff: Duration,
+}
+
+/// Where the driver is in the transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Begin,
+    Load,
+    Prepare,
+    Commit,
+    /// Read the label's state to learn where the transaction is.
+    AskState,
+    /// Roll back whatever is open under the label, then begin again.
+    Rollback,
+}
+
+/// What one step leads to.
+enum Next {
+    Go(Step),
+    Durable,
+    Fail {
+        kind: FailureKind,
+        reason: String,
+        /// The rejected-row log StarRocks named, if any.
+        error_url: Option<String>,
+        then: Step,
+    },
+}
+
+/// Loads `req` until its rows are durable (`Ok`), the policy gives up, or `cancel` turns true
+/// before the commit. `on_failure` hears of every failed attempt (for logs, metrics and the
+/// table's health), before its backoff.
+pub async fn load(
+    client: &StreamLoadClient,
+    req: &LoadRequest,
+    policy: &RetryPolicy,
+    on_failure: &mut (dyn FnMut(&Failure) + Send),
+    cancel: &mut watch::Receiver<bool>,
+) -> Result<LoadOutcome, Ended> {
+    let backoff = Backoff::for_label(&req.label);
+    let mut step = Step::Begin;
+    let mut failures: u32 = 0;
+    let mut first_failure: Option<Instant> = None;
+    let mut prepared: Option<LoadResult> = None;
+    let mut began = false;
+    let mut commit_sent: Option<Instant> = None;
+    loop {
+        if is_cancelled(cancel) {
+            match commit_sent {
+                None => return Err(Ended::Cancelled { rollback: began }),
+                Some(at) if at.elapsed() > SETTLE_AFTER_CANCEL => {
+                    tracing::warn!(label = %req.label, "A cancelled load's commit could not be settled; StarRocks' label state will tell.");
+                    return Err(Ended::Cancelled { rollback: true });
+                }
+                Some(_) => {}
+            }
+        }
+        let next = match step {
+            Step::Begin | Step::Load | Step::Prepare => {
+                let op = match step {
+                    Step::Begin => Op::Begin,
+                    Step::Load => Op::Load,
+                    _ => Op::Prepare,
+                };
+                began = true;
+                let Some(attempt) = until_cancelled(client.step(op, req), cancel).await else {
+                    continue;
+                };
+                after(op, classify(op, &attempt), &mut prepared)
+            }
+            Step::Commit => {
+                commit_sent.get_or_insert_with(Instant::now);
+                let attempt = client.step(Op::Commit, req).await;
+                after(Op::Commit, classify(Op::Commit, &attempt), &mut prepared)
+            }
+            Step::AskState => match client.load_state(&req.database, &req.label).await {
+                Ok(state) => match label_state(&state) {
+                    LabelState::Durable => Next::Durable,
+                    // Cancelled: never commit; roll the prepared transaction back instead.
+                    LabelState::Prepared if is_cancelled(cancel) => {
+                        return Err(Ended::Cancelled { rollback: true })
+                    }
+                    LabelState::Prepared => Next::Go(Step::Commit),
+                    LabelState::Open => Next::Go(Step::Rollback),
+                    LabelState::Absent => Next::Go(Step::Begin),
+                },
+                Err(e) => Next::Fail {
+                    kind: if e.is_fatal() {
+                        FailureKind::Permanent
+                    } else {
+                        FailureKind::Transient
+                    },
+                    reason: e.to_string(),
+                    error_url: None,
+                    then: Step::AskState,
+                },
+            },
+            Step::Rollback => {
+                if let Some(attempt) = until_cancelled(client.step(Op::Rollback, req), cancel).await
+                {
+                    tracing::debug!(label = %req.label, ?attempt, "Rolled back before beginning again.");
+                }
+                Next::Go(Step::Begin)
+            }
+        };
+        match next {
+            Next::Go(s) => step = s,
+            Next::Durable => {
+                return Ok(match prepared {
+                    Some(result) => LoadOutcome::Loaded(result),
+                    None => LoadOutcome::AlreadyLoaded,
+                })
+            }
+            Next::Fail {
+                kind,
+                reason,
+                error_url,
+                then,
+            } => {
+                failures = failures.saturating_add(1);
+                let failing_for = first_failure.get_or_insert_with(Instant::now).elapsed();
+                let judgement = policy.judge(kind, failures, failing_for);
+                let reason = match error_url {
+                    Some(url) => with_rejected_rows(client, reason, &url).await,
+                    None => reason,
+                };
+                let failure = Failure {
+                    number: failures,
+                    kind,
+                    judgement,
+                    backoff: backoff.delay(failures),
+                    reason,
+                };
+                on_failure(&failure);
+                if judgement.give_up {
+                    return Err(Ended::GaveUp(give_up_error(
+                        req,
+                        client.username(),
+                        &failure,
+                    )));
+                }
+                // A cancelled load whose commit was sent keeps settling; any other stops.
+                if commit_sent.is_none() {
+                    if let Some(()) = until_cancelled(sleep(failure.backoff), cancel).await {
+                        step = then;
+                    }
+                } else {
+                    tokio::time::sleep(failure.backoff).await;
+                    step = then;
+                }
+            }
+        }
+    }
+}
+
+/// The step after `op` answered `verdict`.
+fn after(op: Op, verdict: Verdict, prepared: &mut Option<LoadResult>) -> Next {
+    let fail = |kind, reason: String, then| Next::Fail {
+        kind,
+        reason,
+        error_url: None,
+        then,
+    };
+    match (op, verdict) {
+        (Op::Begin, Verdict::Done(_)) => Next::Go(Step::Load),
+        (Op::Load, Verdict::Done(_)) => Next::Go(Step::Prepare),
+        (Op::Prepare, Verdict::Done(result)) => {
+            *prepared = Some(result);
+            Next::Go(Step::Commit)
+        }
+        (Op::Commit, Verdict::Done(_)) => Next::Durable,
+        (_, Verdict::Fatal { message, error_url }) => Next::Fail {
+            kind: FailureKind::Permanent,
+            reason: message,
+            error_url,
+            // A refused commit is settled by the label's state; anything else begins anew.
+            then: if op == Op::Commit {
+                Step::AskState
+            } else {
+                Step::Rollback
+            },
+        },
+        (Op::Commit, Verdict::AskState(r) | Verdict::Retry(r) | Verdict::Restart(r)) => {
+            fail(FailureKind::Transient, r, Step::AskState)
+        }
+        (_, Verdict::AskState(r)) => fail(FailureKind::Transient, r, Step::AskState),
+        (Op::Load, Verdict::Retry(r)) => fail(FailureKind::Transient, r, Step::Rollback),
+        (op, Verdict::Retry(r)) => fail(FailureKind::Transient, r, step_of(op)),
+        (_, Verdict::Restart(r)) => fail(FailureKind::Transient, r, Step::Rollback),
+        (Op::Rollback, Verdict::Done(_)) => Next::Go(Step::Begin),
+    }
+}
+
+fn step_of(op: Op) -> Step {
+    match op {
+        Op::Begin => Step::Begin,
+        Op::Load => Step::Load,
+        Op::Prepare => Step::Prepare,
+        Op::Commit => Step::Commit,
+        Op::Rollback => Step::Rollback,
+    }
+}
+
+/// `reason` with the first lines of the rejected-row log at `url`, when it can be read.
+async fn with_rejected_rows(client: &StreamLoadClient, reason: String, url: &str) -> String {
+    match client.error_log(url).await {
+        Some(rows) => format!("{reason}\nRejected rows (from {url}):\n{rows}"),
+        None => {
+            format!("{reason}\nThe rejected rows were logged at {url}, which could not be read.")
+        }
+    }
+}
+
+/// The error of a load the policy gave up on.
+fn give_up_error(req: &LoadRequest, user: &str, failure: &Failure) -> Error {
+    let message = format!(
+        "Stream Load of label '{}' into {}.{} as user '{user}' failed and will not be retried \
+         after {} attempt{} (sink.table.failure=fail): {}",
+        req.label,
+        req.database,
+        req.table,
+        failure.number,
+        if failure.number == 1 { "" } else { "s" },
+        failure.reason,
+    );
+    match failure.kind {
+        FailureKind::Permanent => Error::fatal(message),
+        FailureKind::Transient => Error::retriable(message),
+    }
+}
+
+/// True once the canceller said so, or is gone.
+fn is_cancelled(cancel: &watch::Receiver<bool>) -> bool {
+    *cancel.borrow() || cancel.has_changed().is_err()
+}
+
+async fn sleep(duration: Duration) {
+    tokio::time::sleep(duration).await;
+}
+
+/// Runs `work` unless `cancel` turns true first; `None` when cancelled (the work is dropped,
+/// which closes its connection).
+async fn until_cancelled<T>(
+    work: impl std::future::Future<Output = T>,
+    cancel: &mut watch::Receiver<bool>,
+) -> Option<T> {
+    if is_cancelled(cancel) {
+        return None;
+    }
+    tokio::select! {
+        out = work => Some(out),
+        _ = cancel.wait_for(|c| *c) => None,
+    }
+}

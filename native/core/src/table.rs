@@ -1,0 +1,550 @@
+//! One table's state: its open buffer, its loads in order, its health, and the partitions that
+//! feed it.
+//!
+//! Everything that makes tables independent of each other lives here, per table: a table
+//! buffers its own rows, seals its own bodies (never past the body limit), hands its loads to
+//! its own worker one at a time and in order (so upserts of a key stay ordered), counts its own
+//! failures, and knows which partitions to pause when it cannot take more. Nothing here touches
+//! the network or waits; the sink calls these methods under its lock, and the table's worker
+//! runs the load a [`Job`] describes and reports back through [`Table::finish`].
+//!
+//! Invariants:
+//! - Loads leave the queue in the order their rows were buffered, and at most one is in flight.
+//! - A load's label changes whenever its body does (rows of revoked partitions cut out), never
+//!   otherwise, so every attempt under one label sends the same bytes.
+//! - No row of a revoked partition is sent after [`Table::drop_partitions`]: queued bodies are
+//!   cut at once, an in-flight load is cancelled and cut when it comes back.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::{watch, Notify};
+
+use crate::buffer::{FlushReason, Layout, Pending, Sealed, TableBuffer};
+use crate::encode::RowEncoder;
+use crate::error::{Error, Result};
+use crate::label::LabelScope;
+use crate::metrics::TableMetrics;
+use crate::offsets::{LoadId, OffsetTracker, TopicPartition, SKIPPED};
+use crate::pressure::TablePressure;
+use crate::record::{Payload, Record};
+use crate::stream_load::{Ended, Failure, LoadOutcome};
+
+/// What every table of a sink shares: how rows are encoded and laid out, how large one body
+/// may grow, and the scope of the labels.
+#[derive(Debug)]
+pub struct Shape {
+    pub encoder: RowEncoder,
+    pub layout: Layout,
+    pub body_limit: usize,
+    pub labels: LabelScope,
+}
+
+/// The sink's counters of loads and labels: every load and every label is new.
+#[derive(Debug)]
+pub struct Sequence {
+    next_load: LoadId,
+    next_label: u64,
+}
+
+impl Default for Sequence {
+    fn default() -> Sequence {
+        Sequence {
+            next_load: SKIPPED + 1,
+            next_label: 1,
+        }
+    }
+}
+
+impl Sequence {
+    fn load(&mut self) -> LoadId {
+        let id = self.next_load;
+        self.next_load += 1;
+        id
+    }
+
+    fn label(&mut self) -> u64 {
+        let seq = self.next_label;
+        self.next_label += 1;
+        seq
+    }
+}
+
+/// A sealed body on its way to StarRocks.
+#[derive(Debug)]
+struct Load {
+    id: LoadId,
+    label: String,
+    body: Sealed,
+    /// `Some` while the worker runs it: sending `true` cancels it.
+    in_flight: Option<watch::Sender<bool>>,
+}
+
+/// What the table's worker needs to run one load.
+#[derive(Debug)]
+pub struct Job {
+    pub id: LoadId,
+    pub label: String,
+    /// The encoded body (the worker compresses it when configured).
+    pub body: bytes::Bytes,
+    pub rows: u64,
+    /// Turns `true` when the load must stop before its commit.
+    pub cancel: watch::Receiver<bool>,
+}
+
+/// Whether the table's loads go through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    Healthy,
+    /// The current load has failed `failures` times, the first `since`; `failing` once the
+    /// retry policy says so.
+    Retrying {
+        failures: u32,
+        failing: bool,
+        since: Instant,
+        reason: String,
+    },
+}
+
+/// One table of the sink.
+#[derive(Debug)]
+pub struct Table {
+    name: String,
+    /// The rows of the next load, and that load's id.
+    buffer: Option<(LoadId, TableBuffer)>,
+    loads: VecDeque<Load>,
+    health: Health,
+    /// The original partitions whose rows this table holds or held since they were opened.
+    partitions: BTreeSet<TopicPartition>,
+    pub metrics: Arc<TableMetrics>,
+    /// Wakes the table's worker when a load is queued or the sink stops.
+    pub wake: Arc<Notify>,
+}
+
+impl Table {
+    pub fn new(name: &str, metrics: Arc<TableMetrics>) -> Table {
+        Table {
+            name: name.to_owned(),
+            buffer: None,
+            loads: VecDeque::new(),
+            health: Health::Healthy,
+            partitions: BTreeSet::new(),
+            metrics,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn health(&self) -> &Health {
+        &self.health
+    }
+
+    /// Appends the rows of one record. Returns the load that will carry them, or `None` when
+    /// the record has no rows (a tombstone, an empty array). When the record would push the body
+    /// past the largest one load may carry, the body is sealed first and the record starts the
+    /// next one; a record too large for any body is a data error.
+    pub fn append(
+        &mut self,
+        record: &Record<'_>,
+        tp: &TopicPartition,
+        shape: &Shape,
+        seq: &mut Sequence,
+        now: Instant,
+    ) -> Result<Option<LoadId>> {
+        TableMetrics::add(&self.metrics.records, 1);
+        if record.value == Payload::Null {
+            return Ok(None);
+        }
+        loop {
+            let (id, buffer) = self
+                .buffer
+                .get_or_insert_with(|| (seq.load(), TableBuffer::new(shape.layout.clone(), now)));
+            let id = *id;
+            buffer.mark();
+            let rows = match shape.encoder.encode(record, buffer) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    buffer.rollback();
+                    return Err(e);
+                }
+            };
+            if rows == 0 {
+                buffer.rollback();
+                return Ok(None);
+            }
+            if buffer.len() <= shape.body_limit {
+                buffer.note(tp, record.offset);
+                TableMetrics::add(&self.metrics.rows, u64::from(rows));
+                if !self.partitions.contains(tp) {
+                    self.partitions.insert(tp.clone());
+                }
+                return Ok(Some(id));
+            }
+            let alone = buffer.only_the_marked_record();
+            let size = buffer.len();
+            buffer.rollback();
+            if alone {
+                return Err(Error::data(format!(
+                    "{}: its rows take {size} bytes, more than one Stream Load may carry \
+                     ({} bytes; a JSON body over 100 MiB needs sink.properties.ignore_json_size=true)",
+                    record.position(),
+                    shape.body_limit
+                )));
+            }
+            self.seal(shape, seq, FlushReason::BodyLimit);
+        }
+    }
+
+    /// The buffer as the flush policy sees it; `None` when it holds no rows.
+    pub fn pending_buffer(&self) -> Option<Pending> {
+        self.buffer
+            .as_ref()
+            .filter(|(_, b)| !b.is_empty())
+            .map(|(_, b)| Pending {
+                bytes: b.len(),
+                since: b.since,
+            })
+    }
+
+    /// Seals the buffer into the next load and wakes the worker; nothing when it holds no rows.
+    pub fn seal(&mut self, shape: &Shape, seq: &mut Sequence, reason: FlushReason) {
+        let Some((id, buffer)) = self.buffer.take() else {
+            return;
+        };
+        if buffer.is_empty() {
+            return;
+        }
+        let body = buffer.seal();
+        let label = shape.labels.label(&self.name, &body.ranges(), seq.label());
+        tracing::debug!(table = %self.name, label = %label, rows = body.rows(), bytes = body.len(), ?reason, "Flushing a table.");
+        self.loads.push_back(Load {
+            id,
+            label,
+            body,
+            in_flight: None,
+        });
+        self.wake.notify_one();
+    }
+
+    /// The next load for the worker, unless one is in flight already.
+    pub fn start_next(&mut self) -> Option<Job> {
+        if self.loads.iter().any(|l| l.in_flight.is_some()) {
+            return None;
+        }
+        let load = self.loads.front_mut()?;
+        let (cancel_tx, cancel) = watch::channel(false);
+        load.in_flight = Some(cancel_tx);
+        Some(Job {
+            id: load.id,
+            label: load.label.clone(),
+            body: load.body.body.clone(),
+            rows: load.body.rows(),
+            cancel,
+        })
+    }
+
+    /// A failed attempt of the current load, as the retry policy judged it.
+    pub fn failed(&mut self, failure: &Failure) {
+        let since = match &self.health {
+            Health::Retrying { since, .. } => *since,
+            Health::Healthy => Instant::now(),
+        };
+        self.health = Health::Retrying {
+            failures: failure.number,
+            failing: failure.judgement.failing,
+            since,
+            reason: failure.reason.clone(),
+        };
+    }
+
+    /// The worker's report on load `id`. A durable load leaves the queue and completes its
+    /// offsets; a cancelled one goes back to the queue, without the rows of `revoked`
+    /// partitions; a load the policy gave up on is the sink's failure (returned).
+    pub fn finish(
+        &mut self,
+        id: LoadId,
+        result: &std::result::Result<LoadOutcome, Ended>,
+        tracker: &mut OffsetTracker,
+        revoked: &dyn Fn(&TopicPartition) -> bool,
+        shape: &Shape,
+        seq: &mut Sequence,
+    ) -> Option<String> {
+        let Some(at) = self.loads.iter().position(|l| l.id == id) else {
+            // Dropped meanwhile (the sink stopped).
+            return None;
+        };
+        self.loads[at].in_flight = None;
+        match result {
+            Ok(_) => {
+                self.loads.remove(at);
+                tracker.complete(id);
+                self.health = Health::Healthy;
+                None
+            }
+            Err(Ended::Cancelled { .. }) => {
+                self.cut(at, revoked, shape, seq, tracker);
+                self.wake.notify_one();
+                None
+            }
+            Err(Ended::GaveUp(e)) => Some(format!(
+                "The loads of table '{}' failed and sink.table.failure=fail: {e}",
+                self.name
+            )),
+        }
+    }
+
+    /// Cuts the rows of revoked partitions out of the table: from the buffer and the queued
+    /// bodies at once, and from an in-flight load by cancelling it (it is cut when it comes
+    /// back). Returns whether an in-flight load holds such rows.
+    pub fn drop_partitions(
+        &mut self,
+        revoked: &dyn Fn(&TopicPartition) -> bool,
+        shape: &Shape,
+        seq: &mut Sequence,
+        tracker: &mut OffsetTracker,
+    ) -> bool {
+        if let Some((_, buffer)) = &mut self.buffer {
+            buffer.drop_partitions(revoked);
+        }
+        self.partitions.retain(|tp| !revoked(tp));
+        let mut settling = false;
+        let mut at = 0;
+        while at < self.loads.len() {
+            let load = &self.loads[at];
+            if !load.body.holds_any(revoked) {
+                at += 1;
+            } else if let Some(cancel) = &load.in_flight {
+                let _ = cancel.send(true);
+                settling = true;
+                at += 1;
+            } else if self.cut(at, revoked, shape, seq, tracker) {
+                at += 1;
+            }
+        }
+        settling
+    }
+
+    /// Whether an in-flight load still holds rows of revoked partitions.
+    pub fn settling(&self, revoked: &dyn Fn(&TopicPartition) -> bool) -> bool {
+        self.loads
+            .iter()
+            .any(|l| l.in_flight.is_some() && l.body.holds_any(revoked))
+    }
+
+    /// Cuts the revoked rows out of the queued load at `at`; it gets a new label, or leaves the
+    /// queue when nothing is left. Returns whether it is still there.
+    fn cut(
+        &mut self,
+        at: usize,
+        revoked: &dyn Fn(&TopicPartition) -> bool,
+        shape: &Shape,
+        seq: &mut Sequence,
+        tracker: &mut OffsetTracker,
+    ) -> bool {
+        let load = &mut self.loads[at];
+        if !load.body.holds_any(revoked) {
+            return true;
+        }
+        load.body = load.body.without(revoked);
+        if load.body.is_empty() {
+            let id = load.id;
+            self.loads.remove(at);
+            // Only revoked partitions had rows in it, and they are forgotten; nothing waits.
+            tracker.complete(id);
+            return false;
+        }
+        load.label = shape
+            .labels
+            .label(&self.name, &load.body.ranges(), seq.label());
+        true
+    }
+
+    /// Stops everything: cancels the load in flight, drops the rest.
+    pub fn stop(&mut self) {
+        for load in &self.loads {
+            if let Some(cancel) = &load.in_flight {
+                let _ = cancel.send(true);
+            }
+        }
+        self.loads.clear();
+        self.buffer = None;
+        self.wake.notify_one();
+    }
+
+    /// Buffered bytes plus the bytes of loads not yet durable.
+    pub fn pending(&self) -> u64 {
+        let buffered = self.buffer.as_ref().map_or(0, |(_, b)| b.len());
+        let loads: usize = self.loads.iter().map(|l| l.body.len()).sum();
+        (buffered + loads) as u64
+    }
+
+    /// Whether loads are on their way and none has failed: what a commit may wait for.
+    pub fn loading(&self) -> bool {
+        self.health == Health::Healthy && !self.loads.is_empty()
+    }
+
+    pub fn pressure(&self) -> TablePressure {
+        TablePressure {
+            pending: self.pending(),
+            unhealthy: self.health != Health::Healthy,
+        }
+    }
+
+    /// The partitions whose rows this table holds or held since they were opened.
+    pub fn partitions(&self) -> impl Iterator<Item = &TopicPartition> {
+        self.partitions.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::config::SinkConfig;
+
+    fn shape(body_limit: usize) -> Shape {
+        let props: HashMap<String, String> = [
+            ("starrocks.http.url", "127.0.0.1:8030"),
+            ("starrocks.database.name", "db"),
+            ("starrocks.username", "root"),
+            ("starrocks.password", ""),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let config = SinkConfig::from_map(&props).unwrap();
+        Shape {
+            encoder: RowEncoder::new(&config),
+            layout: Layout::of(&config),
+            body_limit,
+            labels: LabelScope::new("c", "0", 1),
+        }
+    }
+
+    fn record(offset: i64, json: &str) -> Record<'_> {
+        let topic: Arc<str> = Arc::from("t");
+        Record {
+            original_topic: Arc::clone(&topic),
+            partition: 0,
+            offset,
+            topic,
+            timestamp: None,
+            key: Payload::Null,
+            value: Payload::RawText(json),
+        }
+    }
+
+    fn table() -> Table {
+        Table::new("t", Arc::new(TableMetrics::default()))
+    }
+
+    #[test]
+    fn a_body_is_sealed_before_a_record_would_push_it_past_the_limit() {
+        let shape = shape(40);
+        let mut seq = Sequence::default();
+        let mut t = table();
+        let tp = TopicPartition::new("t", 0);
+        let row = r#"{"id":1,"city":"abcdef"}"#; // 24 bytes; two rows and a newline make 49
+        let now = Instant::now();
+        let first = t
+            .append(&record(0, row), &tp, &shape, &mut seq, now)
+            .unwrap();
+        let second = t
+            .append(&record(1, row), &tp, &shape, &mut seq, now)
+            .unwrap();
+        let third = t
+            .append(&record(2, row), &tp, &shape, &mut seq, now)
+            .unwrap();
+        assert!(first.is_some() && second.is_some() && third.is_some());
+        assert_ne!(first, second, "the second record starts the next body");
+        assert_ne!(second, third);
+        let sealed: Vec<usize> = t.loads.iter().map(|l| l.body.len()).collect();
+        assert_eq!(sealed, vec![24, 24], "{sealed:?}");
+        assert!(sealed.iter().all(|&len| len <= shape.body_limit));
+        assert_eq!(t.pending(), 72);
+        assert_ne!(t.loads[0].label, t.loads[1].label);
+    }
+
+    #[test]
+    fn a_record_too_large_for_any_body_is_a_data_error_naming_it() {
+        let shape = shape(10);
+        let mut seq = Sequence::default();
+        let mut t = table();
+        let tp = TopicPartition::new("t", 0);
+        let e = t
+            .append(
+                &record(7, r#"{"id":1,"city":"abcdef"}"#),
+                &tp,
+                &shape,
+                &mut seq,
+                Instant::now(),
+            )
+            .unwrap_err();
+        assert!(e.is_data(), "{e}");
+        let text = e.to_string();
+        assert!(text.contains("offset 7"), "{text}");
+        assert!(
+            text.contains("more than one Stream Load may carry (10 bytes"),
+            "{text}"
+        );
+        assert_eq!(t.pending(), 0, "nothing of it stays");
+        assert!(t.loads.is_empty());
+    }
+
+    #[test]
+    fn the_worker_gets_one_load_at_a_time_in_order_and_a_cancelled_one_comes_back_cut() {
+        let shape = shape(1 << 20);
+        let mut seq = Sequence::default();
+        let mut tracker = OffsetTracker::new();
+        let mut t = table();
+        let now = Instant::now();
+        let (p0, p1) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        let a = t
+            .append(&record(0, r#"{"p":0}"#), &p0, &shape, &mut seq, now)
+            .unwrap()
+            .unwrap();
+        tracker.record(&p0, 0, a);
+        let b = t
+            .append(&record(0, r#"{"p":1}"#), &p1, &shape, &mut seq, now)
+            .unwrap()
+            .unwrap();
+        tracker.record(&p1, 0, b);
+        t.seal(&shape, &mut seq, FlushReason::Commit);
+        let c = t
+            .append(&record(1, r#"{"p":0}"#), &p0, &shape, &mut seq, now)
+            .unwrap()
+            .unwrap();
+        tracker.record(&p0, 1, c);
+        t.seal(&shape, &mut seq, FlushReason::Commit);
+
+        let mut job = t.start_next().expect("the first load");
+        assert_eq!(job.id, a);
+        assert!(t.start_next().is_none(), "one in flight at a time");
+        // Partition 1 is revoked while the first load is in flight: it is cancelled...
+        let revoked = |tp: &TopicPartition| *tp == p1;
+        assert!(t.drop_partitions(&revoked, &shape, &mut seq, &mut tracker));
+        tracker.forget(std::slice::from_ref(&p1));
+        assert!(*job.cancel.borrow_and_update());
+        let label = job.label.clone();
+        // ...and comes back without partition 1's row, under a new label.
+        let cancelled = Err(Ended::Cancelled { rollback: true });
+        assert_eq!(
+            t.finish(job.id, &cancelled, &mut tracker, &revoked, &shape, &mut seq),
+            None
+        );
+        assert!(!t.settling(&revoked));
+        let again = t.start_next().expect("the cut load");
+        assert_eq!(again.id, a);
+        assert_ne!(again.label, label);
+        assert_eq!(&again.body[..], br#"{"p":0}"#);
+        let done = Ok(LoadOutcome::AlreadyLoaded);
+        t.finish(again.id, &done, &mut tracker, &revoked, &shape, &mut seq);
+        assert_eq!(tracker.committable(), vec![(p0.clone(), 1)]);
+        assert_eq!(t.start_next().expect("the second load").id, c);
+    }
+}
