@@ -8,10 +8,10 @@
 //! committed yet.
 //!
 //! [`due`] is the flush policy, a pure function: a table flushes when the bytes buffered
-//! across tables reach `bufferflush.maxbytes`, when its oldest row has waited
-//! `bufferflush.intervalms`, or when the shim asks at preCommit. No body ever exceeds the
-//! largest one load may carry ([`Layout::body_limit`]): the table seals its buffer before a
-//! record would push it over.
+//! across tables reach `bufferflush.maxbytes`, or when its oldest row has waited
+//! `bufferflush.intervalms` — as StarRocks' Java connector flushes, also at a commit, so a long
+//! interval makes large loads. No body ever exceeds the largest one load may carry
+//! ([`Layout::body_limit`]): the table seals its buffer before a record would push it over.
 
 use std::time::{Duration, Instant};
 
@@ -365,8 +365,6 @@ pub enum FlushReason {
     Interval,
     /// The next record would have pushed the body past the largest one load may carry.
     BodyLimit,
-    /// The shim asked (preCommit).
-    Commit,
 }
 
 /// A table as the flush policy sees it.
@@ -383,7 +381,6 @@ pub fn due(
     max_bytes: u64,
     interval: Duration,
     now: Instant,
-    commit: bool,
 ) -> Vec<(usize, FlushReason)> {
     let total: u64 = tables.iter().map(|t| t.bytes as u64).sum();
     tables
@@ -391,9 +388,7 @@ pub fn due(
         .enumerate()
         .filter(|(_, t)| t.bytes > 0)
         .filter_map(|(i, t)| {
-            let reason = if commit {
-                FlushReason::Commit
-            } else if total >= max_bytes {
+            let reason = if total >= max_bytes {
                 FlushReason::Full
             } else if now.duration_since(t.since) >= interval {
                 FlushReason::Interval
@@ -527,25 +522,18 @@ mod tests {
             bytes: 10,
             since: t0 - 2 * second,
         };
-        type Case = (Vec<Pending>, u64, bool, Vec<(usize, FlushReason)>);
+        type Case = (Vec<Pending>, u64, Vec<(usize, FlushReason)>);
         let cases: Vec<Case> = vec![
-            (vec![young], 100, false, vec![]),
-            (vec![young], 100, true, vec![(0, FlushReason::Commit)]),
-            (
-                vec![young, old],
-                100,
-                false,
-                vec![(1, FlushReason::Interval)],
-            ),
+            (vec![young], 100, vec![]),
+            (vec![young, old], 100, vec![(1, FlushReason::Interval)]),
             (
                 vec![young, young],
                 20,
-                false,
                 vec![(0, FlushReason::Full), (1, FlushReason::Full)],
             ),
         ];
-        for (tables, max, commit, expected) in cases {
-            assert_eq!(due(&tables, max, second, t0, commit), expected);
+        for (tables, max, expected) in cases {
+            assert_eq!(due(&tables, max, second, t0), expected);
         }
     }
 }

@@ -514,13 +514,13 @@ mod tests {
             .unwrap()
             .unwrap();
         tracker.record(&p1, 0, b);
-        t.seal(&shape, &mut seq, FlushReason::Commit);
+        t.seal(&shape, &mut seq, FlushReason::Interval);
         let c = t
             .append(&record(1, r#"{"p":0}"#), &p0, &shape, &mut seq, now)
             .unwrap()
             .unwrap();
         tracker.record(&p0, 1, c);
-        t.seal(&shape, &mut seq, FlushReason::Commit);
+        t.seal(&shape, &mut seq, FlushReason::Interval);
 
         let mut job = t.start_next().expect("the first load");
         assert_eq!(job.id, a);

@@ -194,7 +194,7 @@ fn the_seed_records_land_in_the_seed_table_and_their_offsets_commit() {
         PutReply::default(),
         "nothing rejected, nothing paused"
     );
-    assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 3)]);
+    wait_offsets(&sink, &[("test", 0, 3)]);
     assert_eq!(rows(&emu, "test_tbl"), seed_table());
     let metrics = sink.metrics();
     assert!(metrics.contains("test_tbl\trows\t3\n"), "{metrics}");
@@ -209,7 +209,7 @@ fn json_loads_work_without_strip_outer_array_too() {
     let sink = Sink::start(&p, "nostrip", "0").unwrap();
     let mut session = Session::new();
     sink.put(&session.batch(&seed_records())).unwrap();
-    assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 3)]);
+    wait_offsets(&sink, &[("test", 0, 3)]);
     assert_eq!(rows(&emu, "test_tbl"), seed_table());
 }
 
@@ -236,9 +236,9 @@ fn primary_key_tables_upsert_and_delete_through_op() {
         .map(|(i, e)| raw("cdc", 0, i as i64, Some(e)))
         .collect();
     // One record per put: each flush is its own load, and loads of a table stay in order.
-    for r in &records {
+    for (i, r) in records.iter().enumerate() {
         sink.put(&session.batch(std::slice::from_ref(r))).unwrap();
-        sink.pre_commit(&[]).unwrap();
+        wait_offsets(&sink, &[("cdc", 0, i as i64 + 1)]);
     }
     assert_eq!(
         rows(&emu, "customers"),
@@ -249,7 +249,7 @@ fn primary_key_tables_upsert_and_delete_through_op() {
             "c@c.com".into()
         ]]
     );
-    assert_eq!(offsets(&sink), vec![("cdc".to_string(), 0, 5)]);
+    wait_offsets(&sink, &[("cdc", 0, 5)]);
 }
 
 #[test]
@@ -265,7 +265,7 @@ fn partial_updates_keep_the_columns_they_do_not_name() {
     let row = r#"{"id":7,"first_name":"f","last_name":"l","email":"old@x.com"}"#;
     full.put(&session.batch(&[raw("cdc", 0, 0, Some(row))]))
         .unwrap();
-    full.pre_commit(&[]).unwrap();
+    wait_offsets(&full, &[("cdc", 0, 1)]);
     let partial = Sink::start(
         &props(
             &emu,
@@ -284,7 +284,7 @@ fn partial_updates_keep_the_columns_they_do_not_name() {
     partial
         .put(&session.batch(&[raw("cdc", 0, 1, Some(update))]))
         .unwrap();
-    partial.pre_commit(&[]).unwrap();
+    wait_offsets(&partial, &[("cdc", 0, 2)]);
     assert_eq!(
         rows(&emu, "customers"),
         vec![vec![
@@ -323,14 +323,7 @@ fn several_topics_load_into_several_tables_with_offsets_per_partition() {
         records.push(raw("b", 0, i as i64, Some(r)));
     }
     sink.put(&session.batch(&records)).unwrap();
-    assert_eq!(
-        offsets(&sink),
-        vec![
-            ("a".to_string(), 0, 25),
-            ("a".to_string(), 1, 25),
-            ("b".to_string(), 0, 30)
-        ]
-    );
+    wait_offsets(&sink, &[("a", 0, 25), ("a", 1, 25), ("b", 0, 30)]);
     assert_eq!(rows(&emu, "test_tbl").len(), 50);
     assert_eq!(rows(&emu, "other_tbl").len(), 30);
 }
@@ -346,7 +339,7 @@ fn tombstones_are_skipped_but_their_offsets_commit() {
         raw("test", 0, 2, None),
     ];
     sink.put(&session.batch(&records)).unwrap();
-    assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 3)]);
+    wait_offsets(&sink, &[("test", 0, 3)]);
     assert_eq!(rows(&emu, "test_tbl").len(), 1);
 }
 
@@ -541,7 +534,7 @@ fn bad_records_are_returned_under_errors_tolerance_all_and_their_offsets_commit(
         "{}",
         rejected[0].message
     );
-    assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 3)]);
+    wait_offsets(&sink, &[("test", 0, 3)]);
     assert_eq!(rows(&emu, "test_tbl").len(), 2);
 
     // Without tolerance, the same record fails the put and names the record.
@@ -556,12 +549,7 @@ fn bad_records_are_returned_under_errors_tolerance_all_and_their_offsets_commit(
 #[test]
 fn closed_partitions_drop_their_buffered_rows() {
     let emu = emulator(Config::ephemeral());
-    let sink = Sink::start(
-        &props(&emu, &[("bufferflush.intervalms", "3600000")]),
-        "close",
-        "0",
-    )
-    .unwrap();
+    let sink = Sink::start(&props(&emu, &[]), "close", "0").unwrap();
     let mut session = Session::new();
     let records = [
         raw("test", 0, 0, Some(r#"{"id":1,"city":"kept"}"#)),
@@ -570,7 +558,7 @@ fn closed_partitions_drop_their_buffered_rows() {
     ];
     sink.put(&session.batch(&records)).unwrap();
     sink.close(&[TopicPartition::new("test", 1)]).unwrap();
-    assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 2)]);
+    wait_offsets(&sink, &[("test", 0, 2)]);
     assert_eq!(
         rows(&emu, "test_tbl"),
         vec![
@@ -613,7 +601,7 @@ fn lz4_frame_compressed_loads_land_too() {
     .unwrap();
     let mut session = Session::new();
     sink.put(&session.batch(&seed_records())).unwrap();
-    assert_eq!(offsets(&sink), vec![("test".to_string(), 0, 3)]);
+    wait_offsets(&sink, &[("test", 0, 3)]);
     assert_eq!(rows(&emu, "test_tbl"), seed_table());
     let be = emu
         .journal()
@@ -641,6 +629,7 @@ fn records_dropped_before_the_sink_commit_once_everything_given_is_durable() {
     let mut session = Session::new();
     sink.put(&session.batch(&seed_records())).unwrap();
     // Connect consumed offset 3 too (a tombstone an SMT dropped): consumed position 4.
+    wait_offsets(&sink, &[("test", 0, 3)]);
     let consumed = [(TopicPartition::new("test", 0), 4)];
     let offsets: Vec<(String, i32, i64)> = sink
         .pre_commit(&consumed)
@@ -674,7 +663,7 @@ fn a_replay_of_the_same_offsets_into_a_truncated_table_loads_every_row_again() {
     let p = props(&emu, &[]);
     let first = Sink::start(&p, "replay", "0").unwrap();
     first.put(&Session::new().batch(&seed_records())).unwrap();
-    assert_eq!(offsets(&first), vec![("test".to_string(), 0, 3)]);
+    wait_offsets(&first, &[("test", 0, 3)]);
     first.stop();
     emu.execute_sql("TRUNCATE TABLE example_db.test_tbl")
         .unwrap();
@@ -683,7 +672,7 @@ fn a_replay_of_the_same_offsets_into_a_truncated_table_loads_every_row_again() {
     // The same connector and task, the same offsets: a new session, new labels.
     let again = Sink::start(&p, "replay", "0").unwrap();
     again.put(&Session::new().batch(&seed_records())).unwrap();
-    assert_eq!(offsets(&again), vec![("test".to_string(), 0, 3)]);
+    wait_offsets(&again, &[("test", 0, 3)]);
     assert_eq!(rows(&emu, "test_tbl"), seed_table());
     let labels = labels_loaded(&emu);
     let first_label = &labels[0];

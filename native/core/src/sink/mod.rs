@@ -192,7 +192,7 @@ impl Sink {
                 Err(e) => return Err(e),
             }
         }
-        shared.flush(state, false);
+        shared.flush(state);
         let flow = shared.flow(state);
         if !rejected.is_empty() {
             tracing::warn!(parent: &shared.span, count = rejected.len(), "Records skipped under errors.tolerance=all.");
@@ -200,9 +200,10 @@ impl Sink {
         Ok(PutReply { rejected, flow })
     }
 
-    /// Flushes every buffer, waits up to [`COMMIT_WAIT`] for the loads of healthy tables, and
-    /// returns the committable offset of every partition that has one: the next offset to
-    /// consume.
+    /// Flushes the buffers that are due (as `put` does: a commit does not force a flush, so
+    /// `bufferflush.intervalms` keeps its meaning), waits up to [`COMMIT_WAIT`] for the loads
+    /// of healthy tables, and returns the committable offset of every partition that has one:
+    /// the next offset to consume.
     ///
     /// `consumed` is Connect's view (the offset after the last record it handed over, per
     /// original partition). Where every record the sink was given is durable, that offset is
@@ -215,7 +216,7 @@ impl Sink {
         let shared = &self.shared;
         let mut guard = shared.lock();
         check(&guard)?;
-        shared.flush(&mut guard, true);
+        shared.flush(&mut guard);
         let deadline = Instant::now() + COMMIT_WAIT;
         while guard.tables.values().any(Table::loading) && guard.failure.is_none() {
             let now = Instant::now();
@@ -340,8 +341,8 @@ impl Shared {
         tables.get_mut(name).expect("the table was just made")
     }
 
-    /// Seals every due buffer into a load (the policy in `buffer`); `commit` seals them all.
-    fn flush(&self, state: &mut State, commit: bool) {
+    /// Seals every due buffer into a load (the policy in `buffer`).
+    fn flush(&self, state: &mut State) {
         if self.is_stopped() {
             return;
         }
@@ -356,7 +357,6 @@ impl Shared {
             self.config.buffer_max_bytes,
             self.config.flush_interval,
             Instant::now(),
-            commit,
         );
         let names: Vec<(String, FlushReason)> = due
             .into_iter()

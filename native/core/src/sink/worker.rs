@@ -214,7 +214,7 @@ async fn flush_on_interval(shared: Weak<Shared>) {
         }
         let mut state = sink.lock();
         if state.failure.is_none() {
-            sink.flush(&mut state, false);
+            sink.flush(&mut state);
         }
     }
 }

@@ -58,10 +58,10 @@ class NativeSinkIT {
         try {
             task.open(Collections.singleton(TEST_0));
             task.put(Seed.records());
-            Map<TopicPartition, OffsetAndMetadata> committable =
-                    task.preCommit(Collections.singletonMap(TEST_0, new OffsetAndMetadata(3)));
+            Map<TopicPartition, OffsetAndMetadata> three =
+                    Collections.singletonMap(TEST_0, new OffsetAndMetadata(3));
+            Seed.awaitCommit(task, three, three);
 
-            assertEquals(Collections.singletonMap(TEST_0, new OffsetAndMetadata(3)), committable);
             assertEquals(Seed.ROWS, emulator.rows("test_tbl"));
         } finally {
             task.stop();

@@ -29,7 +29,7 @@ class StartStopCyclesIT {
     /** A GC every this many cycles, as a worker's own allocations would cause. */
     private static final int GC_EVERY = 100;
     /** Every this many cycles, the task also loads a record and commits. */
-    private static final int LOAD_EVERY = 10;
+    private static final int LOAD_EVERY = 100;
     /**
      * A clean run grows 1-3 MB (JIT, malloc); a sink that is never freed costs about 34 kB, so
      * 1000 of them (+33 MB) must fail this.
@@ -83,7 +83,8 @@ class StartStopCyclesIT {
     }
 
     /** One task lifecycle; returns the next offset of topic test partition 0. */
-    private static long cycle(Map<String, String> props, int i, long offset) {
+    private static long cycle(Map<String, String> props, int i, long offset)
+            throws InterruptedException {
         TopicPartition tp = new TopicPartition("test", 0);
         StarRocksSinkTask task = new StarRocksSinkTask();
         task.start(props);
@@ -92,9 +93,8 @@ class StartStopCyclesIT {
             if (i % LOAD_EVERY == 0) {
                 String value = "{\"id\":" + (offset + 1) + ",\"city\":\"c" + i + "\"}";
                 task.put(Seed.records("test", offset, Collections.singletonList(value)));
-                Map<TopicPartition, OffsetAndMetadata> committed =
-                        task.preCommit(Collections.<TopicPartition, OffsetAndMetadata>emptyMap());
-                assertEquals(new OffsetAndMetadata(offset + 1), committed.get(tp));
+                Seed.awaitCommit(task, Collections.<TopicPartition, OffsetAndMetadata>emptyMap(),
+                        Collections.singletonMap(tp, new OffsetAndMetadata(offset + 1)));
                 return offset + 1;
             }
             return offset;

@@ -78,10 +78,9 @@ class TwoClassLoadersIT {
                     String value = "{\"id\":" + (i + 1) + ",\"city\":\"" + topic + "\"}";
                     tasks.get(i).open(Collections.singleton(tp));
                     tasks.get(i).put(Seed.records(topic, 0, Collections.singletonList(value)));
-                    Map<TopicPartition, OffsetAndMetadata> committed = tasks.get(i).preCommit(
-                            Collections.<TopicPartition, OffsetAndMetadata>emptyMap());
-                    assertEquals(Collections.singletonMap(tp, new OffsetAndMetadata(1)),
-                            committed);
+                    Seed.awaitCommit(tasks.get(i),
+                            Collections.<TopicPartition, OffsetAndMetadata>emptyMap(),
+                            Collections.singletonMap(tp, new OffsetAndMetadata(1)));
                 }
             } finally {
                 for (SinkTask task : tasks) {
