@@ -655,7 +655,7 @@ fn a_cancelled_load_never_commits_even_when_its_body_arrives_later() {
 }
 
 #[test]
-fn a_load_rides_out_every_fe_being_down_and_loads_once_they_are_back() {
+fn a_load_rides_out_every_fe_being_down_and_backs_off_afresh_once_they_are_back() {
     let emu = emulator(
         Config::ephemeral()
             .with_fes(2)
@@ -669,7 +669,16 @@ fn a_load_rides_out_every_fe_being_down_and_loads_once_they_are_back() {
     let mut failures = Vec::new();
     let mut on_failure = |f: &Failure| {
         failures.push(f.clone());
-        if failures.len() == 3 {
+        if failures.len() == 4 {
+            // StarRocks comes back, with one load step failing once more.
+            emu.inject(
+                Fault::FailLoad {
+                    http_status: 500,
+                    status: String::new(),
+                    message: "aftermath".into(),
+                },
+                1,
+            );
             emu.fe_up(0);
             emu.fe_up(1);
         }
@@ -683,10 +692,23 @@ fn a_load_rides_out_every_fe_being_down_and_loads_once_they_are_back() {
         &mut cancel,
     ));
     assert_eq!(loaded_rows(&outcome), 3);
-    assert_eq!(failures.len(), 3, "{failures:?}");
     assert!(
-        failures[0].reason.contains("no FE answered"),
+        failures[..4]
+            .iter()
+            .all(|f| f.reason.contains("no FE answered")),
         "{failures:?}"
+    );
+    assert!(
+        failures[3].backoff >= Duration::from_millis(400),
+        "the outage backed off: {failures:?}"
+    );
+    let aftermath = failures
+        .iter()
+        .find(|f| f.reason.contains("aftermath"))
+        .expect("the injected failure was reported");
+    assert!(
+        aftermath.backoff <= Duration::from_millis(200),
+        "a new step's failure backs off afresh: {failures:?}"
     );
     assert!(failures
         .iter()

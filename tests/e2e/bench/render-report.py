@@ -2,19 +2,23 @@
 """Turns run-bench.sh's results into Markdown.
 
     render-report.py RESULTS.jsonl MACHINE.json > report.md
-    render-report.py --splice DOC.md report.md     replaces DOC's text between the markers
-                                                   <!-- bench-results:begin --> and
-                                                   <!-- bench-results:end -->
+    render-report.py --splice DOC.md report.md [SECTION]
+                                                   replaces DOC's text between the markers
+                                                   <!-- bench-SECTION:begin --> and
+                                                   <!-- bench-SECTION:end --> (SECTION:
+                                                   results, the default, or memory)
 
 One table per row size x converter: the StarRocks sink, the null sink, and ours / null.
-With several runs per combination every figure is the median of its runs.
+With several runs per combination every figure is the median of its runs. Runs against a slow
+StarRocks (--slow-ms) add the sink's largest native memory for rows (pending-bytes) and its
+bound, 2 x bufferflush.maxbytes plus one poll's records.
 """
 import json
 import statistics
 import sys
 
-BEGIN = "<!-- bench-results:begin -->"
-END = "<!-- bench-results:end -->"
+# Connect's default consumer max.poll.records: one put brings at most this many records.
+MAX_POLL_RECORDS = 500
 
 SIZE_LABEL = {"100": "~100 B rows", "1k": "~1 KB rows"}
 CONV_LABEL = {
@@ -24,14 +28,16 @@ CONV_LABEL = {
 SINK_LABEL = {"ours": "StarRocks sink (ours)", "null": "null sink"}
 
 
-def splice(doc_path, report_path):
+def splice(doc_path, report_path, section="results"):
+    begin = "<!-- bench-%s:begin -->" % section
+    end = "<!-- bench-%s:end -->" % section
     doc = open(doc_path).read()
     report = open(report_path).read().rstrip("\n")
-    if BEGIN not in doc or END not in doc:
-        sys.exit("%s has no %s ... %s markers" % (doc_path, BEGIN, END))
-    head, rest = doc.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    open(doc_path, "w").write(head + BEGIN + "\n" + report + "\n" + END + tail)
+    if begin not in doc or end not in doc:
+        sys.exit("%s has no %s ... %s markers" % (doc_path, begin, end))
+    head, rest = doc.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    open(doc_path, "w").write(head + begin + "\n" + report + "\n" + end + tail)
 
 
 def metrics(r):
@@ -52,6 +58,7 @@ def metrics(r):
         "rows_ok": None if r["sink"] != "ours" else (r.get("table_rows") == n),
         "loads": r.get("stream_loads"),
         "load_mb": (r["stream_load_bytes"] / r["stream_loads"] / 1e6) if r.get("stream_loads") else None,
+        "pending_mb": (r["max_pending_bytes"] / 2**20) if r.get("max_pending_bytes") is not None else None,
     }
     return m
 
@@ -95,6 +102,9 @@ def render(results_path, machine_path):
     w("| topics | %s partition(s), tasks.max = partitions, preloaded with kcat, compression %s |"
       % (m["partitions"], m["compression"]))
     w("| offset.flush.interval.ms | %s |" % m["commit_ms"])
+    slow = int(m.get("slow_ms", "0") or 0)
+    if slow:
+        w("| StarRocks | slow: the emulator holds every load's reply %d ms (delay_reply) |" % slow)
     extra = m.get("extra", "{}")
     if extra not in ("{}", ""):
         w("| extra connector config | `%s` |" % extra)
@@ -147,6 +157,18 @@ def render(results_path, machine_path):
                     SINK_LABEL[sink], fmt(d["drain_s"], 2), fmt_int(d["rec_s"]), spread, fmt(d["mb_s"]),
                     fmt(d["cpu_per_m"], 2), fmt(d["cpu_util"], 2), fmt_int(d["hwm_mb"]), loads_txt,
                     fmt(d["emu_per_m"], 2), fmt(d["broker_per_m"], 2), rows_txt))
+            if slow and "ours" in rows:
+                max_bytes = int(m.get("max_bytes", "94371840"))
+                put_mb = MAX_POLL_RECORDS * sample["bytes"] / sample["n"] / 2**20
+                bound = 2 * max_bytes / 2**20 + put_mb
+                pend = [x["pending_mb"] for x in rows["ours"] if x["pending_mb"] is not None]
+                w("")
+                w("Native memory for rows (buffers plus loads not yet durable, the sum of the "
+                  "tables' `pending-bytes` sampled over JMX every 200 ms): largest %s MiB over %d "
+                  "run(s); the bound is 2 × bufferflush.maxbytes (%.0f MiB) + one poll of %d "
+                  "records (%.1f MiB) = **%.1f MiB**; bufferflush.maxbytes alone is %.0f MiB."
+                  % (fmt(max(pend) if pend else None), len(pend), 2 * max_bytes / 2**20,
+                     MAX_POLL_RECORDS, put_mb, bound, max_bytes / 2**20))
             if "ours" in med and "null" in med:
                 o, n = med["ours"], med["null"]
                 w("| **ours ÷ null** | %s | **%s** | | %s | **%s** | %s | **%s** | | | | |" % (
@@ -171,7 +193,7 @@ def render(results_path, machine_path):
 
 def main():
     if sys.argv[1] == "--splice":
-        splice(sys.argv[2], sys.argv[3])
+        splice(sys.argv[2], sys.argv[3], *sys.argv[4:5])
     else:
         sys.stdout.write(render(sys.argv[1], sys.argv[2]))
 

@@ -18,6 +18,10 @@
 #   --no-consumer-baseline  skip ConsumerPerformance over each topic (Kafka's consumer alone)
 #   --compression C      producer compression for the preload: lz4 (default), none, zstd, ...
 #   --commit-ms MS       the worker's offset.flush.interval.ms (default 1000)
+#   --slow-ms MS         a slow StarRocks: the emulator holds every load's reply MS ms
+#                        (delay_reply); the report then shows the sink's largest native memory
+#                        for rows (pending-bytes over JMX) beside its bound
+#   --section NAME       which marked section of the doc to rewrite: results (default) or memory
 #   --doc FILE           the Markdown file to update (default docs/benchmark.md)
 #   --no-doc             only print the tables (and keep them in the run directory)
 #   --keep               keep the run directory
@@ -50,6 +54,8 @@ partitions=1
 repeat=3
 compression=lz4
 commit_ms=1000
+slow_ms=0
+section=results
 doc=$REPO_ROOT/docs/benchmark.md
 write_doc=1
 consumer_baseline=1
@@ -67,6 +73,8 @@ while [ $# -gt 0 ]; do
     --repeat) repeat=$2; shift 2 ;;
     --compression) compression=$2; shift 2 ;;
     --commit-ms) commit_ms=$2; shift 2 ;;
+    --slow-ms) slow_ms=$2; shift 2 ;;
+    --section) section=$2; shift 2 ;;
     --doc) doc=$2; shift 2 ;;
     --no-doc) write_doc=0; shift ;;
     --keep) KEEP=1; shift ;;
@@ -137,6 +145,10 @@ build_java() {
   javac -nowarn -encoding UTF-8 -d "$out/lagwatch" -cp "$KLIB/*" "$BENCH_DIR/lagwatch/LagWatch.java" ||
     fail "javac of LagWatch failed"
   LAGWATCH_CP="$KLIB/*:$out/lagwatch"
+  mkdir -p "$out/memwatch"
+  javac -nowarn -encoding UTF-8 -d "$out/memwatch" "$BENCH_DIR/memwatch/MemWatch.java" ||
+    fail "javac of MemWatch failed"
+  MEMWATCH_CP=$out/memwatch
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -180,10 +192,11 @@ preload() {
 # One run: a fresh worker, a connector, the drain
 
 # start_bench_worker ID: a distributed worker of its own (group and storage topics named after
-# ID). Sets WORKER_PID and CONNECT_URL.
+# ID), with JMX open. Sets WORKER_PID, CONNECT_URL and BENCH_JMX_PORT.
 start_bench_worker() {
   local id=$1 port dir=$RUN/$1
   port=$(free_port)
+  BENCH_JMX_PORT=$(free_port)
   mkdir -p "$dir"
   cat >"$dir/worker.properties" <<EOF
 bootstrap.servers=$BOOTSTRAP
@@ -208,7 +221,8 @@ scheduled.rebalance.max.delay.ms=0
 EOF
   CONNECT_URL=http://127.0.0.1:$port
   # shellcheck disable=SC2086
-  WORKER_PID=$(spawn "$id" "$dir/worker.log" java $WORKER_OPTS $KAFKA_LOG_OPTS -cp "$KLIB/*" \
+  WORKER_PID=$(spawn "$id" "$dir/worker.log" java $WORKER_OPTS $KAFKA_LOG_OPTS \
+    $(jmx_opts "$BENCH_JMX_PORT") -cp "$KLIB/*" \
     org.apache.kafka.connect.cli.ConnectDistributed "$dir/worker.properties")
   export CONNECT_URL WORKER_PID
   wait_worker_ready "$CONNECT_URL" "$WORKER_PID" "$dir/worker.log"
@@ -256,6 +270,16 @@ run_one() {
     "worker=$WORKER_PID" "emulator=$EMULATOR_PID" "broker=$BROKER_PID" >"$watch" 2>"$RUN/$id/lagwatch.err" &
   local watcher=$!
   wait_for "the lag watcher" 60 grep -q '^ready ' "$watch" || fail "LagWatch did not start: $(cat "$RUN/$id/lagwatch.err")"
+  local memwatch="" memfile=$RUN/$id/memwatch.out
+  if [ "$sink" = ours ]; then
+    if [ "$slow_ms" -gt 0 ]; then
+      sr_admin POST /faults "{\"kind\":\"delay_reply\",\"delay\":$slow_ms,\"times\":100000000}" >/dev/null ||
+        fail "cannot arm delay_reply"
+    fi
+    java -Xms32m -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$MEMWATCH_CP" \
+      MemWatch "127.0.0.1:$BENCH_JMX_PORT" "$memfile" 2>"$RUN/$id/memwatch.err" &
+    memwatch=$!
+  fi
   local config w0 e0 b0 t0
   config=$(connector_config "$sink" "$conv" "$topic" "$table")
   w0=$(cpu_ticks "$WORKER_PID")
@@ -276,6 +300,13 @@ run_one() {
     fi
   done
   wait "$watcher" 2>/dev/null || true
+  local max_pending=null
+  if [ -n "$memwatch" ]; then
+    kill -TERM "$memwatch" 2>/dev/null || true
+    wait "$memwatch" 2>/dev/null || true
+    max_pending=$(sed -n 's/.*max_pending_bytes=\([0-9]*\).*/\1/p' "$memfile" 2>/dev/null)
+    sr_admin DELETE /faults >/dev/null || true
+  fi
   local hwm rss done_line
   hwm=$(status_kb "$WORKER_PID" VmHWM)
   rss=$(status_kb "$WORKER_PID" VmRSS)
@@ -300,7 +331,8 @@ run_one() {
     --arg first "$(grep '^first ' "$watch" || true)" --arg "done" "$done_line" \
     --argjson w0 "$w0" --argjson e0 "$e0" --argjson b0 "$b0" --argjson tck "$CLK_TCK" \
     --argjson hwm "${hwm:-0}" --argjson rss "${rss:-0}" --argjson rows "${rows:-null}" \
-    --argjson loads "${loads:-null}" --argjson load_bytes "${load_bytes:-null}" --arg error "$error" '
+    --argjson loads "${loads:-null}" --argjson load_bytes "${load_bytes:-null}" --arg error "$error" \
+    --argjson slow_ms "$slow_ms" --argjson max_pending "${max_pending:-null}" '
     def kv: split(" ") | map(select(test("=")) | split("=") | {(.[0]): (.[1] | tonumber)}) | add // {};
     ($first | split(" ")) as $f | ($done | split(" ")) as $d | ($done | kv) as $k |
     {size: $size, conv: $conv, sink: $sink, rep: $rep, n: $n, bytes: $bytes,
@@ -313,8 +345,9 @@ run_one() {
      broker_cpu_s: (if $done == "" then null else (($k.broker - $b0) / $tck) end),
      worker_hwm_kb: $hwm, worker_rss_end_kb: $rss, table_rows: $rows,
      stream_loads: $loads, stream_load_bytes: $load_bytes,
+     slow_ms: $slow_ms, max_pending_bytes: $max_pending,
      error: (if $error == "" then null else $error end)}' >>"$RESULTS"
-  tail -1 "$RESULTS" | jq -r '"   drain \(if .t_done_ms then ((.t_done_ms - .t_put_ms)/1000) else "-" end) s, worker CPU \(.worker_cpu_s) s, peak RSS \(.worker_hwm_kb/1024|floor) MB, rows \(.table_rows)"' >&2
+  tail -1 "$RESULTS" | jq -r '"   drain \(if .t_done_ms then ((.t_done_ms - .t_put_ms)/1000) else "-" end) s, worker CPU \(.worker_cpu_s) s, peak RSS \(.worker_hwm_kb/1024|floor) MB, rows \(.table_rows), max pending \(.max_pending_bytes) B"' >&2
   URL=$CONNECT_URL connector_delete "$name"
   stop_group "$WORKER_PID" 20
   [ -n "$table" ] && sr_exec "USE $DB; DROP TABLE IF EXISTS $table"
@@ -389,6 +422,7 @@ jq -n --arg cpu "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" --arg cores 
   --arg jdk "$(java -version 2>&1 | sed -n 2p)" --arg kafka "$KAFKA_VERSION" --arg plugin "$plugin_desc" \
   --arg rev "$git_rev" --arg date "$(date -u +'%Y-%m-%d %H:%M UTC')" --arg partitions "$partitions" \
   --arg compression "$compression" --arg commit_ms "$commit_ms" --arg repeat "$repeat" \
+  --arg slow_ms "$slow_ms" --arg max_bytes "$(jq -r '."bufferflush.maxbytes" // "94371840"' <<<"$EXTRA")" \
   --arg worker_opts "$WORKER_OPTS" --arg extra "$EXTRA" --arg secs "$((SECONDS - t_start))" \
   --arg cmd "$cmd_prefix""tests/e2e/bench/run-bench.sh${argv:+ $argv}" \
   '$ARGS.named' >"$RUN/machine.json"
@@ -396,7 +430,7 @@ jq -n --arg cpu "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" --arg cores 
 python3 -B "$BENCH_DIR/render-report.py" "$RESULTS" "$RUN/machine.json" >"$RUN/report.md"
 cat "$RUN/report.md"
 if [ "$write_doc" = 1 ]; then
-  python3 -B "$BENCH_DIR/render-report.py" --splice "$doc" "$RUN/report.md"
+  python3 -B "$BENCH_DIR/render-report.py" --splice "$doc" "$RUN/report.md" "$section"
   log "updated $doc"
 fi
 # The raw figures outlive the run directory.

@@ -13,8 +13,9 @@
 # newest dist/starrocks-kafka-connector-*.tar.gz. Scenario 00 (FileStreamSink) needs neither.
 #
 # Environment: E2E_CACHE (jar cache, default ~/.cache/starrocks-kafka-e2e), E2E_KAFKA_39 and
-# E2E_KAFKA_4 (exact versions), E2E_SCENARIO_TIMEOUT (seconds, default 240), KEEP=1 (keep the
-# run directory even when everything passed; it is always kept on failure).
+# E2E_KAFKA_4 (exact versions), E2E_SCENARIO_TIMEOUT (seconds, default 240; a scenario that
+# needs longer says so in a `# e2e-timeout: SECONDS` line), KEEP=1 (keep the run directory even
+# when everything passed; it is always kept on failure).
 set -uo pipefail
 
 E2E_DIR=$(cd "$(dirname "$0")/.." && pwd)
@@ -101,13 +102,14 @@ run_line() {
     t=$SECONDS; start_emulator; log "emulator up in $((SECONDS - t))s"
     t=$SECONDS; start_broker; log "broker up in $((SECONDS - t))s"
     t=$SECONDS; start_worker; log "worker up in $((SECONDS - t))s"
-    env | grep -E '^(RUN|KLIB|KAFKA_|TOOLS_LOG_OPTS|BOOTSTRAP|BROKER_|CONNECT_|WORKER_PID|SR_|EMULATOR_PID|PLUGIN_|E2E_|REPO_ROOT|WANT_DEBEZIUM)=' |
+    env | grep -E '^(RUN|KLIB|KAFKA_|TOOLS_LOG_OPTS|BOOTSTRAP|BROKER_|CONNECT_|WORKER_PID|SR_|EMULATOR_PID|PLUGIN_|E2E_|REPO_ROOT|WANT_DEBEZIUM|WORKER_JMX_PORT)=' |
       sed "s/^\([^=]*\)=\(.*\)$/export \1='\2'/" >"$RUN/env.sh"
 
     for s in "${scenarios[@]}"; do
       t=$SECONDS
       log "-- $s"
-      if timeout --kill-after=10 "${E2E_SCENARIO_TIMEOUT:-240}" \
+      limit=$(sed -n 's/^# e2e-timeout: *\([0-9]*\).*/\1/p' "$E2E_DIR/scenarios/$s.sh" | head -1)
+      if timeout --kill-after=10 "${limit:-${E2E_SCENARIO_TIMEOUT:-240}}" \
           bash "$E2E_DIR/scenarios/$s.sh" >"$RUN/$s.log" 2>&1; then
         echo "ok $KAFKA_VERSION/$s $((SECONDS - t))" >>"$results"
         echo "ok $KAFKA_VERSION $s ($((SECONDS - t))s)"

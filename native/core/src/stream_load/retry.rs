@@ -40,8 +40,8 @@ pub struct Backoff {
 impl Backoff {
     /// The first delay.
     pub const INITIAL: Duration = Duration::from_millis(200);
-    /// The longest delay: an FE restart or a leader election is noticed within it.
-    pub const CAP: Duration = Duration::from_secs(30);
+    /// The longest delay: StarRocks coming back is noticed within it.
+    pub const CAP: Duration = Duration::from_secs(15);
 
     /// Backoff from `initial` doubling up to `cap`, without jitter.
     pub fn new(initial: Duration, cap: Duration) -> Backoff {
@@ -52,7 +52,7 @@ impl Backoff {
         }
     }
 
-    /// The default backoff (200 ms doubling up to 30 s) with a jitter seeded by `label`.
+    /// The default backoff (200 ms doubling up to 15 s) with a jitter seeded by `label`.
     pub fn for_label(label: &str) -> Backoff {
         Backoff {
             jitter_seed: Some(XxHash3_64::oneshot(label.as_bytes())),
@@ -141,12 +141,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_from_200_ms_up_to_30_s() {
+    fn backoff_doubles_from_200_ms_up_to_15_s() {
         let b = Backoff::new(Backoff::INITIAL, Backoff::CAP);
-        let delays: Vec<u64> = (0..11).map(|n| b.delay(n).as_millis() as u64).collect();
+        let delays: Vec<u64> = (0..10).map(|n| b.delay(n).as_millis() as u64).collect();
         assert_eq!(
             delays,
-            [0, 200, 400, 800, 1600, 3200, 6400, 12_800, 25_600, 30_000, 30_000]
+            [0, 200, 400, 800, 1600, 3200, 6400, 12_800, 15_000, 15_000]
         );
         assert_eq!(b.delay(u32::MAX), Backoff::CAP);
     }

@@ -99,6 +99,9 @@ pub async fn load(
     let backoff = Backoff::for_label(&req.label);
     let mut step = Step::Begin;
     let mut failures: u32 = 0;
+    // The backoff grows with the failures of one step in a row, and starts over once that
+    // step gets through (StarRocks came back), so recovery is not held up by a long outage.
+    let mut streak: (Option<Step>, u32) = (None, 0);
     let mut first_failure: Option<Instant> = None;
     let mut prepared: Option<LoadResult> = None;
     let mut began = false;
@@ -162,6 +165,9 @@ pub async fn load(
                 Next::Go(Step::Begin)
             }
         };
+        if !matches!(next, Next::Fail { .. }) && streak.0 == Some(step) {
+            streak = (None, 0);
+        }
         match next {
             Next::Go(s) => step = s,
             Next::Durable => {
@@ -177,6 +183,7 @@ pub async fn load(
                 then,
             } => {
                 failures = failures.saturating_add(1);
+                streak = (Some(step), streak.1.saturating_add(1));
                 let failing_for = first_failure.get_or_insert_with(Instant::now).elapsed();
                 let judgement = policy.judge(kind, failures, failing_for);
                 let reason = match error_url {
@@ -187,7 +194,7 @@ pub async fn load(
                     number: failures,
                     kind,
                     judgement,
-                    backoff: backoff.delay(failures),
+                    backoff: backoff.delay(streak.1),
                     reason,
                 };
                 on_failure(&failure);

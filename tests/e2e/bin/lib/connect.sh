@@ -89,23 +89,32 @@ scheduled.rebalance.max.delay.ms=0
 EOF
 }
 
-# start_worker: the shared distributed worker. Sets CONNECT_URL and WORKER_PID.
+# start_worker: the shared distributed worker. Sets CONNECT_URL, WORKER_PID and
+# WORKER_JMX_PORT (its JMX, for reading the connector's MBeans).
 start_worker() {
   local port
   port=${CONNECT_PORT:-$(free_port)}
   CONNECT_PORT=$port
   CONNECT_URL=http://127.0.0.1:$port
+  WORKER_JMX_PORT=${WORKER_JMX_PORT:-$(free_port)}
   mkdir -p "$RUN/worker"
   write_distributed_worker "$RUN/worker/worker.properties" "$port"
-  export CONNECT_PORT CONNECT_URL
+  export CONNECT_PORT CONNECT_URL WORKER_JMX_PORT
   restart_worker
+}
+
+# jmx_opts PORT: JVM options opening JMX (no auth, loopback) on PORT.
+jmx_opts() {
+  echo "-Dcom.sun.management.jmxremote -Dcom.sun.management.jmxremote.port=$1" \
+    "-Dcom.sun.management.jmxremote.rmi.port=$1 -Dcom.sun.management.jmxremote.authenticate=false" \
+    "-Dcom.sun.management.jmxremote.ssl=false -Djava.rmi.server.hostname=127.0.0.1"
 }
 
 # restart_worker: (re)starts the distributed worker process with its existing configuration,
 # appending to worker.log, and waits until it is ready.
 restart_worker() {
   WORKER_PID=$(spawn worker "$RUN/worker.out" bash -c 'exec "$@" >>"$0" 2>&1' "$RUN/worker.log" \
-    java -Xms256m -Xmx768m -XX:+UseSerialGC $KAFKA_LOG_OPTS -cp "$KLIB/*" \
+    java -Xms256m -Xmx768m -XX:+UseSerialGC $KAFKA_LOG_OPTS $(jmx_opts "$WORKER_JMX_PORT") -cp "$KLIB/*" \
     org.apache.kafka.connect.cli.ConnectDistributed "$RUN/worker/worker.properties")
   export WORKER_PID
   echo "$WORKER_PID" >"$RUN/worker.pid"
@@ -136,6 +145,29 @@ wait_worker_ready() {
     plugin_listed "$url" "$SINK_CLASS" || fail "$SINK_CLASS is not in GET /connector-plugins"
   fi
   log "worker ready at $url (pid $pid)"
+}
+
+# start_second_worker NAME: another distributed worker in the shared worker's group (a
+# rebalance), on its own REST port; its log is $RUN/NAME.log. Prints nothing; scenario_end
+# stops it.
+start_second_worker() {
+  local name=$1 port
+  port=$(free_port)
+  write_distributed_worker "$RUN/$name.properties" "$port"
+  local pid
+  pid=$(spawn "$name" "$RUN/$name.log" java -Xms256m -Xmx768m -XX:+UseSerialGC $KAFKA_LOG_OPTS \
+    -cp "$KLIB/*" org.apache.kafka.connect.cli.ConnectDistributed "$RUN/$name.properties")
+  wait_worker_ready "http://127.0.0.1:$port" "$pid" "$RUN/$name.log"
+}
+
+# jmx_attribute OBJECT_NAME ATTRIBUTE: one attribute of an MBean of the shared worker.
+jmx_attribute() {
+  java "$E2E_DIR/bin/JmxGet.java" "127.0.0.1:$WORKER_JMX_PORT" "$1" "$2"
+}
+
+# table_mbean CONNECTOR TABLE: the object name of a table's metrics in task 0.
+table_mbean() {
+  echo "com.starrocks.connector.kafka:type=sink-task-metrics,connector=$1,task=0,table=$2"
 }
 
 # plugin_listed URL CLASS

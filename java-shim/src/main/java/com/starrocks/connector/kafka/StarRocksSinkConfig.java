@@ -165,7 +165,7 @@ public final class StarRocksSinkConfig {
                         + "the load must also have been failing for " + RETRY_TIMEOUT_MS
                         + ". -1: a transient failure never makes a table failing. Retries use "
                         + "the same label and back off exponentially (200 ms doubling up to "
-                        + "30 s, with jitter).",
+                        + "15 s, with jitter).",
                 GROUP_RETRIES, ++order, Width.SHORT, "Max retries");
         def.define(RETRY_TIMEOUT_MS, Type.LONG, RETRY_TIMEOUT_MS_DEFAULT,
                 Range.between(0L, RETRY_TIMEOUT_MS_MAX), Importance.LOW,
