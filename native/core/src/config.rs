@@ -29,8 +29,11 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 
+mod declared;
 mod values;
 
+pub use declared::{declared, Declared, Valid};
+use declared::{BOOLEANS, FORMATS, PARTIAL_UPDATE_MODES, TABLE_FAILURES, TEMPORAL_RENDERINGS};
 use values::{
     check_name, decode_separator, parse_http_urls, parse_topic_to_table, separator_header,
 };
@@ -104,91 +107,6 @@ pub const MAX_RETRIES_RANGE: (i64, i64) = (-1, i64::MAX);
 pub const DEFAULT_RETRY_TIMEOUT_MS: i64 = 900_000;
 /// Range of `sink.retry.timeoutms`: zero to seven days.
 pub const RETRY_TIMEOUT_MS_RANGE: (i64, i64) = (0, 604_800_000);
-
-/// `sink.table.failure` values.
-const TABLE_FAILURES: [(&str, TableFailure); 2] =
-    [("retry", TableFailure::Retry), ("fail", TableFailure::Fail)];
-/// `sink.properties.format` values.
-const FORMATS: [(&str, Format); 2] = [("json", Format::Json), ("csv", Format::Csv)];
-/// `sink.properties.partial_update_mode` values.
-const PARTIAL_UPDATE_MODES: [(&str, PartialUpdateMode); 3] = [
-    ("row", PartialUpdateMode::Row),
-    ("column", PartialUpdateMode::Column),
-    ("auto", PartialUpdateMode::Auto),
-];
-/// `starrocks.temporal.rendering` values.
-const TEMPORAL_RENDERINGS: [(&str, TemporalRendering); 2] = [
-    ("string", TemporalRendering::String),
-    ("numeric", TemporalRendering::Numeric),
-];
-const BOOLEANS: [(&str, bool); 2] = [("true", true), ("false", false)];
-
-/// What values a declared key takes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Valid {
-    /// A whole number in `[min, max]`.
-    Range(i64, i64),
-    /// One of these words, in any case.
-    OneOf(Vec<&'static str>),
-}
-
-/// A key the core reads with a default, as the connector's `ConfigDef` must declare it too
-/// (a test of the shim compares the two).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Declared {
-    pub key: &'static str,
-    /// The value the core assumes when the key is absent, as text.
-    pub default: String,
-    pub valid: Valid,
-}
-
-/// Every key the core reads with a default: its default and its valid values.
-pub fn declared() -> Vec<Declared> {
-    fn range(key: &'static str, default: i64, (min, max): (i64, i64)) -> Declared {
-        Declared {
-            key,
-            default: default.to_string(),
-            valid: Valid::Range(min, max),
-        }
-    }
-    fn one_of<T>(key: &'static str, default: &str, options: &[(&'static str, T)]) -> Declared {
-        Declared {
-            key,
-            default: default.to_owned(),
-            valid: Valid::OneOf(options.iter().map(|(name, _)| *name).collect()),
-        }
-    }
-    vec![
-        range(
-            keys::BUFFER_MAX_BYTES,
-            DEFAULT_BUFFER_MAX_BYTES,
-            BUFFER_MAX_BYTES_RANGE,
-        ),
-        range(
-            keys::BUFFER_INTERVAL_MS,
-            DEFAULT_BUFFER_INTERVAL_MS,
-            BUFFER_INTERVAL_MS_RANGE,
-        ),
-        range(
-            keys::CONNECT_TIMEOUT_MS,
-            DEFAULT_CONNECT_TIMEOUT_MS,
-            CONNECT_TIMEOUT_MS_RANGE,
-        ),
-        range(keys::MAX_RETRIES, DEFAULT_MAX_RETRIES, MAX_RETRIES_RANGE),
-        range(
-            keys::RETRY_TIMEOUT_MS,
-            DEFAULT_RETRY_TIMEOUT_MS,
-            RETRY_TIMEOUT_MS_RANGE,
-        ),
-        one_of(keys::TABLE_FAILURE, "retry", &TABLE_FAILURES),
-        one_of(keys::FORMAT, "json", &FORMATS),
-        one_of(keys::STRIP_OUTER_ARRAY, "false", &BOOLEANS),
-        one_of(keys::PARTIAL_UPDATE, "false", &BOOLEANS),
-        // Absent, no header is sent and StarRocks applies its own default, `row`.
-        one_of(keys::PARTIAL_UPDATE_MODE, "row", &PARTIAL_UPDATE_MODES),
-        one_of(keys::TEMPORAL_RENDERING, "string", &TEMPORAL_RENDERINGS),
-    ]
-}
 
 /// A secret whose `Debug` and `Display` print `[hidden]`.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -622,4 +540,4 @@ fn load_headers(p: &mut Parser<'_>, format: Format) -> BTreeMap<String, String> 
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

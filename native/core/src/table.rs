@@ -402,22 +402,11 @@ impl Table {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
     use crate::config::SinkConfig;
 
     fn shape(body_limit: usize) -> Shape {
-        let props: HashMap<String, String> = [
-            ("starrocks.http.url", "127.0.0.1:8030"),
-            ("starrocks.database.name", "db"),
-            ("starrocks.username", "root"),
-            ("starrocks.password", ""),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        let config = SinkConfig::from_map(&props).unwrap();
+        let config = SinkConfig::from_map(&crate::config::tests::base()).unwrap();
         Shape {
             encoder: RowEncoder::new(&config),
             layout: Layout::of(&config),

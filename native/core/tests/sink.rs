@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use starrocks_emulator::faults::Fault;
+use starrocks_emulator::testing::{self, refused, wait_until};
 use starrocks_emulator::{start, Config, Emulator};
 use starrocks_kafka_core::batch_writer::Session;
 use starrocks_kafka_core::offsets::TopicPartition;
@@ -88,15 +89,7 @@ fn seed_records() -> Vec<Record<'static>> {
 }
 
 fn rows(emu: &Emulator, table: &str) -> Vec<Vec<String>> {
-    emu.rows("example_db", table)
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            r.into_iter()
-                .map(|v| v.unwrap_or_else(|| "NULL".into()))
-                .collect()
-        })
-        .collect()
+    testing::rows(emu, "example_db", table)
 }
 
 fn sorted(mut v: Vec<Vec<String>>) -> Vec<Vec<String>> {
@@ -162,17 +155,6 @@ fn metric(sink: &Sink, table: &str, name: &str) -> u64 {
         .lines()
         .find_map(|l| l.strip_prefix(&prefix).map(|v| v.parse().unwrap()))
         .unwrap_or_else(|| panic!("no {name} for {table}"))
-}
-
-fn wait_until(what: &str, deadline: Duration, mut cond: impl FnMut() -> bool) {
-    let end = Instant::now() + deadline;
-    while Instant::now() < end {
-        if cond() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn labels_loaded(emu: &Emulator) -> Vec<String> {
@@ -612,14 +594,6 @@ fn lz4_frame_compressed_loads_land_too() {
         be.headers.get("compression").map(String::as_str),
         Some("lz4_frame")
     );
-}
-
-/// Whether connecting is refused at once (the port is closed), not merely slow.
-fn refused(addr: std::net::SocketAddr) -> bool {
-    matches!(
-        std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)),
-        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
-    )
 }
 
 #[test]

@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use starrocks_emulator::faults::{Fault, JournalEntry};
+use starrocks_emulator::testing::{self, refused, wait_until};
 use starrocks_emulator::{start, Config, Emulator};
 use starrocks_kafka_core::config::{RetryLimit, TableFailure};
 use starrocks_kafka_core::stream_load::{
@@ -126,16 +127,7 @@ fn load(
 }
 
 fn rows(emu: &Emulator) -> Vec<Vec<String>> {
-    let mut rows: Vec<Vec<String>> = emu
-        .rows("example_db", "test_tbl")
-        .expect("the table exists")
-        .into_iter()
-        .map(|r| {
-            r.into_iter()
-                .map(|v| v.unwrap_or_else(|| "NULL".into()))
-                .collect()
-        })
-        .collect();
+    let mut rows = testing::rows(emu, "example_db", "test_tbl");
     rows.sort();
     rows
 }
@@ -156,17 +148,6 @@ fn be_labels(emu: &Emulator) -> Vec<String> {
         .into_iter()
         .map(|e| e.label.unwrap_or_default())
         .collect()
-}
-
-fn wait_until(what: &str, deadline: Duration, mut cond: impl FnMut() -> bool) {
-    let end = Instant::now() + deadline;
-    while Instant::now() < end {
-        if cond() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn loaded_rows(outcome: &Result<LoadOutcome, Ended>) -> u64 {
@@ -440,13 +421,6 @@ fn a_down_fe_is_skipped_for_the_next_one() {
         .collect();
     assert_eq!(fes, ["fe0"]);
     assert_eq!(rows(&emu).len(), 3);
-}
-
-fn refused(addr: std::net::SocketAddr) -> bool {
-    matches!(
-        std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)),
-        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
-    )
 }
 
 #[test]

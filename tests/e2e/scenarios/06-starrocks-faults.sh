@@ -16,30 +16,19 @@ topic=e2e6_events
 db=e2e6
 per=500
 
-sr_exec "DROP DATABASE IF EXISTS $db"
-sr_exec "CREATE DATABASE $db; USE $db;
-CREATE TABLE events (id BIGINT, payload STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1;"
+events_db "$db"
 create_topic "$topic" 1
 sr_admin DELETE /faults >/dev/null
 sr_admin DELETE /journal >/dev/null
 
-connector_put "$name" "$(jq -cn --arg fe "$SR_FE,$SR_FE2" --arg pw "$SR_ROOT_PASSWORD" --arg t "$topic" --arg db "$db" '{
-  "connector.class": "com.starrocks.connector.kafka.StarRocksSinkConnector", "tasks.max": "1",
-  "topics": $t, "starrocks.topic2table.map": ($t + ":events"),
-  "starrocks.http.url": $fe, "starrocks.username": "root", "starrocks.password": $pw,
-  "starrocks.database.name": $db, "sink.properties.strip_outer_array": "true",
-  "connect.timeoutms": "1000",
-  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-  "value.converter.schemas.enable": "false"}')"
+connector_put "$name" "$(sink_config "$topic" "$db" "$topic:events" '{"connect.timeoutms": "1000"}')"
 wait_running "$name"
 
 total=0
 # phase NAME: produce the next $per ids, wait until they are loaded and committed.
 phase() {
-  local first=$total
+  produce_ids "$topic" "$total" "$per"
   total=$((total + per))
-  seq "$first" $((total - 1)) | awk '{printf "{\"id\":%d,\"payload\":\"p-%d\"}\n", $1, $1}' | produce "$topic"
   wait_equal "$1: $total distinct ids in the table" 90 "$total" distinct_ids
   wait_equal "$1: committed offset $total" 60 "$topic 0 $total" connector_offsets "$name"
   check "$1: the task is still RUNNING" "RUNNING RUNNING" "$(connector_state "$name")"

@@ -17,33 +17,22 @@ topic=e2e7_events
 db=e2e7
 log_start=$(wc -l <"$RUN/worker.log")
 
-sr_exec "DROP DATABASE IF EXISTS $db"
-sr_exec "CREATE DATABASE $db; USE $db;
-CREATE TABLE events (id BIGINT, payload STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1;"
+events_db "$db"
 create_topic "$topic" 1
 sr_admin DELETE /faults >/dev/null
-
-connector_put "$name" "$(jq -cn --arg fe "$SR_FE_ALL" --arg pw "$SR_ROOT_PASSWORD" --arg t "$topic" --arg db "$db" '{
-  "connector.class": "com.starrocks.connector.kafka.StarRocksSinkConnector", "tasks.max": "1",
-  "topics": $t, "starrocks.topic2table.map": ($t + ":events"),
-  "starrocks.http.url": $fe, "starrocks.username": "root", "starrocks.password": $pw,
-  "starrocks.database.name": $db, "sink.properties.strip_outer_array": "true",
-  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-  "value.converter.schemas.enable": "false"}')"
+connector_put "$name" "$(sink_config "$topic" "$db" "$topic:events")"
 wait_running "$name"
 
 total=0
-# produce_ids COUNT: the next COUNT ids.
-produce_ids() {
-  local first=$total
+# more COUNT: the next COUNT ids.
+more() {
+  produce_ids "$topic" "$total" "$1"
   total=$((total + $1))
-  seq "$first" $((total - 1)) | awk '{printf "{\"id\":%d,\"payload\":\"p-%d\"}\n", $1, $1}' | produce "$topic"
 }
 rows() { sr_count "$db" events; }
 distinct_ids() { sr_query "$db" "select id from events" | sort -un | grep -c .; }
 
-produce_ids 1000
+more 1000
 wait_equal "before the outage: 1000 rows" 60 1000 rows
 wait_equal "before the outage: offset 1000 committed" 60 "$topic 0 1000" connector_offsets "$name"
 
@@ -51,10 +40,10 @@ log "taking every FE down for ${OUTAGE}s"
 sr_admin POST /fe/0/down >/dev/null
 sr_admin POST /fe/1/down >/dev/null
 outage_start=$SECONDS
-produce_ids 1000
+more 1000
 samples=0
 while [ $((SECONDS - outage_start)) -lt "$OUTAGE" ]; do
-  [ $((SECONDS - outage_start)) -ge $((OUTAGE / 2)) ] && [ "$total" -lt 3000 ] && produce_ids 1000
+  [ $((SECONDS - outage_start)) -ge $((OUTAGE / 2)) ] && [ "$total" -lt 3000 ] && more 1000
   state=$(connector_state "$name")
   [ "$state" = "RUNNING RUNNING" ] || fail "after $((SECONDS - outage_start))s of the outage the connector is '$state'"
   samples=$((samples + 1))

@@ -14,36 +14,22 @@ ta=e2e8_a
 tb=e2e8_b
 log_start=$(wc -l <"$RUN/worker.log")
 
-sr_exec "DROP DATABASE IF EXISTS $db"
-sr_exec "CREATE DATABASE $db; USE $db;
-CREATE TABLE t_a (id BIGINT, payload STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1;
-CREATE TABLE t_b (id BIGINT, payload STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1;"
+events_db "$db" t_a
+sr_exec "CREATE TABLE $db.t_b (id BIGINT, payload STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1"
 create_topic "$ta" 1
 create_topic "$tb" 1
 
+# config POLICY: both topics, each into its table, under sink.table.failure=POLICY.
 config() {
-  jq -cn --arg fe "$SR_FE_ALL" --arg pw "$SR_ROOT_PASSWORD" --arg db "$db" --arg ta "$ta" --arg tb "$tb" \
-    --arg policy "$1" '{
-  "connector.class": "com.starrocks.connector.kafka.StarRocksSinkConnector", "tasks.max": "1",
-  "topics": ($ta + "," + $tb), "starrocks.topic2table.map": ($ta + ":t_a," + $tb + ":t_b"),
-  "starrocks.http.url": $fe, "starrocks.username": "root", "starrocks.password": $pw,
-  "starrocks.database.name": $db, "sink.properties.strip_outer_array": "true",
-  "sink.table.failure": $policy,
-  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-  "value.converter.schemas.enable": "false"}'
-}
-# produce_range TOPIC FIRST COUNT
-produce_range() {
-  seq "$2" $(($2 + $3 - 1)) | awk '{printf "{\"id\":%d,\"payload\":\"p-%d\"}\n", $1, $1}' | produce "$1"
+  sink_config "$ta,$tb" "$db" "$ta:t_a,$tb:t_b" "$(jq -cn --arg p "$1" '{"sink.table.failure": $p}')"
 }
 count() { sr_count "$db" "$1"; }
 offset_of() { connector_offsets "$name" | awk -v t="$1" '$1 == t {print $3}'; }
 
 connector_put "$name" "$(config retry)"
 wait_running "$name"
-produce_range "$ta" 0 200
-produce_range "$tb" 0 200
+produce_ids "$ta" 0 200
+produce_ids "$tb" 0 200
 wait_equal "t_a: 200 rows" 60 200 count t_a
 wait_equal "t_b: 200 rows" 60 200 count t_b
 wait_equal "both offsets at 200" 60 "$ta 0 200
@@ -51,8 +37,8 @@ $tb 0 200" connector_offsets "$name"
 
 sr_exec "DROP TABLE $db.t_b"
 log "dropped t_b"
-produce_range "$ta" 200 300
-produce_range "$tb" 200 300
+produce_ids "$ta" 200 300
+produce_ids "$tb" 200 300
 wait_equal "t_a keeps loading: 500 rows" 60 500 count t_a
 wait_equal "t_a's offset keeps committing: 500" 60 500 offset_of "$ta"
 wait_for "an ERROR line naming t_b" 60 bash -c "tail -n +$log_start '$RUN/worker.log' | grep 'ERROR' | grep 'Table is failing' | grep 't_b' | grep -q 'unknown table'" ||
@@ -61,7 +47,7 @@ log "ok: $(tail -n +"$log_start" "$RUN/worker.log" | grep 'Table is failing' | g
 wait_equal "JMX: t_b failing" 60 1 jmx_attribute "$(table_mbean "$name" t_b)" failing
 check "JMX: t_a not failing" 0 "$(jmx_attribute "$(table_mbean "$name" t_a)" failing)"
 check "t_b's offset stays at 200" 200 "$(offset_of "$tb")"
-produce_range "$ta" 500 100
+produce_ids "$ta" 500 100
 wait_equal "t_a still loading while t_b fails: 600 rows" 60 600 count t_a
 wait_equal "t_a's offset: 600" 60 600 offset_of "$ta"
 check "the task is RUNNING" "RUNNING RUNNING" "$(connector_state "$name")"
@@ -76,7 +62,7 @@ connector_delete "$name"
 # The fail-fast policy: the same drop fails the task, naming the table.
 sr_exec "DROP TABLE $db.t_b"
 connector_put "$name" "$(config fail)"
-produce_range "$tb" 500 10
+produce_ids "$tb" 500 10
 deadline=$((SECONDS + 90))
 while true; do
   status=$(curl -sf "$CONNECT_URL/connectors/$name/status" || true)

@@ -21,14 +21,7 @@ create_topic "$topic" 4
 sr_admin DELETE /faults >/dev/null
 sr_admin POST /faults '{"kind":"delay_reply","delay":700,"times":100000}' >/dev/null
 
-connector_put "$name" "$(jq -cn --arg fe "$SR_FE_ALL" --arg pw "$SR_ROOT_PASSWORD" --arg t "$topic" --arg db "$db" '{
-  "connector.class": "com.starrocks.connector.kafka.StarRocksSinkConnector", "tasks.max": "2",
-  "topics": $t, "starrocks.topic2table.map": ($t + ":kv"),
-  "starrocks.http.url": $fe, "starrocks.username": "root", "starrocks.password": $pw,
-  "starrocks.database.name": $db, "sink.properties.strip_outer_array": "true",
-  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-  "value.converter.schemas.enable": "false"}')"
+connector_put "$name" "$(sink_config "$topic" "$db" "$topic:kv" '{"tasks.max": "2"}')"
 wait_running "$name" 2
 
 # Every round updates every key (key k always lands in the same partition) to v = round.

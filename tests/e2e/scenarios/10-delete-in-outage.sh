@@ -11,20 +11,11 @@ topic=e2e10_events
 db=e2e10
 log_start=$(wc -l <"$RUN/worker.log")
 
-sr_exec "DROP DATABASE IF EXISTS $db"
-sr_exec "CREATE DATABASE $db; USE $db;
-CREATE TABLE events (id BIGINT, payload STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1;"
+events_db "$db"
 create_topic "$topic" 1
-connector_put "$name" "$(jq -cn --arg fe "$SR_FE_ALL" --arg pw "$SR_ROOT_PASSWORD" --arg t "$topic" --arg db "$db" '{
-  "connector.class": "com.starrocks.connector.kafka.StarRocksSinkConnector", "tasks.max": "1",
-  "topics": $t, "starrocks.topic2table.map": ($t + ":events"),
-  "starrocks.http.url": $fe, "starrocks.username": "root", "starrocks.password": $pw,
-  "starrocks.database.name": $db, "sink.properties.strip_outer_array": "true",
-  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-  "value.converter.schemas.enable": "false"}')"
+connector_put "$name" "$(sink_config "$topic" "$db" "$topic:events")"
 wait_running "$name"
-seq 0 99 | awk '{printf "{\"id\":%d,\"payload\":\"p\"}\n", $1}' | produce "$topic"
+produce_ids "$topic" 0 100
 wait_equal "100 rows" 60 100 sr_count "$db" events
 
 restore() {
@@ -34,7 +25,7 @@ restore() {
 trap 'restore; scenario_end' EXIT
 sr_admin POST /fe/0/down >/dev/null
 sr_admin POST /fe/1/down >/dev/null
-seq 100 199 | awk '{printf "{\"id\":%d,\"payload\":\"p\"}\n", $1}' | produce "$topic"
+produce_ids "$topic" 100 100
 wait_for "the core to retry in the outage" 60 bash -c \
   "tail -n +$log_start '$RUN/worker.log' | grep -q 'Stream Load failed; retrying'" ||
   fail "the outage was never noticed"

@@ -11,20 +11,11 @@ topic=e2e11_events
 db=e2e11
 N=500
 
-sr_exec "DROP DATABASE IF EXISTS $db"
-sr_exec "CREATE DATABASE $db; USE $db;
-CREATE TABLE events (id BIGINT, payload STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1;"
+events_db "$db"
 create_topic "$topic" 1
-connector_put "$name" "$(jq -cn --arg fe "$SR_FE_ALL" --arg pw "$SR_ROOT_PASSWORD" --arg t "$topic" --arg db "$db" '{
-  "connector.class": "com.starrocks.connector.kafka.StarRocksSinkConnector", "tasks.max": "1",
-  "topics": $t, "starrocks.topic2table.map": ($t + ":events"),
-  "starrocks.http.url": $fe, "starrocks.username": "root", "starrocks.password": $pw,
-  "starrocks.database.name": $db, "sink.properties.strip_outer_array": "true",
-  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-  "value.converter.schemas.enable": "false"}')"
+connector_put "$name" "$(sink_config "$topic" "$db" "$topic:events")"
 wait_running "$name"
-seq 0 $((N - 1)) | awk '{printf "{\"id\":%d,\"payload\":\"p-%d\"}\n", $1, $1}' | produce "$topic"
+produce_ids "$topic" 0 "$N"
 wait_equal "$N rows" 60 "$N" sr_count "$db" events
 wait_equal "offset $N committed" 60 "$topic 0 $N" connector_offsets "$name"
 

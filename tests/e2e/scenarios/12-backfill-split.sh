@@ -15,9 +15,7 @@ db=e2e12
 MB=${E2E_BACKFILL_MB:-300}
 N=$((MB * 1000))
 
-sr_exec "DROP DATABASE IF EXISTS $db"
-sr_exec "CREATE DATABASE $db; USE $db;
-CREATE TABLE big (id BIGINT, payload STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1;"
+events_db "$db" big
 create_topic "$topic" 1
 sr_admin DELETE /journal >/dev/null
 # ~1 KB per record: N records make MB megabytes of JSON.
@@ -33,13 +31,9 @@ produce "$topic" -X batch.size=1000000 -X linger.ms=50 <"$RUN/e2e12.json"
 rm -f "$RUN/e2e12.json"
 check "records produced" "$N" "$(end_offset "$topic")"
 
-connector_put "$name" "$(jq -cn --arg fe "$SR_FE_ALL" --arg pw "$SR_ROOT_PASSWORD" --arg t "$topic" --arg db "$db" '{
-  "connector.class": "com.starrocks.connector.kafka.StarRocksSinkConnector", "tasks.max": "1",
-  "topics": $t, "starrocks.topic2table.map": ($t + ":big"),
-  "starrocks.http.url": $fe, "starrocks.username": "root", "starrocks.password": $pw,
-  "starrocks.database.name": $db,
+connector_put "$name" "$(sink_config "$topic" "$db" "$topic:big" '{
   "bufferflush.maxbytes": "1073741824", "bufferflush.intervalms": "60000",
-  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+  "sink.properties.strip_outer_array": "false",
   "value.converter": "org.apache.kafka.connect.storage.StringConverter"}')"
 wait_running "$name"
 wait_equal "every row: $N" 360 "$N" sr_count "$db" big

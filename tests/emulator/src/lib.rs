@@ -23,6 +23,7 @@
 //! - `faults`: scripted faults and the request journal.
 //! - `http`: the FE, BE and admin servers (`fe`, `be`, `txn`, `admin`).
 //! - `sql`: the SQL dialect, the MySQL protocol server and the HTTP SQL API.
+//! - `testing`: helpers for the tests that drive the emulator (waiting, closed ports, rows).
 
 pub mod auth;
 pub mod catalog;
@@ -32,6 +33,7 @@ pub mod leader;
 pub mod load;
 pub mod sql;
 pub mod state;
+pub mod testing;
 pub mod types;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

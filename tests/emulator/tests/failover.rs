@@ -17,13 +17,6 @@ fn two_fes() -> starrocks_emulator::Emulator {
     emulator(Config::ephemeral().with_fes(2).with_election_delay(DELAY))
 }
 
-fn refused(addr: std::net::SocketAddr) -> bool {
-    matches!(
-        std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)),
-        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
-    )
-}
-
 fn row(label: &str) -> (Vec<(&str, &str)>, &'static [u8]) {
     (
         vec![("label", label), ("format", "json")],

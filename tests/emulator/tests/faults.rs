@@ -309,11 +309,3 @@ fn a_commit_fault_applies_to_the_transaction_api_too() {
         emu.load_state("example_db", "tx1") == "VISIBLE"
     });
 }
-
-/// Whether connecting is refused at once (the port is closed), not merely slow.
-fn refused(addr: std::net::SocketAddr) -> bool {
-    matches!(
-        std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)),
-        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
-    )
-}

@@ -2,7 +2,8 @@
 
 use super::*;
 
-fn base() -> HashMap<String, String> {
+/// The four required keys, for the unit tests of every module.
+pub(crate) fn base() -> HashMap<String, String> {
     [
         (keys::HTTP_URL, "127.0.0.1:8030"),
         (keys::DATABASE, "example_db"),

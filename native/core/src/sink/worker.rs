@@ -221,23 +221,12 @@ async fn flush_on_interval(shared: Weak<Shared>) {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
     use crate::sink::Sink;
 
     #[test]
     fn a_panic_on_a_core_thread_fails_the_sink_with_its_message() {
-        let props: HashMap<String, String> = [
-            ("starrocks.http.url", "127.0.0.1:9"),
-            ("starrocks.database.name", "db"),
-            ("starrocks.username", "root"),
-            ("starrocks.password", ""),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        let sink = Sink::start(&props, "c", "0").unwrap();
+        let sink = Sink::start(&crate::config::tests::base(), "c", "0").unwrap();
         supervise(&sink.shared, "test task".to_owned(), async {
             panic!("deliberate panic 7");
         });

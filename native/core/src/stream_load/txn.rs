@@ -108,13 +108,13 @@ pub async fn load(
     let mut commit_sent: Option<Instant> = None;
     loop {
         if is_cancelled(cancel) {
-            match commit_sent {
-                None => return Err(Ended::Cancelled { rollback: began }),
-                Some(at) if at.elapsed() > SETTLE_AFTER_CANCEL => {
+            if let Some(ended) =
+                stop_when_cancelled(step, began, commit_sent.map(|at| at.elapsed()))
+            {
+                if commit_sent.is_some() && step == Step::AskState {
                     tracing::warn!(label = %req.label, "A cancelled load's commit could not be settled; StarRocks' label state will tell.");
-                    return Err(Ended::Cancelled { rollback: true });
                 }
-                Some(_) => {}
+                return Err(ended);
             }
         }
         let next = match step {
@@ -219,6 +219,21 @@ pub async fn load(
     }
 }
 
+/// Whether a cancelled load stops before `step`, and how. Once cancelled, nothing is sent but
+/// the questions that settle a commit already sent (for at most [`SETTLE_AFTER_CANCEL`]): no
+/// begin, no load, and above all no commit. `began`: a transaction may be open.
+fn stop_when_cancelled(
+    step: Step,
+    began: bool,
+    commit_sent_for: Option<Duration>,
+) -> Option<Ended> {
+    match commit_sent_for {
+        Some(elapsed) if step == Step::AskState && elapsed <= SETTLE_AFTER_CANCEL => None,
+        Some(_) => Some(Ended::Cancelled { rollback: true }),
+        None => Some(Ended::Cancelled { rollback: began }),
+    }
+}
+
 /// The step after `op` answered `verdict`.
 fn after(op: Op, verdict: Verdict, prepared: &mut Option<LoadResult>) -> Next {
     let fail = |kind, reason: String, then| Next::Fail {
@@ -316,5 +331,32 @@ async fn until_cancelled<T>(
     tokio::select! {
         out = work => Some(out),
         _ = cancel.wait_for(|c| *c) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancelled_load_only_settles_a_commit_it_already_sent() {
+        let s = Duration::from_secs;
+        let stops = |step, began, sent| match stop_when_cancelled(step, began, sent) {
+            None => "go on",
+            Some(Ended::Cancelled { rollback: true }) => "stop, roll back",
+            Some(Ended::Cancelled { rollback: false }) => "stop",
+            Some(Ended::GaveUp(_)) => "gave up",
+        };
+        // No commit sent: stop at once, whatever the step.
+        assert_eq!(stops(Step::Begin, false, None), "stop");
+        assert_eq!(stops(Step::Load, true, None), "stop, roll back");
+        assert_eq!(stops(Step::AskState, true, None), "stop, roll back");
+        // A commit sent: ask the label, for a while...
+        assert_eq!(stops(Step::AskState, true, Some(s(5))), "go on");
+        assert_eq!(stops(Step::AskState, true, Some(s(61))), "stop, roll back");
+        // ...but never begin again, and never commit again (the label said PREPARED).
+        assert_eq!(stops(Step::Begin, true, Some(s(5))), "stop, roll back");
+        assert_eq!(stops(Step::Rollback, true, Some(s(5))), "stop, roll back");
+        assert_eq!(stops(Step::Commit, true, Some(s(5))), "stop, roll back");
     }
 }

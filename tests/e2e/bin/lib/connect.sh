@@ -267,6 +267,21 @@ connector_offsets() {
     jq -r '.offsets[] | "\(.partition.kafka_topic) \(.partition.kafka_partition) \(.offset.kafka_offset)"' | sort
 }
 
+# sink_config TOPICS DB TOPIC2TABLE [EXTRA_JSON]: the StarRocks sink's configuration as the
+# scenarios use it (every FE of the shared emulator, root, strip_outer_array, schemaless JSON
+# values, one task), with EXTRA_JSON merged over it.
+sink_config() {
+  jq -cn --arg fe "$SR_FE_ALL" --arg pw "$SR_ROOT_PASSWORD" --arg t "$1" --arg db "$2" \
+    --arg map "$3" --argjson extra "${4:-"{}"}" '{
+  "connector.class": "com.starrocks.connector.kafka.StarRocksSinkConnector", "tasks.max": "1",
+  "topics": $t, "starrocks.topic2table.map": $map,
+  "starrocks.http.url": $fe, "starrocks.username": "root", "starrocks.password": $pw,
+  "starrocks.database.name": $db, "sink.properties.strip_outer_array": "true",
+  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+  "value.converter.schemas.enable": "false"} + $extra'
+}
+
 # ---------------------------------------------------------------------------------------------
 # Reusing the seed's names across scenarios
 

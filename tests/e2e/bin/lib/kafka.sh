@@ -109,6 +109,11 @@ produce() {
   kcat -P -b "$BOOTSTRAP" -t "$topic" -X linger.ms=5 "$@"
 }
 
+# produce_ids TOPIC FIRST COUNT: the records {"id":N,"payload":"p-N"} for N from FIRST on.
+produce_ids() {
+  seq "$2" $(($2 + $3 - 1)) | awk '{printf "{\"id\":%d,\"payload\":\"p-%d\"}\n", $1, $1}' | produce "$1"
+}
+
 # end_offset TOPIC [PARTITION]: the topic partition's log-end offset (0 when it does not exist).
 end_offset() {
   local out

@@ -53,6 +53,14 @@ sr_query() {
   return 1
 }
 
+# events_db DB [TABLE]: DB created afresh, with the duplicate-key table TABLE (default events)
+# of `id BIGINT, payload STRING` that produce_ids fills.
+events_db() {
+  sr_exec "DROP DATABASE IF EXISTS $1"
+  sr_exec "CREATE DATABASE $1; USE $1;
+CREATE TABLE ${2:-events} (id BIGINT, payload STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1;"
+}
+
 # sr_count DB TABLE
 sr_count() { sr_query "$1" "select count(*) from $2"; }
 

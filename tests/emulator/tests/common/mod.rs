@@ -5,11 +5,14 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::blocking::Client;
 use reqwest::StatusCode;
 use serde_json::Value;
+// Not every test binary uses each of them.
+#[allow(unused_imports)]
+pub use starrocks_emulator::testing::{refused, rows, wait_until};
 use starrocks_emulator::{start, Config, Emulator};
 
 pub const SEED_DDL: &str = "
@@ -189,30 +192,6 @@ pub fn load_state(fe: SocketAddr, db: &str, label: &str) -> Value {
         .json();
     }
     answer.json()
-}
-
-/// Waits for a condition with a deadline.
-pub fn wait_until(what: &str, deadline: Duration, mut cond: impl FnMut() -> bool) {
-    let end = Instant::now() + deadline;
-    while Instant::now() < end {
-        if cond() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("timed out waiting for {what}");
-}
-
-pub fn rows(emu: &Emulator, db: &str, table: &str) -> Vec<Vec<String>> {
-    emu.rows(db, table)
-        .expect("the table exists")
-        .into_iter()
-        .map(|r| {
-            r.into_iter()
-                .map(|v| v.unwrap_or_else(|| "NULL".into()))
-                .collect()
-        })
-        .collect()
 }
 
 pub fn seed_table() -> Vec<Vec<String>> {
