@@ -240,11 +240,6 @@ impl Sealed {
         self.index.ranges()
     }
 
-    /// The partitions this body holds rows of.
-    pub fn partitions(&self) -> &[TopicPartition] {
-        &self.index.partitions
-    }
-
     /// Whether any row of the body comes from a revoked partition.
     pub fn holds_any(&self, revoked: &dyn Fn(&TopicPartition) -> bool) -> bool {
         self.index.holds_any(revoked)
@@ -476,7 +471,7 @@ mod tests {
         write(&mut b, 3, 0, "{}");
         let sealed = b.seal().without(&|_: &TopicPartition| true);
         assert!(sealed.is_empty());
-        assert!(sealed.partitions().is_empty());
+        assert!(sealed.ranges().is_empty());
     }
 
     #[test]

@@ -29,7 +29,7 @@ use crate::metrics::TableMetrics;
 use crate::offsets::{LoadId, OffsetTracker, TopicPartition, SKIPPED};
 use crate::pressure::TablePressure;
 use crate::record::{Payload, Record};
-use crate::stream_load::{Ended, Failure, LoadOutcome};
+use crate::stream_load::{Ended, LoadOutcome};
 
 /// What every table of a sink shares: how rows are encoded and laid out, how large one body
 /// may grow, and the scope of the labels.
@@ -88,23 +88,8 @@ pub struct Job {
     pub label: String,
     /// The encoded body (the worker compresses it when configured).
     pub body: bytes::Bytes,
-    pub rows: u64,
     /// Turns `true` when the load must stop before its commit.
     pub cancel: watch::Receiver<bool>,
-}
-
-/// Whether the table's loads go through.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Health {
-    Healthy,
-    /// The current load has failed `failures` times, the first `since`; `failing` once the
-    /// retry policy says so.
-    Retrying {
-        failures: u32,
-        failing: bool,
-        since: Instant,
-        reason: String,
-    },
 }
 
 /// One table of the sink.
@@ -114,7 +99,8 @@ pub struct Table {
     /// The rows of the next load, and that load's id.
     buffer: Option<(LoadId, TableBuffer)>,
     loads: VecDeque<Load>,
-    health: Health,
+    /// The current load has failed and is being retried (until it is durable).
+    retrying: bool,
     /// The original partitions whose rows this table holds or held since they were opened.
     partitions: BTreeSet<TopicPartition>,
     pub metrics: Arc<TableMetrics>,
@@ -128,19 +114,11 @@ impl Table {
             name: name.to_owned(),
             buffer: None,
             loads: VecDeque::new(),
-            health: Health::Healthy,
+            retrying: false,
             partitions: BTreeSet::new(),
             metrics,
             wake: Arc::new(Notify::new()),
         }
-    }
-
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    pub fn health(&self) -> &Health {
-        &self.health
     }
 
     /// Appends the rows of one record. Returns the load that will carry them, or `None` when
@@ -242,23 +220,13 @@ impl Table {
             id: load.id,
             label: load.label.clone(),
             body: load.body.body.clone(),
-            rows: load.body.rows(),
             cancel,
         })
     }
 
-    /// A failed attempt of the current load, as the retry policy judged it.
-    pub fn failed(&mut self, failure: &Failure) {
-        let since = match &self.health {
-            Health::Retrying { since, .. } => *since,
-            Health::Healthy => Instant::now(),
-        };
-        self.health = Health::Retrying {
-            failures: failure.number,
-            failing: failure.judgement.failing,
-            since,
-            reason: failure.reason.clone(),
-        };
+    /// A failed attempt of the current load: the table is retrying until it is durable.
+    pub fn failed(&mut self) {
+        self.retrying = true;
     }
 
     /// The worker's report on load `id`. A durable load leaves the queue and completes its
@@ -282,7 +250,7 @@ impl Table {
             Ok(_) => {
                 self.loads.remove(at);
                 tracker.complete(id);
-                self.health = Health::Healthy;
+                self.retrying = false;
                 None
             }
             Err(Ended::Cancelled { .. }) => {
@@ -384,13 +352,13 @@ impl Table {
 
     /// Whether loads are on their way and none has failed: what a commit may wait for.
     pub fn loading(&self) -> bool {
-        self.health == Health::Healthy && !self.loads.is_empty()
+        !self.retrying && !self.loads.is_empty()
     }
 
     pub fn pressure(&self) -> TablePressure {
         TablePressure {
             pending: self.pending(),
-            unhealthy: self.health != Health::Healthy,
+            unhealthy: self.retrying,
         }
     }
 

@@ -76,7 +76,6 @@ fn request(client: &StreamLoadClient, label: &str, rows: &str) -> LoadRequest {
         table: "test_tbl".into(),
         label: label.into(),
         body: client.prepare_body(Bytes::from(rows.to_owned())),
-        row_count: 3,
     }
 }
 

@@ -97,7 +97,6 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
         label: job.label.clone(),
         // Compressed once per load, not per attempt, off the task thread.
         body: client.prepare_body(job.body.clone()),
-        row_count: job.rows,
     };
     drop(sink);
     let raw_bytes = job.body.len() as u64;
@@ -193,7 +192,7 @@ fn report_failure(
     }
     if let Some(sink) = shared.upgrade() {
         if let Some(t) = sink.lock().tables.get_mut(table) {
-            t.failed(failure);
+            t.failed();
         }
     }
 }

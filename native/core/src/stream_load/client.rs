@@ -153,12 +153,6 @@ impl StreamLoadClient {
         &self.username
     }
 
-    /// StarRocks' deadline for one transaction to be prepared: the `timeout` property, else
-    /// 600 s.
-    pub fn load_timeout(&self) -> Duration {
-        self.load_timeout
-    }
-
     /// The bytes to send for an encoded body under this configuration's compression; see
     /// [`prepare_body`]. Once per load, not per attempt.
     pub fn prepare_body(&self, raw: Bytes) -> Bytes {
@@ -537,14 +531,14 @@ mod tests {
         let client = StreamLoadClient::new(&config(&[])).expect("client builds");
         assert_eq!(client.fes.len(), 2);
         assert_eq!(client.fes[1].scheme(), "https");
-        assert_eq!(client.load_timeout(), DEFAULT_LOAD_TIMEOUT);
+        assert_eq!(client.load_timeout, DEFAULT_LOAD_TIMEOUT);
         assert_eq!(client.username(), "root");
     }
 
     #[test]
     fn the_load_timeout_property_sets_the_deadline() {
         let client = StreamLoadClient::new(&config(&[("sink.properties.timeout", "30")])).unwrap();
-        assert_eq!(client.load_timeout(), Duration::from_secs(30));
+        assert_eq!(client.load_timeout, Duration::from_secs(30));
         assert_eq!(client.begin_headers["timeout"], "30");
     }
 

@@ -44,8 +44,6 @@ pub struct LoadRequest {
     /// The body as it goes on the wire: already compressed when the configuration asks for
     /// it (see [`prepare_body`]).
     pub body: Bytes,
-    /// Rows in the body, for metrics and messages.
-    pub row_count: u64,
 }
 
 /// The bytes to send for an encoded batch: `raw` itself, or one LZ4 frame of it (independent
