@@ -18,6 +18,8 @@ pub struct Column {
     pub nullable: bool,
     /// The DEFAULT literal, if the DDL gave one (already converted to the column type).
     pub default: Option<Value>,
+    /// The COMMENT of the DDL; empty when it gave none (StarRocks stores "" then).
+    pub comment: String,
 }
 
 /// The key model of a table.
@@ -356,6 +358,7 @@ mod tests {
             ty,
             nullable: true,
             default: None,
+            comment: String::new(),
         };
         TableSchema {
             name: "t".into(),

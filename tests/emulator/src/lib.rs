@@ -1,11 +1,11 @@
 //! A StarRocks emulator for tests and demos.
 //!
 //! It speaks the StarRocks interfaces a loader and its tests touch — FE and BE HTTP (plain
-//! Stream Load with the FE's 307, Transaction Stream Load, label state, rejected-row logs),
-//! the MySQL protocol and the HTTP SQL API — over typed in-memory tables, and behaves as
-//! `shared/reference/stream-load-protocol.md` documents StarRocks doing: same statuses, same
-//! messages, same HTTP codes. Faults are scripted through an admin endpoint kept apart from
-//! the StarRocks API, or through [`Emulator`] in-process.
+//! Stream Load with the FE's 307, Transaction Stream Load, label state, table schema, health,
+//! rejected-row logs), the MySQL protocol and the HTTP SQL API — over typed in-memory tables,
+//! and behaves as `shared/reference/stream-load-protocol.md` documents StarRocks doing: same
+//! statuses, same messages, same HTTP codes. Faults are scripted through an admin endpoint
+//! kept apart from the StarRocks API, or through [`Emulator`] in-process.
 //!
 //! ```no_run
 //! let emu = starrocks_emulator::start(starrocks_emulator::Config::ephemeral()).unwrap();
@@ -21,7 +21,7 @@
 //! - `leader`: which FE is up and which leads; the election after the leader goes down.
 //! - `state`: nodes, transactions by label, rejected-row logs.
 //! - `faults`: scripted faults and the request journal.
-//! - `http`: the FE, BE and admin servers (`fe`, `be`, `txn`, `admin`).
+//! - `http`: the FE, BE and admin servers (`fe`, `meta`, `be`, `txn`, `admin`).
 //! - `sql`: the SQL dialect, the MySQL protocol server and the HTTP SQL API.
 //! - `testing`: helpers for the tests that drive the emulator (waiting, closed ports, rows).
 

@@ -70,6 +70,33 @@ impl ColumnType {
         Ok(ty)
     }
 
+    /// The FE's name for the type's primitive type (`PrimitiveType#toString`), which the
+    /// table-schema endpoint reports: no length, STRING is a VARCHAR, and DECIMAL(p,s) is the
+    /// narrowest decimal v3 type holding p digits (StarRocks' default `enable_decimal_v3`).
+    pub fn primitive_name(&self) -> &'static str {
+        match self {
+            ColumnType::TinyInt => "TINYINT",
+            ColumnType::SmallInt => "SMALLINT",
+            ColumnType::Int => "INT",
+            ColumnType::BigInt => "BIGINT",
+            ColumnType::LargeInt => "LARGEINT",
+            ColumnType::Float => "FLOAT",
+            ColumnType::Double => "DOUBLE",
+            ColumnType::Decimal { precision, .. } => match precision {
+                0..=9 => "DECIMAL32",
+                10..=18 => "DECIMAL64",
+                19..=38 => "DECIMAL128",
+                _ => "DECIMAL256",
+            },
+            ColumnType::Boolean => "BOOLEAN",
+            ColumnType::Char(_) => "CHAR",
+            ColumnType::Varchar(_) | ColumnType::String => "VARCHAR",
+            ColumnType::Date => "DATE",
+            ColumnType::DateTime => "DATETIME",
+            ColumnType::Json => "JSON",
+        }
+    }
+
     /// Whether values of this type print as numbers (right-aligned in the MySQL client,
     /// unquoted in JSON results).
     pub fn is_numeric(&self) -> bool {
@@ -270,6 +297,20 @@ mod tests {
         );
         assert!(ColumnType::parse("geometry", &[]).is_err());
         assert!(ColumnType::parse("decimal", &[5, 7]).is_err());
+    }
+
+    #[test]
+    fn names_decimals_by_the_narrowest_v3_type_and_strings_as_varchar() {
+        let dec = |precision| ColumnType::Decimal {
+            precision,
+            scale: 0,
+        };
+        assert_eq!(dec(9).primitive_name(), "DECIMAL32");
+        assert_eq!(dec(10).primitive_name(), "DECIMAL64");
+        assert_eq!(dec(18).primitive_name(), "DECIMAL64");
+        assert_eq!(dec(19).primitive_name(), "DECIMAL128");
+        assert_eq!(ColumnType::String.primitive_name(), "VARCHAR");
+        assert_eq!(ColumnType::Char(3).primitive_name(), "CHAR");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The FE's HTTP API: Stream Load entry, transaction entry, label state and the SQL API.
+//! The FE's HTTP API: Stream Load entry, transaction entry, label state, the SQL API, and
+//! the metadata endpoints of `meta` (table schema, health).
 //!
 //! The FE answers from the request line and headers alone: it never reads a load body and
 //! never sends `100 Continue`. Plain loads are redirected (307) to a BE chosen round-robin by
@@ -36,6 +37,10 @@ pub async fn handle(
             super::txn::fe(&cluster, fe, &parts, peer, op).await
         }
         (&Method::GET, ["api", db, "get_load_state"]) => load_state(&cluster, fe, &parts, peer, db),
+        (&Method::GET, ["api", db, table, "_schema"]) => {
+            super::meta::table_schema(&cluster, &parts, peer, db, table)
+        }
+        (&Method::GET, ["api", "health"]) => super::meta::health(&cluster),
         (&Method::POST, ["api", "v1", "catalogs", "default_catalog", "sql"]) => {
             sql_api(&cluster, &parts, body, peer, None).await
         }

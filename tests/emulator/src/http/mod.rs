@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod be;
 pub mod fe;
+pub mod meta;
 pub mod txn;
 
 use std::collections::BTreeMap;

@@ -286,6 +286,7 @@ mod tests {
             ty: ColumnType::Int,
             nullable,
             default: None,
+            comment: String::new(),
         };
         TableSchema {
             name: "t".into(),

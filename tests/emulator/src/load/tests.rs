@@ -25,6 +25,7 @@ fn column(name: &str, ty: ColumnType, nullable: bool) -> Column {
         ty,
         nullable,
         default: None,
+        comment: String::new(),
     }
 }
 

@@ -391,6 +391,7 @@ fn table_schema(ct: &CreateTable) -> Result<TableSchema, SqlError> {
             ty: def.ty.clone(),
             nullable,
             default,
+            comment: def.comment.clone().unwrap_or_default(),
         });
     }
     let find = |name: &str, role: &str| {

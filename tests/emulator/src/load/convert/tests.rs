@@ -6,6 +6,7 @@ fn col(ty: ColumnType) -> Column {
         ty,
         nullable: true,
         default: None,
+        comment: String::new(),
     }
 }
 

@@ -193,6 +193,7 @@ fn schema(model: KeyModel) -> TableSchema {
         ty,
         nullable: true,
         default: None,
+        comment: String::new(),
     };
     TableSchema {
         name: "orders".into(),
