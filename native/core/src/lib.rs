@@ -52,6 +52,7 @@ pub mod runtime;
 pub mod sink;
 pub mod stream_load;
 pub mod table;
+pub mod validate;
 
 pub use config::SinkConfig;
 pub use error::{Error, Result};

@@ -822,3 +822,98 @@ fn in_an_outage_put_returns_at_once_pre_commit_within_its_bound_and_stop_at_once
     );
     assert!(rows(&emu, "test_tbl").is_empty());
 }
+
+#[test]
+fn records_renamed_where_the_original_topic_is_unknown_are_refused_before_any_row_loads() {
+    // Connect before 3.6: a RegexRouter renamed `events-raw` to `test`, and the record can only
+    // name the renamed topic, which is not assigned to the task.
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(&props(&emu, &[]), "renamed", "0").unwrap();
+    sink.open(&[TopicPartition::new("events-raw", 0)]).unwrap();
+    let mut session = Session::new();
+    let err = sink
+        .put(&session.batch(&seed_records()))
+        .expect_err("a record of an unassigned partition is refused");
+    let message = err.to_string();
+    assert!(!err.is_data(), "not skippable under errors.tolerance=all");
+    assert!(
+        message.contains("topic=test partition=0 offset=0"),
+        "{message}"
+    );
+    assert!(
+        message.contains("is not assigned to this task"),
+        "{message}"
+    );
+    assert!(message.contains("Kafka Connect 3.6"), "{message}");
+    assert!(
+        sink.pre_commit(&[(TopicPartition::new("events-raw", 0), 3)])
+            .is_err(),
+        "no offset is committed after the refusal"
+    );
+    assert!(rows(&emu, "test_tbl").is_empty());
+
+    // With the original topic known (Connect 3.6+), the same records load and commit under it.
+    let renamed: Vec<Record> = seed_records()
+        .into_iter()
+        .map(|r| Record {
+            original_topic: Arc::from("events-raw"),
+            ..r
+        })
+        .collect();
+    let sink = Sink::start(&props(&emu, &[]), "original", "0").unwrap();
+    sink.open(&[TopicPartition::new("events-raw", 0)]).unwrap();
+    sink.put(&Session::new().batch(&renamed)).unwrap();
+    wait_offsets(&sink, &[("events-raw", 0, 3)]);
+    assert_eq!(rows(&emu, "test_tbl"), seed_table());
+}
+
+#[test]
+fn validate_asks_starrocks_for_the_credentials_the_database_and_each_table() {
+    use starrocks_kafka_core::validate::{validate, Runtime};
+    let emu = emulator(Config::ephemeral());
+    let runtime = Runtime {
+        original_topics: true,
+    };
+    let keys_of = |extra: &[(&str, &str)]| -> Vec<String> {
+        let mut p = props(&emu, extra);
+        p.insert("topics".into(), "test,other_tbl".into());
+        validate(&p, runtime).into_iter().map(|(k, _)| k).collect()
+    };
+    assert!(keys_of(&[]).is_empty(), "the seed's tables exist");
+    assert_eq!(
+        keys_of(&[("starrocks.password", "wrong")]),
+        ["starrocks.password"]
+    );
+    assert_eq!(
+        keys_of(&[("starrocks.database.name", "nope")]),
+        ["starrocks.database.name"]
+    );
+    assert_eq!(
+        keys_of(&[("starrocks.topic2table.map", "test:gone")]),
+        ["starrocks.topic2table.map"]
+    );
+    let mut p = props(&emu, &[]);
+    p.insert("topics".into(), "test,absent_tbl".into());
+    let problems = validate(&p, runtime);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "topics");
+    assert!(
+        problems[0].1.contains("'example_db.absent_tbl'"),
+        "{problems:?}"
+    );
+
+    // An FE that does not answer is no problem (a warning), and costs at most the timeout.
+    let started = Instant::now();
+    let dead = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    assert!(refused(dead));
+    let dead = dead.to_string();
+    assert!(keys_of(&[("starrocks.http.url", &dead), ("connect.timeoutms", "500")]).is_empty());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}

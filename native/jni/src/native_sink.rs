@@ -11,12 +11,13 @@
 use std::collections::HashMap;
 
 use jni::objects::{JByteBuffer, JClass, JIntArray, JLongArray, JObject, JObjectArray, JString};
-use jni::sys::{jbyteArray, jint, jlong, jobjectArray, jstring};
+use jni::sys::{jboolean, jbyteArray, jint, jlong, jobjectArray, jstring};
 use jni::{Env, EnvUnowned};
 use starrocks_kafka_core::config::Valid;
+use starrocks_kafka_core::log;
 use starrocks_kafka_core::offsets::TopicPartition;
 use starrocks_kafka_core::sink::Sink;
-use starrocks_kafka_core::{log, SinkConfig};
+use starrocks_kafka_core::validate::Runtime;
 
 use crate::error::{entry, Error, Result};
 use crate::{handle, reply};
@@ -24,8 +25,9 @@ use crate::{handle, reply};
 // ----- the safe functions -----
 
 /// Every problem of a connector config, as `[key, message]` pairs flattened.
-fn validate(props: &HashMap<String, String>) -> Vec<String> {
-    SinkConfig::validate(props)
+fn validate(props: &HashMap<String, String>, runtime: Runtime) -> Vec<String> {
+    log::install();
+    starrocks_kafka_core::validate::validate(props, runtime)
         .into_iter()
         .flat_map(|(key, message)| [key, message])
         .collect()
@@ -214,10 +216,12 @@ pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_va
     _class: JClass<'local>,
     keys: JObjectArray<'local, JString<'local>>,
     values: JObjectArray<'local, JString<'local>>,
+    original_topics: jboolean,
 ) -> jobjectArray {
     entry(&mut env, |env| {
         let props = string_map(env, &keys, &values)?;
-        string_array(env, &validate(&props))
+        let runtime = Runtime { original_topics };
+        string_array(env, &validate(&props, runtime))
     })
     .into_raw()
 }
@@ -393,7 +397,12 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        let problems = validate(&props);
+        let problems = validate(
+            &props,
+            Runtime {
+                original_topics: true,
+            },
+        );
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!(problems[0], "bufferflush.maxbytes");
     }

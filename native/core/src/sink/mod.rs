@@ -77,6 +77,9 @@ struct State {
     paused: BTreeSet<TopicPartition>,
     /// Partitions closed and not opened again: no row of theirs may be sent.
     revoked: HashSet<TopicPartition>,
+    /// The partitions assigned to the task (opened and not closed); `None` until the first
+    /// `open`. A record of any other partition cannot have its offset committed.
+    assigned: Option<HashSet<TopicPartition>>,
     /// Why the sink failed (a table under `sink.table.failure=fail`, a core thread that
     /// stopped). Every later call reports it.
     failure: Option<String>,
@@ -130,6 +133,7 @@ impl Sink {
                 seq: Sequence::default(),
                 paused: BTreeSet::new(),
                 revoked: HashSet::new(),
+                assigned: None,
                 failure: None,
             }),
             changed: Condvar::new(),
@@ -154,6 +158,8 @@ impl Sink {
     pub fn open(&self, partitions: &[TopicPartition]) -> Result<Vec<TopicPartition>> {
         let mut state = self.shared.lock();
         check(&state)?;
+        let assigned = state.assigned.get_or_insert_with(HashSet::new);
+        assigned.extend(partitions.iter().cloned());
         for tp in partitions {
             state.revoked.remove(tp);
             state.paused.remove(tp);
@@ -177,6 +183,11 @@ impl Sink {
                 topic: Arc::clone(&record.original_topic),
                 partition: record.partition,
             };
+            if state.assigned.as_ref().is_some_and(|a| !a.contains(&tp)) {
+                let error = not_assigned(&tp, record.offset);
+                state.failure = Some(error.to_string());
+                return Err(error);
+            }
             let table = shared.route(&mut state.tables, &record.topic);
             match table.append(record, &tp, &shared.shape, &mut state.seq, now) {
                 Ok(load) => state
@@ -250,6 +261,9 @@ impl Sink {
         {
             let state = &mut *guard;
             state.revoked.extend(revoked.iter().cloned());
+            if let Some(assigned) = state.assigned.as_mut() {
+                assigned.retain(|tp| !is_revoked(tp));
+            }
             state.paused.retain(|tp| !is_revoked(tp));
             for table in state.tables.values_mut() {
                 table.drop_partitions(
@@ -301,6 +315,22 @@ impl Drop for Sink {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A record of a partition the task was not assigned. Connect only hands a task records of its
+/// own partitions, so the partition the record names is not the one it was consumed from: a
+/// transform renamed its topic, and Kafka Connect before 3.6 does not tell a sink the original
+/// (`SinkRecord.originalTopic()`). Its offset could only be committed under the wrong
+/// partition, so the sink refuses rather than guess.
+fn not_assigned(tp: &TopicPartition, offset: i64) -> Error {
+    Error::fatal(format!(
+        "The record at topic={} partition={} offset={} names a partition that is not assigned \
+         to this task: a transform renamed its topic, and this Kafka Connect (before 3.6) does \
+         not give a sink the original topic (SinkRecord.originalTopic()), so the record's \
+         offset cannot be committed correctly. Use Kafka Connect 3.6 or newer, or drop the \
+         topic-renaming transform and map topics to tables with topic2table.map.",
+        tp.topic, tp.partition, offset
+    ))
 }
 
 fn check(state: &State) -> Result<()> {

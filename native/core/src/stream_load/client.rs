@@ -218,38 +218,14 @@ impl StreamLoadClient {
     /// `ABORTED`, `UNKNOWN`), asked of the FEs (with failover), following a follower's 307
     /// to the leader.
     pub async fn load_state(&self, database: &str, label: &str) -> Result<String> {
-        let ask = |fe: &Url| {
-            let mut url = api_url(fe, &[database, "get_load_state"]);
-            url.query_pairs_mut().append_pair("label", label);
-            self.get_with_auth(url)
-        };
-        let (mut url, mut response) = self.ask_fes(ask).await.map_err(|(e, _)| {
-            Error::retriable(format!(
-                "could not ask any FE for the state of label '{label}': {e}"
-            ))
-        })?;
-        for _ in 0..MAX_REDIRECTS {
-            if response.status() != StatusCode::TEMPORARY_REDIRECT {
-                break;
-            }
-            let Some(location) = location(&response, &url) else {
-                break;
-            };
-            url = location;
-            response = self.get_with_auth(url.clone()).send().await.map_err(|e| {
+        let (status, body) = self
+            .get_fe(&[database, "get_load_state"], &[("label", label)])
+            .await
+            .map_err(|e| {
                 Error::retriable(format!(
-                    "could not ask {url} for the state of label '{label}': {}",
-                    describe(&e)
+                    "could not ask any FE for the state of label '{label}': {e}"
                 ))
             })?;
-        }
-        let status = response.status();
-        let body = response.text().await.map_err(|e| {
-            Error::retriable(format!(
-                "the label state answer for '{label}' was cut off: {}",
-                describe(&e)
-            ))
-        })?;
         let reason = match (status, parse_load_state(&body)) {
             (StatusCode::OK, Ok(state)) => return Ok(state),
             (StatusCode::OK, Err(reason)) => reason,
@@ -262,6 +238,69 @@ impl StreamLoadClient {
         } else {
             Err(Error::retriable(message))
         }
+    }
+
+    /// The FE's answer to `GET /api/{database}/{table}/_schema` (status and body), asked of
+    /// the FEs with failover; `Err` says why no FE answered. Each request waits at most
+    /// `wait`.
+    pub async fn table_schema(
+        &self,
+        database: &str,
+        table: &str,
+        wait: Duration,
+    ) -> std::result::Result<(StatusCode, String), String> {
+        self.get_fe_within(&[database, table, "_schema"], &[], wait)
+            .await
+    }
+
+    /// A GET of `/api/{segments}` with credentials, asked of the FEs with failover, following
+    /// up to [`MAX_REDIRECTS`] 307s; the final status and body, or why no answer came.
+    async fn get_fe(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> std::result::Result<(StatusCode, String), String> {
+        self.get_fe_within(segments, query, FE_ANSWER_TIMEOUT).await
+    }
+
+    async fn get_fe_within(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        wait: Duration,
+    ) -> std::result::Result<(StatusCode, String), String> {
+        let ask = |fe: &Url| {
+            let mut url = api_url(fe, segments);
+            if !query.is_empty() {
+                url.query_pairs_mut().extend_pairs(query);
+            }
+            self.get_with_auth(url).timeout(wait)
+        };
+        let (mut url, mut response) = self.ask_fes(ask).await.map_err(|(e, _)| e)?;
+        for _ in 0..MAX_REDIRECTS {
+            if response.status() != StatusCode::TEMPORARY_REDIRECT {
+                break;
+            }
+            let Some(location) = location(&response, &url) else {
+                break;
+            };
+            url = location;
+            response = self
+                .get_with_auth(url.clone())
+                .timeout(wait)
+                .send()
+                .await
+                .map_err(|e| format!("{}: {}", origin(&url), describe(&e)))?;
+        }
+        let status = response.status();
+        let body = response.text().await.map_err(|e| {
+            format!(
+                "the answer of {} was cut off: {}",
+                origin(&url),
+                describe(&e)
+            )
+        })?;
+        Ok((status, body))
     }
 
     /// The first lines of a rejected-row log (an `ErrorURL`), fetched without credentials as

@@ -1,5 +1,6 @@
 package com.starrocks.connector.kafka;
 
+import com.starrocks.connector.kafka.internal.BatchEncoder;
 import com.starrocks.connector.kafka.internal.NativeLoader;
 import com.starrocks.connector.kafka.internal.NativeLogs;
 import com.starrocks.connector.kafka.internal.NativeSink;
@@ -99,7 +100,7 @@ public class StarRocksSinkConnector extends SinkConnector {
                 byName.put(value.name(), value);
             }
         } catch (RuntimeException e) {
-            attach(byName, connectorConfigs, CONNECTOR_CLASS,
+            attach(byName, CONNECTOR_CLASS,
                     "The configuration could not be validated: " + e.getMessage());
         }
         Set<String> faulted = new HashSet<>();
@@ -112,11 +113,11 @@ public class StarRocksSinkConnector extends SinkConnector {
             String[] problems = deepValidate(connectorConfigs);
             for (int i = 0; i + 1 < problems.length; i += 2) {
                 if (!faulted.contains(problems[i])) {
-                    attach(byName, connectorConfigs, problems[i], problems[i + 1]);
+                    attach(byName, problems[i], problems[i + 1]);
                 }
             }
         } catch (Exception | LinkageError e) {
-            attach(byName, connectorConfigs, CONNECTOR_CLASS,
+            attach(byName, CONNECTOR_CLASS,
                     "The StarRocks connector's native core is not available on this worker, so "
                             + "the configuration could not be fully validated: " + e.getMessage());
         }
@@ -137,12 +138,14 @@ public class StarRocksSinkConnector extends SinkConnector {
         return problems == null ? new String[0] : problems;
     }
 
-    private static void attach(Map<String, ConfigValue> byName, Map<String, String> configs,
+    private static void attach(Map<String, ConfigValue> byName,
                                String key, String message) {
         ConfigValue value = byName.get(key);
         if (value == null) {
-            value = new ConfigValue(key, configs.get(key), new ArrayList<Object>(),
-                    new ArrayList<String>());
+            // A key of Connect's own (topics, transforms, connector.class): Connect renders
+            // the value by its own type (a List, a Class), so a raw String would fail the
+            // whole answer with a ClassCastException; Connect's entry for the key shows it.
+            value = new ConfigValue(key, null, new ArrayList<Object>(), new ArrayList<String>());
             byName.put(key, value);
         }
         value.addErrorMessage(message);
@@ -151,7 +154,7 @@ public class StarRocksSinkConnector extends SinkConnector {
     private static String[] nativeValidate(String[] keys, String[] values) {
         NativeLoader.load();
         try {
-            return NativeSink.validate(keys, values);
+            return NativeSink.validate(keys, values, BatchEncoder.hasOriginalTopics());
         } finally {
             NativeLogs.drain();
         }

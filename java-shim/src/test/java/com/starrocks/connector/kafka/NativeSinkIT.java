@@ -92,7 +92,7 @@ class NativeSinkIT {
         // The core itself reports each key, not only the ConfigDef.
         List<String> nativeKeys = new ArrayList<>();
         String[][] kv = StarRocksSinkTask.keysAndValues(props);
-        String[] problems = NativeSink.validate(kv[0], kv[1]);
+        String[] problems = NativeSink.validate(kv[0], kv[1], true);
         for (int i = 0; i < problems.length; i += 2) {
             nativeKeys.add(problems[i]);
         }
@@ -145,9 +145,52 @@ class NativeSinkIT {
 
     @Test
     void theValidConfigOfTheSeedHasNoProblems() {
-        String[][] kv = StarRocksSinkTask.keysAndValues(emulator.seedConfig("123456"));
+        String[][] kv = StarRocksSinkTask.keysAndValues(emulator.seedConfig(""));
         NativeLoader.load();
-        assertArrayEquals(new String[0], NativeSink.validate(kv[0], kv[1]));
+        assertArrayEquals(new String[0], NativeSink.validate(kv[0], kv[1], true));
+    }
+
+    /** What only StarRocks knows comes back on its own key, without the password. */
+    @Test
+    void validationAsksStarRocksAndNamesTheKeyOfEachProblem() {
+        Map<String, String> wrongPassword = emulator.seedConfig("n0t-the-pw");
+        ConfigValue password = problemsOf(wrongPassword).get("starrocks.password");
+        assertTrue(password.errorMessages().get(0).contains("'root'"), password.toString());
+        assertFalse(password.toString().contains("n0t-the-pw"), password.toString());
+
+        Map<String, String> missingTable = emulator.seedConfig("");
+        missingTable.put("starrocks.topic2table.map", "test:no_such_tbl");
+        ConfigValue map = problemsOf(missingTable).get("starrocks.topic2table.map");
+        assertTrue(map.errorMessages().get(0).contains("example_db.no_such_tbl"), map.toString());
+
+        Map<String, String> unreachable = emulator.seedConfig("");
+        unreachable.put("starrocks.http.url", "127.0.0.1:1");
+        assertEquals(Collections.emptyMap(), problemsOf(unreachable), "a warning, not a refusal");
+    }
+
+    /** Without SinkRecord.originalTopic() (Connect before 3.6) a topic router is refused. */
+    @Test
+    void aTopicRenamingTransformIsRefusedOnlyWithoutOriginalTopics() {
+        Map<String, String> props = emulator.seedConfig("");
+        props.put("transforms", "rename");
+        props.put("transforms.rename.type", "org.apache.kafka.connect.transforms.RegexRouter");
+        String[][] kv = StarRocksSinkTask.keysAndValues(props);
+        NativeLoader.load();
+        String[] old = NativeSink.validate(kv[0], kv[1], false);
+        assertEquals("transforms", old[0], Arrays.toString(old));
+        assertTrue(old[1].contains("originalTopic") && old[1].contains("3.6"), old[1]);
+        assertArrayEquals(new String[0], NativeSink.validate(kv[0], kv[1], true));
+    }
+
+    /** The keys that carry errors after the connector's validate(), with their values. */
+    private static Map<String, ConfigValue> problemsOf(Map<String, String> props) {
+        Map<String, ConfigValue> problems = new HashMap<>();
+        for (ConfigValue v : new StarRocksSinkConnector().validate(props).configValues()) {
+            if (!v.errorMessages().isEmpty()) {
+                problems.put(v.name(), v);
+            }
+        }
+        return problems;
     }
 
     @Test
@@ -266,7 +309,7 @@ class NativeSinkIT {
         assertEquals(ConnectException.class, e.getClass());
         assertTrue(e.getMessage().contains("deliberate panic 42"), e.getMessage());
         assertTrue(e.getMessage().contains("native_sink.rs"), "names where: " + e.getMessage());
-        String[] problems = NativeSink.validate(new String[0], new String[0]);
+        String[] problems = NativeSink.validate(new String[0], new String[0], true);
         assertTrue(Arrays.asList(problems).contains("starrocks.http.url"),
                 "the next call works: " + Arrays.toString(problems));
     }

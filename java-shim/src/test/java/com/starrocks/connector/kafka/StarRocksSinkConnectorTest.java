@@ -68,7 +68,20 @@ class StarRocksSinkConnectorTest {
         assertTrue(message.contains("native"), message);
         assertTrue(message.contains("os.name=Linux, os.arch=amd64, libc=glibc"), message);
         assertTrue(message.contains("native/linux-x86_64/libstarrocks_kafka_jni.so"), message);
-        assertEquals(StarRocksSinkConnector.class.getName(), values.get("connector.class").value());
+        // Connect's own entry for the key shows the value; ours carries only the message.
+        assertEquals(null, values.get("connector.class").value());
+    }
+
+    /** Connect renders `topics` as a List: a String value would make the REST answer a 500. */
+    @Test
+    void problemsOnConnectsOwnListKeysCarryNoValueOfTheWrongType() {
+        StarRocksSinkConnector connector = new StarRocksSinkConnector(
+                (keys, values) -> new String[] {"topics", "no table", "transforms", "renames"});
+        Map<String, ConfigValue> values = byName(connector.validate(seedConfig()));
+        for (String key : new String[] {"topics", "transforms"}) {
+            assertEquals(1, values.get(key).errorMessages().size(), key);
+            assertEquals(null, values.get(key).value(), key);
+        }
     }
 
     @Test

@@ -220,6 +220,11 @@ public final class BatchEncoder {
         return partition == null ? -1 : partition;
     }
 
+    /** Whether this Connect runtime tells a sink a record's original topic (3.6+). */
+    public static boolean hasOriginalTopics() {
+        return HAS_ORIGINALS;
+    }
+
     private static boolean hasOriginals() {
         try {
             SinkRecord.class.getMethod("originalTopic");

@@ -16,8 +16,12 @@ public final class NativeSink {
     private NativeSink() {
     }
 
-    /** Validates a connector config; returns pairs {@code [key0, message0, key1, message1, ...]}. */
-    public static native String[] validate(String[] keys, String[] values);
+    /**
+     * Validates a connector config, asking StarRocks too (within {@code connect.timeoutms});
+     * returns pairs {@code [key0, message0, key1, message1, ...]}. {@code originalTopics}: this
+     * Connect runtime has {@code SinkRecord.originalTopic()} (3.6+).
+     */
+    public static native String[] validate(String[] keys, String[] values, boolean originalTopics);
 
     /**
      * Every key the core reads with a default, as triples {@code [key, default, valid, ...]};
