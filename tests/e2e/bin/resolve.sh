@@ -2,15 +2,17 @@
 # Resolves the jars the end-to-end harness runs, from Maven Central, into a cache outside the
 # repository, and prints the resulting directory on stdout (progress goes to stderr).
 #
-#   resolve.sh 3.9 | 4 | X.Y.Z     Kafka broker + Connect + tools -> $E2E_CACHE/kafka-X.Y.Z/libs
+#   resolve.sh 3.4 | 3.6 | 3.9 | 4 | X.Y.Z
+#                                  Kafka broker + Connect + tools -> $E2E_CACHE/kafka-X.Y.Z/libs
 #   resolve.sh debezium [X.Y.Z.Final]
 #                                  Debezium PostgreSQL plugin
 #                                  -> $E2E_CACHE/debezium-X/debezium-connector-postgres
 #
 # A directory is complete when its stamp file exists; then nothing runs (no Maven, no network).
-# Maven's own cache (~/.m2) makes a rebuild of a deleted directory cheap. Aliases: 3.9 is the
-# newest 3.9.x and 4 the newest 4.x that fully resolve from Maven Central (checked with
-# `mvn dependency:get`); override them with E2E_KAFKA_39 / E2E_KAFKA_4.
+# Maven's own cache (~/.m2) makes a rebuild of a deleted directory cheap. Aliases: 3.4, 3.6 and
+# 3.9 are the newest 3.4.x, 3.6.x and 3.9.x, and 4 the newest 4.x, that fully resolve from Maven
+# Central (checked with `mvn dependency:get`); override them with E2E_KAFKA_34, E2E_KAFKA_36,
+# E2E_KAFKA_39 / E2E_KAFKA_4.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,10 +22,12 @@ dep_plugin=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
 
 kafka_version_of() {
   case "$1" in
+    3.4) echo "${E2E_KAFKA_34:-3.4.1}" ;;
+    3.6) echo "${E2E_KAFKA_36:-3.6.2}" ;;
     3.9) echo "${E2E_KAFKA_39:-3.9.2}" ;;
     4) echo "${E2E_KAFKA_4:-4.3.1}" ;;
     [0-9]*.[0-9]*.[0-9]*) echo "$1" ;;
-    *) echo "resolve.sh: unknown Kafka version '$1' (use 3.9, 4 or X.Y.Z)" >&2; return 2 ;;
+    *) echo "resolve.sh: unknown Kafka version '$1' (use 3.4, 3.6, 3.9, 4 or X.Y.Z)" >&2; return 2 ;;
   esac
 }
 
@@ -58,13 +62,13 @@ case "${1:-}" in
       ".stamp-$v" -Ddebezium.version="$v"
     ;;
   "")
-    echo "usage: resolve.sh 3.9|4|X.Y.Z | debezium [VERSION]" >&2
+    echo "usage: resolve.sh 3.4|3.6|3.9|4|X.Y.Z | debezium [VERSION]" >&2
     exit 2
     ;;
   *)
     v=$(kafka_version_of "$1")
     case "$v" in
-      3.*) profile=k39 ;;
+      3.*) profile=k3 ;;
       *) profile=k4 ;;
     esac
     copy_deps "$here/kafka/pom.xml" "$cache/kafka-$v/libs" ".stamp-$v" -P"$profile" -Dkafka.version="$v"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the harness itself, without StarRocks: Kafka's own FileStreamSink on the shared
 # distributed worker. Proves broker + worker + producing + committed offsets on this Kafka line.
+# e2e-lines: all
 . "$(dirname "$0")/../bin/lib.sh"
 scenario_begin
 

@@ -6,6 +6,7 @@
 # Observes: example_db.test_tbl holds exactly the seed's three rows, and the consumer group
 # connect-starrocks-kafka-connector has committed offset 3 (standalone sink tasks commit there;
 # the offsets file only holds source offsets).
+# e2e-lines: all
 . "$(dirname "$0")/../bin/lib.sh"
 scenario_begin
 require_plugin_or_fail

@@ -6,6 +6,7 @@
 # committed offset 3; the password appears neither in the worker log nor in the status and
 # validation endpoints. (GET /connectors/<name> and /tasks echo the stored configuration; what
 # they show is reported, not judged: that is Kafka Connect's behaviour, not the connector's.)
+# e2e-lines: all
 . "$(dirname "$0")/../bin/lib.sh"
 scenario_begin
 require_plugin_or_fail

@@ -114,7 +114,7 @@ jmx_opts() {
 # appending to worker.log, and waits until it is ready.
 restart_worker() {
   WORKER_PID=$(spawn worker "$RUN/worker.out" bash -c 'exec "$@" >>"$0" 2>&1' "$RUN/worker.log" \
-    java -Xms256m -Xmx768m -XX:+UseSerialGC $KAFKA_LOG_OPTS $(jmx_opts "$WORKER_JMX_PORT") -cp "$KLIB/*" \
+    "$KAFKA_JAVA" -Xms256m -Xmx768m -XX:+UseSerialGC $KAFKA_LOG_OPTS $(jmx_opts "$WORKER_JMX_PORT") -cp "$KLIB/*" \
     org.apache.kafka.connect.cli.ConnectDistributed "$RUN/worker/worker.properties")
   export WORKER_PID
   echo "$WORKER_PID" >"$RUN/worker.pid"
@@ -155,12 +155,14 @@ start_second_worker() {
   port=$(free_port)
   write_distributed_worker "$RUN/$name.properties" "$port"
   local pid
-  pid=$(spawn "$name" "$RUN/$name.log" java -Xms256m -Xmx768m -XX:+UseSerialGC $KAFKA_LOG_OPTS \
+  pid=$(spawn "$name" "$RUN/$name.log" "$KAFKA_JAVA" -Xms256m -Xmx768m -XX:+UseSerialGC $KAFKA_LOG_OPTS \
     -cp "$KLIB/*" org.apache.kafka.connect.cli.ConnectDistributed "$RUN/$name.properties")
   wait_worker_ready "http://127.0.0.1:$port" "$pid" "$RUN/$name.log"
 }
 
-# jmx_attribute OBJECT_NAME ATTRIBUTE: one attribute of an MBean of the shared worker.
+# jmx_attribute OBJECT_NAME ATTRIBUTE: one attribute of an MBean of the shared worker. Runs on
+# the `java` on PATH (JDK 17), whatever runs Kafka: a single-file program needs javac, which the
+# Java 21 runtime of the JDK 21 pass does not have.
 jmx_attribute() {
   java "$E2E_DIR/bin/JmxGet.java" "127.0.0.1:$WORKER_JMX_PORT" "$1" "$2"
 }
@@ -192,7 +194,7 @@ start_standalone() {
   local cp="$KLIB/*"
   [ -n "$prefix" ] && cp="$prefix:$cp"
   local pid
-  pid=$(spawn "$name" "$RUN/$name.log" java -Xms256m -Xmx768m -XX:+UseSerialGC $KAFKA_LOG_OPTS \
+  pid=$(spawn "$name" "$RUN/$name.log" "$KAFKA_JAVA" -Xms256m -Xmx768m -XX:+UseSerialGC $KAFKA_LOG_OPTS \
     -cp "$cp" org.apache.kafka.connect.cli.ConnectStandalone "$props" "$@")
   wait_worker_ready "$URL" "$pid" "$RUN/$name.log"
   export URL
@@ -261,8 +263,14 @@ wait_running() {
 }
 
 # connector_offsets NAME: "topic partition offset" lines from GET /connectors/NAME/offsets
-# (a sink connector's committed consumer offsets; cheap enough to poll).
+# (a sink connector's committed consumer offsets; cheap enough to poll). Connect before 3.5 has
+# no offsets endpoint (KIP-875): there the same lines come from the connector's consumer group
+# connect-NAME through ConsumerGroupCommand (one JVM start per call).
 connector_offsets() {
+  if ! kafka_at_least 3.5; then
+    group_offsets "connect-$1"
+    return
+  fi
   curl -sf "${URL:-$CONNECT_URL}/connectors/$1/offsets" |
     jq -r '.offsets[] | "\(.partition.kafka_topic) \(.partition.kafka_partition) \(.offset.kafka_offset)"' | sort
 }

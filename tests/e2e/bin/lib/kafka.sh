@@ -5,7 +5,10 @@
 # ---------------------------------------------------------------------------------------------
 # Java and Kafka tools
 
-# kafka_env LINE_OR_VERSION: sets KAFKA_VERSION, KAFKA_LINE (3.9 or 4), KLIB and the log options.
+# kafka_env LINE_OR_VERSION: sets KAFKA_VERSION, KAFKA_LINE (3.4, 3.6, 3.9, ... or 4), KLIB,
+# the log options, the Java that runs Kafka (KAFKA_JAVA, from E2E_JAVA_HOME when set, else the
+# `java` on PATH) and the CLI tools' classes, which moved from kafka_2.13 (Scala, kafka.admin)
+# to kafka-tools (org.apache.kafka.tools) between 3.6 and 3.9.
 kafka_env() {
   local v
   v=$("$E2E_DIR/bin/resolve.sh" "$1") || return 1
@@ -14,7 +17,7 @@ kafka_env() {
   KAFKA_VERSION=${KAFKA_VERSION#kafka-}
   case "$KAFKA_VERSION" in
     3.*)
-      KAFKA_LINE=3.9
+      KAFKA_LINE=$(cut -d. -f1,2 <<<"$KAFKA_VERSION")
       KAFKA_LOG_OPTS="-Dlog4j.configuration=file:$E2E_DIR/conf/log4j.properties"
       TOOLS_LOG_OPTS="-Dlog4j.configuration=file:$E2E_DIR/conf/tools-log4j.properties"
       ;;
@@ -24,26 +27,53 @@ kafka_env() {
       TOOLS_LOG_OPTS="-Dlog4j2.configurationFile=$E2E_DIR/conf/tools-log4j2.properties"
       ;;
   esac
-  export KLIB KAFKA_VERSION KAFKA_LINE KAFKA_LOG_OPTS TOOLS_LOG_OPTS
+  KAFKA_JAVA=java
+  if [ -n "${E2E_JAVA_HOME:-}" ]; then
+    KAFKA_JAVA=$E2E_JAVA_HOME/bin/java
+    [ -x "$KAFKA_JAVA" ] || { log "E2E_JAVA_HOME=$E2E_JAVA_HOME has no bin/java"; return 1; }
+  fi
+  TOPIC_COMMAND=$(tool_class TopicCommand org.apache.kafka.tools.TopicCommand kafka.admin.TopicCommand) ||
+    return 1
+  GROUP_COMMAND=$(tool_class ConsumerGroupCommand org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+    kafka.admin.ConsumerGroupCommand) || return 1
+  export KLIB KAFKA_VERSION KAFKA_LINE KAFKA_LOG_OPTS TOOLS_LOG_OPTS KAFKA_JAVA TOPIC_COMMAND GROUP_COMMAND
+}
+
+# kafka_at_least X.Y[.Z]: the Kafka under test is that version or newer.
+kafka_at_least() {
+  printf '%s\n%s\n' "$1" "$KAFKA_VERSION" | sort -V -C
+}
+
+# tool_class WHAT CLASS...: the first CLASS present in the line's jars.
+tool_class() {
+  local what=$1 c jar
+  shift
+  for c in "$@"; do
+    for jar in "$KLIB"/kafka-tools-*.jar "$KLIB"/kafka_2.13-*.jar; do
+      if unzip -Z1 "$jar" "${c//.//}.class" >/dev/null 2>&1; then
+        echo "$c"
+        return 0
+      fi
+    done
+  done
+  log "no $what class in $KLIB"
+  return 1
 }
 
 # ktool CLASS ARGS...: runs a short-lived Kafka CLI tool (C1 only: it starts faster).
 ktool() {
-  java -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $TOOLS_LOG_OPTS \
+  "$KAFKA_JAVA" -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $TOOLS_LOG_OPTS \
     -cp "$KLIB/*" "$@"
 }
 
-# storage_tool_class: kafka.tools.StorageTool (Scala, 3.9 through 4.3) or its Java successor.
+# storage_tool_class: kafka.tools.StorageTool (Scala, 3.4 through 4.3) or its Java successor.
 storage_tool_class() {
-  if unzip -Z1 "$(ls "$KLIB"/kafka_2.13-*.jar)" kafka/tools/StorageTool.class >/dev/null 2>&1; then
-    echo kafka.tools.StorageTool
-  else
-    echo org.apache.kafka.tools.StorageTool
-  fi
+  tool_class StorageTool kafka.tools.StorageTool org.apache.kafka.tools.StorageTool
 }
 
 # ---------------------------------------------------------------------------------------------
-# Kafka broker (KRaft, combined mode, static voters: one format command for 3.9 and 4.x)
+# Kafka broker (KRaft, combined mode, static voters: one format command and one configuration
+# for 3.4 through 4.x; keys a line does not know are logged as unused and ignored)
 
 start_broker() {
   BROKER_PORT=$(free_port)
@@ -87,7 +117,7 @@ while True:
 print(c)')
   ktool "$(storage_tool_class)" format -t "$cid" -c "$RUN/broker/server.properties" --ignore-formatted \
     >"$RUN/broker-format.log" 2>&1 || fail "storage format failed: $(cat "$RUN/broker-format.log")"
-  BROKER_PID=$(spawn broker "$RUN/broker.log" java -Xms256m -Xmx512m -XX:+UseSerialGC \
+  BROKER_PID=$(spawn broker "$RUN/broker.log" "$KAFKA_JAVA" -Xms256m -Xmx512m -XX:+UseSerialGC \
     $KAFKA_LOG_OPTS -cp "$KLIB/*" kafka.Kafka "$RUN/broker/server.properties")
   export BROKER_PORT BOOTSTRAP BROKER_PID
   local deadline=$((SECONDS + 90))
@@ -123,7 +153,7 @@ end_offset() {
 
 # create_topic TOPIC PARTITIONS
 create_topic() {
-  ktool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create \
+  ktool "$TOPIC_COMMAND" --bootstrap-server "$BOOTSTRAP" --create \
     --if-not-exists --topic "$1" --partitions "$2" --replication-factor 1 >/dev/null
 }
 
@@ -131,7 +161,7 @@ create_topic() {
 delete_topics() {
   local t
   for t in "$@"; do
-    ktool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --delete \
+    ktool "$TOPIC_COMMAND" --bootstrap-server "$BOOTSTRAP" --delete \
       --if-exists --topic "$t" >/dev/null 2>&1 || true
   done
   for t in "$@"; do
@@ -146,12 +176,12 @@ topic_absent() {
 # group_offsets GROUP: "topic partition committed-offset" lines, via ConsumerGroupCommand
 # --describe (the same tool as kafka-consumer-groups.sh).
 group_offsets() {
-  ktool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server "$BOOTSTRAP" \
+  ktool "$GROUP_COMMAND" --bootstrap-server "$BOOTSTRAP" \
     --describe --group "$1" 2>/dev/null | awk -v g="$1" '$1 == g && $4 ~ /^[0-9]+$/ {print $2, $3, $4}' | sort
 }
 
 # delete_group GROUP: removes a consumer group's committed offsets (the group must be empty).
 delete_group() {
-  ktool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server "$BOOTSTRAP" \
+  ktool "$GROUP_COMMAND" --bootstrap-server "$BOOTSTRAP" \
     --delete --group "$1" >/dev/null 2>&1 || true
 }
