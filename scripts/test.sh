@@ -14,5 +14,5 @@ cargo test --workspace --locked
 echo "== mvn verify (Java shim)"
 mvn -B -ntp verify
 scripts/check-plugin-path.sh
-echo "== end to end: real Kafka brokers and Connect workers (3.9.x and 4.x) with the plugin from dist/"
+echo "== end to end: real Kafka brokers and Connect workers (3.4.x, 3.6.x, 3.9.x and 4.x; 4.x also on Java 21) with the plugin from dist/"
 tests/e2e/bin/run.sh

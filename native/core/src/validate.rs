@@ -64,7 +64,11 @@ pub fn validate(props: &HashMap<String, String>, runtime: Runtime) -> Vec<(Strin
     let Ok(config) = SinkConfig::from_map(props) else {
         return problems;
     };
-    let targets = tables_to_check(props, &config);
+    let targets = if transforms_keep_topics(props) {
+        tables_to_check(props, &config)
+    } else {
+        Vec::new()
+    };
     let answers = ask_starrocks(&config, &targets);
     let verdict = judge(&config, &targets, &answers);
     for warning in &verdict.warnings {
@@ -92,13 +96,7 @@ pub fn renaming_transforms(
         .filter(|alias| !alias.is_empty())
         .filter_map(|alias| {
             let class = props.get(&format!("{TRANSFORMS}.{alias}.type"))?.trim();
-            let renames = RENAMING_TRANSFORMS.iter().any(|known| {
-                class == *known
-                    || class
-                        .strip_prefix(known)
-                        .is_some_and(|r| r.starts_with('$'))
-            });
-            renames.then(|| {
+            renames_topics(class).then(|| {
                 (
                     TRANSFORMS.to_owned(),
                     format!(
@@ -115,6 +113,46 @@ pub fn renaming_transforms(
         .collect()
 }
 
+/// Transform classes known to keep a record's topic: Kafka's own but for its two routers,
+/// Debezium's record unwrapping and this connector's transforms. With any other transform, a
+/// record's topic, and so its table, is known only when it arrives.
+const TOPIC_KEEPING_TRANSFORMS: [&str; 4] = [
+    "org.apache.kafka.connect.transforms.",
+    "io.debezium.transforms.ExtractNewRecordState",
+    "io.debezium.connector.mongodb.transforms.ExtractNewDocumentState",
+    "com.starrocks.connector.kafka.transforms.",
+];
+
+/// Whether every configured transform is known to keep the topic, so the tables `topics`
+/// names are the tables records load into.
+pub fn transforms_keep_topics(props: &HashMap<String, String>) -> bool {
+    let aliases = props.get(TRANSFORMS).map(String::as_str).unwrap_or("");
+    aliases
+        .split(',')
+        .map(str::trim)
+        .filter(|alias| !alias.is_empty())
+        .all(|alias| {
+            let class = props
+                .get(&format!("{TRANSFORMS}.{alias}.type"))
+                .map(|c| c.trim())
+                .unwrap_or("");
+            !renames_topics(class)
+                && TOPIC_KEEPING_TRANSFORMS.iter().any(|known| {
+                    class == *known || (known.ends_with('.') && class.starts_with(known))
+                })
+        })
+}
+
+/// Whether `class` is one of the known topic routers (or a `$Key`/`$Value` variant of one).
+fn renames_topics(class: &str) -> bool {
+    RENAMING_TRANSFORMS.iter().any(|known| {
+        class == *known
+            || class
+                .strip_prefix(known)
+                .is_some_and(|r| r.starts_with('$'))
+    })
+}
+
 /// A table to look up, with the key that named it and the topic it loads from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -125,7 +163,8 @@ pub struct Target {
 
 /// The tables the listed `topics` load into, each once, with the key a missing table is
 /// reported on: `starrocks.topic2table.map` when the map names it, else `topics`. Topics
-/// chosen by `topics.regex` are not known before they arrive, so their tables are not checked.
+/// chosen by `topics.regex` are not known before they arrive, so their tables are not checked;
+/// nor are any when a transform may rename topics ([`transforms_keep_topics`]).
 pub fn tables_to_check(props: &HashMap<String, String>, config: &SinkConfig) -> Vec<Target> {
     let mut targets: BTreeMap<String, Target> = BTreeMap::new();
     let topics = props.get(TOPICS).map(String::as_str).unwrap_or("");
@@ -392,6 +431,32 @@ mod tests {
         ]);
         assert!(renaming_transforms(&p, OLD).is_empty());
         assert!(renaming_transforms(&props(&[]), OLD).is_empty());
+    }
+
+    #[test]
+    fn tables_are_checked_only_when_every_transform_keeps_the_topic() {
+        let with = |class: &str| {
+            props(&[
+                ("transforms", "unwrap,t"),
+                (
+                    "transforms.unwrap.type",
+                    "io.debezium.transforms.ExtractNewRecordState",
+                ),
+                ("transforms.t.type", class),
+            ])
+        };
+        assert!(transforms_keep_topics(&props(&[])));
+        assert!(transforms_keep_topics(&with(
+            "org.apache.kafka.connect.transforms.InsertField$Value"
+        )));
+        assert!(transforms_keep_topics(&with(
+            "com.starrocks.connector.kafka.transforms.AddOpFieldForDebeziumRecord"
+        )));
+        assert!(!transforms_keep_topics(&with(
+            "org.apache.kafka.connect.transforms.RegexRouter"
+        )));
+        assert!(!transforms_keep_topics(&with("com.example.MyRouter")));
+        assert!(!transforms_keep_topics(&with("")));
     }
 
     #[test]
