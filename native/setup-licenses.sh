@@ -5,9 +5,9 @@
 #
 # Idempotent and quiet when the pinned version is there. scripts/setup.sh runs it, and so does
 # the build itself when cargo-about is missing, so a fresh clone needs nothing but `mvn package`.
-# A cold install compiles cargo-about from crates.io (`cargo install --locked`), ~4.5 CPU minutes
-# with the profile below (measured on the 2-core CI machine: 5 min wall while it was shared with
-# other builds, about 2.5 min alone); a CI that caches ~/.cargo/bin pays it once.
+# A cold install compiles cargo-about from crates.io (`cargo install --locked`): about 4 CPU
+# minutes with the profile below, measured at 2 min 6 s on 2 otherwise idle cores (5 min when
+# the cores were shared with other builds); a CI that caches ~/.cargo/bin pays it once.
 set -euo pipefail
 
 CARGO_ABOUT_VERSION=0.9.3
@@ -27,10 +27,10 @@ installed_version() {
 
 if [ "$(installed_version || true)" != "$CARGO_ABOUT_VERSION" ]; then
   command -v cargo >/dev/null 2>&1 || die "cargo is needed (install Rust with rustup)"
-  echo "setup-licenses: installing cargo-about $CARGO_ABOUT_VERSION (cargo install, ~2-3 min)"
+  echo "setup-licenses: installing cargo-about $CARGO_ABOUT_VERSION (cargo install, ~2 min)"
   # cargo-about's release profile asks for fat LTO and opt-level 3: 5.5 CPU minutes, 2 of them a
   # single-threaded link. A licence lister run once per build needs neither: without LTO and at
-  # opt-level 1 it compiles in 4.3 CPU minutes and lists this project's graph in ~8 s instead of
+  # opt-level 1 it compiles in ~4 CPU minutes and lists this project's graph in ~8 s instead of
   # ~5. (A profile set in the environment overrides the package's.) The binary needs `cli`.
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
     cargo install -q --locked --features cli --version "$CARGO_ABOUT_VERSION" cargo-about ||
