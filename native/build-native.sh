@@ -8,17 +8,17 @@
 #
 #   OUT_DIR/<os>-<arch>[-musl]/libstarrocks_kafka_jni.so
 #
-# Which platforms: NATIVE_TARGETS, or Maven's -Dnative.targets=... (passed in as
-# MAVEN_NATIVE_TARGETS, which wins when set):
+# Which platforms: Maven's -Dnative.targets=... (passed in as MAVEN_NATIVE_TARGETS), else the
+# NATIVE_TARGETS environment variable (for running this script by hand), else `all`:
 #
-#   auto   (default) all four platforms below when the cross tools are installed
-#          (native/setup-cross.sh, which scripts/setup.sh runs), else the host's alone, with a
-#          warning.
-#   all    all four platforms; installs the cross tools first (native/setup-cross.sh).
-#   host   the build host's platform alone, built with plain cargo and the release profile, which
-#          the emulator shares: the fast loop for development. The library then needs the build
-#          host's glibc (2.34+ on Debian 12), so never ship a jar built this way.
-#   a list of platforms, space- or comma-separated, e.g. "linux-x86_64 linux-aarch64-musl".
+#   all    (default) the four platforms below, which is what a release needs. When cargo-zigbuild,
+#          zig or a Rust target is missing, native/setup-cross.sh installs it first; when that
+#          cannot be done, the build FAILS and says what is missing. There is no fallback to a
+#          host-only library: an archive must never silently carry fewer platforms.
+#   host   development switch: the build host's platform alone, built with plain cargo and the
+#          release profile, which the emulator shares (the fast loop; the test scripts use it).
+#          The library then needs the build host's glibc (2.36 on Debian 12), so the archives of
+#          such a build are named *-host-only-dev (packaging/pom.xml) and never shipped.
 #
 # The four platforms are cross-built with cargo-zigbuild (zig as the C compiler and linker) and
 # the `dist` profile (the release profile's code without debug info, see Cargo.toml):
@@ -68,6 +68,13 @@ host_platform() {
     echo "$os-$arch"
   fi
 }
+
+# The ELF tools every library is checked with (Debian: `file`, `binutils`; scripts/setup.sh
+# installs them).
+for tool in file objdump readelf nm strip; do
+  command -v "$tool" >/dev/null 2>&1 ||
+    die "'$tool' is needed to check the native libraries: apt-get install file binutils (scripts/setup.sh does)"
+done
 
 # The cargo-zigbuild target of a platform (a `.2.17` suffix pins the glibc symbol versions).
 rust_target() {
@@ -177,23 +184,40 @@ build_platform() {
   say "$out/$platform/$lib"
 }
 
-selection=${MAVEN_NATIVE_TARGETS:-${NATIVE_TARGETS:-auto}}
-selection=${selection//,/ }
+# What cross_tools_ready found missing, for the error message.
+missing_cross_tools() {
+  local missing=() installed platform target
+  command -v cargo-zigbuild >/dev/null 2>&1 || missing+=("cargo-zigbuild (not on PATH)")
+  command -v zig >/dev/null 2>&1 || python3 -m ziglang version >/dev/null 2>&1 ||
+    missing+=("zig (neither \`zig\` on PATH nor the PyPI package ziglang for python3)")
+  installed=$(rustup target list --installed 2>/dev/null || true)
+  for platform in "${all_platforms[@]}"; do
+    target=$(rust_target "$platform")
+    grep -qx "${target%.2.*}" <<<"$installed" || missing+=("Rust target ${target%.2.*} (rustup)")
+  done
+  printf '  - %s\n' "${missing[@]}"
+}
+
+# `cargo install` puts binaries here; a PATH without it must still find what setup-cross.sh
+# installs (cargo itself finds its subcommands there, but `command -v` would not).
+cargo_bin=${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}/bin
+case ":$PATH:" in *":$cargo_bin:"*) ;; *) PATH=$PATH:$cargo_bin ;; esac
+
+selection=${MAVEN_NATIVE_TARGETS:-${NATIVE_TARGETS:-all}}
 case "$selection" in
-  auto)
-    if cross_tools_ready; then
-      platforms=("${all_platforms[@]}")
-      mode=cross
-    else
-      echo "build-native.sh: WARNING: cargo-zigbuild, zig or a Rust target is missing, so only the" \
-        "host's platform is built, against the host's glibc; run native/setup-cross.sh for all" \
-        "four platforms (or set NATIVE_TARGETS=host to silence this)." >&2
-      platforms=("$(host_platform)")
-      mode=host
-    fi
-    ;;
   all)
-    cross_tools_ready || "$root/native/setup-cross.sh"
+    if ! cross_tools_ready; then
+      say "cross tools missing; installing them with native/setup-cross.sh:"
+      missing_cross_tools
+      if ! "$root/native/setup-cross.sh"; then
+        die "native/setup-cross.sh could not install the cross tools (see above). A release build
+needs all four native libraries; run native/setup-cross.sh by hand to see why, or build for
+this host alone for development with -Dnative.targets=host (archives named *-host-only-dev)."
+      fi
+      cross_tools_ready || die "native/setup-cross.sh ran, but these are still missing:
+$(missing_cross_tools)
+A release build needs all four native libraries. For development only: -Dnative.targets=host."
+    fi
     platforms=("${all_platforms[@]}")
     mode=cross
     ;;
@@ -202,10 +226,8 @@ case "$selection" in
     mode=host
     ;;
   *)
-    read -r -a platforms <<<"$selection"
-    for platform in "${platforms[@]}"; do rust_target "$platform" >/dev/null; done
-    cross_tools_ready || "$root/native/setup-cross.sh"
-    mode=cross
+    die "unknown native.targets '$selection': use 'all' (the default: the four platforms a release
+needs) or 'host' (development only: this host's library, archives named *-host-only-dev)"
     ;;
 esac
 

@@ -12,20 +12,25 @@
 # Each must list the connector and both transforms as loadable AND with a ServiceLoader manifest
 # (what a worker with plugin.discovery=service_load or hybrid_fail requires), the connector with
 # the archive's version. Also checked: the archives' layout, that the jar carries the native
-# library of every platform and no Kafka or slf4j classes, and the ZIP's manifest.json.
+# library of every platform and no Kafka or slf4j classes, THIRD-PARTY.txt, and the ZIP's
+# manifest.json.
 #
 #   scripts/check-plugin-path.sh [DIST_DIR]     (default: dist/, from `mvn -B -DskipTests package`)
 #
+# Both kinds of build are understood: a release's archives (starrocks-kafka-connector-<version>.tar.gz,
+# starrocks-starrocks-kafka-connector-<version>.zip; all four native libraries) and a
+# -Dnative.targets=host development build's (the same names ending in -host-only-dev; the build
+# host's library alone, and a manifest that says so).
+#
 # kafka-tools and its runtime dependencies come from Maven Central once, into
 # ~/.cache/starrocks-kafka-connector/kafka-tools-<version>/ (CHECK_KAFKA_VERSION, default 3.9.1).
-# CHECK_NATIVE_PLATFORMS overrides the platforms the jar must carry (default: all four; e.g.
-# "linux-x86_64" after a -Dnative.targets=host build).
+# CHECK_NATIVE_PLATFORMS overrides the platforms the jar must carry (default: all four for a
+# release, the build host's for a -host-only-dev build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dist=${1:-dist}
 kafka_version=${CHECK_KAFKA_VERSION:-3.9.1}
-native_platforms=${CHECK_NATIVE_PLATFORMS:-linux-x86_64 linux-aarch64 linux-x86_64-musl linux-aarch64-musl}
 expected_classes=(
   "com.starrocks.connector.kafka.StarRocksSinkConnector sink"
   "com.starrocks.connector.kafka.transforms.AddOpFieldForDebeziumRecord transformation"
@@ -58,10 +63,36 @@ shopt -u nullglob
 tarball=${tarballs[0]}
 zip=${zips[0]}
 name=$(basename "$tarball" .tar.gz)
-version=${name#starrocks-kafka-connector-}
+dev_suffix=-host-only-dev
+if [[ $name == *"$dev_suffix" ]]; then
+  kind=host-only-dev
+  suffix=$dev_suffix
+else
+  kind=release
+  suffix=""
+fi
+version=${name%"$suffix"}
+version=${version#starrocks-kafka-connector-}
 hub_name=$(basename "$zip" .zip)
-[ "$hub_name" = "starrocks-starrocks-kafka-connector-$version" ] ||
-  die "the ZIP $zip is not of version $version"
+[ "$hub_name" = "starrocks-starrocks-kafka-connector-$version$suffix" ] ||
+  die "the ZIP $zip is not the $kind build of version $version that $tarball is"
+
+# The build host's platform, as native/build-native.sh names it (a host-only build carries it).
+host_platform() {
+  local arch
+  case "$(uname -m)" in
+    x86_64 | amd64) arch=x86_64 ;;
+    aarch64 | arm64) arch=aarch64 ;;
+    *) arch=$(uname -m) ;;
+  esac
+  if ls /lib/ld-musl-* >/dev/null 2>&1; then echo "linux-$arch-musl"; else echo "linux-$arch"; fi
+}
+if [ "$kind" = release ]; then
+  native_platforms=${CHECK_NATIVE_PLATFORMS:-linux-x86_64 linux-aarch64 linux-x86_64-musl linux-aarch64-musl}
+else
+  native_platforms=${CHECK_NATIVE_PLATFORMS:-$(host_platform)}
+fi
+echo "check-plugin-path: $kind build of $version, native libraries expected: $native_platforms"
 
 # --- Kafka's tool, from Maven Central ------------------------------------------------------
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/starrocks-kafka-connector/kafka-tools-$kafka_version
@@ -130,7 +161,7 @@ require_files() {
   for f in "$@"; do [ -s "$dir/$f" ] || absent+=" $f"; done
   if [ -z "$absent" ]; then ok "$label has $*"; else bad "$label lacks$absent"; fi
 }
-require_files "the tarball" "$home" README.md LICENSE etc/connect-starrocks-sink.properties \
+require_files "the tarball" "$home" README.md LICENSE THIRD-PARTY.txt etc/connect-starrocks-sink.properties \
   etc/connect-starrocks-sink.json doc/configuration.md
 
 if [ -f "$jar" ]; then
@@ -141,6 +172,9 @@ if [ -f "$jar" ]; then
   done
   carried=$(grep -o '^native/[^/]*/libstarrocks_kafka_jni.so$' <<<"$listing" | cut -d/ -f2 | tr '\n' ' ')
   if [ -z "$missing" ]; then ok "native libraries in the jar: $carried"; else bad "the jar lacks the native library of:$missing (it has: $carried)"; fi
+  if [ "$kind" = host-only-dev ] && [ "$(wc -w <<<"$carried")" -ne 1 ]; then
+    bad "a host-only build's jar carries one native library, this one: $carried"
+  fi
   if grep -qE '^(org/apache/kafka|org/slf4j)/' <<<"$listing"; then
     bad "the jar bundles Kafka or slf4j classes"
   else
@@ -168,15 +202,25 @@ if [ ! -f "$manifest" ]; then
   bad "the ZIP has no manifest.json"
 elif ! command -v jq >/dev/null 2>&1; then
   bad "jq is needed to read manifest.json (scripts/setup.sh installs it)"
-elif jq -e --arg v "$version" '
+elif jq -e --arg v "$version" --arg kind "$kind" '
     .name == "starrocks-kafka-connector" and .version == $v and .owner.username == "starrocks"
     and (.title | length > 0) and (.description | length > 0)
     and .component_types == ["sink"] and .features.kafka_connect_api == true
-    and (.license | length > 0) and (.release_date | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))' \
+    and .features.delivery_guarantee == ["at_least_once"]
+    and (.license | length > 0) and (.release_date | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+    and (if $kind == "release" then (.title | test("development") | not)
+         else (.title | test("development build")) and (.description | startswith("DEVELOPMENT BUILD")) end)' \
   "$manifest" >/dev/null; then
-  ok "manifest.json: name, version $version, owner starrocks, component_types [sink]"
+  ok "manifest.json: name, version $version, owner starrocks, component_types [sink], $kind build"
 else
-  bad "manifest.json lacks a required field or has a wrong value: $(jq -c . "$manifest" 2>&1 | head -c 400)"
+  bad "manifest.json lacks a required field or has a wrong value for a $kind build: $(jq -c . "$manifest" 2>&1 | head -c 600)"
+fi
+if [ -s "$component/doc/THIRD-PARTY.txt" ] && grep -q '^RUST CRATES COMPILED INTO THE NATIVE LIBRARY' "$component/doc/THIRD-PARTY.txt" &&
+  grep -q '^JAVA LIBRARIES IN THE CONNECTOR JAR' "$component/doc/THIRD-PARTY.txt" &&
+  cmp -s "$component/doc/THIRD-PARTY.txt" "$home/THIRD-PARTY.txt"; then
+  ok "THIRD-PARTY.txt (Rust crates and Java libraries), the same in both archives"
+else
+  bad "THIRD-PARTY.txt is missing, lacks its Rust or Java section, or differs between the archives"
 fi
 require_files "the ZIP" "$component" doc/README.md doc/LICENSE doc/configuration.md \
   etc/connect-starrocks-sink.properties etc/connect-starrocks-sink.json

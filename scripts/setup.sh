@@ -7,6 +7,9 @@ need_apt=()
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v mysql >/dev/null 2>&1 || need_apt+=(mariadb-client)
 command -v jq >/dev/null 2>&1 || need_apt+=(jq)
+# native/build-native.sh checks every native library with file, objdump, readelf and nm.
+command -v file >/dev/null 2>&1 || need_apt+=(file)
+command -v objdump >/dev/null 2>&1 || need_apt+=(binutils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   sudo_cmd=""
@@ -21,4 +24,7 @@ if command -v rustup >/dev/null 2>&1; then
       rustup component add "$component"
   done
 fi
+# The cross tools for the four native libraries, and cargo-about for THIRD-PARTY.txt (the build
+# installs either itself when missing; installing them here keeps that out of the build's time).
 "$(dirname "$0")/../native/setup-cross.sh"
+"$(dirname "$0")/../native/setup-licenses.sh"
