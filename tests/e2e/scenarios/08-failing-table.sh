@@ -59,9 +59,11 @@ wait_equal "t_b's offset commits: 500" 60 500 offset_of "$tb"
 wait_equal "JMX: t_b no longer failing" 60 0 jmx_attribute "$(table_mbean "$name" t_b)" failing
 connector_delete "$name"
 
-# The fail-fast policy: the same drop fails the task, naming the table.
-sr_exec "DROP TABLE $db.t_b"
+# The fail-fast policy: the same drop fails the task, naming the table. (The connector is
+# created while the table exists: validate() refuses a configuration whose table is missing.)
 connector_put "$name" "$(config fail)"
+wait_running "$name"
+sr_exec "DROP TABLE $db.t_b"
 produce_ids "$tb" 500 10
 deadline=$((SECONDS + 90))
 while true; do
