@@ -256,6 +256,14 @@ impl SinkConfig {
         parse(props).err().unwrap_or_default()
     }
 
+    /// The configuration, or every bad or missing key with its reason (what `validate`
+    /// returns), from one parse.
+    pub fn parse_all(
+        props: &HashMap<String, String>,
+    ) -> std::result::Result<SinkConfig, Vec<(String, String)>> {
+        parse(props)
+    }
+
     /// The table a record of `topic` loads into.
     pub fn table_for_topic<'a>(&'a self, topic: &'a str) -> &'a str {
         self.topic_to_table

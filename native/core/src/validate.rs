@@ -56,13 +56,12 @@ pub struct Runtime {
 /// Every problem of a connector configuration as `(key, message)`, in a stable order; empty
 /// when the connector can be created. Checks StarRocks only when the configuration parses.
 pub fn validate(props: &HashMap<String, String>, runtime: Runtime) -> Vec<(String, String)> {
-    let mut problems = SinkConfig::validate(props);
+    let parsed = SinkConfig::parse_all(props);
+    let mut problems = parsed.as_ref().err().cloned().unwrap_or_default();
     problems.extend(renaming_transforms(props, runtime));
-    if !problems.is_empty() {
-        return problems;
-    }
-    let Ok(config) = SinkConfig::from_map(props) else {
-        return problems;
+    let config = match parsed {
+        Ok(config) if problems.is_empty() => config,
+        _ => return problems,
     };
     let targets = if transforms_keep_topics(props) {
         tables_to_check(props, &config)
