@@ -33,9 +33,12 @@ mod declared;
 mod values;
 
 pub use declared::{declared, Declared, Valid};
-use declared::{BOOLEANS, FORMATS, PARTIAL_UPDATE_MODES, TABLE_FAILURES, TEMPORAL_RENDERINGS};
+use declared::{
+    BOOLEANS, FORMATS, PARTIAL_UPDATE_MODES, SEMANTICS, TABLE_FAILURES, TEMPORAL_RENDERINGS,
+};
 use values::{
-    check_name, decode_separator, parse_http_urls, parse_topic_to_table, separator_header,
+    check_name, decode_separator, default_query_addrs, parse_http_urls, parse_query_urls,
+    parse_topic_to_table, separator_header,
 };
 
 /// The configuration keys the core reads.
@@ -84,7 +87,19 @@ pub mod keys {
     pub const LABEL: &str = "sink.properties.label";
     /// Our extension: `string` (default) or `numeric` rendering of temporal logical types.
     pub const TEMPORAL_RENDERING: &str = "starrocks.temporal.rendering";
+    /// `at-least-once` (default) or `exactly-once` (the key of StarRocks' Flink connector).
+    pub const SEMANTIC: &str = "sink.semantic";
+    /// Under `exactly-once`: the table, in the target database, that keeps the sink's progress.
+    pub const PROGRESS_TABLE: &str = "sink.progress.table";
+    /// The FEs' MySQL-protocol addresses, `host:port[,host:port...]`; by default the hosts of
+    /// `starrocks.http.url` on port 9030. Used under `exactly-once` only.
+    pub const QUERY_URL: &str = "starrocks.query.url";
 }
+
+/// Default of `sink.progress.table`.
+pub const DEFAULT_PROGRESS_TABLE: &str = "kafka_connect_progress";
+/// StarRocks' default FE `query_port`, for `starrocks.query.url`'s default.
+pub const DEFAULT_QUERY_PORT: u16 = 9030;
 
 /// Default of `bufferflush.maxbytes` (90 MiB).
 pub const DEFAULT_BUFFER_MAX_BYTES: i64 = 94_371_840;
@@ -166,6 +181,15 @@ pub enum TemporalRendering {
     Numeric,
 }
 
+/// `sink.semantic`: what the sink promises about each record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Semantic {
+    /// Never lost; loaded again after a crash (the default).
+    AtLeastOnce,
+    /// Never lost, never loaded twice: progress kept in StarRocks, in the loads' transactions.
+    ExactlyOnce,
+}
+
 /// `sink.table.failure`: what a table whose loads are failing does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableFailure {
@@ -230,6 +254,12 @@ pub struct SinkConfig {
     pub partial_update: bool,
     pub partial_update_mode: Option<PartialUpdateMode>,
     pub temporal_rendering: TemporalRendering,
+    /// `sink.semantic`.
+    pub semantic: Semantic,
+    /// `sink.progress.table`.
+    pub progress_table: String,
+    /// `starrocks.query.url` as `host:port` entries (by default the FEs' hosts on 9030).
+    pub query_addrs: Vec<String>,
     /// Every `sink.properties.*` key, suffix lower-cased, as the Stream Load header to send.
     /// `format` is always present (lower-case); `compression` is lower-cased; a separator or
     /// delimiter that is not plain visible ASCII is rewritten in the `\xHH` form StarRocks
@@ -350,6 +380,18 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// An optional name that goes into SQL and Stream Load headers; `None` when absent or empty.
+    fn optional_name(&mut self, key: &str) -> Option<String> {
+        let value = self.trimmed(key).filter(|v| !v.is_empty())?;
+        match check_name(value) {
+            Ok(()) => Some(value.to_owned()),
+            Err(reason) => {
+                self.fail(key, reason);
+                None
+            }
+        }
+    }
+
     fn long(&mut self, key: &str, default: i64, min: i64, max: i64) -> i64 {
         let Some(raw) = self.trimmed(key) else {
             return default;
@@ -454,13 +496,24 @@ fn parse(
         .choice(keys::TEMPORAL_RENDERING, &TEMPORAL_RENDERINGS)
         .unwrap_or(TemporalRendering::String);
     let load_headers = load_headers(&mut p, format);
+    let semantic = p
+        .choice(keys::SEMANTIC, &SEMANTICS)
+        .unwrap_or(Semantic::AtLeastOnce);
+    let progress_table = p
+        .optional_name(keys::PROGRESS_TABLE)
+        .unwrap_or_else(|| DEFAULT_PROGRESS_TABLE.to_owned());
+    let query_addrs = match p.trimmed(keys::QUERY_URL) {
+        None | Some("") => None,
+        Some(raw) => parse_query_urls(raw)
+            .map_err(|reason| p.fail(keys::QUERY_URL, reason))
+            .ok(),
+    };
 
     match (http_urls, database, username, password) {
         (Some(http_urls), Some(database), Some(username), Some(password))
             if p.errors.is_empty() =>
         {
             Ok(SinkConfig {
-                http_urls,
                 database,
                 username,
                 password,
@@ -480,6 +533,10 @@ fn parse(
                 partial_update,
                 partial_update_mode,
                 temporal_rendering,
+                semantic,
+                progress_table,
+                query_addrs: query_addrs.unwrap_or_else(|| default_query_addrs(&http_urls)),
+                http_urls,
                 load_headers,
             })
         }

@@ -47,6 +47,8 @@ pub mod log;
 pub mod metrics;
 pub mod offsets;
 pub mod pressure;
+pub mod progress;
+pub mod query;
 pub mod record;
 pub mod runtime;
 pub mod sink;

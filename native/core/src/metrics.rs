@@ -31,6 +31,14 @@ pub struct TableMetrics {
     pub load_ms_total: AtomicU64,
     pub load_ms_max: AtomicU64,
     pub last_load_ms: AtomicU64,
+    /// Exactly-once: records skipped because the progress table says the table holds them.
+    pub already_loaded: AtomicU64,
+    /// Exactly-once: transactions that registered partitions new to the table's chain.
+    pub registrations: AtomicU64,
+    /// Exactly-once: recoveries that read this table's progress (a task start, a rebalance).
+    pub recoveries: AtomicU64,
+    /// Exactly-once: transactions a recovery found open or prepared and rolled back.
+    pub recovery_rollbacks: AtomicU64,
 }
 
 impl TableMetrics {
@@ -67,6 +75,10 @@ impl TableMetrics {
             ),
             ("load-latency-max-ms", get(&self.load_ms_max)),
             ("load-latency-last-ms", get(&self.last_load_ms)),
+            ("records-already-loaded", get(&self.already_loaded)),
+            ("progress-registrations", get(&self.registrations)),
+            ("recoveries", get(&self.recoveries)),
+            ("recovery-rollbacks", get(&self.recovery_rollbacks)),
         ]
     }
 }

@@ -15,7 +15,7 @@
 //! - No row of a revoked partition is sent after [`Table::drop_partitions`]: queued bodies are
 //!   cut at once, an in-flight load is cancelled and cut when it comes back.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -28,6 +28,7 @@ use crate::label::LabelScope;
 use crate::metrics::TableMetrics;
 use crate::offsets::{LoadId, OffsetTracker, TopicPartition, SKIPPED};
 use crate::pressure::TablePressure;
+use crate::progress::{self, Loaded, ProgressRow};
 use crate::record::{Payload, Record};
 use crate::stream_load::{Ended, LoadOutcome};
 
@@ -39,6 +40,24 @@ pub struct Shape {
     pub layout: Layout,
     pub body_limit: usize,
     pub labels: LabelScope,
+    /// Under `sink.semantic=exactly-once`: what the progress rows need.
+    pub exactly_once: Option<ExactlyOnce>,
+}
+
+/// What exactly-once loads write beside their rows (see `progress`).
+#[derive(Debug, Clone)]
+pub struct ExactlyOnce {
+    /// The connector's name, the first column of the progress table's key.
+    pub connector: String,
+    pub progress_table: String,
+}
+
+impl Shape {
+    /// A label of this sink for a load of `table` that is not yet built (exactly-once chains
+    /// name a load's label before its body exists).
+    fn chain_label(&self, table: &str, seq: &mut Sequence) -> String {
+        self.labels.label(table, &[], seq.label())
+    }
 }
 
 /// The sink's counters of loads and labels: every load and every label is new.
@@ -77,8 +96,24 @@ struct Load {
     id: LoadId,
     label: String,
     body: Sealed,
+    /// Exactly-once: the label of the chain's next load, which this load's progress rows name.
+    successor: Option<String>,
+    /// Exactly-once: while the worker registers partitions new to the chain before this load
+    /// (their rows and next offsets).
+    registering: Option<BTreeMap<TopicPartition, i64>>,
     /// `Some` while the worker runs it: sending `true` cancels it.
     in_flight: Option<watch::Sender<bool>>,
+}
+
+/// Exactly-once: the chain of a table's loads (see `progress`). Each load's progress rows
+/// name the label of the next one; loads commit in chain order.
+#[derive(Debug)]
+struct Chain {
+    /// The label the next sealed load takes (the last committed load's rows name it).
+    next_label: String,
+    /// The partitions whose progress rows in StarRocks name this chain, with the offset below
+    /// which their records routed to this table are durable.
+    progress: BTreeMap<TopicPartition, i64>,
 }
 
 /// What the table's worker needs to run one load.
@@ -90,6 +125,11 @@ pub struct Job {
     pub body: bytes::Bytes,
     /// Turns `true` when the load must stop before its commit.
     pub cancel: watch::Receiver<bool>,
+    /// Exactly-once: the progress rows (JSON lines) committed in the same transaction.
+    pub progress: Option<bytes::Bytes>,
+    /// Exactly-once: `body` holds progress rows only, registering partitions new to the
+    /// table's chain before its next load (a transaction of the progress table alone).
+    pub register: bool,
 }
 
 /// One table of the sink.
@@ -103,22 +143,33 @@ pub struct Table {
     retrying: bool,
     /// The original partitions whose rows this table holds or held since they were opened.
     partitions: BTreeSet<TopicPartition>,
+    /// Exactly-once only.
+    chain: Option<Chain>,
     pub metrics: Arc<TableMetrics>,
     /// Wakes the table's worker when a load is queued or the sink stops.
     pub wake: Arc<Notify>,
 }
 
 impl Table {
-    pub fn new(name: &str, metrics: Arc<TableMetrics>) -> Table {
+    pub fn new(name: &str, metrics: Arc<TableMetrics>, shape: &Shape, seq: &mut Sequence) -> Table {
+        let chain = shape.exactly_once.as_ref().map(|_| Chain {
+            next_label: shape.chain_label(name, seq),
+            progress: BTreeMap::new(),
+        });
         Table {
             name: name.to_owned(),
             buffer: None,
             loads: VecDeque::new(),
             retrying: false,
             partitions: BTreeSet::new(),
+            chain,
             metrics,
             wake: Arc::new(Notify::new()),
         }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Appends the rows of one record. Returns the load that will carry them, or `None` when
@@ -197,31 +248,90 @@ impl Table {
             return;
         }
         let body = buffer.seal();
-        let label = shape.labels.label(&self.name, &body.ranges(), seq.label());
+        let (label, successor) = match &mut self.chain {
+            Some(chain) => {
+                let next = shape.chain_label(&self.name, seq);
+                let label = std::mem::replace(&mut chain.next_label, next.clone());
+                (label, Some(next))
+            }
+            None => (
+                shape.labels.label(&self.name, &body.ranges(), seq.label()),
+                None,
+            ),
+        };
         tracing::debug!(table = %self.name, label = %label, rows = body.rows(), bytes = body.len(), ?reason, "Flushing a table.");
         self.loads.push_back(Load {
             id,
             label,
             body,
+            successor,
+            registering: None,
             in_flight: None,
         });
         self.wake.notify_one();
     }
 
-    /// The next load for the worker, unless one is in flight already.
-    pub fn start_next(&mut self) -> Option<Job> {
+    /// The next load for the worker, unless one is in flight already. Under exactly-once,
+    /// a load carrying rows of partitions new to the table's chain is preceded by their
+    /// registration; `loaded` is what recovery found already loaded, `now` the progress rows'
+    /// `updated_at`.
+    pub fn start_next(
+        &mut self,
+        shape: &Shape,
+        seq: &mut Sequence,
+        loaded: &Loaded,
+        now: &str,
+    ) -> Option<Job> {
         if self.loads.iter().any(|l| l.in_flight.is_some()) {
             return None;
         }
         let load = self.loads.front_mut()?;
         let (cancel_tx, cancel) = watch::channel(false);
-        load.in_flight = Some(cancel_tx);
-        Some(Job {
+        let mut job = Job {
             id: load.id,
             label: load.label.clone(),
             body: load.body.body.clone(),
             cancel,
-        })
+            progress: None,
+            register: false,
+        };
+        if let (Some(chain), Some(eo)) = (&self.chain, &shape.exactly_once) {
+            let ranges = load.body.ranges();
+            let fresh: BTreeMap<TopicPartition, i64> = ranges
+                .iter()
+                .map(|r| (TopicPartition::new(&r.topic, r.partition), r.first_offset))
+                .filter(|(tp, _)| !chain.progress.contains_key(tp))
+                .map(|(tp, first)| {
+                    let next = loaded.next_offset(&self.name, &tp).unwrap_or(first);
+                    (tp, next.min(first))
+                })
+                .collect();
+            if fresh.is_empty() {
+                let carried: BTreeMap<TopicPartition, i64> = ranges
+                    .iter()
+                    .map(|r| (TopicPartition::new(&r.topic, r.partition), r.last_offset))
+                    .collect();
+                let successor = load.successor.as_deref().unwrap_or_default();
+                let rows = progress::rows_of_load(&self.name, &chain.progress, &carried, successor);
+                job.progress = Some(progress::body(&eo.connector, &load.label, &rows, now).into());
+            } else {
+                let rows: Vec<ProgressRow> = fresh
+                    .iter()
+                    .map(|(tp, next)| ProgressRow {
+                        table: self.name.clone(),
+                        tp: tp.clone(),
+                        next_offset: *next,
+                        next_label: load.label.clone(),
+                    })
+                    .collect();
+                job.label = shape.chain_label(&format!("{}-register", self.name), seq);
+                job.body = progress::body(&eo.connector, &job.label, &rows, now).into();
+                job.register = true;
+                load.registering = Some(fresh);
+            }
+        }
+        load.in_flight = Some(cancel_tx);
+        Some(job)
     }
 
     /// A failed attempt of the current load: the table is retrying until it is durable.
@@ -246,9 +356,26 @@ impl Table {
             return None;
         };
         self.loads[at].in_flight = None;
+        let registered = self.loads[at].registering.take();
         match result {
+            Ok(_) if registered.is_some() => {
+                if let (Some(chain), Some(fresh)) = (&mut self.chain, registered) {
+                    chain.progress.extend(fresh);
+                }
+                self.retrying = false;
+                self.wake.notify_one();
+                None
+            }
             Ok(_) => {
-                self.loads.remove(at);
+                let load = self.loads.remove(at).expect("the load is at `at`");
+                if let Some(chain) = &mut self.chain {
+                    for range in load.body.ranges() {
+                        let tp = TopicPartition::new(&range.topic, range.partition);
+                        let next = range.last_offset.saturating_add(1);
+                        let entry = chain.progress.entry(tp).or_insert(next);
+                        *entry = (*entry).max(next);
+                    }
+                }
                 tracker.complete(id);
                 self.retrying = false;
                 None
@@ -279,6 +406,9 @@ impl Table {
             buffer.drop_partitions(revoked);
         }
         self.partitions.retain(|tp| !revoked(tp));
+        if let Some(chain) = &mut self.chain {
+            chain.progress.retain(|tp, _| !revoked(tp));
+        }
         let mut settling = false;
         let mut at = 0;
         while at < self.loads.len() {
@@ -304,7 +434,9 @@ impl Table {
     }
 
     /// Cuts the revoked rows out of the queued load at `at`; it gets a new label, or leaves the
-    /// queue when nothing is left. Returns whether it is still there.
+    /// queue when nothing is left. Returns whether it is still there. Under exactly-once the
+    /// label stays (the chain announced it); the transaction driver rolls back whatever an
+    /// earlier body left under it and never commits that in its place.
     fn cut(
         &mut self,
         at: usize,
@@ -320,14 +452,23 @@ impl Table {
         load.body = load.body.without(revoked);
         if load.body.is_empty() {
             let id = load.id;
-            self.loads.remove(at);
+            let removed = self.loads.remove(at).expect("the load is at `at`");
+            if let Some(chain) = &mut self.chain {
+                // Its label was announced by the load before it: the next load takes it.
+                match self.loads.get_mut(at) {
+                    Some(next) => next.label = removed.label,
+                    None => chain.next_label = removed.label,
+                }
+            }
             // Only revoked partitions had rows in it, and they are forgotten; nothing waits.
             tracker.complete(id);
             return false;
         }
-        load.label = shape
-            .labels
-            .label(&self.name, &load.body.ranges(), seq.label());
+        if self.chain.is_none() {
+            load.label = shape
+                .labels
+                .label(&self.name, &load.body.ranges(), seq.label());
+        }
         true
     }
 
@@ -380,6 +521,7 @@ mod tests {
             layout: Layout::of(&config),
             body_limit,
             labels: LabelScope::new("c", "0", 1),
+            exactly_once: None,
         }
     }
 
@@ -397,7 +539,16 @@ mod tests {
     }
 
     fn table() -> Table {
-        Table::new("t", Arc::new(TableMetrics::default()))
+        Table::new(
+            "t",
+            Arc::new(TableMetrics::default()),
+            &shape(1),
+            &mut Sequence::default(),
+        )
+    }
+
+    fn start(t: &mut Table, shape: &Shape, seq: &mut Sequence) -> Option<Job> {
+        t.start_next(shape, seq, &Loaded::default(), "2026-12-03 00:00:00")
     }
 
     #[test]
@@ -479,9 +630,12 @@ mod tests {
         tracker.record(&p0, 1, c);
         t.seal(&shape, &mut seq, FlushReason::Interval);
 
-        let mut job = t.start_next().expect("the first load");
+        let mut job = start(&mut t, &shape, &mut seq).expect("the first load");
         assert_eq!(job.id, a);
-        assert!(t.start_next().is_none(), "one in flight at a time");
+        assert!(
+            start(&mut t, &shape, &mut seq).is_none(),
+            "one in flight at a time"
+        );
         // Partition 1 is revoked while the first load is in flight: it is cancelled...
         let revoked = |tp: &TopicPartition| *tp == p1;
         assert!(t.drop_partitions(&revoked, &shape, &mut seq, &mut tracker));
@@ -495,13 +649,16 @@ mod tests {
             None
         );
         assert!(!t.settling(&revoked));
-        let again = t.start_next().expect("the cut load");
+        let again = start(&mut t, &shape, &mut seq).expect("the cut load");
         assert_eq!(again.id, a);
         assert_ne!(again.label, label);
         assert_eq!(&again.body[..], br#"{"p":0}"#);
         let done = Ok(LoadOutcome::AlreadyLoaded);
         t.finish(again.id, &done, &mut tracker, &revoked, &shape, &mut seq);
         assert_eq!(tracker.committable(), vec![(p0.clone(), 1)]);
-        assert_eq!(t.start_next().expect("the second load").id, c);
+        assert_eq!(
+            start(&mut t, &shape, &mut seq).expect("the second load").id,
+            c
+        );
     }
 }

@@ -71,12 +71,12 @@ fn client(config: &SinkConfig) -> StreamLoadClient {
 }
 
 fn request(client: &StreamLoadClient, label: &str, rows: &str) -> LoadRequest {
-    LoadRequest {
-        database: "example_db".into(),
-        table: "test_tbl".into(),
-        label: label.into(),
-        body: client.prepare_body(Bytes::from(rows.to_owned())),
-    }
+    LoadRequest::rows(
+        "example_db",
+        "test_tbl",
+        label,
+        client.prepare_body(Bytes::from(rows.to_owned())),
+    )
 }
 
 /// Retry for ever, nothing counts as failing early: only permanent failures do.

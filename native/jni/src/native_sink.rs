@@ -34,7 +34,7 @@ fn validate(props: &HashMap<String, String>, runtime: Runtime) -> Vec<String> {
 }
 
 /// Every key the core reads with a default, flattened as `[key, default, valid, ...]`, where
-/// `valid` is `range:<min>:<max>` or `one-of:<a>,<b>,...`.
+/// `valid` is `range:<min>:<max>`, `one-of:<a>,<b>,...` or `non-empty`.
 fn config_keys() -> Vec<String> {
     starrocks_kafka_core::config::declared()
         .into_iter()
@@ -42,6 +42,7 @@ fn config_keys() -> Vec<String> {
             let valid = match d.valid {
                 Valid::Range(min, max) => format!("range:{min}:{max}"),
                 Valid::OneOf(options) => format!("one-of:{}", options.join(",")),
+                Valid::NonEmpty => "non-empty".to_owned(),
             };
             [d.key.to_owned(), d.default, valid]
         })

@@ -31,8 +31,9 @@ pub fn partitions(partitions: &[TopicPartition]) -> Result<Vec<u8>> {
 }
 
 /// The rejected records (`count u32, count × {index u32, message (u32 length + UTF-8)}`), the
-/// partitions to pause, the partitions to resume (each as in [`partitions`]), and
-/// `call_again_ms u32` (0: no need). `None` when there is nothing to say.
+/// partitions to pause, the partitions to resume (each as in [`partitions`]),
+/// `call_again_ms u32` (0: no need), and the partitions to consume again from an offset (as in
+/// [`offsets`]). `None` when there is nothing to say.
 pub fn put(reply: &PutReply) -> Result<Option<Vec<u8>>> {
     if *reply == PutReply::default() {
         return Ok(None);
@@ -49,6 +50,7 @@ pub fn put(reply: &PutReply) -> Result<Option<Vec<u8>>> {
         u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)
     });
     out.extend_from_slice(&call_again_ms.to_le_bytes());
+    out.extend_from_slice(&offsets(&reply.flow.rewind)?);
     Ok(Some(out))
 }
 
@@ -121,7 +123,7 @@ mod tests {
     }
 
     #[test]
-    fn a_put_reply_is_rejections_then_pauses_resumes_and_the_call_back_delay() {
+    fn a_put_reply_is_rejections_then_pauses_resumes_the_call_back_delay_and_rewinds() {
         let reply = put(&PutReply {
             rejected: vec![Rejected {
                 index: 258,
@@ -131,6 +133,7 @@ mod tests {
                 pause: vec![TopicPartition::new("p", 1)],
                 resume: vec![],
                 call_again_in: Some(Duration::from_millis(500)),
+                rewind: vec![(TopicPartition::new("r", 2), 7)],
             },
         })
         .unwrap()
@@ -140,6 +143,8 @@ mod tests {
         expected.extend_from_slice(&[1, 0, 0, 0, 1, 0, b'p', 1, 0, 0, 0]);
         expected.extend_from_slice(&[0, 0, 0, 0]);
         expected.extend_from_slice(&500u32.to_le_bytes());
+        expected.extend_from_slice(&[1, 0, 0, 0, 1, 0, b'r', 2, 0, 0, 0]);
+        expected.extend_from_slice(&7i64.to_le_bytes());
         assert_eq!(reply, expected);
         assert_eq!(put(&PutReply::default()).unwrap(), None, "nothing to say");
     }

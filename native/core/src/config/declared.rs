@@ -4,10 +4,10 @@
 
 use super::Format;
 use super::{
-    keys, PartialUpdateMode, TableFailure, TemporalRendering, BUFFER_INTERVAL_MS_RANGE,
+    keys, PartialUpdateMode, Semantic, TableFailure, TemporalRendering, BUFFER_INTERVAL_MS_RANGE,
     BUFFER_MAX_BYTES_RANGE, CONNECT_TIMEOUT_MS_RANGE, DEFAULT_BUFFER_INTERVAL_MS,
     DEFAULT_BUFFER_MAX_BYTES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_RETRIES,
-    DEFAULT_RETRY_TIMEOUT_MS, MAX_RETRIES_RANGE, RETRY_TIMEOUT_MS_RANGE,
+    DEFAULT_PROGRESS_TABLE, DEFAULT_RETRY_TIMEOUT_MS, MAX_RETRIES_RANGE, RETRY_TIMEOUT_MS_RANGE,
 };
 
 /// `sink.table.failure` values.
@@ -26,6 +26,11 @@ pub(super) const TEMPORAL_RENDERINGS: [(&str, TemporalRendering); 2] = [
     ("string", TemporalRendering::String),
     ("numeric", TemporalRendering::Numeric),
 ];
+/// `sink.semantic` values.
+pub(super) const SEMANTICS: [(&str, Semantic); 2] = [
+    ("at-least-once", Semantic::AtLeastOnce),
+    ("exactly-once", Semantic::ExactlyOnce),
+];
 pub(super) const BOOLEANS: [(&str, bool); 2] = [("true", true), ("false", false)];
 
 /// What values a declared key takes.
@@ -35,6 +40,8 @@ pub enum Valid {
     Range(i64, i64),
     /// One of these words, in any case.
     OneOf(Vec<&'static str>),
+    /// Any non-empty text (a name).
+    NonEmpty,
 }
 
 /// A key the core reads with a default, as the connector's `ConfigDef` must declare it too
@@ -92,5 +99,11 @@ pub fn declared() -> Vec<Declared> {
         // Absent, no header is sent and StarRocks applies its own default, `row`.
         one_of(keys::PARTIAL_UPDATE_MODE, "row", &PARTIAL_UPDATE_MODES),
         one_of(keys::TEMPORAL_RENDERING, "string", &TEMPORAL_RENDERINGS),
+        one_of(keys::SEMANTIC, "at-least-once", &SEMANTICS),
+        Declared {
+            key: keys::PROGRESS_TABLE,
+            default: DEFAULT_PROGRESS_TABLE.to_owned(),
+            valid: Valid::NonEmpty,
+        },
     ]
 }

@@ -549,6 +549,44 @@ fn every_declared_default_is_what_an_absent_key_gives_and_every_choice_parses() 
                 }
                 assert!(parse_err(&[(d.key, "no-such-value")]).is_config());
             }
+            Valid::NonEmpty => {
+                parse_ok(&[(d.key, "some_name")]);
+                assert!(parse_err(&[(d.key, "two words")]).is_config());
+            }
         }
     }
+    assert_eq!(explicit.semantic, absent.semantic);
+    assert_eq!(explicit.progress_table, absent.progress_table);
+}
+
+#[test]
+fn the_query_url_defaults_to_the_fes_on_port_9030_and_takes_jdbc_urls() {
+    let absent = parse_ok(&[("starrocks.http.url", "fe1:8030,fe2:8030,fe1:8031")]);
+    assert_eq!(absent.query_addrs, vec!["fe1:9030", "fe2:9030"]);
+    let jdbc = parse_ok(&[("starrocks.query.url", "jdbc:mysql://fe1:9031,fe2")]);
+    assert_eq!(jdbc.query_addrs, vec!["fe1:9031", "fe2:9030"]);
+    for bad in [
+        "http://fe1:9030",
+        "fe1:0",
+        "fe1:x",
+        "fe1:9030,,fe2:9030",
+        "fe1:9030/db",
+    ] {
+        let e = parse_err(&[("starrocks.query.url", bad)]);
+        assert!(e.to_string().contains("starrocks.query.url"), "{bad}: {e}");
+    }
+}
+
+#[test]
+fn exactly_once_is_chosen_by_sink_semantic() {
+    use crate::config::Semantic;
+    assert_eq!(parse_ok(&[]).semantic, Semantic::AtLeastOnce);
+    let eo = parse_ok(&[
+        ("sink.semantic", "EXACTLY-ONCE"),
+        ("sink.progress.table", "p1"),
+    ]);
+    assert_eq!(eo.semantic, Semantic::ExactlyOnce);
+    assert_eq!(eo.progress_table, "p1");
+    assert_eq!(parse_ok(&[]).progress_table, "kafka_connect_progress");
+    assert!(parse_err(&[("sink.semantic", "exactly_once")]).is_config());
 }

@@ -2,6 +2,7 @@
 //! and CSV separators. Each returns the parsed value or the reason it is invalid (the caller
 //! attaches the key).
 
+use super::DEFAULT_QUERY_PORT;
 use std::collections::BTreeMap;
 
 /// StarRocks' limit on the length of a column separator or row delimiter.
@@ -110,6 +111,55 @@ fn parse_http_url(entry: &str) -> std::result::Result<String, String> {
         Some(port) => format!("{scheme}://{host}:{port}"),
         None => format!("{scheme}://{host}"),
     })
+}
+
+/// `starrocks.query.url`: `host:port[,host:port...]`, the FEs' MySQL-protocol addresses. A
+/// `jdbc:mysql://` prefix (as StarRocks' Flink connector's `jdbc-url` is written) is accepted.
+pub(super) fn parse_query_urls(raw: &str) -> std::result::Result<Vec<String>, String> {
+    let list = raw.strip_prefix("jdbc:mysql://").unwrap_or(raw);
+    list.split(',')
+        .enumerate()
+        .map(|(i, entry)| {
+            let entry = entry.trim();
+            let authority = entry.strip_suffix('/').unwrap_or(entry);
+            if authority.is_empty() {
+                return Err(format!(
+                    "entry {} of '{raw}' is empty; expected host:port[,host:port...]",
+                    i + 1
+                ));
+            }
+            if authority.contains(['/', '?', '#', '@']) || authority.contains("://") {
+                return Err(format!(
+                    "'{entry}' must be host:port (the FE's MySQL port, {DEFAULT_QUERY_PORT} by default), without a scheme, path or user"
+                ));
+            }
+            match split_host_port(authority) {
+                Some((host, Some(port)))
+                    if port.parse::<u16>().is_ok_and(|n| n > 0)
+                        && port.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    Ok(format!("{host}:{port}"))
+                }
+                Some((host, None)) => Ok(format!("{host}:{DEFAULT_QUERY_PORT}")),
+                _ => Err(format!("'{entry}' is not a valid host:port")),
+            }
+        })
+        .collect()
+}
+
+/// The default `starrocks.query.url`: each FE of `starrocks.http.url` on StarRocks' default
+/// query port.
+pub(super) fn default_query_addrs(http_urls: &[String]) -> Vec<String> {
+    let mut addrs: Vec<String> = Vec::new();
+    for url in http_urls {
+        let authority = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+        let host = split_host_port(authority).map_or(authority, |(host, _)| host);
+        let addr = format!("{host}:{DEFAULT_QUERY_PORT}");
+        if !addrs.contains(&addr) {
+            addrs.push(addr);
+        }
+    }
+    addrs
 }
 
 /// Splits `host[:port]` or `[v6][:port]`; `None` when the host is empty or has odd characters.

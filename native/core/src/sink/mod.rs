@@ -16,6 +16,7 @@
 //! [`COMMIT_WAIT`], `close` at most [`CLOSE_WAIT`], `stop` not at all; a load of a revoked
 //! partition never commits after `close` returns (see `table`).
 
+mod recovery;
 mod worker;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -24,7 +25,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::buffer::{self, FlushReason, Layout};
-use crate::config::SinkConfig;
+use crate::config::{Semantic, SinkConfig};
 use crate::decode::Decoder;
 use crate::encode::RowEncoder;
 use crate::error::{Error, Result};
@@ -32,8 +33,10 @@ use crate::label::LabelScope;
 use crate::metrics::{Metrics, TableMetrics};
 use crate::offsets::{OffsetTracker, TopicPartition, SKIPPED};
 use crate::pressure;
+use crate::progress::Loaded;
+use crate::query::QueryClient;
 use crate::stream_load::{RetryPolicy, StreamLoadClient};
-use crate::table::{Sequence, Shape, Table};
+use crate::table::{ExactlyOnce, Sequence, Shape, Table};
 
 /// The longest `pre_commit` waits for loads in flight before it answers with what is durable.
 pub const COMMIT_WAIT: Duration = Duration::from_secs(2);
@@ -59,6 +62,9 @@ pub struct Flow {
     pub resume: Vec<TopicPartition>,
     /// Call `put` again within this long, even with nothing to deliver (`context.timeout`).
     pub call_again_in: Option<Duration>,
+    /// Records handed back: consume these partitions again from these offsets
+    /// (`SinkTaskContext.offset`). Exactly-once: records of partitions still recovering.
+    pub rewind: Vec<(TopicPartition, i64)>,
 }
 
 /// What `put` returns.
@@ -83,6 +89,14 @@ struct State {
     /// Why the sink failed (a table under `sink.table.failure=fail`, a core thread that
     /// stopped). Every later call reports it.
     failure: Option<String>,
+    /// Exactly-once: the records StarRocks already holds, per partition and table.
+    loaded: Loaded,
+    /// Exactly-once: partitions opened whose progress is still being recovered. Their
+    /// records are handed back (rewound) and they stay paused.
+    recovering: BTreeSet<TopicPartition>,
+    /// Partitions handed back, with the offset Connect consumes them again from; until a
+    /// record of theirs comes back, Connect's position for them is not theirs to commit.
+    rewound: BTreeMap<TopicPartition, i64>,
 }
 
 struct Shared {
@@ -91,6 +105,10 @@ struct Shared {
     policy: RetryPolicy,
     tolerate_errors: bool,
     client: Arc<StreamLoadClient>,
+    /// Exactly-once only: SQL over the FE's MySQL protocol.
+    query: Option<QueryClient>,
+    /// Exactly-once: the cluster's version was checked and the progress table exists.
+    progress_ready: tokio::sync::Mutex<bool>,
     metrics: Metrics,
     span: tracing::Span,
     state: Mutex<State>,
@@ -118,9 +136,16 @@ impl Sink {
             body_limit: layout.body_limit(&config),
             layout,
             labels: LabelScope::random(connector, task),
+            exactly_once: (config.semantic == Semantic::ExactlyOnce).then(|| ExactlyOnce {
+                connector: connector.to_owned(),
+                progress_table: config.progress_table.clone(),
+            }),
         };
+        let exactly_once = config.semantic == Semantic::ExactlyOnce;
         let shared = Arc::new(Shared {
             client: Arc::new(StreamLoadClient::new(&config)?),
+            query: exactly_once.then(|| QueryClient::new(&config)),
+            progress_ready: tokio::sync::Mutex::new(false),
             policy: RetryPolicy::of(&config),
             shape,
             tolerate_errors,
@@ -135,6 +160,9 @@ impl Sink {
                 revoked: HashSet::new(),
                 assigned: None,
                 failure: None,
+                loaded: Loaded::default(),
+                recovering: BTreeSet::new(),
+                rewound: BTreeMap::new(),
             }),
             changed: Condvar::new(),
             stopped: AtomicBool::new(false),
@@ -145,6 +173,7 @@ impl Sink {
             tracing::info!(
                 urls = ?shared.config.http_urls,
                 database = %shared.config.database,
+                semantic = if exactly_once { "exactly-once" } else { "at-least-once" },
                 label_nonce = %format!("{:016x}", shared.shape.labels.nonce()),
                 "StarRocks sink started."
             )
@@ -154,7 +183,8 @@ impl Sink {
 
     /// Partitions assigned to the task. They start unpaused (returned for the shim to resume:
     /// Connect may still hold a pause from before a rebalance), and rows of theirs may be sent
-    /// again.
+    /// again. Under exactly-once their recovery starts: until it is done they are paused again
+    /// by the next `put` and their records handed back.
     pub fn open(&self, partitions: &[TopicPartition]) -> Result<Vec<TopicPartition>> {
         let mut state = self.shared.lock();
         check(&state)?;
@@ -163,6 +193,10 @@ impl Sink {
         for tp in partitions {
             state.revoked.remove(tp);
             state.paused.remove(tp);
+        }
+        if self.shared.query.is_some() && !partitions.is_empty() {
+            state.recovering.extend(partitions.iter().cloned());
+            recovery::spawn(&self.shared, partitions.to_vec());
         }
         tracing::debug!(parent: &self.shared.span, count = partitions.len(), "Partitions opened.");
         Ok(partitions.to_vec())
@@ -177,6 +211,7 @@ impl Sink {
         check(&guard)?;
         let state = &mut *guard;
         let mut rejected = Vec::new();
+        let mut rewind = Vec::new();
         let now = Instant::now();
         for (index, record) in state.decoder.decode(batch)?.iter().enumerate() {
             let tp = TopicPartition {
@@ -188,7 +223,21 @@ impl Sink {
                 state.failure = Some(error.to_string());
                 return Err(error);
             }
-            let table = shared.route(&mut state.tables, &record.topic);
+            if state.recovering.contains(&tp) {
+                // Handed back: consumed again from its first offset once recovered.
+                if !state.rewound.contains_key(&tp) {
+                    state.rewound.insert(tp.clone(), record.offset);
+                    rewind.push((tp, record.offset));
+                }
+                continue;
+            }
+            state.rewound.remove(&tp);
+            let table = shared.route(&mut state.tables, &mut state.seq, &record.topic);
+            if state.loaded.holds(table.name(), &tp, record.offset) {
+                TableMetrics::add(&table.metrics.already_loaded, 1);
+                state.tracker.record(&tp, record.offset, SKIPPED);
+                continue;
+            }
             match table.append(record, &tp, &shared.shape, &mut state.seq, now) {
                 Ok(load) => state
                     .tracker
@@ -204,7 +253,8 @@ impl Sink {
             }
         }
         shared.flush(state);
-        let flow = shared.flow(state);
+        let mut flow = shared.flow(state);
+        flow.rewind = rewind;
         if !rejected.is_empty() {
             tracing::warn!(parent: &shared.span, count = rejected.len(), "Records skipped under errors.tolerance=all.");
         }
@@ -241,6 +291,11 @@ impl Sink {
         let mut offsets: BTreeMap<TopicPartition, i64> =
             state.tracker.committable().into_iter().collect();
         for (tp, offset) in consumed {
+            if state.recovering.contains(tp) || state.rewound.contains_key(tp) {
+                // Its records were handed back: Connect's position is past rows not loaded.
+                offsets.remove(tp);
+                continue;
+            }
             if state.tracker.is_partition_drained(tp) {
                 let entry = offsets.entry(tp.clone()).or_insert(*offset);
                 *entry = (*entry).max(*offset);
@@ -274,6 +329,11 @@ impl Sink {
                 );
             }
             state.tracker.forget(partitions);
+            state.loaded.forget(partitions);
+            for tp in partitions {
+                state.recovering.remove(tp);
+                state.rewound.remove(tp);
+            }
         }
         let deadline = Instant::now() + CLOSE_WAIT;
         while guard.tables.values().any(|t| t.settling(&is_revoked)) {
@@ -341,6 +401,33 @@ fn check(state: &State) -> Result<()> {
 }
 
 impl Shared {
+    /// Exactly-once: the recovery of `partitions` is done; records below `loaded` are skipped.
+    fn recovered(&self, partitions: &[TopicPartition], loaded: Loaded) {
+        let mut state = self.lock();
+        let still_assigned: Vec<TopicPartition> = partitions
+            .iter()
+            .filter(|tp| state.recovering.remove(*tp))
+            .cloned()
+            .collect();
+        let mut kept = Loaded::default();
+        kept.extend(loaded);
+        let gone: Vec<TopicPartition> = partitions
+            .iter()
+            .filter(|tp| !still_assigned.contains(tp))
+            .cloned()
+            .collect();
+        kept.forget(&gone);
+        state.loaded.extend(kept);
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    /// Fails the sink: every later call reports `failure`.
+    fn fail(&self, failure: String) {
+        self.lock().failure.get_or_insert(failure);
+        self.changed.notify_all();
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -360,11 +447,12 @@ impl Shared {
     fn route<'t>(
         self: &Arc<Self>,
         tables: &'t mut BTreeMap<String, Table>,
+        seq: &mut Sequence,
         topic: &str,
     ) -> &'t mut Table {
         let name = self.config.table_for_topic(topic);
         if !tables.contains_key(name) {
-            let table = Table::new(name, self.metrics.table(name));
+            let table = Table::new(name, self.metrics.table(name), &self.shape, seq);
             worker::spawn_load_worker(self, name, Arc::clone(&table.wake));
             tables.insert(name.to_owned(), table);
         }
@@ -403,7 +491,7 @@ impl Shared {
     fn flow(&self, state: &mut State) -> Flow {
         let pressures: Vec<_> = state.tables.values().map(Table::pressure).collect();
         let paused = pressure::paused(&pressures, self.config.buffer_max_bytes);
-        let mut wanted = BTreeSet::new();
+        let mut wanted: BTreeSet<TopicPartition> = state.recovering.iter().cloned().collect();
         for ((table, pressure), paused) in state.tables.values().zip(&pressures).zip(paused) {
             TableMetrics::set(&table.metrics.pending_bytes, pressure.pending);
             if paused {
@@ -420,6 +508,7 @@ impl Shared {
             pause,
             resume,
             call_again_in: (!state.paused.is_empty()).then_some(RESUME_CHECK),
+            rewind: Vec::new(),
         }
     }
 }

@@ -19,7 +19,9 @@ use tracing::Instrument;
 use super::Shared;
 use crate::metrics::TableMetrics;
 use crate::runtime;
-use crate::stream_load::{txn, Ended, Failure, LoadOutcome, LoadRequest, Op};
+use crate::stream_load::{
+    txn, BodyKind, Ended, Failure, LoadOutcome, LoadRequest, Op, ProgressPart,
+};
 use crate::table::Job;
 
 /// How long a best-effort rollback of an abandoned transaction may take.
@@ -39,7 +41,11 @@ pub(super) fn spawn_interval_flush(shared: &Arc<Shared>) {
 }
 
 /// Runs `work` on the core's runtime; a panic in it fails the sink.
-fn supervise(shared: &Arc<Shared>, what: String, work: impl Future<Output = ()> + Send + 'static) {
+pub(super) fn supervise(
+    shared: &Arc<Shared>,
+    what: String,
+    work: impl Future<Output = ()> + Send + 'static,
+) {
     let handle = runtime::handle().spawn(work.instrument(shared.span.clone()));
     let weak = Arc::downgrade(shared);
     runtime::handle().spawn(async move {
@@ -76,7 +82,12 @@ async fn load_worker(shared: Weak<Shared>, table: String, wake: Arc<Notify>) {
             if state.failure.is_some() {
                 return;
             }
-            state.tables.get_mut(&table).and_then(|t| t.start_next())
+            let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
+            let state = &mut *state;
+            state
+                .tables
+                .get_mut(&table)
+                .and_then(|t| t.start_next(&sink.shape, &mut state.seq, &state.loaded, &now))
         };
         match job {
             Some(job) => run(&shared, &table, job).await,
@@ -91,12 +102,26 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
     let client = Arc::clone(&sink.client);
     let policy = sink.policy;
     let metrics = sink.metrics.table(table);
-    let request = LoadRequest {
-        database: sink.config.database.clone(),
-        table: table.to_owned(),
-        label: job.label.clone(),
+    let progress_table = &sink.config.progress_table;
+    let request = if job.register {
+        LoadRequest {
+            table: progress_table.clone(),
+            kind: BodyKind::Progress,
+            ..LoadRequest::rows(&sink.config.database, table, &job.label, job.body.clone())
+        }
+    } else {
         // Compressed once per load, not per attempt, off the task thread.
-        body: client.prepare_body(job.body.clone()),
+        let mut request = LoadRequest::rows(
+            &sink.config.database,
+            table,
+            &job.label,
+            client.prepare_body(job.body.clone()),
+        );
+        request.progress = job.progress.take().map(|body| ProgressPart {
+            table: progress_table.clone(),
+            body,
+        });
+        request
     };
     drop(sink);
     let raw_bytes = job.body.len() as u64;
@@ -106,6 +131,10 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
     let result = txn::load(&client, &request, &policy, &mut on_failure, &mut job.cancel).await;
 
     match &result {
+        Ok(_) if job.register => {
+            TableMetrics::add(&metrics.registrations, 1);
+            tracing::debug!(table, label = %request.label, "Partitions registered in the table's exactly-once chain.");
+        }
         Ok(outcome) => {
             TableMetrics::add(&metrics.loads, 1);
             TableMetrics::add(&metrics.bytes, raw_bytes);

@@ -27,7 +27,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde_json::json;
 
 use super::response::{is_be_begin_answer, parse_load_state, Op};
-use super::{prepare_body, Attempt, LoadRequest};
+use super::{prepare_body, Attempt, BodyKind, LoadRequest};
 use crate::config::{keys, Compression, Format, Password, SinkConfig};
 use crate::error::{Error, Result};
 
@@ -163,7 +163,13 @@ impl StreamLoadClient {
     /// redirect target in turn. Never repeats the step itself; whatever happened is in the
     /// returned [`Attempt`].
     pub async fn step(&self, op: Op, req: &LoadRequest) -> Attempt {
-        let (mut url, first) = match self.ask_fes(|fe| self.fe_request(fe, op, req)).await {
+        self.step_part(op, req, Part::Main).await
+    }
+
+    /// [`Self::step`] for one part of a multi-table transaction: `Part::Progress` sends the
+    /// load of the progress rows.
+    pub async fn step_part(&self, op: Op, req: &LoadRequest, part: Part) -> Attempt {
+        let (mut url, first) = match self.ask_fes(|fe| self.fe_request(fe, op, req, part)).await {
             Ok(answer) => answer,
             Err((error, reached)) => {
                 return Attempt::Transport {
@@ -199,7 +205,7 @@ impl StreamLoadClient {
                 };
             };
             url = location;
-            response = match self.target_request(url.clone(), op, req).send().await {
+            response = match self.target_request(url.clone(), op, req, part).send().await {
                 Ok(r) => r,
                 Err(e) => {
                     return Attempt::Transport {
@@ -351,45 +357,71 @@ impl StreamLoadClient {
     }
 
     /// The FE half of a step: headers only.
-    fn fe_request(&self, fe: &Url, op: Op, req: &LoadRequest) -> reqwest::RequestBuilder {
+    fn fe_request(
+        &self,
+        fe: &Url,
+        op: Op,
+        req: &LoadRequest,
+        part: Part,
+    ) -> reqwest::RequestBuilder {
         let timeout = match op {
             Op::Commit => FE_COMMIT_WAIT + REQUEST_TIMEOUT_MARGIN,
             _ => FE_ANSWER_TIMEOUT,
         };
-        self.request(api_url(fe, &["transaction", op.path()]), op, req)
+        self.request(api_url(fe, &["transaction", op.path()]), op, req, part)
             .header(CONTENT_LENGTH, "0")
             .timeout(timeout)
             .body(Bytes::new())
     }
 
     /// A redirect target's half of a step: the same headers, and the body of a load step.
-    fn target_request(&self, url: Url, op: Op, req: &LoadRequest) -> reqwest::RequestBuilder {
+    fn target_request(
+        &self,
+        url: Url,
+        op: Op,
+        req: &LoadRequest,
+        part: Part,
+    ) -> reqwest::RequestBuilder {
         let request = self
-            .request(url, op, req)
+            .request(url, op, req, part)
             .timeout(self.load_timeout + REQUEST_TIMEOUT_MARGIN);
-        match op {
-            Op::Load => request.body(req.body.clone()),
+        match (op, part, &req.progress) {
+            (Op::Load, Part::Progress, Some(progress)) => request.body(progress.body.clone()),
+            (Op::Load, _, _) => request.body(req.body.clone()),
             _ => request.header(CONTENT_LENGTH, "0").body(Bytes::new()),
         }
     }
 
     /// The method and headers of a step, wherever it goes.
-    fn request(&self, url: Url, op: Op, req: &LoadRequest) -> reqwest::RequestBuilder {
+    fn request(&self, url: Url, op: Op, req: &LoadRequest, part: Part) -> reqwest::RequestBuilder {
         let method = match op {
             Op::Load => Method::PUT,
             _ => Method::POST,
         };
-        let request = self
+        let table = match (part, &req.progress) {
+            (Part::Progress, Some(progress)) => progress.table.as_str(),
+            _ => req.table.as_str(),
+        };
+        let mut request = self
             .http
             .request(method, url)
             .basic_auth(&self.username, Some(self.password.expose()))
             .header("label", &req.label)
-            .header("db", &req.database)
-            .header("table", &req.table);
+            .header("db", &req.database);
+        if !req.is_multi_table() || op == Op::Load {
+            request = request.header("table", table);
+        }
+        if req.is_multi_table() {
+            request = request.header(TRANSACTION_TYPE, MULTI_TABLE);
+        }
+        let rows = part == Part::Main && req.kind == BodyKind::Rows;
         match op {
             Op::Begin => request.headers(self.begin_headers.clone()),
-            Op::Load => request
+            Op::Load if rows => request
                 .headers(self.load_headers.clone())
+                .header(EXPECT, "100-continue"),
+            Op::Load => request
+                .header("format", "json")
                 .header(EXPECT, "100-continue"),
             Op::Prepare => request.header("prepared_timeout", PREPARED_TIMEOUT_SECS),
             Op::Commit | Op::Rollback => request,
@@ -425,6 +457,18 @@ impl StreamLoadClient {
         }
     }
 }
+
+/// Which part of a request a step carries: the table's body, or the progress rows of a
+/// multi-table transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Main,
+    Progress,
+}
+
+/// The header that makes a transaction span several tables of one database (StarRocks 4.0+).
+const TRANSACTION_TYPE: &str = "transaction_type";
+const MULTI_TABLE: &str = "multi";
 
 /// `sink.properties.*` as load headers. For CSV with `compression=lz4_frame` the `format` is
 /// `lz4` (LZ4-compressed CSV), as StarRocks' SDK sends it: StarRocks decompresses CSV by its

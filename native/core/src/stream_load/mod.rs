@@ -28,7 +28,7 @@ use bytes::Bytes;
 
 use crate::config::Compression;
 
-pub use client::StreamLoadClient;
+pub use client::{Part, StreamLoadClient};
 pub use response::{classify, Attempt, LabelState, LoadResult, Op, Verdict};
 pub use retry::{Backoff, FailureKind, Judgement, RetryPolicy};
 pub use txn::{Ended, Failure, LoadOutcome};
@@ -44,6 +44,48 @@ pub struct LoadRequest {
     /// The body as it goes on the wire: already compressed when the configuration asks for
     /// it (see [`prepare_body`]).
     pub body: Bytes,
+    /// What `body` holds: the table's rows, or progress rows (then `table` is the progress
+    /// table, and the body goes as plain JSON lines whatever the configured format).
+    pub kind: BodyKind,
+    /// Exactly-once: progress rows that commit in the same transaction as `body`, into
+    /// another table of the database (StarRocks 4.0's multi-table transaction).
+    pub progress: Option<ProgressPart>,
+}
+
+/// What a body holds, which decides the load headers it is sent with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// Rows of the target table: the `sink.properties.*` headers.
+    Rows,
+    /// Rows of the progress table: JSON lines, nothing else.
+    Progress,
+}
+
+/// The progress rows of an exactly-once load, sent by a second `/api/transaction/load` call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressPart {
+    pub table: String,
+    /// JSON lines (see [`crate::progress::body`]), never compressed.
+    pub body: Bytes,
+}
+
+impl LoadRequest {
+    /// A load of rows into `table`, alone in its transaction.
+    pub fn rows(database: &str, table: &str, label: &str, body: Bytes) -> LoadRequest {
+        LoadRequest {
+            database: database.to_owned(),
+            table: table.to_owned(),
+            label: label.to_owned(),
+            body,
+            kind: BodyKind::Rows,
+            progress: None,
+        }
+    }
+
+    /// Whether the transaction spans two tables.
+    pub fn is_multi_table(&self) -> bool {
+        self.progress.is_some()
+    }
 }
 
 /// The bytes to send for an encoded batch: `raw` itself, or one LZ4 frame of it (independent

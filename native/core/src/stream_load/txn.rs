@@ -21,7 +21,7 @@ use tokio::sync::watch;
 
 use super::response::{classify, label_state, LabelState, LoadResult, Op, Verdict};
 use super::retry::{Backoff, FailureKind, Judgement, RetryPolicy};
-use super::{LoadRequest, StreamLoadClient};
+use super::{LoadRequest, Part, StreamLoadClient};
 use crate::error::Error;
 
 /// How long a cancelled load whose commit was sent keeps asking the label's state before it
@@ -65,6 +65,8 @@ pub struct Failure {
 enum Step {
     Begin,
     Load,
+    /// The progress rows of a multi-table transaction (exactly-once), after the table's rows.
+    LoadProgress,
     Prepare,
     Commit,
     /// Read the label's state to learn where the transaction is.
@@ -105,6 +107,10 @@ pub async fn load(
     let mut first_failure: Option<Instant> = None;
     let mut prepared: Option<LoadResult> = None;
     let mut began = false;
+    // A PREPARED transaction under the label is this run's only if it sent a prepare: under
+    // exactly-once a label is re-used for a cut body once the old one is rolled back, and the
+    // old one must never be committed in its place.
+    let mut prepare_sent = false;
     let mut commit_sent: Option<Instant> = None;
     loop {
         if is_cancelled(cancel) {
@@ -118,17 +124,25 @@ pub async fn load(
             }
         }
         let next = match step {
-            Step::Begin | Step::Load | Step::Prepare => {
-                let op = match step {
-                    Step::Begin => Op::Begin,
-                    Step::Load => Op::Load,
-                    _ => Op::Prepare,
+            Step::Begin | Step::Load | Step::LoadProgress | Step::Prepare => {
+                let (op, part) = match step {
+                    Step::Begin => (Op::Begin, Part::Main),
+                    Step::Load => (Op::Load, Part::Main),
+                    Step::LoadProgress => (Op::Load, Part::Progress),
+                    _ => (Op::Prepare, Part::Main),
                 };
                 began = true;
-                let Some(attempt) = until_cancelled(client.step(op, req), cancel).await else {
+                prepare_sent |= op == Op::Prepare;
+                let Some(attempt) = until_cancelled(client.step_part(op, req, part), cancel).await
+                else {
                     continue;
                 };
-                after(op, classify(op, &attempt), &mut prepared)
+                match after(op, classify(op, &attempt), &mut prepared) {
+                    Next::Go(Step::Prepare) if step == Step::Load && req.is_multi_table() => {
+                        Next::Go(Step::LoadProgress)
+                    }
+                    next => next,
+                }
             }
             Step::Commit => {
                 commit_sent.get_or_insert_with(Instant::now);
@@ -142,7 +156,8 @@ pub async fn load(
                     LabelState::Prepared if is_cancelled(cancel) => {
                         return Err(Ended::Cancelled { rollback: true })
                     }
-                    LabelState::Prepared => Next::Go(Step::Commit),
+                    LabelState::Prepared if prepare_sent => Next::Go(Step::Commit),
+                    LabelState::Prepared => Next::Go(Step::Rollback),
                     LabelState::Open => Next::Go(Step::Rollback),
                     LabelState::Absent => Next::Go(Step::Begin),
                 },

@@ -19,8 +19,9 @@ import java.util.List;
 
 /**
  * The connector's configuration keys: those of StarRocks' own Kafka connector, with its
- * defaults and ranges, plus {@value #TEMPORAL_RENDERING}, {@value #RETRY_TIMEOUT_MS} and
- * {@value #TABLE_FAILURE}.
+ * defaults and ranges, plus {@value #TEMPORAL_RENDERING}, {@value #RETRY_TIMEOUT_MS},
+ * {@value #TABLE_FAILURE}, and the exactly-once keys {@value #SEMANTIC}, {@value #PROGRESS_TABLE}
+ * and {@value #QUERY_URL}.
  *
  * <p>This definition is what Connect's REST API and UIs show, and the option reference in the
  * docs is generated from it ({@link #main}). The values themselves are checked twice: here, by
@@ -37,6 +38,8 @@ public final class StarRocksSinkConfig {
     public static final String GROUP_BATCHING = "Batching";
     /** Group of the keys that govern retries of failed loads. */
     public static final String GROUP_RETRIES = "Retries";
+    /** Group of the keys of the delivery guarantee. */
+    public static final String GROUP_DELIVERY = "Delivery";
 
     public static final String HTTP_URL = "starrocks.http.url";
     public static final String DATABASE = "starrocks.database.name";
@@ -55,6 +58,9 @@ public final class StarRocksSinkConfig {
     public static final String MAX_RETRIES = "sink.maxretries";
     public static final String RETRY_TIMEOUT_MS = "sink.retry.timeoutms";
     public static final String TABLE_FAILURE = "sink.table.failure";
+    public static final String SEMANTIC = "sink.semantic";
+    public static final String PROGRESS_TABLE = "sink.progress.table";
+    public static final String QUERY_URL = "starrocks.query.url";
 
     public static final long BUFFER_MAX_BYTES_DEFAULT = 94_371_840L;
     public static final long BUFFER_MAX_BYTES_MIN = 67_108_864L;
@@ -65,6 +71,8 @@ public final class StarRocksSinkConfig {
     public static final long RETRY_TIMEOUT_MS_DEFAULT = 900_000L;
     public static final long RETRY_TIMEOUT_MS_MAX = 604_800_000L;
     public static final String TABLE_FAILURE_DEFAULT = "retry";
+    public static final String SEMANTIC_DEFAULT = "at-least-once";
+    public static final String PROGRESS_TABLE_DEFAULT = "kafka_connect_progress";
 
     private StarRocksSinkConfig() {
     }
@@ -76,6 +84,7 @@ public final class StarRocksSinkConfig {
         defineLoad(def);
         defineBatching(def);
         defineRetries(def);
+        defineDelivery(def);
         return def;
     }
 
@@ -185,6 +194,33 @@ public final class StarRocksSinkConfig {
                         + "other tables keep loading and committing. fail: the task fails, "
                         + "naming the table. An extension of this connector.",
                 GROUP_RETRIES, ++order, Width.SHORT, "Failing table");
+    }
+
+    private static void defineDelivery(ConfigDef def) {
+        int order = 0;
+        def.define(SEMANTIC, Type.STRING, SEMANTIC_DEFAULT,
+                CaseInsensitiveValidString.in("at-least-once", "exactly-once"), Importance.MEDIUM,
+                "at-least-once: no record is lost; after a crash the rows loaded since the last "
+                        + "offset commit are loaded again. exactly-once: every row becomes "
+                        + "visible exactly once, across crashes, rebalances and restarts; each "
+                        + "load commits its rows together with the sink's progress in "
+                        + PROGRESS_TABLE + " (StarRocks 4.0 or newer: multi-table transactions). "
+                        + "The key of StarRocks' Flink connector; an extension of this connector.",
+                GROUP_DELIVERY, ++order, Width.SHORT, "Delivery semantic");
+        def.define(PROGRESS_TABLE, Type.STRING, PROGRESS_TABLE_DEFAULT, new NonEmptyString(),
+                Importance.LOW,
+                "Under exactly-once: the table, in " + DATABASE + ", where the sink keeps which "
+                        + "records each table holds. The sink creates it over the MySQL protocol "
+                        + "(" + QUERY_URL + ") when it is missing; without the privilege to, the "
+                        + "task fails with the CREATE TABLE statement to run. One table serves "
+                        + "every connector of the database.",
+                GROUP_DELIVERY, ++order, Width.MEDIUM, "Progress table");
+        def.define(QUERY_URL, Type.STRING, "", Importance.LOW,
+                "Under exactly-once: the MySQL-protocol addresses of the FE nodes, "
+                        + "comma-separated: <fe_host1>:<fe_query_port1>,... (a jdbc:mysql:// "
+                        + "prefix is accepted). Empty: the hosts of " + HTTP_URL + " on port "
+                        + "9030, StarRocks' default query_port.",
+                GROUP_DELIVERY, ++order, Width.LONG, "FE query addresses");
     }
 
     /**

@@ -136,6 +136,9 @@ public class StarRocksSinkTask extends SinkTask {
             }
             pause(reply.pause);
             resume(reply.resume);
+            if (!reply.rewind.isEmpty() && context != null) {
+                context.offset(reply.rewind);
+            }
             if (reply.callAgainMillis > 0 && context != null) {
                 context.timeout(reply.callAgainMillis);
             }

@@ -119,6 +119,9 @@ class NativeSinkIT {
                 String expected = max.isEmpty() ? "[" + bounds[0] + ",...]"
                         : "[" + bounds[0] + ",..." + max + "]";
                 assertEquals(expected, String.valueOf(ours.validator), key + " range");
+            } else if (valid.equals("non-empty")) {
+                assertTrue(ours.validator instanceof
+                        org.apache.kafka.common.config.ConfigDef.NonEmptyString, key);
             } else if (ours.type == org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN) {
                 assertEquals("one-of:true,false", valid, key);
             } else {

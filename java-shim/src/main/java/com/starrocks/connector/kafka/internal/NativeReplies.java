@@ -38,7 +38,8 @@ public final class NativeReplies {
     /** What {@code put} returns: rejections and what to do with the consumer. */
     public static final class PutReply {
         public static final PutReply EMPTY = new PutReply(Collections.<Rejection>emptyList(),
-                Collections.<TopicPartition>emptyList(), Collections.<TopicPartition>emptyList(), 0);
+                Collections.<TopicPartition>emptyList(), Collections.<TopicPartition>emptyList(), 0,
+                Collections.<TopicPartition, Long>emptyMap());
 
         public final List<Rejection> rejections;
         /** Partitions to pause ({@code SinkTaskContext.pause}). */
@@ -47,13 +48,17 @@ public final class NativeReplies {
         public final List<TopicPartition> resume;
         /** Call {@code put} again within this many milliseconds; 0: no need. */
         public final long callAgainMillis;
+        /** Partitions to consume again from these offsets ({@code SinkTaskContext.offset}). */
+        public final Map<TopicPartition, Long> rewind;
 
         PutReply(List<Rejection> rejections, List<TopicPartition> pause,
-                List<TopicPartition> resume, long callAgainMillis) {
+                List<TopicPartition> resume, long callAgainMillis,
+                Map<TopicPartition, Long> rewind) {
             this.rejections = rejections;
             this.pause = pause;
             this.resume = resume;
             this.callAgainMillis = callAgainMillis;
+            this.rewind = rewind;
         }
     }
 
@@ -101,7 +106,8 @@ public final class NativeReplies {
     /**
      * The rejected records {@code (count u32, count x {index u32, message (u32 length +
      * UTF-8)})}, the partitions to pause and those to resume (each as in {@link #partitions}),
-     * then {@code call_again_ms u32}; {@code null} means nothing.
+     * then {@code call_again_ms u32}, then the partitions to consume again from an offset (as in
+     * {@link #offsets}); {@code null} means nothing.
      */
     public static PutReply put(byte[] reply) {
         if (reply == null || reply.length == 0) {
@@ -118,8 +124,15 @@ public final class NativeReplies {
             List<TopicPartition> pause = partitionList(in);
             List<TopicPartition> resume = partitionList(in);
             long callAgainMillis = in.getInt() & 0xFFFFFFFFL;
+            int rewinds = count(in);
+            Map<TopicPartition, Long> rewind = new HashMap<>(rewinds * 2);
+            for (int i = 0; i < rewinds; i++) {
+                String topic = string(in, in.getShort() & 0xFFFF);
+                int partition = in.getInt();
+                rewind.put(new TopicPartition(topic, partition), in.getLong());
+            }
             end(in, "put reply");
-            return new PutReply(rejections, pause, resume, callAgainMillis);
+            return new PutReply(rejections, pause, resume, callAgainMillis, rewind);
         } catch (BufferUnderflowException | IllegalArgumentException e) {
             throw malformed("put reply", e);
         }

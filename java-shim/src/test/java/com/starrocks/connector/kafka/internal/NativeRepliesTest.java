@@ -46,7 +46,8 @@ class NativeRepliesTest {
         u32String(reply.i32(5), "Zürich");
         reply.i32(1).i16(1).u8('a').i32(3)   // pause a-3
                 .i32(2).i16(1).u8('b').i32(0).i16(1).u8('b').i32(1)   // resume b-0, b-1
-                .i32(500);
+                .i32(500)
+                .i32(1).i16(1).u8('r').i32(2).i64(7);   // rewind r-2 to offset 7
 
         NativeReplies.PutReply put = NativeReplies.put(reply.toArray());
 
@@ -60,7 +61,9 @@ class NativeRepliesTest {
         assertEquals(java.util.Arrays.asList(new TopicPartition("b", 0), new TopicPartition("b", 1)),
                 put.resume);
         assertEquals(500, put.callAgainMillis);
+        assertEquals(java.util.Collections.singletonMap(new TopicPartition("r", 2), 7L), put.rewind);
         assertTrue(NativeReplies.put(null).rejections.isEmpty());
+        assertTrue(NativeReplies.put(null).rewind.isEmpty());
         assertEquals(0, NativeReplies.put(null).callAgainMillis);
     }
 

@@ -1,0 +1,226 @@
+//! Exactly-once recovery: what a task does, before loading any record of newly assigned
+//! partitions, to learn which of their records StarRocks already holds (see `progress`).
+//!
+//! `open` marks the partitions recovering; the shim pauses them and hands back any record of
+//! theirs (`SinkTaskContext.offset` rewinds them). This task, on the core's runtime:
+//! 1. once per sink, checks that the cluster has multi-table transactions (4.0+) and creates
+//!    the progress table if it is missing;
+//! 2. reads the connector's progress rows for the partitions;
+//! 3. settles the label each row names (the next load of the chain that wrote it): waits for a
+//!    committed one to become visible, rolls back one still open or prepared, and reads the
+//!    rows again until every named label is settled;
+//! 4. hands the rows to the sink, which skips the records below each row's offset and resumes
+//!    the partitions.
+//!
+//! A transient failure (no FE answers) is retried with backoff, the partitions staying paused;
+//! a refusal (a cluster older than 4.0, no privilege to create or read the progress table)
+//! fails the sink with the statement to run.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use super::Shared;
+use crate::config::keys;
+use crate::error::{Error, Result};
+use crate::metrics::TableMetrics;
+use crate::offsets::TopicPartition;
+use crate::progress::{self, labels_to_settle, settle, Loaded, ProgressRow, Settle};
+use crate::query::version_at_least;
+use crate::stream_load::{LoadRequest, Op, ProgressPart};
+
+/// How long recovery waits before asking again about a committed, not yet visible, load.
+const VISIBLE_POLL: Duration = Duration::from_millis(300);
+/// Backoff of a recovery that failed transiently.
+const RETRY_MIN: Duration = Duration::from_millis(500);
+const RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// Starts the recovery of `partitions` on the core's runtime.
+pub(super) fn spawn(shared: &Arc<Shared>, partitions: Vec<TopicPartition>) {
+    let weak = Arc::downgrade(shared);
+    super::worker::supervise(
+        shared,
+        "exactly-once recovery".to_owned(),
+        recover_until_done(weak, partitions),
+    );
+}
+
+async fn recover_until_done(shared: Weak<Shared>, partitions: Vec<TopicPartition>) {
+    let mut delay = RETRY_MIN;
+    loop {
+        let Some(sink) = shared.upgrade() else { return };
+        if sink.is_stopped() {
+            return;
+        }
+        let outcome = recover(&sink, &partitions).await;
+        match outcome {
+            Ok(loaded) => {
+                sink.recovered(&partitions, loaded);
+                return;
+            }
+            Err(e) if e.is_fatal() => {
+                let failure = format!(
+                    "Exactly-once recovery of {} partition(s) failed: {e}",
+                    partitions.len()
+                );
+                tracing::error!(parent: &sink.span, "{failure}");
+                sink.fail(failure);
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(parent: &sink.span, error = %e, retry_in_ms = delay.as_millis() as u64,
+                    "Exactly-once recovery failed; its partitions stay paused and it is retried.");
+            }
+        }
+        drop(sink);
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(RETRY_MAX);
+    }
+}
+
+/// One attempt: the progress rows of `partitions`, every label they name settled.
+async fn recover(sink: &Shared, partitions: &[TopicPartition]) -> Result<Loaded> {
+    sink.prepare_progress_table().await?;
+    let wanted: BTreeSet<&TopicPartition> = partitions.iter().collect();
+    let own = sink.shape.labels.nonce();
+    let mut settled: HashSet<String> = HashSet::new();
+    loop {
+        let rows: Vec<ProgressRow> = sink
+            .read_progress()
+            .await?
+            .into_iter()
+            .filter(|r| wanted.contains(&r.tp))
+            .collect();
+        let open: Vec<String> = labels_to_settle(&rows, own)
+            .into_iter()
+            .filter(|l| !settled.contains(l))
+            .collect();
+        if open.is_empty() {
+            let tables: BTreeSet<&str> = rows.iter().map(|r| r.table.as_str()).collect();
+            for table in tables {
+                TableMetrics::add(&sink.metrics.table(table).recoveries, 1);
+            }
+            tracing::info!(parent: &sink.span, partitions = partitions.len(), rows = rows.len(),
+                "Exactly-once recovery done: records below each partition's progress are skipped.");
+            return Ok(Loaded::from_rows(&rows));
+        }
+        for label in open {
+            let state = sink
+                .client
+                .load_state(&sink.config.database, &label)
+                .await?;
+            match settle(&state) {
+                Settle::Nothing | Settle::Visible => {
+                    settled.insert(label);
+                }
+                Settle::Wait => tokio::time::sleep(VISIBLE_POLL).await,
+                Settle::RollBack => {
+                    let table = rows
+                        .iter()
+                        .find(|r| r.next_label == label)
+                        .map_or("", |r| r.table.as_str())
+                        .to_owned();
+                    tracing::info!(parent: &sink.span, label = %label, state = %state, table = %table,
+                        "Rolling back a load a previous owner of these partitions left open.");
+                    let attempt = sink
+                        .client
+                        .step(Op::Rollback, &sink.abandoned(&table, &label))
+                        .await;
+                    tracing::debug!(parent: &sink.span, label = %label, ?attempt, "Rollback sent.");
+                    TableMetrics::add(&sink.metrics.table(&table).recovery_rollbacks, 1);
+                    tokio::time::sleep(VISIBLE_POLL).await;
+                }
+            }
+        }
+    }
+}
+
+impl Shared {
+    /// Checks the cluster's version and creates the progress table, once per sink.
+    async fn prepare_progress_table(&self) -> Result<()> {
+        let Some(query) = &self.query else {
+            return Ok(());
+        };
+        let mut ready = self.progress_ready.lock().await;
+        if *ready {
+            return Ok(());
+        }
+        let version = query.value("SELECT current_version()").await?;
+        if let Some(version) = &version {
+            if !version_at_least(version, 4, 0) {
+                return Err(Error::config(
+                    keys::SEMANTIC,
+                    format!(
+                        "exactly-once needs StarRocks 4.0 or newer (multi-table transactions); \
+                         this cluster runs {version}. Use at-least-once, or upgrade StarRocks."
+                    ),
+                ));
+            }
+        }
+        let ddl = progress::create_table_sql(&self.config.database, &self.config.progress_table);
+        if let Err(e) = query.execute(&ddl).await {
+            if !e.is_fatal() {
+                return Err(e);
+            }
+            return Err(Error::fatal(format!(
+                "the progress table `{}`.`{}` ({}) is missing and could not be created: {e}. \
+                 Create it as a user with the CREATE TABLE privilege on the database, then \
+                 restart the task:\n{ddl};",
+                self.config.database,
+                self.config.progress_table,
+                keys::PROGRESS_TABLE
+            )));
+        }
+        *ready = true;
+        Ok(())
+    }
+
+    /// The connector's progress rows.
+    async fn read_progress(&self) -> Result<Vec<ProgressRow>> {
+        let Some(query) = &self.query else {
+            return Ok(Vec::new());
+        };
+        let connector = self
+            .shape
+            .exactly_once
+            .as_ref()
+            .map_or("", |eo| eo.connector.as_str());
+        let sql = progress::select_sql(
+            &self.config.database,
+            &self.config.progress_table,
+            connector,
+        );
+        let rows = query.rows(&sql).await?;
+        rows.into_iter()
+            .map(|row| {
+                let parsed: Option<(String, String, i32, i64, String)> = mysql_async::from_row_opt(row).ok();
+                let (table, topic, partition, next_offset, next_label) = parsed.ok_or_else(|| {
+                    Error::fatal(format!(
+                        "the progress table `{}`.`{}` has rows of an unexpected shape; it must \
+                         have the columns of:\n{}",
+                        self.config.database,
+                        self.config.progress_table,
+                        progress::create_table_sql(&self.config.database, &self.config.progress_table)
+                    ))
+                })?;
+                Ok(ProgressRow {
+                    table,
+                    tp: TopicPartition::new(&topic, partition),
+                    next_offset,
+                    next_label,
+                })
+            })
+            .collect()
+    }
+
+    /// A request that names a chain load of `table` under `label`, for rolling it back.
+    fn abandoned(&self, table: &str, label: &str) -> LoadRequest {
+        let mut request =
+            LoadRequest::rows(&self.config.database, table, label, Default::default());
+        request.progress = Some(ProgressPart {
+            table: self.config.progress_table.clone(),
+            body: Default::default(),
+        });
+        request
+    }
+}
