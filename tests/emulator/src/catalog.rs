@@ -346,6 +346,21 @@ impl Catalog {
     ) -> Result<(), CatalogError> {
         self.with_table(db, table, |t| t.apply(ops, mode))
     }
+
+    /// Publishes a transaction that wrote several tables of one database: all of them under
+    /// one lock, so a query sees every table's rows or none. A table dropped since is
+    /// skipped.
+    pub fn apply_many(&self, db: &str, loads: &[(String, crate::state::Pending)]) {
+        let mut dbs = self.lock();
+        let Some(database) = dbs.get_mut(db) else {
+            return;
+        };
+        for (table, pending) in loads {
+            if let Some(t) = database.tables.get_mut(table) {
+                t.apply(&pending.ops, &pending.mode);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -357,7 +357,7 @@ fn create_table_checks_keys_distribution_and_defaults() {
 fn client_probes_and_set_statements_succeed() {
     let (catalog, mut session) = seeded();
     let out = exec(&catalog, &mut session, "select @@version_comment limit 1");
-    assert_eq!(rows(out), text_rows(&[&["StarRocks emulator"]]));
+    assert_eq!(rows(out), text_rows(&[&["4.0.2-0000000"]]));
     assert_eq!(
         rows(exec(&catalog, &mut session, "SELECT DATABASE()")),
         text_rows(&[&["example_db"]])
