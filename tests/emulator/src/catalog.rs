@@ -133,6 +133,22 @@ impl Table {
         self.pk_rows.clear();
     }
 
+    /// Removes the rows `matches` holds for; returns how many.
+    pub fn delete_where(&mut self, matches: impl Fn(&[Value]) -> bool) -> usize {
+        match self.schema.model {
+            KeyModel::Duplicate => {
+                let before = self.dup_rows.len();
+                self.dup_rows.retain(|r| !matches(r));
+                before - self.dup_rows.len()
+            }
+            KeyModel::Primary => {
+                let before = self.pk_rows.len();
+                self.pk_rows.retain(|_, r| !matches(r));
+                before - self.pk_rows.len()
+            }
+        }
+    }
+
     /// Applies loaded rows in order.
     pub fn apply(&mut self, ops: &[RowOp], mode: &ApplyMode) {
         for op in ops {

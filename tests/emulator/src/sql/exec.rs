@@ -286,6 +286,9 @@ pub fn run(
             ok
         }
         Statement::Select(select) => Ok(Outcome::Rows(query::select(catalog, session, select)?)),
+        Statement::Delete(delete) => Ok(Outcome::Ok {
+            affected: query::delete(catalog, session, delete)?,
+        }),
         Statement::SelectValues(items) => {
             Ok(Outcome::Rows(variables::select_values(session, items)?))
         }
