@@ -133,6 +133,22 @@ impl Table {
         self.pk_rows.clear();
     }
 
+    /// Removes the rows `matches` holds for; returns how many.
+    pub fn delete_where(&mut self, matches: impl Fn(&[Value]) -> bool) -> usize {
+        match self.schema.model {
+            KeyModel::Duplicate => {
+                let before = self.dup_rows.len();
+                self.dup_rows.retain(|r| !matches(r));
+                before - self.dup_rows.len()
+            }
+            KeyModel::Primary => {
+                let before = self.pk_rows.len();
+                self.pk_rows.retain(|_, r| !matches(r));
+                before - self.pk_rows.len()
+            }
+        }
+    }
+
     /// Applies loaded rows in order.
     pub fn apply(&mut self, ops: &[RowOp], mode: &ApplyMode) {
         for op in ops {
@@ -345,6 +361,21 @@ impl Catalog {
         mode: &ApplyMode,
     ) -> Result<(), CatalogError> {
         self.with_table(db, table, |t| t.apply(ops, mode))
+    }
+
+    /// Publishes a transaction that wrote several tables of one database: all of them under
+    /// one lock, so a query sees every table's rows or none. A table dropped since is
+    /// skipped.
+    pub fn apply_many(&self, db: &str, loads: &[(String, crate::state::Pending)]) {
+        let mut dbs = self.lock();
+        let Some(database) = dbs.get_mut(db) else {
+            return;
+        };
+        for (table, pending) in loads {
+            if let Some(t) = database.tables.get_mut(table) {
+                t.apply(&pending.ops, &pending.mode);
+            }
+        }
     }
 }
 

@@ -19,9 +19,11 @@
 //! - `auth`: users and Basic credentials.
 //! - `load`: Stream Load headers and bodies to row operations.
 //! - `leader`: which FE is up and which leads; the election after the leader goes down.
-//! - `state`: nodes, transactions by label, rejected-row logs.
+//! - `state`: nodes, transactions by label (`state::multi`: multi-table transactions),
+//!   rejected-row logs.
+//! - `version`: the StarRocks version claimed, and what it decides.
 //! - `faults`: scripted faults and the request journal.
-//! - `http`: the FE, BE and admin servers (`fe`, `meta`, `be`, `txn`, `admin`).
+//! - `http`: the FE, BE and admin servers (`fe`, `meta`, `be`, `txn`, `multi`, `admin`).
 //! - `sql`: the SQL dialect, the MySQL protocol server and the HTTP SQL API.
 //! - `testing`: helpers for the tests that drive the emulator (waiting, closed ports, rows).
 
@@ -35,6 +37,7 @@ pub mod sql;
 pub mod state;
 pub mod testing;
 pub mod types;
+pub mod version;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -49,6 +52,7 @@ use crate::faults::{ArmedFault, Fault, JournalEntry};
 use crate::http::Node;
 use crate::sql::exec::{QueryOutput, Session, SqlError};
 use crate::state::{Cluster, Limits};
+use crate::version::Version;
 
 /// How to start the emulator.
 #[derive(Debug, Clone)]
@@ -70,6 +74,10 @@ pub struct Config {
     pub max_json_bytes: u64,
     /// From the leader FE going down to a follower leading.
     pub election_delay: Duration,
+    /// The StarRocks version to claim, `MAJOR.MINOR[.PATCH][-build]` (default
+    /// [`version::DEFAULT_RELEASE`]). `current_version()` reports it, and below 4.0
+    /// `transaction_type: multi` is answered as a 3.x cluster answers it.
+    pub starrocks_version: String,
 }
 
 impl Default for Config {
@@ -87,6 +95,7 @@ impl Default for Config {
             max_body_bytes: 10_240 << 20,
             max_json_bytes: load::MAX_JSON_BODY_BYTES,
             election_delay: leader::DEFAULT_ELECTION_DELAY,
+            starrocks_version: version::DEFAULT_RELEASE.to_string(),
         }
     }
 }
@@ -117,6 +126,12 @@ impl Config {
     /// How long elections take after the leader FE goes down.
     pub fn with_election_delay(mut self, delay: Duration) -> Config {
         self.election_delay = delay;
+        self
+    }
+
+    /// The StarRocks version to claim (`4.0.2`, `3.5.4-9ab1c2d`, …).
+    pub fn with_starrocks_version(mut self, version: &str) -> Config {
+        self.starrocks_version = version.to_string();
         self
     }
 
@@ -152,6 +167,8 @@ async fn bind(host: IpAddr, port: u16) -> std::io::Result<TcpListener> {
 }
 
 async fn start_on(config: Config) -> std::io::Result<Emulator> {
+    let version = Version::parse(&config.starrocks_version)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let mut fe_listeners = Vec::new();
     for &port in &config.fe_http_ports {
         fe_listeners.push(bind(config.host, port).await?);
@@ -202,6 +219,7 @@ async fn start_on(config: Config) -> std::io::Result<Emulator> {
         frontends,
         bes.clone(),
         unreachable,
+        version.clone(),
     );
     let (shutdown, shutdown_rx) = watch::channel(false);
 
@@ -246,10 +264,11 @@ async fn start_on(config: Config) -> std::io::Result<Emulator> {
         ));
         std::mem::forget(_up);
     }
-    tokio::spawn(sql::mysql::serve(
+    tokio::spawn(sql::mysql::serve_as(
         query_listener,
         catalog,
         users,
+        version,
         shutdown_rx.clone(),
     ));
     tokio::spawn(expire_transactions(Arc::clone(&cluster), shutdown_rx));
@@ -327,9 +346,14 @@ impl Emulator {
         .to_string()
     }
 
+    /// The StarRocks version the emulator claims.
+    pub fn version(&self) -> &Version {
+        &self.cluster.version
+    }
+
     /// Runs one SQL statement as a fresh session would.
     pub fn execute_sql(&self, sql: &str) -> Result<QueryOutput, SqlError> {
-        let mut session = Session::default();
+        let mut session = Session::with_version(self.cluster.version.clone());
         sql::exec::execute(&self.cluster.catalog, &mut session, sql)
     }
 
@@ -380,11 +404,7 @@ impl Emulator {
 
     /// The state `get_load_state` reports for a label.
     pub fn load_state(&self, db: &str, label: &str) -> &'static str {
-        self.cluster
-            .txns()
-            .latest(db, label)
-            .map(|t| t.state.name())
-            .unwrap_or("UNKNOWN")
+        self.cluster.txns().label_state(db, label)
     }
 
     /// Takes FE `i` down: its port closes and open connections are cut. When it led, no FE

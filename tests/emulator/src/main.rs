@@ -36,6 +36,10 @@ struct Args {
     /// Milliseconds from the leader FE going down to a follower leading.
     #[arg(long, default_value_t = 5000)]
     election_delay_ms: u64,
+    /// The StarRocks version to claim, MAJOR.MINOR[.PATCH][-build]; below 4.0 multi-table
+    /// transactions (`transaction_type: multi`) are answered as a 3.x cluster answers them.
+    #[arg(long, default_value = starrocks_emulator::version::DEFAULT_RELEASE)]
+    starrocks_version: String,
 }
 
 fn main() {
@@ -79,6 +83,7 @@ fn run(args: Args) -> Result<(), String> {
         users,
         init_sql,
         election_delay: std::time::Duration::from_millis(args.election_delay_ms),
+        starrocks_version: args.starrocks_version,
         ..starrocks_emulator::Config::default()
     };
     let emulator = starrocks_emulator::start(config).map_err(|e| e.to_string())?;

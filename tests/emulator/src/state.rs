@@ -3,7 +3,10 @@
 //! Every load, plain or through the transaction API, is a [`Txn`] here, and its state moves
 //! only forward: PREPARE → (PREPARED →) COMMITTED → VISIBLE, or to ABORTED from PREPARE or
 //! PREPARED. Rows reach the catalog only in [`Cluster::publish`], which is what makes a load
-//! VISIBLE; a label is "in use" while its newest transaction is not ABORTED.
+//! VISIBLE; a label is "in use" while its newest transaction is not ABORTED. A multi-table
+//! transaction (`multi`) is one [`Txn`] whose rows, for every table, publish together.
+
+pub mod multi;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -16,6 +19,8 @@ use crate::catalog::{ApplyMode, Catalog, RowOp};
 use crate::faults::Faults;
 use crate::leader::Frontends;
 use crate::load::{LoadParams, Rejected};
+use crate::version::Version;
+use multi::{MultiState, MultiTxn};
 
 /// The FE's Thrift `rpc_port` a BE calls (StarRocks' default; the emulator serves no Thrift,
 /// so it only appears in messages).
@@ -61,6 +66,8 @@ pub enum TxnKind {
     Plain,
     /// Begun through `/api/transaction/begin`.
     Api,
+    /// Begun through `/api/transaction/begin` with `transaction_type: multi` (StarRocks 4.0).
+    Multi,
 }
 
 /// Row counts of a load.
@@ -106,6 +113,8 @@ pub struct Txn {
     pub counters: Counters,
     pub error_url: Option<String>,
     pub reason: String,
+    /// The tables of a multi-table transaction ([`TxnKind::Multi`] only).
+    pub multi: Option<Box<MultiTxn>>,
 }
 
 #[derive(Debug, Default)]
@@ -114,6 +123,9 @@ pub struct Txns {
     txns: HashMap<i64, Txn>,
     /// Labels by (database name, database id, label): a recreated database has none.
     by_label: HashMap<(String, u64, String), Vec<i64>>,
+    /// Multi-table transactions by label alone: StarRocks' `StreamLoadMgr` keys its tasks by
+    /// label, whatever the database.
+    multi_by_label: HashMap<String, i64>,
     catalog: Option<Catalog>,
 }
 
@@ -200,6 +212,7 @@ impl Txns {
                 counters: Counters::default(),
                 error_url: None,
                 reason: String::new(),
+                multi: None,
             },
         );
         let key = self.key(db, label);
@@ -207,13 +220,79 @@ impl Txns {
         Ok(id)
     }
 
+    /// Begins a multi-table transaction. The caller has checked the label (StarRocks' rules
+    /// for a multi-table begin differ from [`Txns::begin`]'s, see `http::multi`).
+    pub fn begin_multi(&mut self, db: &str, label: &str, timeout: Duration) -> i64 {
+        self.next_id += 1;
+        let id = 1000 + self.next_id;
+        let now = Instant::now();
+        self.txns.insert(
+            id,
+            Txn {
+                id,
+                db: db.to_string(),
+                table: String::new(),
+                label: label.to_string(),
+                kind: TxnKind::Multi,
+                state: TxnState::Prepare,
+                be: 0,
+                begun: now,
+                last_active: now,
+                timeout,
+                idle_timeout: None,
+                prepared_at: None,
+                prepared_timeout: Duration::from_secs(86_400),
+                bodies: Vec::new(),
+                params: None,
+                load_bytes: 0,
+                in_process: false,
+                pending: None,
+                counters: Counters::default(),
+                error_url: None,
+                reason: String::new(),
+                multi: Some(Box::new(MultiTxn::new())),
+            },
+        );
+        let key = self.key(db, label);
+        self.by_label.entry(key).or_default().push(id);
+        self.multi_by_label.insert(label.to_string(), id);
+        id
+    }
+
+    /// The multi-table transaction with this label, in whatever database.
+    pub fn multi_id(&self, label: &str) -> Option<i64> {
+        self.multi_by_label.get(label).copied()
+    }
+
+    /// What `get_load_state` reports for a label. A multi-table transaction is UNKNOWN to
+    /// the FE's transaction manager until its commit registers it (see
+    /// [`MultiTxn::registered`]).
+    pub fn label_state(&self, db: &str, label: &str) -> &'static str {
+        match self.latest(db, label) {
+            None => "UNKNOWN",
+            Some(t) if t.multi.as_ref().is_some_and(|m| !m.registered) => "UNKNOWN",
+            Some(t) => t.state.name(),
+        }
+    }
+
+    /// Aborts a transaction that is PREPARE or PREPARED. A multi-table transaction whose
+    /// commit is running is left alone (StarRocks refuses to cancel a COMMITING task).
     pub fn abort(&mut self, id: i64, reason: &str) {
         if let Some(t) = self.txns.get_mut(&id) {
+            if t.multi
+                .as_ref()
+                .is_some_and(|m| m.state == MultiState::Committing)
+            {
+                return;
+            }
             if matches!(t.state, TxnState::Prepare | TxnState::Prepared) {
                 t.state = TxnState::Aborted;
                 t.reason = reason.to_string();
                 t.pending = None;
                 t.bodies.clear();
+                if let Some(m) = t.multi.as_mut() {
+                    m.cancel(reason);
+                }
             }
         }
     }
@@ -222,6 +301,17 @@ impl Txns {
     pub fn expire(&mut self, now: Instant) {
         let mut expired = Vec::new();
         for t in self.txns.values() {
+            if let Some(m) = &t.multi {
+                // StreamLoadMultiStmtTask.isTimeout: from begin, whatever the loads, and not
+                // while a commit runs; there is no idle timeout.
+                if m.state == MultiState::Begin && now.duration_since(t.begun) > t.timeout {
+                    expired.push((
+                        t.id,
+                        format!("transaction timeout after {}ms", t.timeout.as_millis()),
+                    ));
+                }
+                continue;
+            }
             let reason = match t.state {
                 TxnState::Prepare if now.duration_since(t.begun) >= t.timeout => Some(format!(
                     "transaction is aborted by timeout {} seconds.",
@@ -286,6 +376,8 @@ pub struct Cluster {
     pub bes: Vec<SocketAddr>,
     /// An address where nothing listens (for the unreachable-BE fault).
     pub unreachable: SocketAddr,
+    /// The StarRocks version the cluster claims.
+    pub version: Version,
     txns: Mutex<Txns>,
     error_logs: Mutex<HashMap<String, String>>,
     next_be: AtomicUsize,
@@ -299,6 +391,7 @@ impl Cluster {
         frontends: Arc<Frontends>,
         bes: Vec<SocketAddr>,
         unreachable: SocketAddr,
+        version: Version,
     ) -> Arc<Cluster> {
         let txns = Txns::with_catalog(catalog.clone());
         Arc::new(Cluster {
@@ -309,6 +402,7 @@ impl Cluster {
             frontends,
             bes,
             unreachable,
+            version,
             txns: Mutex::new(txns),
             error_logs: Mutex::new(HashMap::new()),
             next_be: AtomicUsize::new(0),
@@ -351,6 +445,12 @@ impl Cluster {
             let _ = self
                 .catalog
                 .apply(&t.db, &t.table, &pending.ops, &pending.mode);
+        }
+        if let Some(m) = t.multi.as_mut() {
+            // Every table at once, under one catalog lock: no query sees some tables of
+            // the transaction and not the others.
+            let pending = std::mem::take(&mut m.pending);
+            self.catalog.apply_many(&t.db, &pending);
         }
         t.state = TxnState::Visible;
         true

@@ -18,7 +18,12 @@ impl Drop for Running {
 }
 
 fn start_binary(init_sql: &std::path::Path) -> (Running, serde_json::Value) {
+    start_binary_with(init_sql, &[])
+}
+
+fn start_binary_with(init_sql: &std::path::Path, extra: &[&str]) -> (Running, serde_json::Value) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_starrocks-emulator"))
+        .args(extra)
         .args([
             "--fe-http-port",
             "0",
@@ -108,5 +113,45 @@ fn the_binary_prints_its_addresses_and_serves_the_seed_table_to_the_mysql_client
         .output()
         .unwrap();
     assert!(!denied.status.success());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_binary_claims_the_starrocks_version_it_is_given() {
+    let dir = std::env::temp_dir().join(format!("emu-bin-ver-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sql = dir.join("init.sql");
+    std::fs::write(&sql, SEED_DDL).unwrap();
+    let (_running, ready) = start_binary_with(&sql, &["--starrocks-version", "3.5.4-9ab1c2d"]);
+    let query: std::net::SocketAddr = ready["query"].as_str().unwrap().parse().unwrap();
+    let out = Command::new("mysql")
+        .args([
+            "-h127.0.0.1",
+            &format!("-P{}", query.port()),
+            "-uroot",
+            "-N",
+            "-e",
+            "select current_version()",
+        ])
+        .output()
+        .expect("the mysql client runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3.5.4-9ab1c2d");
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_starrocks-emulator"))
+        .args(["--starrocks-version", "four", "--query-port", "0"])
+        .args(["--fe-http-port", "0", "--be-http-port", "0"])
+        .output()
+        .expect("the binary runs");
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("invalid StarRocks version 'four'"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -239,7 +239,7 @@ async fn the_database_can_be_chosen_at_connect_and_with_use() {
         .query_first("select @@version_comment limit 1")
         .await
         .unwrap();
-    assert_eq!(comment.as_deref(), Some("StarRocks emulator"));
+    assert_eq!(comment.as_deref(), Some("4.0.2-0000000"));
     conn.disconnect().await.unwrap();
 
     let (code, _) = server_code(

@@ -155,11 +155,7 @@ fn load_state(
             failed(format!("unknown database, database={db}"))
         }
         Some(label) => {
-            let txns = cluster.txns();
-            let state = txns
-                .latest(db, &label)
-                .map(|t| t.state.name())
-                .unwrap_or("UNKNOWN");
+            let state = cluster.txns().label_state(db, &label);
             json!({"state": state, "status": "OK", "code": "0", "msg": "Success", "message": "OK"})
         }
     };
@@ -182,7 +178,7 @@ async fn sql_api(
         Err(_) => return Outcome::dropped("unreadable SQL body", 0),
     };
     let (status, content_type, out) =
-        crate::sql::http_api::handle_sql_api(&cluster.catalog, db, &bytes);
+        crate::sql::http_api::handle_sql_api_as(&cluster.catalog, &cluster.version, db, &bytes);
     let mut resp = super::text(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), out);
     if let Ok(ct) = hyper::header::HeaderValue::from_str(&content_type) {
         resp.headers_mut().insert(hyper::header::CONTENT_TYPE, ct);

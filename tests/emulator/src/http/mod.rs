@@ -9,7 +9,9 @@ pub mod admin;
 pub mod be;
 pub mod fe;
 pub mod meta;
+pub mod multi;
 pub mod txn;
+pub mod txn_load;
 
 use std::collections::BTreeMap;
 use std::future::Future;

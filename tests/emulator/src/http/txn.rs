@@ -4,7 +4,8 @@
 //! prepare (and commit/rollback of an unprepared transaction) to the coordinator BE picked
 //! at begin; it answers commit and rollback of a PREPARED transaction itself. The BE keeps
 //! the loads of a live transaction and parses them at prepare (or commit), so a data-quality
-//! failure surfaces there, as in StarRocks. One database and one table per label.
+//! failure surfaces there, as in StarRocks. One database and one table per label; from 4.0 a
+//! call with `transaction_type: multi` is a multi-table transaction (`multi`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,13 +16,11 @@ use hyper::http::request::Parts;
 use hyper::StatusCode;
 use serde_json::{Map, Value};
 
-use super::be::{
-    be_authenticate, check_size, label_error, label_ok, lookup_table, parse_and_check,
-};
+use super::be::{be_authenticate, label_error, label_ok, lookup_table, parse_and_check};
 use super::fe::{authenticate, fe_faults, same_request_on};
-use super::{header, json, read_body, read_some, redirect, text, BodyError, Outcome};
+use super::txn_load::{load_ok, not_exists, receive, BeAnswer, LoadFailure, Received};
+use super::{header, json, redirect, text, Outcome};
 use crate::faults::Fault;
-use crate::load::{self, LoadParams};
 use crate::state::{Cluster, Pending, TxnKind, TxnState};
 
 const OPS: [&str; 5] = ["begin", "load", "prepare", "commit", "rollback"];
@@ -69,6 +68,9 @@ pub async fn fe(
     let Some(label) = header(parts, "label").filter(|l| !l.is_empty()) else {
         return fe_failed("Empty label.".into());
     };
+    if cluster.version.has_multi_table_transactions() && super::multi::is_multi(parts) {
+        return super::multi::fe(cluster, parts, op, &db, &label).await;
+    }
     let table = header(parts, "table").unwrap_or_default();
     let to_be = |be: usize| {
         let cluster = Arc::clone(cluster);
@@ -82,9 +84,12 @@ pub async fn fe(
     if op == "begin" {
         return to_be(cluster.choose_be()).await;
     }
+    // A multi-table transaction's label is unknown to the transaction manager until its
+    // commit registers it; once registered, its state answers as any transaction's.
     let latest = cluster
         .txns()
         .latest(&db, &label)
+        .filter(|t| t.multi.as_ref().is_none_or(|m| m.registered))
         .map(|t| (t.id, t.state, t.be));
     let Some((id, state, be)) = latest else {
         return fe_failed(exception(format!("No transaction found by label {label}")));
@@ -160,50 +165,6 @@ async fn commit_prepared(
     )
 }
 
-/// A BE transaction answer: Status, then ExistingJobStatus / Label, Message, then the
-/// per-operation fields on success.
-struct BeAnswer {
-    status: String,
-    message: String,
-    fields: Vec<(&'static str, Value)>,
-}
-
-impl BeAnswer {
-    fn new(status: impl Into<String>, message: impl Into<String>) -> BeAnswer {
-        BeAnswer {
-            status: status.into(),
-            message: message.into(),
-            fields: Vec::new(),
-        }
-    }
-
-    fn with(mut self, key: &'static str, value: impl Into<Value>) -> BeAnswer {
-        self.fields.push((key, value.into()));
-        self
-    }
-
-    fn outcome(self, body_bytes: u64) -> Outcome {
-        let mut m = Map::new();
-        m.insert("Status".into(), self.status.clone().into());
-        let (before, after): (Vec<_>, Vec<_>) = self.fields.into_iter().partition(|(k, _)| {
-            *k == "ExistingJobStatus" || (self.status != "OK" && *k == "Label")
-        });
-        for (k, v) in before {
-            m.insert(k.into(), v);
-        }
-        m.insert("Message".into(), self.message.clone().into());
-        for (k, v) in after {
-            m.insert(k.into(), v);
-        }
-        let note = format!("{} {}", self.status, self.message);
-        Outcome::reply(
-            json(StatusCode::OK, &Value::Object(m), true),
-            note,
-            body_bytes,
-        )
-    }
-}
-
 /// A BE transaction call.
 pub async fn be(
     cluster: &Arc<Cluster>,
@@ -215,6 +176,20 @@ pub async fn be(
 ) -> Outcome {
     if op == "list" {
         return list(cluster, be);
+    }
+    // From 4.0 the BE's transaction manager refuses the multi-table header: those calls
+    // belong to the FE (TransactionManagerAction::handle, after its empty-label check).
+    // Loads go through TransactionStreamLoadAction, which does not look at it.
+    if cluster.version.has_multi_table_transactions()
+        && op != "load"
+        && header(parts, "label").is_some_and(|l| !l.is_empty())
+        && header(parts, "transaction_type").is_some_and(|t| !t.is_empty())
+    {
+        return BeAnswer::new(
+            "INVALID_ARGUMENT",
+            "Multi-statement transaction requests can only be sent to FE nodes, not BE nodes",
+        )
+        .outcome(0);
     }
     if let Err(m) = be_authenticate(cluster, parts, peer) {
         return BeAnswer::new("INTERNAL_ERROR", m).outcome(0);
@@ -307,14 +282,6 @@ fn live_txn(cluster: &Cluster, be: usize, db: &str, label: &str) -> Option<i64> 
     (t.kind == TxnKind::Api && t.state == TxnState::Prepare && t.be == be).then_some(t.id)
 }
 
-fn not_exists(label: &str) -> Outcome {
-    BeAnswer::new(
-        "TXN_NOT_EXISTS",
-        format!("Transaction with label {label} not exists"),
-    )
-    .outcome(0)
-}
-
 async fn load(
     cluster: &Arc<Cluster>,
     be: usize,
@@ -324,7 +291,9 @@ async fn load(
     label: &str,
 ) -> Outcome {
     let Some(id) = live_txn(cluster, be, db, label) else {
-        return not_exists(label);
+        // TransactionStreamLoadAction::on_header looks for the label's context first, then
+        // for the channel context of this table (a table of a multi-table transaction).
+        return super::multi::be_load(cluster, be, parts, body, db, label).await;
     };
     let table = header(parts, "table").unwrap_or_default();
     // Claim the transaction for this request.
@@ -365,9 +334,6 @@ async fn load(
     }
 }
 
-/// A failed transaction load: Status, Message and the bytes received.
-type LoadFailure = (String, String, u64);
-
 async fn load_claimed(
     cluster: &Arc<Cluster>,
     id: i64,
@@ -375,8 +341,6 @@ async fn load_claimed(
     body: Incoming,
     table: &str,
 ) -> Result<Outcome, LoadFailure> {
-    let params = LoadParams::from_headers(&|name| header(parts, name))
-        .map_err(|m| ("INVALID_ARGUMENT".into(), m, 0))?;
     let (previous, load_bytes) = {
         let txns = cluster.txns();
         let t = txns
@@ -384,49 +348,24 @@ async fn load_claimed(
             .ok_or(("TXN_NOT_EXISTS".to_string(), String::new(), 0))?;
         (t.params.clone(), t.load_bytes)
     };
-    if previous.as_ref().is_some_and(|p| *p != params) {
-        return Err((
-            "INTERNAL_ERROR".into(),
-            "load request not equal last.".into(),
-            0,
-        ));
-    }
-    match cluster.faults.take(table, |f| !f.at_fe() && !f.at_commit()) {
-        Some(Fault::FailLoad {
-            http_status,
-            status,
-            message,
-        }) => {
-            if http_status != 200 {
-                let code =
-                    StatusCode::from_u16(http_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                return Ok(Outcome::reply(text(code, message), "injected", 0));
-            }
-            return Err((status, message, 0));
-        }
-        Some(Fault::CloseMidBody) => {
-            let n = read_some(body).await;
-            return Ok(Outcome::dropped("mid-body (injected)", n));
-        }
-        Some(Fault::DelayReply { delay }) => tokio::time::sleep(delay).await,
-        _ => {}
-    }
-    let raw = match read_body(body, cluster.limits.max_body_bytes).await {
-        Ok(b) => b,
-        Err(BodyError::TooLarge) => {
-            return Err((
-                "INTERNAL_ERROR".into(),
-                format!("body size exceed limit: {}", cluster.limits.max_body_bytes),
-                0,
-            ))
-        }
-        Err(BodyError::Transport(e)) => return Ok(Outcome::dropped(e, 0)),
+    let received = receive(
+        cluster,
+        parts,
+        body,
+        table,
+        previous.as_ref(),
+        load_bytes,
+        false,
+    )
+    .await?;
+    let (params, data, bytes) = match received {
+        Received::Reply(outcome) => return Ok(outcome),
+        Received::Data {
+            params,
+            data,
+            bytes,
+        } => (params, data, bytes),
     };
-    let bytes = raw.len() as u64;
-    check_size(cluster, &params, load_bytes + bytes)
-        .map_err(|m| ("INTERNAL_ERROR".to_string(), m, bytes))?;
-    let data =
-        load::decompress(&params, &raw).map_err(|m| ("INTERNAL_ERROR".to_string(), m, bytes))?;
     let mut txns = cluster.txns();
     let t = txns
         .get_mut(id)
@@ -441,13 +380,7 @@ async fn load_claimed(
     t.load_bytes += bytes;
     let label = t.label.clone();
     drop(txns);
-    Ok(BeAnswer::new("OK", "")
-        .with("Label", label)
-        .with("TxnId", id)
-        .with("LoadBytes", bytes)
-        .with("StreamLoadPlanTimeMs", 0)
-        .with("ReceivedDataTimeMs", 0)
-        .outcome(bytes))
+    Ok(load_ok(&label, id, bytes))
 }
 
 /// Prepare (or commit without prepare): parse every load of the transaction, check the

@@ -109,7 +109,6 @@ pub const UNIMPLEMENTED_HEADERS: &[&str] = &[
     "merge_commit_async",
     "merge_commit_interval_ms",
     "merge_commit_parallel",
-    "transaction_type",
 ];
 
 /// Headers accepted with no effect in the emulator (numeric ones are still validated with
@@ -126,6 +125,9 @@ pub const IGNORED_HEADERS: &[&str] = &[
     "warehouse",
     "transmission_compression_type",
     "partial_update_mode",
+    // Read by the FE and the BE's transaction manager (multi-table transactions, see
+    // `http::multi`); the BE's load paths never look at it.
+    "transaction_type",
 ];
 
 /// The BE's `streaming_load_max_batch_size_mb` (100 MB): the largest JSON body accepted with a

@@ -30,6 +30,8 @@ pub enum Statement {
     Truncate {
         table: TableRef,
     },
+    /// `DELETE FROM table WHERE …`.
+    Delete(Delete),
     /// `SELECT … FROM table …`.
     Select(Select),
     /// `SELECT` without `FROM`: constants, system variables and session functions.
@@ -147,6 +149,14 @@ pub struct Select {
     pub order_by: Vec<OrderItem>,
     pub limit: Option<u64>,
     pub offset: u64,
+}
+
+/// `DELETE FROM [db.]t WHERE c AND …`. An empty filter means no WHERE was written (which
+/// StarRocks refuses when it analyzes the statement, not when it parses it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delete {
+    pub table: TableRef,
+    pub filter: Vec<Condition>,
 }
 
 /// One entry of a select list. `label` is the column name the result shows: the alias, or

@@ -14,12 +14,25 @@ use crate::sql::literal::default_value;
 use crate::sql::parser::{parse, split_statements, ParseErrorKind};
 use crate::sql::{query, variables};
 use crate::types::{ColumnType, Value};
+use crate::version::Version;
 
 /// Per-connection state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Session {
     /// The current database (`USE db`), if any.
     pub database: Option<String>,
+    /// The StarRocks version the server reports (`current_version()`, `@@version_comment`).
+    pub version: Version,
+}
+
+impl Session {
+    /// A fresh session on a server that reports `version`.
+    pub fn with_version(version: Version) -> Session {
+        Session {
+            database: None,
+            version,
+        }
+    }
 }
 
 /// A statement's result, rendered as text.
@@ -273,6 +286,9 @@ pub fn run(
             ok
         }
         Statement::Select(select) => Ok(Outcome::Rows(query::select(catalog, session, select)?)),
+        Statement::Delete(delete) => Ok(Outcome::Ok {
+            affected: query::delete(catalog, session, delete)?,
+        }),
         Statement::SelectValues(items) => {
             Ok(Outcome::Rows(variables::select_values(session, items)?))
         }
@@ -298,9 +314,10 @@ pub fn run(
                 rows,
             )))
         }
-        Statement::ShowVariables { pattern } => {
-            Ok(Outcome::Rows(variables::show_variables(pattern.as_deref())))
-        }
+        Statement::ShowVariables { pattern } => Ok(Outcome::Rows(variables::show_variables(
+            session,
+            pattern.as_deref(),
+        ))),
         Statement::Describe { table } => {
             let db = database_of(catalog, session, table)?;
             let schema = catalog

@@ -18,6 +18,7 @@ use serde_json::{json, Value as Json};
 use crate::catalog::Catalog;
 use crate::sql::exec::{parse_sql, run, Outcome, ResultSet, Session};
 use crate::types::ColumnType;
+use crate::version::Version;
 
 /// The content type of every SQL API response.
 pub const CONTENT_TYPE: &str = "application/x-ndjson; charset=utf-8";
@@ -27,7 +28,17 @@ static NEXT_CONNECTION_ID: AtomicU64 = AtomicU64::new(1);
 /// Handles one SQL API request: `db` is the path's database, `body` the JSON request.
 /// Returns the HTTP status, the content type and the response body.
 pub fn handle_sql_api(catalog: &Catalog, db: Option<&str>, body: &[u8]) -> (u16, String, Vec<u8>) {
-    match answer(catalog, db, body) {
+    handle_sql_api_as(catalog, &Version::default(), db, body)
+}
+
+/// [`handle_sql_api`] on a server that reports `version`.
+pub fn handle_sql_api_as(
+    catalog: &Catalog,
+    version: &Version,
+    db: Option<&str>,
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    match answer(catalog, version, db, body) {
         Ok(lines) => (200, CONTENT_TYPE.to_string(), lines.into_bytes()),
         Err((status, msg)) => {
             let failed = json!({"status": "FAILED", "code": "1", "msg": msg, "message": msg});
@@ -40,7 +51,12 @@ pub fn handle_sql_api(catalog: &Catalog, db: Option<&str>, body: &[u8]) -> (u16,
     }
 }
 
-fn answer(catalog: &Catalog, db: Option<&str>, body: &[u8]) -> Result<String, (u16, String)> {
+fn answer(
+    catalog: &Catalog,
+    version: &Version,
+    db: Option<&str>,
+    body: &[u8],
+) -> Result<String, (u16, String)> {
     let request: Json = serde_json::from_slice(body).map_err(|_| {
         (
             400,
@@ -55,7 +71,7 @@ fn answer(catalog: &Catalog, db: Option<&str>, body: &[u8]) -> Result<String, (u
     if query.is_empty() {
         return Err((400, "\"query can not be empty\"".to_string()));
     }
-    let mut session = Session::default();
+    let mut session = Session::with_version(version.clone());
     if let Some(db) = db {
         if !catalog.has_database(db) {
             return Err((403, "set catalog or db failed".to_string()));

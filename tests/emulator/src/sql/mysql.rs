@@ -27,6 +27,7 @@ use crate::auth::Users;
 use crate::catalog::Catalog;
 use crate::sql::exec::{codes, execute_typed, Outcome, Session, TypedColumn};
 use crate::types::ColumnType;
+use crate::version::Version;
 
 /// The server version in the handshake; clients parse the leading `5.1.0`.
 pub const SERVER_VERSION: &str = "5.1.0-StarRocks-emulator";
@@ -42,6 +43,17 @@ pub async fn serve(
     listener: TcpListener,
     catalog: Catalog,
     users: Users,
+    shutdown: watch::Receiver<bool>,
+) {
+    serve_as(listener, catalog, users, Version::default(), shutdown).await
+}
+
+/// [`serve`], reporting `version` from `current_version()` and `@@version_comment`.
+pub async fn serve_as(
+    listener: TcpListener,
+    catalog: Catalog,
+    users: Users,
+    version: Version,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let addr = listener.local_addr().ok();
@@ -50,7 +62,7 @@ pub async fn serve(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    let backend = Backend::new(catalog.clone(), users.clone());
+                    let backend = Backend::new(catalog.clone(), users.clone(), version.clone());
                     let mut conn_shutdown = shutdown.clone();
                     tokio::spawn(async move {
                         let connection_id = backend.connection_id;
@@ -102,11 +114,11 @@ struct Backend {
 }
 
 impl Backend {
-    fn new(catalog: Catalog, users: Users) -> Backend {
+    fn new(catalog: Catalog, users: Users, version: Version) -> Backend {
         Backend {
             catalog,
             users,
-            session: Session::default(),
+            session: Session::with_version(version),
             salt: new_salt(),
             connection_id: NEXT_CONNECTION_ID.fetch_add(1, Ordering::Relaxed),
         }

@@ -79,12 +79,166 @@ pub fn split_statements(sql: &str) -> Result<Vec<&str>> {
     Ok(pieces)
 }
 
-/// Words that cannot be bare column names or aliases in a query.
+/// StarRocks' reserved keywords: a bare word from this list is never an identifier, only a
+/// backquoted one is (`docs/en/sql-reference/sql-statements/keywords.md`, 3.x/4.0 list).
 const RESERVED: &[&str] = &[
-    "select", "from", "where", "order", "by", "limit", "offset", "and", "or", "not", "null", "as",
-    "is", "like", "in", "true", "false", "distinct", "group", "having", "union", "join", "on",
-    "asc", "desc",
+    "add",
+    "all",
+    "alter",
+    "analyze",
+    "and",
+    "array",
+    "as",
+    "asc",
+    "between",
+    "bigint",
+    "bitmap",
+    "both",
+    "by",
+    "case",
+    "char",
+    "character",
+    "check",
+    "collate",
+    "column",
+    "compaction",
+    "convert",
+    "create",
+    "cross",
+    "cube",
+    "current_date",
+    "current_role",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "database",
+    "databases",
+    "decimal",
+    "decimal128",
+    "decimal32",
+    "decimal64",
+    "decimalv2",
+    "default",
+    "deferred",
+    "delete",
+    "dense_rank",
+    "desc",
+    "describe",
+    "distinct",
+    "double",
+    "drop",
+    "dual",
+    "else",
+    "except",
+    "exists",
+    "explain",
+    "false",
+    "first_value",
+    "float",
+    "for",
+    "force",
+    "from",
+    "full",
+    "function",
+    "grant",
+    "group",
+    "grouping",
+    "grouping_id",
+    "groups",
+    "having",
+    "hll",
+    "host",
+    "if",
+    "ignore",
+    "immediate",
+    "in",
+    "index",
+    "infile",
+    "inner",
+    "insert",
+    "int",
+    "integer",
+    "intersect",
+    "into",
+    "is",
+    "join",
+    "json",
+    "key",
+    "keys",
+    "kill",
+    "lag",
+    "largeint",
+    "last_value",
+    "lateral",
+    "lead",
+    "left",
+    "like",
+    "limit",
+    "load",
+    "localtime",
+    "localtimestamp",
+    "maxvalue",
+    "minus",
+    "mod",
+    "not",
+    "ntile",
+    "null",
+    "on",
+    "or",
+    "order",
+    "outer",
+    "outfile",
+    "over",
+    "partition",
+    "percentile",
+    "primary",
+    "procedure",
+    "qualify",
+    "range",
+    "rank",
+    "read",
+    "regexp",
+    "release",
+    "rename",
+    "replace",
+    "revoke",
+    "right",
+    "rlike",
+    "row",
+    "row_number",
+    "rows",
+    "schema",
+    "schemas",
+    "select",
+    "set",
+    "set_var",
+    "show",
+    "smallint",
+    "system",
+    "table",
+    "terminated",
+    "text",
+    "then",
+    "tinyint",
+    "to",
+    "true",
+    "union",
+    "unique",
+    "unsigned",
+    "update",
+    "use",
+    "using",
+    "values",
+    "varchar",
+    "when",
+    "where",
+    "with",
 ];
+
+/// Whether a bare word is one of StarRocks' reserved keywords.
+fn is_reserved(word: &str) -> bool {
+    RESERVED.iter().any(|r| word.eq_ignore_ascii_case(r))
+}
 
 fn lex_error(sql: &str, e: LexError) -> ParseError {
     let (line, col) = line_col(sql, e.offset);
@@ -200,21 +354,32 @@ impl Parser<'_> {
         }
     }
 
-    /// An identifier in a query: bare words must not be reserved.
-    fn column_name(&mut self) -> Result<String> {
+    /// The name of a database, table or column: a backquoted name, or a bare word that is
+    /// not reserved. StarRocks refuses a reserved word there ("the most similar input is {a
+    /// legal identifier}"), e.g. an unquoted `partition` column.
+    fn name(&mut self, what: &str) -> Result<String> {
         if let Tok::Word(w) = &self.peek().tok {
-            if RESERVED.iter().any(|r| w.eq_ignore_ascii_case(r)) {
-                return Err(self.expected("a column name"));
+            if is_reserved(w) {
+                let t = self.peek();
+                let (line, col) = line_col(self.sql, t.start);
+                return Err(syntax(format!(
+                    "Getting syntax error at line {line}, column {col}. Detail message: Unexpected input '{w}', the most similar input is {{a legal identifier}}."
+                )));
             }
         }
-        self.ident("a column name")
+        self.ident(what)
+    }
+
+    /// A column name in a query.
+    fn column_name(&mut self) -> Result<String> {
+        self.name("a column name")
     }
 
     /// `name` or `db.name`.
     fn table_ref(&mut self) -> Result<TableRef> {
-        let first = self.ident("a table name")?;
+        let first = self.name("a table name")?;
         if self.eat_symbol(".") {
-            let name = self.ident("a table name")?;
+            let name = self.name("a table name")?;
             Ok(TableRef {
                 database: Some(first),
                 name,
@@ -229,9 +394,9 @@ impl Parser<'_> {
 
     fn ident_list(&mut self, what: &str) -> Result<Vec<String>> {
         self.expect_symbol("(")?;
-        let mut names = vec![self.ident(what)?];
+        let mut names = vec![self.name(what)?];
         while self.eat_symbol(",") {
-            names.push(self.ident(what)?);
+            names.push(self.name(what)?);
         }
         self.expect_symbol(")")?;
         Ok(names)
@@ -318,9 +483,9 @@ impl Parser<'_> {
             }
             "use" => {
                 self.pos += 1;
-                let first = self.ident("a database name")?;
+                let first = self.name("a database name")?;
                 if self.eat_symbol(".") {
-                    let db = self.ident("a database name")?;
+                    let db = self.name("a database name")?;
                     if first != "default_catalog" {
                         return Err(not_supported("External catalogs"));
                     }
@@ -353,7 +518,11 @@ impl Parser<'_> {
                 }
                 Ok(Statement::Set)
             }
-            "insert" | "update" | "delete" | "upsert" | "replace" => Err(not_supported(&format!(
+            "delete" => {
+                self.pos += 1;
+                self.delete()
+            }
+            "insert" | "update" | "upsert" | "replace" => Err(not_supported(&format!(
                 "{} (load rows with Stream Load instead)",
                 word.to_ascii_uppercase()
             ))),
@@ -368,7 +537,7 @@ impl Parser<'_> {
     fn create(&mut self) -> Result<Statement> {
         if self.eat_keyword("database") || self.eat_keyword("schema") {
             let if_not_exists = self.if_not_exists()?;
-            let name = self.ident("a database name")?;
+            let name = self.name("a database name")?;
             return Ok(Statement::CreateDatabase {
                 name,
                 if_not_exists,
@@ -386,7 +555,7 @@ impl Parser<'_> {
     fn drop(&mut self) -> Result<Statement> {
         if self.eat_keyword("database") || self.eat_keyword("schema") {
             let if_exists = self.if_exists()?;
-            let name = self.ident("a database name")?;
+            let name = self.name("a database name")?;
             self.eat_keyword("force");
             return Ok(Statement::DropDatabase { name, if_exists });
         }
@@ -409,7 +578,7 @@ impl Parser<'_> {
         self.eat_keyword("full");
         if self.eat_keyword("tables") {
             let database = if self.eat_keyword("from") || self.eat_keyword("in") {
-                Some(self.ident("a database name")?)
+                Some(self.name("a database name")?)
             } else {
                 None
             };

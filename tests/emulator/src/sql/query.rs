@@ -1,4 +1,5 @@
-//! `SELECT … FROM table`: filter, order, limit and project one table's rows.
+//! `SELECT … FROM table`: filter, order, limit and project one table's rows; and
+//! `DELETE FROM table WHERE …`, which removes the rows the same filter keeps.
 //!
 //! The rows are copied out of the catalog in one locked call, so a query sees a consistent
 //! snapshot: every published load or none of it. Without `ORDER BY` the order is the
@@ -9,7 +10,7 @@
 use std::cmp::Ordering;
 
 use crate::catalog::{Catalog, TableSchema};
-use crate::sql::ast::{CmpOp, Condition, Select, SelectItem};
+use crate::sql::ast::{CmpOp, Condition, Delete, Select, SelectItem};
 use crate::sql::exec::{
     codes, database_of, no_such_table, ResultSet, Session, SqlError, TypedColumn,
 };
@@ -148,6 +149,33 @@ pub(crate) fn select(
         })
         .collect();
     Ok(ResultSet { columns, rows })
+}
+
+/// Runs a `DELETE`: the matching rows go in one locked step, so a query sees all of them
+/// or none gone. Returns how many were removed.
+pub(crate) fn delete(catalog: &Catalog, session: &Session, del: &Delete) -> Result<u64, SqlError> {
+    let db = database_of(catalog, session, &del.table)?;
+    let schema = catalog
+        .schema(&db, &del.table.name)
+        .map_err(|_| no_such_table(&db, &del.table.name))?;
+    if del.filter.is_empty() {
+        // DeleteAnalyzer: StarRocks refuses a DELETE without WHERE.
+        return Err(SqlError::new(
+            codes::PARSE,
+            "Getting analyzing error. Detail message: Delete must specify where clause to prevent full table delete.",
+        ));
+    }
+    let checks = del
+        .filter
+        .iter()
+        .map(|c| resolve_condition(&schema, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let removed = catalog
+        .with_table(&db, &del.table.name, |t| {
+            t.delete_where(|row| checks.iter().all(|c| holds(c, row)))
+        })
+        .map_err(|_| no_such_table(&db, &del.table.name))?;
+    Ok(removed as u64)
 }
 
 fn label(item: &SelectItem) -> String {

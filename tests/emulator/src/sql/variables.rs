@@ -12,11 +12,6 @@ use crate::types::{ColumnType, Value};
 
 /// The version clients see in `@@version` and `VERSION()`.
 pub const VERSION: &str = "5.1.0";
-/// What `current_version()` answers: StarRocks prints its release and build, and connectors
-/// parse the leading release.
-pub const STARROCKS_VERSION: &str = "3.3.0 emulator";
-/// What `@@version_comment` answers (the mysql CLI prints it in its banner).
-pub const VERSION_COMMENT: &str = "StarRocks emulator";
 
 /// A variable's value: text or number.
 #[derive(Clone, Copy)]
@@ -24,6 +19,10 @@ enum Var {
     Text(&'static str),
     Int(i64),
     Null,
+    /// The server's StarRocks version, `<release>-<build>`: StarRocks' FE answers
+    /// `@@version_comment` with `Version.STARROCKS_VERSION + "-" + Version.STARROCKS_COMMIT_HASH`
+    /// (`SessionVariable.versionComment`), the same text `current_version()` returns.
+    StarRocksVersion,
 }
 
 /// StarRocks' defaults for the variables clients ask about, sorted by name.
@@ -61,13 +60,17 @@ const VARIABLES: &[(&str, Var)] = &[
     ("tx_isolation", Var::Text("REPEATABLE-READ")),
     ("tx_read_only", Var::Int(0)),
     ("version", Var::Text(VERSION)),
-    ("version_comment", Var::Text(VERSION_COMMENT)),
+    ("version_comment", Var::StarRocksVersion),
     ("wait_timeout", Var::Int(28800)),
 ];
 
-fn typed(var: Var) -> (ColumnType, Value) {
+fn typed(var: Var, session: &Session) -> (ColumnType, Value) {
     match var {
         Var::Text(s) => (ColumnType::Varchar(1024), Value::Str(s.to_string())),
+        Var::StarRocksVersion => (
+            ColumnType::Varchar(1024),
+            Value::Str(session.version.as_str().to_string()),
+        ),
         Var::Int(i) => (ColumnType::BigInt, Value::Int(i128::from(i))),
         Var::Null => (ColumnType::Varchar(1024), Value::Null),
     }
@@ -115,7 +118,7 @@ pub(crate) fn constant(
         SelectItem::Variable { name, .. } => VARIABLES
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| typed(*v))
+            .map(|(_, v)| typed(*v, session))
             .ok_or_else(|| {
                 SqlError::new(
                     codes::UNKNOWN_SYSTEM_VARIABLE,
@@ -127,8 +130,8 @@ pub(crate) fn constant(
                 ColumnType::Varchar(1024),
                 session.database.clone().map_or(Value::Null, Value::Str),
             )),
-            "version" => Ok(typed(Var::Text(VERSION))),
-            "current_version" => Ok(typed(Var::Text(STARROCKS_VERSION))),
+            "version" => Ok(typed(Var::Text(VERSION), session)),
+            "current_version" => Ok(typed(Var::StarRocksVersion, session)),
             _ => Err(SqlError::new(
                 codes::NOT_SUPPORTED,
                 format!("Function {name}() is not supported by the emulator"),
@@ -183,7 +186,7 @@ fn literal(lit: &Literal) -> (ColumnType, Value) {
 }
 
 /// `SHOW VARIABLES [LIKE 'pattern']`.
-pub(crate) fn show_variables(pattern: Option<&str>) -> ResultSet {
+pub(crate) fn show_variables(session: &Session, pattern: Option<&str>) -> ResultSet {
     let rows = VARIABLES
         .iter()
         .filter(|(name, _)| pattern.is_none_or(|p| like(p, name)))
@@ -192,6 +195,7 @@ pub(crate) fn show_variables(pattern: Option<&str>) -> ResultSet {
                 Var::Text(s) => s.to_string(),
                 Var::Int(i) => i.to_string(),
                 Var::Null => String::new(),
+                Var::StarRocksVersion => session.version.as_str().to_string(),
             };
             vec![Value::Str(name.to_string()), Value::Str(value)]
         })
@@ -263,6 +267,7 @@ mod tests {
         assert_eq!(none.rows, vec![vec![Value::Null]]);
         let session = Session {
             database: Some("example_db".into()),
+            ..Session::default()
         };
         let some = select_values(&session, &[item]).unwrap();
         assert_eq!(some.rows, vec![vec![Value::Str("example_db".into())]]);
@@ -292,7 +297,7 @@ mod tests {
 
     #[test]
     fn show_variables_filters_with_like_patterns() {
-        let rs = show_variables(Some("%TIMEOUT"));
+        let rs = show_variables(&Session::default(), Some("%TIMEOUT"));
         let names: Vec<_> = rs.rows.iter().map(|r| r[0].clone()).collect();
         assert!(names.contains(&Value::Str("wait_timeout".into())));
         assert!(names

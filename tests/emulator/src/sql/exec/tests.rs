@@ -357,7 +357,7 @@ fn create_table_checks_keys_distribution_and_defaults() {
 fn client_probes_and_set_statements_succeed() {
     let (catalog, mut session) = seeded();
     let out = exec(&catalog, &mut session, "select @@version_comment limit 1");
-    assert_eq!(rows(out), text_rows(&[&["StarRocks emulator"]]));
+    assert_eq!(rows(out), text_rows(&[&["4.0.2-0000000"]]));
     assert_eq!(
         rows(exec(&catalog, &mut session, "SELECT DATABASE()")),
         text_rows(&[&["example_db"]])
@@ -392,4 +392,57 @@ fn scripts_run_statement_by_statement_with_the_session_carried_along() {
     .unwrap_err();
     assert_eq!(e.code, codes::NO_SUCH_TABLE);
     assert!(!catalog.has_database("never"));
+}
+
+#[test]
+fn delete_removes_the_matching_rows_of_either_table_model() {
+    // test_tbl is a duplicate-key table (no key clause).
+    let (catalog, mut session) = seeded();
+    assert_eq!(
+        exec(&catalog, &mut session, "DELETE FROM test_tbl WHERE id >= 2"),
+        QueryOutput::Ok { affected: 2 }
+    );
+    let left = rows(exec(&catalog, &mut session, "select * from test_tbl"));
+    assert_eq!(left, text_rows(&[&["1", "New York"]]));
+    assert_eq!(
+        exec(
+            &catalog,
+            &mut session,
+            "DELETE FROM test_tbl WHERE city IS NULL"
+        ),
+        QueryOutput::Ok { affected: 0 }
+    );
+
+    exec(
+        &catalog,
+        &mut session,
+        "CREATE TABLE pk (k INT NOT NULL, v STRING) PRIMARY KEY (k)",
+    );
+    catalog
+        .apply(
+            "example_db",
+            "pk",
+            &[
+                row(vec![Value::Int(1), Value::Str("a".into())]),
+                row(vec![Value::Int(2), Value::Str("b".into())]),
+            ],
+            &ApplyMode::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        exec(
+            &catalog,
+            &mut session,
+            "DELETE FROM example_db.pk WHERE v = 'b'"
+        ),
+        QueryOutput::Ok { affected: 1 }
+    );
+    let left = rows(exec(&catalog, &mut session, "select k from pk"));
+    assert_eq!(left, text_rows(&[&["1"]]));
+    let e = fail(&catalog, &mut session, "DELETE FROM pk");
+    assert_eq!(e.code, codes::PARSE);
+    assert!(
+        e.message.contains("Delete must specify where clause"),
+        "{e}"
+    );
 }

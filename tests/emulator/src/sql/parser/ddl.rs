@@ -131,7 +131,7 @@ impl Parser<'_> {
     }
 
     fn column_def(&mut self) -> Result<ColumnDef> {
-        let name = self.ident("a column name")?;
+        let name = self.name("a column name")?;
         let ty = self.column_type()?;
         let mut col = ColumnDef {
             name,

@@ -1,4 +1,5 @@
-//! The query grammar: `SELECT` with and without `FROM`.
+//! The query grammar: `SELECT` with and without `FROM`, and `DELETE`, which filters as
+//! `SELECT` does.
 //!
 //! `SELECT items FROM [db.]t [WHERE c AND …] [ORDER BY col [ASC|DESC], …] [LIMIT n [OFFSET m]
 //! | LIMIT m, n]`, where an item is `*`, `COUNT(*)`, a column, a literal, `@@variable` or a
@@ -7,8 +8,10 @@
 //! MySQL does. Joins, grouping, `OR` and expressions are refused as unsupported rather than
 //! answered wrongly.
 
-use super::{not_supported, syntax, Parser, Result, RESERVED};
-use crate::sql::ast::{CmpOp, Condition, Literal, OrderItem, Select, SelectItem, Statement};
+use super::{is_reserved, not_supported, syntax, Parser, Result};
+use crate::sql::ast::{
+    CmpOp, Condition, Delete, Literal, OrderItem, Select, SelectItem, Statement,
+};
 use crate::sql::lexer::Tok;
 
 impl Parser<'_> {
@@ -45,16 +48,7 @@ impl Parser<'_> {
         if matches!(self.peek().tok, Tok::Symbol(",")) {
             return Err(not_supported("Selecting from several tables"));
         }
-        let mut filter = Vec::new();
-        if self.eat_keyword("where") {
-            filter.push(self.condition()?);
-            while self.eat_keyword("and") {
-                filter.push(self.condition()?);
-            }
-            if self.at_keyword("or") {
-                return Err(not_supported("OR in WHERE"));
-            }
-        }
+        let filter = self.where_clause()?;
         for kw in ["group", "having", "union"] {
             if self.at_keyword(kw) {
                 return Err(not_supported(&kw.to_ascii_uppercase()));
@@ -98,6 +92,38 @@ impl Parser<'_> {
             limit,
             offset,
         }))
+    }
+
+    /// `DELETE FROM [db.]t [WHERE c AND …]` (StarRocks' form for every table model; the
+    /// primary-key form's USING, CTEs and subqueries are not modelled).
+    pub(super) fn delete(&mut self) -> Result<Statement> {
+        self.expect_keyword("from")?;
+        let table = self.table_ref()?;
+        for kw in ["partition", "partitions", "temporary", "using"] {
+            if self.at_keyword(kw) {
+                return Err(not_supported(&format!(
+                    "DELETE with {}",
+                    kw.to_ascii_uppercase()
+                )));
+            }
+        }
+        let filter = self.where_clause()?;
+        Ok(Statement::Delete(Delete { table, filter }))
+    }
+
+    /// `[WHERE c AND …]`.
+    fn where_clause(&mut self) -> Result<Vec<Condition>> {
+        let mut filter = Vec::new();
+        if self.eat_keyword("where") {
+            filter.push(self.condition()?);
+            while self.eat_keyword("and") {
+                filter.push(self.condition()?);
+            }
+            if self.at_keyword("or") {
+                return Err(not_supported("OR in WHERE"));
+            }
+        }
+        Ok(filter)
     }
 
     fn select_item(&mut self) -> Result<SelectItem> {
@@ -145,10 +171,11 @@ impl Parser<'_> {
                 if self.eat_symbol(".") {
                     name = self.column_name()?;
                 }
-                SelectItem::Column {
-                    name,
-                    label: String::new(),
-                }
+                // A column's label is its name, unquoted and without the table qualifier, as
+                // written (StarRocks and MySQL both).
+                let label = name.clone();
+                let label = self.alias()?.unwrap_or(label);
+                return Ok(SelectItem::Column { name, label });
             }
             _ => SelectItem::Literal {
                 value: self.literal()?,
@@ -189,7 +216,8 @@ impl Parser<'_> {
                 self.pos += 1;
                 Ok(Some(w))
             }
-            Tok::Word(w) if !RESERVED.iter().any(|r| w.eq_ignore_ascii_case(r)) => {
+            // `offset` is not reserved, but after a select item it starts LIMIT's tail.
+            Tok::Word(w) if !is_reserved(w) && !w.eq_ignore_ascii_case("offset") => {
                 let w = w.clone();
                 self.pos += 1;
                 Ok(Some(w))

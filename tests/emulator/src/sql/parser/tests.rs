@@ -353,3 +353,72 @@ fn splits_scripts_at_top_level_semicolons_only() {
     }
     assert!(split_statements("select 'unterminated;").is_err());
 }
+
+#[test]
+fn reserved_words_are_names_only_when_back_quoted() {
+    let e = err("CREATE TABLE t (partition INT)");
+    assert_eq!(e.kind, ParseErrorKind::Syntax);
+    assert_eq!(
+        e.message,
+        "Getting syntax error at line 1, column 17. Detail message: Unexpected input 'partition', the most similar input is {a legal identifier}."
+    );
+    ok("CREATE TABLE t (`partition` INT) PRIMARY KEY (`partition`)");
+    assert_eq!(err("CREATE DATABASE like").kind, ParseErrorKind::Syntax);
+    assert_eq!(err("select partition from t").kind, ParseErrorKind::Syntax);
+    assert_eq!(
+        err("select id from t order by key").kind,
+        ParseErrorKind::Syntax
+    );
+    // Keywords StarRocks does not reserve stay usable bare.
+    ok("CREATE TABLE t (topic STRING, label STRING, comment INT, offset INT)");
+}
+
+#[test]
+fn a_column_label_is_the_name_without_quotes_or_qualifier() {
+    let Statement::Select(sel) = ok("select `table_name`, t.`topic`, Next_Offset from t") else {
+        panic!("a select");
+    };
+    let labels: Vec<&str> = sel
+        .items
+        .iter()
+        .map(|i| match i {
+            SelectItem::Column { label, .. } => label.as_str(),
+            _ => "",
+        })
+        .collect();
+    assert_eq!(labels, ["table_name", "topic", "Next_Offset"]);
+}
+
+#[test]
+fn parses_delete_with_and_without_where() {
+    assert_eq!(
+        ok("DELETE FROM `db`.`t` WHERE `connector` = 'x' AND `topic` = 'y'"),
+        Statement::Delete(Delete {
+            table: table(Some("db"), "t"),
+            filter: vec![
+                Condition::Compare {
+                    column: "connector".into(),
+                    op: CmpOp::Eq,
+                    value: Literal::Str("x".into()),
+                },
+                Condition::Compare {
+                    column: "topic".into(),
+                    op: CmpOp::Eq,
+                    value: Literal::Str("y".into()),
+                },
+            ],
+        })
+    );
+    assert_eq!(
+        ok("delete from t"),
+        Statement::Delete(Delete {
+            table: table(None, "t"),
+            filter: vec![],
+        })
+    );
+    assert_eq!(
+        err("DELETE FROM t USING u WHERE t.id = u.id").kind,
+        ParseErrorKind::Unsupported
+    );
+    assert_eq!(err("DELETE t WHERE id = 1").kind, ParseErrorKind::Syntax);
+}
