@@ -97,6 +97,36 @@ impl LabelScope {
         label.push_str(&suffix);
         label
     }
+
+    /// The label of load number `seq` of a table's exactly-once chain: as [`Self::label`]
+    /// without offsets (the label is chosen before its body exists), with room left for the
+    /// attempt suffix of [`attempt_label`].
+    pub fn chain_label(&self, table: &str, seq: u64) -> String {
+        let full = self.label(table, &[], seq);
+        let excess = (full.len() + MAX_ATTEMPT_SUFFIX_LEN).saturating_sub(MAX_LABEL_LEN);
+        if excess == 0 {
+            return full;
+        }
+        // Cut the readable part (before the nonce), never the nonce or the sequence.
+        let suffix_at = full.len() - format!("-{:016x}-{seq}", self.nonce).len();
+        let mut cut = full[..suffix_at - excess].to_owned();
+        cut.push_str(&full[suffix_at..]);
+        cut
+    }
+}
+
+/// `-` and at most 10 decimal digits.
+const MAX_ATTEMPT_SUFFIX_LEN: usize = 11;
+
+/// The label of attempt `attempt` of a multi-table load whose first attempt is `base`: a
+/// rolled-back multi-table transaction's label cannot be used again (StarRocks keeps it as
+/// long as any other), so every new begin of the same load takes the next attempt's label.
+pub fn attempt_label(base: &str, attempt: u32) -> String {
+    if attempt == 0 {
+        base.to_owned()
+    } else {
+        format!("{base}-{attempt}")
+    }
 }
 
 const _: () = assert!(MAX_SUFFIX_LEN < MAX_LABEL_LEN);
@@ -264,6 +294,24 @@ mod tests {
         let longest = LabelScope::new(&"c".repeat(500), "0", u64::MAX).label("t", &[], u64::MAX);
         assert_eq!(longest.len(), MAX_LABEL_LEN);
         assert!(is_valid_label(&longest));
+    }
+
+    #[test]
+    fn chain_labels_leave_room_for_every_attempt() {
+        let mut g = Gen(4);
+        for _ in 0..2_000 {
+            let nonce = g.next();
+            let scope = LabelScope::new(&g.name(), &g.name(), nonce);
+            let seq = g.next();
+            let base = scope.chain_label(&g.name(), seq);
+            assert!(base.ends_with(&format!("-{nonce:016x}-{seq}")), "{base}");
+            for attempt in [0, 1, 9, u32::MAX] {
+                let l = attempt_label(&base, attempt);
+                assert!(is_valid_label(&l), "{l}");
+            }
+        }
+        assert_eq!(attempt_label("b", 0), "b");
+        assert_eq!(attempt_label("b", 2), "b-2");
     }
 
     #[test]

@@ -63,32 +63,37 @@ pub fn select_sql(database: &str, table: &str, connector: &str) -> String {
     )
 }
 
-/// The statement that forgets a connector's progress for some partitions (all of them when
-/// `partitions` is empty): what a reset of the connector's offsets does.
+/// The query listing the tables of the database (to learn whether the progress table exists).
+pub fn show_tables_sql(database: &str) -> String {
+    format!("SHOW TABLES FROM `{database}`")
+}
+
+/// The statements that forget a connector's progress for some partitions (all of them when
+/// `partitions` is empty): what a reset of the connector's offsets does. One statement per
+/// partition, each a plain conjunction.
 pub fn delete_sql(
     database: &str,
     table: &str,
     connector: &str,
     partitions: &[TopicPartition],
-) -> String {
-    let mut sql = format!(
+) -> Vec<String> {
+    let all = format!(
         "DELETE FROM `{database}`.`{table}` WHERE `connector` = {}",
         sql_string(connector)
     );
-    if !partitions.is_empty() {
-        let terms: Vec<String> = partitions
-            .iter()
-            .map(|tp| {
-                format!(
-                    "(`topic` = {} AND `partition` = {})",
-                    sql_string(&tp.topic),
-                    tp.partition
-                )
-            })
-            .collect();
-        sql.push_str(&format!(" AND ({})", terms.join(" OR ")));
+    if partitions.is_empty() {
+        return vec![all];
     }
-    sql
+    partitions
+        .iter()
+        .map(|tp| {
+            format!(
+                "{all} AND `topic` = {} AND `partition` = {}",
+                sql_string(&tp.topic),
+                tp.partition
+            )
+        })
+        .collect()
 }
 
 /// A SQL string literal: quotes doubled, backslashes escaped (StarRocks reads `\` as an
@@ -297,11 +302,14 @@ mod tests {
         );
         assert_eq!(
             delete_sql("d", "p", "c", &[tp("a'b", 1), tp("c", 2)]),
-            "DELETE FROM `d`.`p` WHERE `connector` = 'c' AND ((`topic` = 'a''b' AND `partition` = 1) OR (`topic` = 'c' AND `partition` = 2))"
+            vec![
+                "DELETE FROM `d`.`p` WHERE `connector` = 'c' AND `topic` = 'a''b' AND `partition` = 1",
+                "DELETE FROM `d`.`p` WHERE `connector` = 'c' AND `topic` = 'c' AND `partition` = 2",
+            ]
         );
         assert_eq!(
             delete_sql("d", "p", "c", &[]),
-            "DELETE FROM `d`.`p` WHERE `connector` = 'c'"
+            vec!["DELETE FROM `d`.`p` WHERE `connector` = 'c'"]
         );
     }
 

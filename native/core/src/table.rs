@@ -16,6 +16,7 @@
 //!   cut at once, an in-flight load is cancelled and cut when it comes back.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -56,7 +57,7 @@ impl Shape {
     /// A label of this sink for a load of `table` that is not yet built (exactly-once chains
     /// name a load's label before its body exists).
     fn chain_label(&self, table: &str, seq: &mut Sequence) -> String {
-        self.labels.label(table, &[], seq.label())
+        self.labels.chain_label(table, seq.label())
     }
 }
 
@@ -101,6 +102,8 @@ struct Load {
     /// Exactly-once: while the worker registers partitions new to the chain before this load
     /// (their rows and next offsets).
     registering: Option<BTreeMap<TopicPartition, i64>>,
+    /// Exactly-once: the load's next attempt (see `stream_load::multi`), kept across runs.
+    attempt: Arc<AtomicU32>,
     /// `Some` while the worker runs it: sending `true` cancels it.
     in_flight: Option<watch::Sender<bool>>,
 }
@@ -130,6 +133,8 @@ pub struct Job {
     /// Exactly-once: `body` holds progress rows only, registering partitions new to the
     /// table's chain before its next load (a transaction of the progress table alone).
     pub register: bool,
+    /// Exactly-once: the load's attempt counter (`stream_load::multi`).
+    pub attempt: Arc<AtomicU32>,
 }
 
 /// One table of the sink.
@@ -266,6 +271,7 @@ impl Table {
             body,
             successor,
             registering: None,
+            attempt: Arc::new(AtomicU32::new(0)),
             in_flight: None,
         });
         self.wake.notify_one();
@@ -294,6 +300,7 @@ impl Table {
             cancel,
             progress: None,
             register: false,
+            attempt: Arc::clone(&load.attempt),
         };
         if let (Some(chain), Some(eo)) = (&self.chain, &shape.exactly_once) {
             let ranges = load.body.ranges();

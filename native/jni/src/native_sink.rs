@@ -228,6 +228,31 @@ pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_va
 }
 
 #[unsafe(no_mangle)]
+pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_resetProgress<
+    'local,
+>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    keys: JObjectArray<'local, JString<'local>>,
+    values: JObjectArray<'local, JString<'local>>,
+    connector: JString<'local>,
+    topics: JObjectArray<'local, JString<'local>>,
+    partitions: JIntArray<'local>,
+) {
+    entry(&mut env, |env| {
+        log::install();
+        let props = string_map(env, &keys, &values)?;
+        let connector = string(env, &connector, "connector name")?;
+        let partitions = topic_partitions(env, &topics, &partitions)?;
+        Ok(starrocks_kafka_core::sink::reset_progress(
+            &props,
+            &connector,
+            &partitions,
+        )?)
+    })
+}
+
+#[unsafe(no_mangle)]
 pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_configKeys<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,

@@ -17,6 +17,8 @@
 //! partition never commits after `close` returns (see `table`).
 
 mod recovery;
+
+pub use recovery::reset_progress;
 mod worker;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

@@ -6,9 +6,10 @@
 //! 1. once per sink, checks that the cluster has multi-table transactions (4.0+) and creates
 //!    the progress table if it is missing;
 //! 2. reads the connector's progress rows for the partitions;
-//! 3. settles the label each row names (the next load of the chain that wrote it): waits for a
-//!    committed one to become visible, rolls back one still open or prepared, and reads the
-//!    rows again until every named label is settled;
+//! 3. settles the load each row names (the next load of the chain that wrote it): rolls back
+//!    each of its attempts (`stream_load::multi`) until one that was never begun — which aborts
+//!    one still open for good, and is refused for one committed, which it then waits to see
+//!    visible — and reads the rows again until every named load is settled;
 //! 4. hands the rows to the sink, which skips the records below each row's offset and resumes
 //!    the partitions.
 //!
@@ -23,11 +24,13 @@ use std::time::Duration;
 use super::Shared;
 use crate::config::keys;
 use crate::error::{Error, Result};
+use crate::label::attempt_label;
 use crate::metrics::TableMetrics;
 use crate::offsets::TopicPartition;
 use crate::progress::{self, labels_to_settle, settle, Loaded, ProgressRow, Settle};
 use crate::query::version_at_least;
-use crate::stream_load::{LoadRequest, Op, ProgressPart};
+use crate::stream_load::multi::{fence, Fence};
+use crate::stream_load::{Attempt, LoadRequest, Op, ProgressPart};
 
 /// How long recovery waits before asking again about a committed, not yet visible, load.
 const VISIBLE_POLL: Duration = Duration::from_millis(300);
@@ -58,7 +61,7 @@ async fn recover_until_done(shared: Weak<Shared>, partitions: Vec<TopicPartition
                 sink.recovered(&partitions, loaded);
                 return;
             }
-            Err(e) if e.is_fatal() => {
+            Err(e) if !e.is_retriable() => {
                 let failure = format!(
                     "Exactly-once recovery of {} partition(s) failed: {e}",
                     partitions.len()
@@ -105,37 +108,66 @@ async fn recover(sink: &Shared, partitions: &[TopicPartition]) -> Result<Loaded>
             return Ok(Loaded::from_rows(&rows));
         }
         for label in open {
-            let state = sink
-                .client
-                .load_state(&sink.config.database, &label)
-                .await?;
-            match settle(&state) {
+            let table = rows
+                .iter()
+                .find(|r| r.next_label == label)
+                .map_or("", |r| r.table.as_str())
+                .to_owned();
+            match sink.settle_load(&table, &label).await? {
                 Settle::Nothing | Settle::Visible => {
                     settled.insert(label);
                 }
                 Settle::Wait => tokio::time::sleep(VISIBLE_POLL).await,
-                Settle::RollBack => {
-                    let table = rows
-                        .iter()
-                        .find(|r| r.next_label == label)
-                        .map_or("", |r| r.table.as_str())
-                        .to_owned();
-                    tracing::info!(parent: &sink.span, label = %label, state = %state, table = %table,
-                        "Rolling back a load a previous owner of these partitions left open.");
-                    let attempt = sink
-                        .client
-                        .step(Op::Rollback, &sink.abandoned(&table, &label))
-                        .await;
-                    tracing::debug!(parent: &sink.span, label = %label, ?attempt, "Rollback sent.");
-                    TableMetrics::add(&sink.metrics.table(&table).recovery_rollbacks, 1);
-                    tokio::time::sleep(VISIBLE_POLL).await;
-                }
+                Settle::RollBack => unreachable!("settle_load rolls back itself"),
             }
         }
     }
 }
 
 impl Shared {
+    /// Settles the load whose first attempt is `label` (a chain's next load, named by progress
+    /// rows): rolls back each of its attempts in turn, which aborts one still open and is
+    /// refused for one committed, until an attempt that was never begun. `Visible`: one of them
+    /// is visible (the rows moved on); `Wait`: one is committed and not yet visible.
+    async fn settle_load(&self, table: &str, label: &str) -> Result<Settle> {
+        for k in 0..=u32::MAX {
+            let attempt = attempt_label(label, k);
+            let answer = self
+                .client
+                .step(Op::Rollback, &self.abandoned(table, &attempt))
+                .await;
+            match fence(&answer) {
+                Fence::NeverBegun => return Ok(Settle::Nothing),
+                Fence::Aborted => {
+                    if is_fresh_abort(&answer) {
+                        tracing::info!(parent: &self.span, label = %attempt, table,
+                            "Rolled back a load a previous owner of these partitions left open.");
+                        TableMetrics::add(&self.metrics.table(table).recovery_rollbacks, 1);
+                    }
+                }
+                Fence::Committed => {
+                    let state = self
+                        .client
+                        .load_state(&self.config.database, &attempt)
+                        .await?;
+                    return match settle(&state) {
+                        Settle::Visible => Ok(Settle::Visible),
+                        Settle::Wait => Ok(Settle::Wait),
+                        _ => Err(Error::retriable(format!(
+                            "label '{attempt}' cannot be rolled back as committed, yet its state is {state}"
+                        ))),
+                    };
+                }
+                Fence::Unclear(reason) => {
+                    return Err(Error::retriable(format!(
+                        "the rollback of label '{attempt}' got no clear answer: {reason}"
+                    )))
+                }
+            }
+        }
+        Ok(Settle::Nothing)
+    }
+
     /// Checks the cluster's version and creates the progress table, once per sink.
     async fn prepare_progress_table(&self) -> Result<()> {
         let Some(query) = &self.query else {
@@ -223,4 +255,52 @@ impl Shared {
         });
         request
     }
+}
+
+/// Whether a rollback answer aborted an open transaction just now (not one aborted before).
+fn is_fresh_abort(answer: &Attempt) -> bool {
+    matches!(answer, Attempt::Answered { body, .. } if !body.to_ascii_lowercase().contains("already"))
+}
+
+/// Forgets the progress of `connector` for `partitions` (all of them when empty): what a reset
+/// of the connector's offsets (Connect's `PATCH`/`DELETE /connectors/<name>/offsets`) does, so
+/// that the records Connect hands over again are loaded again, never skipped as already
+/// loaded. Nothing to do under at-least-once, or when the progress table does not exist.
+pub fn reset_progress(
+    props: &std::collections::HashMap<String, String>,
+    connector: &str,
+    partitions: &[TopicPartition],
+) -> Result<()> {
+    let config = crate::config::SinkConfig::from_map(props)?;
+    if config.semantic != crate::config::Semantic::ExactlyOnce {
+        return Ok(());
+    }
+    let query = crate::query::QueryClient::new(&config);
+    let tables = progress::show_tables_sql(&config.database);
+    let statements = progress::delete_sql(
+        &config.database,
+        &config.progress_table,
+        connector,
+        partitions,
+    );
+    crate::runtime::handle().block_on(async {
+        let exists = query.rows(&tables).await?.into_iter().any(|row| {
+            row.get_opt::<String, usize>(0)
+                .and_then(|v| v.ok())
+                .is_some_and(|name| name == config.progress_table)
+        });
+        if !exists {
+            return Ok(());
+        }
+        for sql in &statements {
+            query.execute(sql).await?;
+        }
+        Ok(())
+    })?;
+    tracing::info!(
+        connector,
+        partitions = partitions.len(),
+        "Exactly-once progress forgotten: the records Connect hands over again are loaded again."
+    );
+    Ok(())
 }

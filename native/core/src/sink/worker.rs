@@ -20,7 +20,7 @@ use super::Shared;
 use crate::metrics::TableMetrics;
 use crate::runtime;
 use crate::stream_load::{
-    txn, BodyKind, Ended, Failure, LoadOutcome, LoadRequest, Op, ProgressPart,
+    multi, txn, BodyKind, Ended, Failure, LoadOutcome, LoadRequest, Op, ProgressPart,
 };
 use crate::table::Job;
 
@@ -128,7 +128,19 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
     let started = Instant::now();
     let mut on_failure =
         |failure: &Failure| report_failure(shared, table, &metrics, &request, failure);
-    let result = txn::load(&client, &request, &policy, &mut on_failure, &mut job.cancel).await;
+    let result = if request.is_multi_table() {
+        multi::load(
+            &client,
+            &request,
+            &job.attempt,
+            &policy,
+            &mut on_failure,
+            &mut job.cancel,
+        )
+        .await
+    } else {
+        txn::load(&client, &request, &policy, &mut on_failure, &mut job.cancel).await
+    };
 
     match &result {
         Ok(_) if job.register => {
@@ -172,11 +184,12 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
         drop(guard);
         sink.changed.notify_all();
     }
-    let rollback = match &result {
-        Ok(_) => false,
-        Err(Ended::Cancelled { rollback }) => *rollback,
-        Err(Ended::GaveUp(_)) => true,
-    };
+    let rollback = !request.is_multi_table()
+        && match &result {
+            Ok(_) => false,
+            Err(Ended::Cancelled { rollback }) => *rollback,
+            Err(Ended::GaveUp(_)) => true,
+        };
     if rollback {
         // Hygiene only: without the sink's commit the transaction never becomes visible, and
         // StarRocks aborts it after its timeout anyway.

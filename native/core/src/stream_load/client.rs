@@ -181,8 +181,9 @@ impl StreamLoadClient {
         if first.status() != StatusCode::TEMPORARY_REDIRECT {
             let answered = read_answer(first, op.fe_may_act()).await;
             return match (op, &answered) {
+                // A multi-table begin is answered by the FE itself.
                 (Op::Begin, Attempt::Answered { http_status, body })
-                    if is_be_begin_answer(*http_status, body) =>
+                    if !req.is_multi_table() && is_be_begin_answer(*http_status, body) =>
                 {
                     self.refuse_be_as_fe(&url, req, body)
                 }

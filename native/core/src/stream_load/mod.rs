@@ -18,6 +18,7 @@
 //! [`prepare_body`], before the first attempt.
 
 pub mod client;
+pub mod multi;
 pub mod response;
 pub mod retry;
 pub mod txn;

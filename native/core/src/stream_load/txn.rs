@@ -8,8 +8,12 @@
 //!
 //! Invariants:
 //! - Every attempt uses the SAME label and body, so an attempt whose answer was lost is found
-//!   by its label (`COMMITTED`/`VISIBLE`: done; `PREPARED`: commit it; otherwise roll back and
-//!   begin again) and never loads a second copy.
+//!   by its label (`COMMITTED`/`VISIBLE`: done; `PREPARED` after this run sent its prepare:
+//!   commit it; otherwise roll back and begin again) and never loads a second copy. A
+//!   `PREPARED` transaction this run did not prepare holds another body (under exactly-once a
+//!   cut load keeps its announced label): it is rolled back, never committed.
+//! - Under exactly-once the load step sends two bodies into one multi-table transaction: the
+//!   table's rows, then its progress rows; they commit or roll back together.
 //! - Rows become visible only through this driver's commit. Once the load is cancelled no
 //!   commit is sent: a cancelled load ends with its transaction rolled back or left to
 //!   StarRocks' timeouts, never committed later. A commit already sent is settled by the

@@ -5,6 +5,7 @@ import com.starrocks.connector.kafka.internal.NativeLoader;
 import com.starrocks.connector.kafka.internal.NativeLogs;
 import com.starrocks.connector.kafka.internal.NativeSink;
 import com.starrocks.connector.kafka.internal.PluginVersion;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigValue;
@@ -80,6 +81,49 @@ public class StarRocksSinkConnector extends SinkConnector {
     @Override
     public void stop() {
         LOG.info("Stopped the StarRocks sink connector {}", props.get("name"));
+    }
+
+    /**
+     * Connect's offsets API (3.6+: {@code PATCH} or {@code DELETE /connectors/<name>/offsets},
+     * the connector stopped) is about to move the consumer's offsets of these partitions. Under
+     * {@code sink.semantic=exactly-once} the core forgets its progress for them in StarRocks, so
+     * that the records Connect hands over again are loaded again rather than skipped as already
+     * loaded. Under at-least-once there is nothing to do: the consumer's offsets are all there is.
+     */
+    @Override
+    public boolean alterOffsets(Map<String, String> connectorConfig,
+            Map<TopicPartition, Long> offsets) {
+        if (offsets.isEmpty() || !"exactly-once".equalsIgnoreCase(String.valueOf(
+                connectorConfig.get(StarRocksSinkConfig.SEMANTIC)).trim())) {
+            return true;
+        }
+        List<String> keys = new ArrayList<>(connectorConfig.size());
+        List<String> values = new ArrayList<>(connectorConfig.size());
+        for (Map.Entry<String, String> e : connectorConfig.entrySet()) {
+            if (e.getKey() != null && e.getValue() != null) {
+                keys.add(e.getKey());
+                values.add(e.getValue());
+            }
+        }
+        String[] topics = new String[offsets.size()];
+        int[] partitions = new int[offsets.size()];
+        int i = 0;
+        for (TopicPartition tp : offsets.keySet()) {
+            topics[i] = tp.topic();
+            partitions[i] = tp.partition();
+            i++;
+        }
+        String name = connectorConfig.get("name");
+        NativeLoader.load();
+        try {
+            NativeSink.resetProgress(keys.toArray(new String[0]), values.toArray(new String[0]),
+                    name == null ? "" : name, topics, partitions);
+        } finally {
+            NativeLogs.drain();
+        }
+        LOG.info("Forgot the exactly-once progress of connector {} for {} partition(s); their "
+                + "records will be loaded again", name, offsets.size());
+        return true;
     }
 
     @Override

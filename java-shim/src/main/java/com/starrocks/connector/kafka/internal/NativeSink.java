@@ -29,6 +29,14 @@ public final class NativeSink {
      */
     public static native String[] configKeys();
 
+    /**
+     * Forgets the exactly-once progress of {@code connector} for the given partitions (all of
+     * them when none is given), so that records Connect hands over again are loaded again;
+     * nothing under at-least-once.
+     */
+    public static native void resetProgress(String[] keys, String[] values, String connector,
+            String[] topics, int[] partitions);
+
     /** Builds a sink from a task config; returns its handle. */
     public static native long start(String[] keys, String[] values, String connector, String task);
 

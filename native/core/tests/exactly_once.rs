@@ -1,0 +1,417 @@
+//! `sink.semantic=exactly-once` against the in-process emulator: every recovery branch of
+//! `progress` / `sink::recovery` — no progress yet, progress whose next label was never begun
+//! (or is forgotten), a load committed but not yet visible, a load left prepared, the sink's
+//! own labels, settings changed between runs, a reset of the offsets — and the ambiguous
+//! answers of a load, each ending with every row exactly once.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use common::*;
+use starrocks_emulator::faults::Fault;
+use starrocks_emulator::testing::wait_until;
+use starrocks_emulator::{Config, Emulator};
+use starrocks_kafka_core::batch_writer::Session;
+use starrocks_kafka_core::config::SinkConfig;
+use starrocks_kafka_core::offsets::TopicPartition;
+use starrocks_kafka_core::record::Record;
+use starrocks_kafka_core::sink::{reset_progress, PutReply, Sink};
+use starrocks_kafka_core::stream_load::{
+    classify, LoadRequest, Op, Part, ProgressPart, StreamLoadClient, Verdict,
+};
+
+const CONNECTOR: &str = "eo";
+const PROGRESS: &str = "kafka_connect_progress";
+
+fn eo_props(emu: &Emulator, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let query = emu.query_addr().to_string();
+    let mut all = vec![
+        ("sink.semantic", "exactly-once"),
+        ("starrocks.query.url", query.as_str()),
+        ("name", CONNECTOR),
+    ];
+    all.extend_from_slice(extra);
+    props(emu, &all)
+}
+
+fn tp0() -> TopicPartition {
+    TopicPartition::new("test", 0)
+}
+
+/// Records `from..to` of partition 0 of `test`, ids `offset + 1`.
+fn records(from: i64, to: i64) -> Vec<String> {
+    (from..to)
+        .map(|o| format!(r#"{{"id":{},"city":"c{o}"}}"#, o + 1))
+        .collect()
+}
+
+fn as_records(values: &[String], from: i64) -> Vec<Record<'_>> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| raw("test", 0, from + i as i64, Some(v)))
+        .collect()
+}
+
+/// What Connect does with a put batch: hands it over, and when the sink hands the records
+/// back (a partition still recovering: it is paused and rewound), polls with nothing to
+/// deliver until the partition is resumed, then consumes the same records again.
+fn deliver(sink: &Sink, session: &mut Session, batch: &[Record<'_>]) -> PutReply {
+    let end = Instant::now() + Duration::from_secs(20);
+    loop {
+        let reply = sink.put(&session.batch(batch)).expect("put succeeds");
+        if reply.flow.rewind.is_empty() {
+            return reply;
+        }
+        let first = batch.first().map(|r| r.offset);
+        assert_eq!(
+            reply.flow.rewind,
+            vec![(tp0(), first.unwrap())],
+            "handed back from its first record"
+        );
+        loop {
+            assert!(
+                Instant::now() < end,
+                "the partition never finished recovering"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+            let idle = sink.put(&session.batch(&[])).expect("put succeeds");
+            assert!(idle.flow.rewind.is_empty());
+            if idle.flow.resume.contains(&tp0()) {
+                break;
+            }
+        }
+    }
+}
+
+/// The progress row of partition 0 of `test` for `test_tbl`: (next_offset, next_label).
+fn progress_row(emu: &Emulator) -> Option<(i64, String)> {
+    let rows = emu.rows("example_db", PROGRESS).unwrap_or_default();
+    rows.into_iter().find_map(|r| {
+        let text: Vec<String> = r.into_iter().map(|v| v.unwrap_or_default()).collect();
+        (text[0] == CONNECTOR && text[1] == "test_tbl" && text[2] == "test" && text[3] == "0")
+            .then(|| (text[4].parse().unwrap(), text[5].clone()))
+    })
+}
+
+fn ids(emu: &Emulator) -> Vec<i64> {
+    let mut ids: Vec<i64> = rows(emu, "test_tbl")
+        .into_iter()
+        .map(|r| r[0].parse().unwrap())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn ids_1_to(n: i64) -> Vec<i64> {
+    (1..=n).collect()
+}
+
+/// A sink of `CONNECTOR` task 0 with partition 0 of `test` opened.
+fn started(emu: &Emulator, extra: &[(&str, &str)]) -> Sink {
+    let sink = Sink::start(&eo_props(emu, extra), CONNECTOR, "0").expect("the sink starts");
+    sink.open(&[tp0()]).unwrap();
+    sink
+}
+
+/// Runs records `from..to` through a new sink until they are committed, then stops it: the
+/// crash of a worker whose offsets Kafka never received.
+fn run_and_crash(emu: &Emulator, from: i64, to: i64) {
+    let sink = started(emu, &[]);
+    let mut session = Session::new();
+    let values = records(from, to);
+    deliver(&sink, &mut session, &as_records(&values, from));
+    wait_offsets(&sink, &[("test", 0, to)]);
+    sink.stop();
+}
+
+#[test]
+fn rows_and_progress_commit_together_and_a_restart_skips_what_is_loaded() {
+    let emu = emulator(Config::ephemeral());
+    // No progress yet: the sink creates the progress table and loads everything.
+    run_and_crash(&emu, 0, 5);
+    assert_eq!(ids(&emu), ids_1_to(5));
+    let (next, next_label) = progress_row(&emu).expect("a progress row");
+    assert_eq!(next, 5);
+    // The label the row names was never begun: StarRocks does not know it (as after
+    // label_keep_max_second), and nothing of it can become visible.
+    assert_eq!(emu_label_state(&emu, &next_label), "UNKNOWN");
+
+    // Kafka never got the commit: the new task is handed everything again from 0.
+    let sink = started(&emu, &[]);
+    let mut session = Session::new();
+    let values = records(0, 8);
+    deliver(&sink, &mut session, &as_records(&values, 0));
+    wait_offsets(&sink, &[("test", 0, 8)]);
+    assert_eq!(ids(&emu), ids_1_to(8), "rows 1-5 once, 6-8 loaded");
+    assert_eq!(metric(&sink, "test_tbl", "records-already-loaded"), 5);
+    assert_eq!(metric(&sink, "test_tbl", "recoveries"), 1);
+    assert_eq!(progress_row(&emu).unwrap().0, 8);
+}
+
+#[test]
+fn a_load_committed_but_not_yet_visible_is_waited_for() {
+    let emu = emulator(Config::ephemeral());
+    let sink = started(&emu, &[("sink.properties.timeout", "2")]);
+    let mut session = Session::new();
+    let first = records(0, 3);
+    deliver(&sink, &mut session, &as_records(&first, 0));
+    wait_offsets(&sink, &[("test", 0, 3)]);
+    // The next load commits, but becomes visible only later: the FE answers the commit when
+    // the transaction's timeout (2 s here) has passed, with the rows not yet published...
+    emu.inject(
+        Fault::PublishTimeout {
+            visible_after: Duration::from_secs(6),
+        },
+        1,
+    );
+    let second = records(3, 6);
+    deliver(&sink, &mut session, &as_records(&second, 3));
+    wait_offsets(&sink, &[("test", 0, 6)]);
+    sink.stop();
+    // ...and the worker dies before Kafka hears of it. The visible progress still says 3.
+    let (next, pending) = progress_row(&emu).unwrap();
+    assert_eq!(next, 3, "the second load is not visible yet");
+    assert_eq!(emu_label_state(&emu, &pending), "COMMITTED");
+
+    let sink = started(&emu, &[]);
+    let mut session = Session::new();
+    let all = records(0, 7);
+    deliver(&sink, &mut session, &as_records(&all, 0));
+    wait_offsets(&sink, &[("test", 0, 7)]);
+    assert_eq!(
+        ids(&emu),
+        ids_1_to(7),
+        "the committed rows are not loaded twice"
+    );
+    assert_eq!(metric(&sink, "test_tbl", "records-already-loaded"), 6);
+}
+
+#[test]
+fn a_load_left_open_is_rolled_back_and_loaded_again() {
+    let emu = emulator(Config::ephemeral());
+    run_and_crash(&emu, 0, 3);
+    let (next, pending) = progress_row(&emu).unwrap();
+    assert_eq!(next, 3);
+    // The dead worker had begun its next load and sent its rows and progress, but not its
+    // commit (a multi-table transaction has no prepare).
+    let config = SinkConfig::from_map(&eo_props(&emu, &[])).unwrap();
+    let client = StreamLoadClient::new(&config).unwrap();
+    let body = format!("[{}]", records(3, 5).join(","));
+    let progress = format!(
+        r#"{{"connector":"{CONNECTOR}","table_name":"test_tbl","topic":"test","partition":0,"next_offset":5,"next_label":"later","label":"{pending}","updated_at":"2026-12-03 00:00:00"}}"#
+    );
+    let mut req = LoadRequest::rows("example_db", "test_tbl", &pending, Bytes::from(body));
+    req.progress = Some(ProgressPart {
+        table: PROGRESS.into(),
+        body: Bytes::from(progress),
+    });
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for (op, part) in [
+        (Op::Begin, Part::Main),
+        (Op::Load, Part::Main),
+        (Op::Load, Part::Progress),
+    ] {
+        let attempt = runtime.block_on(client.step_part(op, &req, part));
+        assert!(
+            matches!(classify(op, &attempt), Verdict::Done(_)),
+            "{op:?} {part:?}: {attempt:?}"
+        );
+    }
+
+    let sink = started(&emu, &[]);
+    let mut session = Session::new();
+    let all = records(0, 6);
+    deliver(&sink, &mut session, &as_records(&all, 0));
+    wait_offsets(&sink, &[("test", 0, 6)]);
+    assert_eq!(
+        ids(&emu),
+        ids_1_to(6),
+        "its rows are loaded once, by the new task"
+    );
+    assert_eq!(metric(&sink, "test_tbl", "recovery-rollbacks"), 1);
+    // It can never commit now.
+    let late = runtime.block_on(client.step(Op::Commit, &req));
+    assert!(
+        !matches!(classify(Op::Commit, &late), Verdict::Done(_)),
+        "{late:?}"
+    );
+    assert_eq!(ids(&emu), ids_1_to(6));
+}
+
+#[test]
+fn a_partition_closed_and_opened_again_keeps_loading_once() {
+    let emu = emulator(Config::ephemeral());
+    let sink = started(&emu, &[]);
+    let mut session = Session::new();
+    let first = records(0, 4);
+    deliver(&sink, &mut session, &as_records(&first, 0));
+    wait_offsets(&sink, &[("test", 0, 4)]);
+    // A rebalance gives the partition back to the same task: its own chain is not settled
+    // (rolled back) by its recovery, and records from the last Kafka commit are skipped.
+    sink.close(&[tp0()]).unwrap();
+    sink.open(&[tp0()]).unwrap();
+    let again = records(2, 7);
+    deliver(&sink, &mut session, &as_records(&again, 2));
+    wait_offsets(&sink, &[("test", 0, 7)]);
+    assert_eq!(ids(&emu), ids_1_to(7));
+    assert_eq!(metric(&sink, "test_tbl", "recovery-rollbacks"), 0);
+}
+
+#[test]
+fn settings_that_change_the_bodies_between_runs_change_nothing_delivered() {
+    let emu = emulator(Config::ephemeral());
+    run_and_crash(&emu, 0, 4);
+    // The next run loads CSV instead of JSON: progress is by offset, not by body.
+    let sink = started(
+        &emu,
+        &[
+            ("sink.properties.format", "csv"),
+            ("sink.properties.column_separator", ","),
+        ],
+    );
+    let mut session = Session::new();
+    let csv: Vec<String> = (0..6).map(|o| format!("{},c{o}", o + 1)).collect();
+    deliver(&sink, &mut session, &as_records(&csv, 0));
+    wait_offsets(&sink, &[("test", 0, 6)]);
+    assert_eq!(ids(&emu), ids_1_to(6));
+}
+
+#[test]
+fn a_reset_of_the_offsets_loads_every_record_again() {
+    let emu = emulator(Config::ephemeral());
+    run_and_crash(&emu, 0, 3);
+    reset_progress(&eo_props(&emu, &[]), CONNECTOR, &[tp0()]).expect("the progress is reset");
+    assert_eq!(progress_row(&emu), None);
+    let sink = started(&emu, &[]);
+    let mut session = Session::new();
+    let replay = records(0, 3);
+    deliver(&sink, &mut session, &as_records(&replay, 0));
+    wait_offsets(&sink, &[("test", 0, 3)]);
+    assert_eq!(
+        ids(&emu),
+        vec![1, 1, 2, 2, 3, 3],
+        "a deliberate replay is loaded again"
+    );
+    assert_eq!(metric(&sink, "test_tbl", "records-already-loaded"), 0);
+}
+
+#[test]
+fn every_ambiguous_answer_ends_with_each_row_once_and_the_progress_with_it() {
+    let faults = [
+        Fault::DropReplyAfterCommit,
+        Fault::PublishTimeout {
+            visible_after: Duration::from_millis(300),
+        },
+        Fault::CloseMidBody,
+        Fault::FailLoad {
+            http_status: 500,
+            status: String::new(),
+            message: "boom".into(),
+        },
+    ];
+    for fault in faults {
+        let emu = emulator(Config::ephemeral());
+        let sink = started(&emu, &[]);
+        let mut session = Session::new();
+        emu.inject(fault.clone(), 1);
+        let values = records(0, 5);
+        deliver(&sink, &mut session, &as_records(&values, 0));
+        wait_offsets(&sink, &[("test", 0, 5)]);
+        wait_until("the rows to be visible", Duration::from_secs(5), || {
+            rows(&emu, "test_tbl").len() >= 5
+        });
+        assert_eq!(ids(&emu), ids_1_to(5), "{fault:?}");
+        assert_eq!(progress_row(&emu).map(|r| r.0), Some(5), "{fault:?}");
+    }
+}
+
+/// The label's state as the FE reports it.
+fn emu_label_state(emu: &Emulator, label: &str) -> String {
+    let config = SinkConfig::from_map(&eo_props(emu, &[])).unwrap();
+    let client = StreamLoadClient::new(&config).unwrap();
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(client.load_state("example_db", label))
+        .expect("the FE answers")
+}
+
+#[test]
+fn a_load_whose_first_attempt_was_rolled_back_and_second_committed_is_waited_for() {
+    let emu = emulator(Config::ephemeral());
+    run_and_crash(&emu, 0, 3);
+    let (_, pending) = progress_row(&emu).unwrap();
+    // The dead worker's load had a first attempt rolled back (a failed step) and a second one
+    // committed, not yet visible when the new task starts.
+    let config =
+        SinkConfig::from_map(&eo_props(&emu, &[("sink.properties.timeout", "1")])).unwrap();
+    let client = StreamLoadClient::new(&config).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let progress = format!(
+        r#"{{"connector":"{CONNECTOR}","table_name":"test_tbl","topic":"test","partition":0,"next_offset":5,"next_label":"later","label":"{pending}-1","updated_at":"2026-12-03 00:00:00"}}"#
+    );
+    let request = |label: &str| {
+        let mut req = LoadRequest::rows(
+            "example_db",
+            "test_tbl",
+            label,
+            Bytes::from(format!("[{}]", records(3, 5).join(","))),
+        );
+        req.progress = Some(ProgressPart {
+            table: PROGRESS.into(),
+            body: Bytes::from(progress.clone()),
+        });
+        req
+    };
+    let first = request(&pending);
+    for op in [Op::Begin, Op::Load, Op::Rollback] {
+        let attempt = runtime.block_on(client.step(op, &first));
+        assert!(
+            matches!(classify(op, &attempt), Verdict::Done(_)),
+            "{op:?}: {attempt:?}"
+        );
+    }
+    let second = request(&format!("{pending}-1"));
+    emu.inject(
+        Fault::PublishTimeout {
+            visible_after: Duration::from_secs(4),
+        },
+        1,
+    );
+    for (op, part) in [
+        (Op::Begin, Part::Main),
+        (Op::Load, Part::Main),
+        (Op::Load, Part::Progress),
+        (Op::Commit, Part::Main),
+    ] {
+        let attempt = runtime.block_on(client.step_part(op, &second, part));
+        assert!(
+            matches!(classify(op, &attempt), Verdict::Done(_)),
+            "{op:?}: {attempt:?}"
+        );
+    }
+    assert_eq!(emu_label_state(&emu, &second.label), "COMMITTED");
+
+    let sink = started(&emu, &[]);
+    let mut session = Session::new();
+    let all = records(0, 6);
+    deliver(&sink, &mut session, &as_records(&all, 0));
+    wait_offsets(&sink, &[("test", 0, 6)]);
+    assert_eq!(ids(&emu), ids_1_to(6), "the second attempt's rows, once");
+    assert_eq!(metric(&sink, "test_tbl", "records-already-loaded"), 5);
+}
+
+#[test]
+fn exactly_once_on_a_cluster_older_than_4_0_fails_naming_sink_semantic() {
+    let emu = emulator(Config::ephemeral().with_starrocks_version("3.5.9"));
+    let sink = started(&emu, &[]);
+    let mut session = Session::new();
+    let values = records(0, 1);
+    let _ = sink.put(&session.batch(&as_records(&values, 0)));
+    let error = wait_failure(&sink).to_string();
+    assert!(error.contains("sink.semantic"), "{error}");
+    assert!(error.contains("4.0") && error.contains("3.5.9"), "{error}");
+}
