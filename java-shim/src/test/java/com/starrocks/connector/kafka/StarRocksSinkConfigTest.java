@@ -23,7 +23,8 @@ class StarRocksSinkConfigTest {
             "bufferflush.intervalms", "connect.timeoutms", "sink.maxretries",
             "sink.properties.format", "sink.properties.strip_outer_array",
             "sink.properties.partial_update", "sink.properties.partial_update_mode",
-            "starrocks.temporal.rendering", "sink.retry.timeoutms", "sink.table.failure");
+            "starrocks.temporal.rendering", "sink.retry.timeoutms", "sink.table.failure",
+            "sink.semantic", "sink.progress.table", "starrocks.query.url");
 
     private final ConfigDef def = StarRocksSinkConfig.configDef();
 
@@ -147,7 +148,8 @@ class StarRocksSinkConfigTest {
 
     @Test
     void groupsTheKeysWithDisplayNamesAndOrder() {
-        assertEquals(Arrays.asList("Connection", "Load", "Batching", "Retries"), def.groups());
+        assertEquals(Arrays.asList("Connection", "Load", "Batching", "Retries", "Delivery"),
+                def.groups());
         Map<String, String> groupOf = new HashMap<>();
         groupOf.put("starrocks.http.url", "Connection");
         groupOf.put("starrocks.password", "Connection");
@@ -158,6 +160,8 @@ class StarRocksSinkConfigTest {
         groupOf.put("bufferflush.maxbytes", "Batching");
         groupOf.put("bufferflush.intervalms", "Batching");
         groupOf.put("sink.maxretries", "Retries");
+        groupOf.put("sink.semantic", "Delivery");
+        groupOf.put("starrocks.query.url", "Delivery");
         for (Map.Entry<String, String> e : groupOf.entrySet()) {
             assertEquals(e.getValue(), def.configKeys().get(e.getKey()).group, e.getKey());
         }
