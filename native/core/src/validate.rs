@@ -21,7 +21,8 @@ use std::sync::Arc;
 
 use reqwest::StatusCode;
 
-use crate::config::{keys, SinkConfig};
+use crate::config::{keys, Semantic, SinkConfig};
+use crate::query::{version_at_least, QueryClient};
 use crate::runtime;
 use crate::stream_load::client::StreamLoadClient;
 
@@ -74,7 +75,52 @@ pub fn validate(props: &HashMap<String, String>, runtime: Runtime) -> Vec<(Strin
         tracing::warn!("{warning}");
     }
     problems.extend(verdict.problems);
+    if config.semantic == Semantic::ExactlyOnce {
+        problems.extend(exactly_once_cluster(&config));
+    }
     problems
+}
+
+/// Under exactly-once, asks an FE over the MySQL protocol (within `connect.timeoutms`) which
+/// version it runs: before 4.0 there are no multi-table transactions, a problem on
+/// `sink.semantic`. An FE that does not answer is a warning, as above.
+fn exactly_once_cluster(config: &SinkConfig) -> Vec<(String, String)> {
+    let query = QueryClient::new(config);
+    let wait = config
+        .connect_timeout
+        .max(std::time::Duration::from_secs(1));
+    let answer = runtime::handle().block_on(async move {
+        tokio::time::timeout(wait, query.value("SELECT current_version()")).await
+    });
+    match answer {
+        Ok(Ok(Some(version))) if !version_at_least(&version, 4, 0) => vec![(
+            keys::SEMANTIC.to_owned(),
+            format!(
+                "exactly-once needs StarRocks 4.0 or newer (multi-table transactions); this \
+                 cluster runs {version}. Use at-least-once, or upgrade StarRocks."
+            ),
+        )],
+        Ok(Ok(_)) => Vec::new(),
+        Ok(Err(e)) => {
+            tracing::warn!(
+                "Could not check the StarRocks version for {}=exactly-once over {}: {e}",
+                keys::SEMANTIC,
+                keys::QUERY_URL
+            );
+            Vec::new()
+        }
+        Err(_) => {
+            tracing::warn!(
+                "No FE answered over the MySQL protocol ({}: {}) within {} ms; the StarRocks \
+                 version for {}=exactly-once was not checked.",
+                keys::QUERY_URL,
+                config.query_addrs.join(","),
+                wait.as_millis(),
+                keys::SEMANTIC
+            );
+            Vec::new()
+        }
+    }
 }
 
 /// On a runtime without original topics, a problem on `transforms` for each transform known to

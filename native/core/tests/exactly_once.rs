@@ -415,3 +415,22 @@ fn exactly_once_on_a_cluster_older_than_4_0_fails_naming_sink_semantic() {
     assert!(error.contains("sink.semantic"), "{error}");
     assert!(error.contains("4.0") && error.contains("3.5.9"), "{error}");
 }
+
+#[test]
+fn validate_refuses_exactly_once_on_a_cluster_older_than_4_0() {
+    use starrocks_kafka_core::validate::{validate, Runtime};
+    let runtime = Runtime {
+        original_topics: true,
+    };
+    let current = emulator(Config::ephemeral());
+    assert!(validate(&eo_props(&current, &[]), runtime).is_empty());
+    let old = emulator(Config::ephemeral().with_starrocks_version("3.3.12"));
+    let problems = validate(&eo_props(&old, &[]), runtime);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "sink.semantic");
+    assert!(problems[0].1.contains("3.3.12"), "{problems:?}");
+    // Under at-least-once the version does not matter.
+    let mut alo = eo_props(&old, &[]);
+    alo.insert("sink.semantic".into(), "at-least-once".into());
+    assert!(validate(&alo, runtime).is_empty());
+}

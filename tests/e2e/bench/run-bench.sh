@@ -12,7 +12,7 @@
 #   --n1k N              rows of ~1 KB (default 200000)
 #   --sizes "100 1k"     which row sizes to run
 #   --converters "json bytes"
-#   --sinks "null ours"
+#   --sinks "null ours"  ours-eo: the StarRocks sink under sink.semantic=exactly-once
 #   --partitions P       partitions per topic; tasks.max = P (default 1)
 #   --repeat R           runs per combination, the median is reported (default 3)
 #   --no-consumer-baseline  skip ConsumerPerformance over each topic (Kafka's consumer alone)
@@ -236,13 +236,17 @@ connector_config() {
     json) vc='{"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false"}' ;;
     bytes) vc='{"value.converter":"org.apache.kafka.connect.converters.ByteArrayConverter"}' ;;
   esac
-  if [ "$sink" = ours ]; then
+  if is_ours "$sink"; then
+    local semantic=at-least-once
+    [ "$sink" = ours-eo ] && semantic=exactly-once
     jq -cn --arg fe "$SR_FE" --arg pw "$SR_ROOT_PASSWORD" --arg db "$DB" --arg t "$topic" \
-      --arg tbl "$table" --arg tasks "$partitions" '{
+      --arg tbl "$table" --arg tasks "$partitions" --arg semantic "$semantic" \
+      --arg query "127.0.0.1:$SR_QUERY_PORT" '{
       "connector.class": "com.starrocks.connector.kafka.StarRocksSinkConnector",
       "tasks.max": $tasks, "topics": $t, "starrocks.topic2table.map": ($t + ":" + $tbl),
       "starrocks.http.url": $fe, "starrocks.username": "root", "starrocks.password": $pw,
       "starrocks.database.name": $db, "sink.properties.strip_outer_array": "true",
+      "sink.semantic": $semantic, "starrocks.query.url": $query,
       "key.converter": "org.apache.kafka.connect.storage.StringConverter"}'
   else
     jq -cn --arg c "$NULL_CLASS" --arg t "$topic" --arg tasks "$partitions" '{
@@ -251,6 +255,9 @@ connector_config() {
   fi | jq -c --argjson vc "$vc" --argjson x "$EXTRA" '. + $vc + $x'
 }
 
+# is_ours SINK: the StarRocks sink, in either delivery mode.
+is_ours() { [ "$1" = ours ] || [ "$1" = ours-eo ]; }
+
 # run_one SIZE CONVERTER SINK REP: appends one JSON line to $RESULTS.
 run_one() {
   local size=$1 conv=$2 sink=$3 rep=$4
@@ -258,7 +265,7 @@ run_one() {
   name=$id
   n=$(shape_rows "$size")
   log "-- $size B rows, $conv converter, $sink sink (run $rep): $n records"
-  if [ "$sink" = ours ]; then
+  if is_ours "$sink"; then
     table=t${size}_${conv}
     sr_exec "USE $DB; DROP TABLE IF EXISTS $table; $(table_ddl "$size" "$table")"
   fi
@@ -271,7 +278,7 @@ run_one() {
   local watcher=$!
   wait_for "the lag watcher" 60 grep -q '^ready ' "$watch" || fail "LagWatch did not start: $(cat "$RUN/$id/lagwatch.err")"
   local memwatch="" memfile=$RUN/$id/memwatch.out
-  if [ "$sink" = ours ]; then
+  if is_ours "$sink"; then
     if [ "$slow_ms" -gt 0 ]; then
       sr_admin POST /faults "{\"kind\":\"delay_reply\",\"delay\":$slow_ms,\"times\":100000000}" >/dev/null ||
         fail "cannot arm delay_reply"
@@ -315,15 +322,17 @@ run_one() {
     error="no drain: $(tail -1 "$watch")"
   fi
   local rows=null loads=null load_bytes=null
-  if [ "$sink" = ours ] && [ -z "$error" ]; then
+  if is_ours "$sink" && [ -z "$error" ]; then
     rows=$(sr_count "$DB" "$table" || echo null)
   fi
-  if [ "$sink" = ours ]; then
-    # The emulator's journal: how many Stream Loads carried the rows, and their bodies' size.
+  if is_ours "$sink"; then
+    # The emulator's journal: how many Stream Loads carried the rows, and their bodies' size
+    # (exactly-once's progress rows, sent into the progress table, are not counted).
     sr_admin GET /journal >"$RUN/$id/journal.json" || true
     sr_admin DELETE /journal >/dev/null || true
-    loads=$(jq '[.[] | select((.node | startswith("be")) and .body_bytes > 0)] | length' "$RUN/$id/journal.json" 2>/dev/null || echo null)
-    load_bytes=$(jq '[.[] | select((.node | startswith("be")) and .body_bytes > 0) | .body_bytes] | add // 0' "$RUN/$id/journal.json" 2>/dev/null || echo null)
+    local rows_loads='[.[] | select((.node | startswith("be")) and .body_bytes > 0 and (.headers.table // "") != "kafka_connect_progress")]'
+    loads=$(jq "$rows_loads | length" "$RUN/$id/journal.json" 2>/dev/null || echo null)
+    load_bytes=$(jq "$rows_loads | map(.body_bytes) | add // 0" "$RUN/$id/journal.json" 2>/dev/null || echo null)
   fi
   [ -n "$error" ] && log "run failed: $error"
   jq -cn --arg size "$size" --arg conv "$conv" --arg sink "$sink" --argjson rep "$rep" --argjson n "$n" \

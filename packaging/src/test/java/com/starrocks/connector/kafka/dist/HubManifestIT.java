@@ -159,14 +159,15 @@ class HubManifestIT {
     }
 
     @Test
-    void describes_a_sink_with_at_least_once_delivery() {
+    void describes_a_sink_with_both_delivery_guarantees() {
         assertEquals(Arrays.asList("sink"), texts(manifest.path("component_types")));
         for (String type : texts(manifest.path("component_types"))) {
             assertTrue(COMPONENT_TYPES.contains(type), "unknown component type " + type);
         }
         JsonNode features = manifest.path("features");
-        assertEquals(Arrays.asList("at_least_once"), texts(features.path("delivery_guarantee")),
-                "exactly-once is not built: the manifest must not claim it");
+        assertEquals(Arrays.asList("at_least_once", "exactly_once"),
+                texts(features.path("delivery_guarantee")),
+                "at-least-once by default, exactly-once with sink.semantic=exactly-once");
         for (String guarantee : texts(features.path("delivery_guarantee"))) {
             assertTrue(DELIVERY_GUARANTEES.contains(guarantee), "unknown delivery guarantee " + guarantee);
         }
