@@ -38,10 +38,12 @@ final class EmulatorProcess implements AutoCloseable {
 
     private final Process process;
     private final String feHttp;
+    private final String query;
 
-    private EmulatorProcess(Process process, String feHttp) {
+    private EmulatorProcess(Process process, String feHttp, String query) {
         this.process = process;
         this.feHttp = feHttp;
+        this.query = query;
     }
 
     /** Starts the emulator with {@code ddl} run at start; returns once it is ready. */
@@ -82,12 +84,18 @@ final class EmulatorProcess implements AutoCloseable {
                     + READY_TIMEOUT_SECONDS + " s");
         }
         JsonNode addresses = JSON.readTree(line);
-        return new EmulatorProcess(process, addresses.get("fe_http").asText());
+        return new EmulatorProcess(process, addresses.get("fe_http").asText(),
+                addresses.get("query").asText());
     }
 
     /** The FE HTTP address, {@code host:port}: the connector's {@code starrocks.http.url}. */
     String feHttp() {
         return feHttp;
+    }
+
+    /** The MySQL-protocol address, {@code host:port}: the connector's {@code starrocks.query.url}. */
+    String query() {
+        return query;
     }
 
     /** The seed's connector config pointed at this emulator, with {@code password}. */
@@ -111,6 +119,11 @@ final class EmulatorProcess implements AutoCloseable {
 
     /** The rows of {@code select * from <table> order by id}, each as its column values. */
     List<List<Object>> rows(String table) throws IOException {
+        return rows(table, "id");
+    }
+
+    /** The rows of {@code select * from <table> order by <orderBy>}, each as its column values. */
+    List<List<Object>> rows(String table, String orderBy) throws IOException {
         URL url = new URL("http://" + feHttp
                 + "/api/v1/catalogs/default_catalog/databases/example_db/sql");
         HttpURLConnection http = (HttpURLConnection) url.openConnection();
@@ -120,7 +133,7 @@ final class EmulatorProcess implements AutoCloseable {
         http.setRequestProperty("Authorization", "Basic "
                 + Base64.getEncoder().encodeToString("root:".getBytes(StandardCharsets.UTF_8)));
         Map<String, String> body = new HashMap<>();
-        body.put("query", "select * from " + table + " order by id");
+        body.put("query", "select * from " + table + " order by " + orderBy);
         try (OutputStream out = http.getOutputStream()) {
             out.write(JSON.writeValueAsBytes(body));
         }

@@ -51,6 +51,108 @@ class NativeSinkIT {
         emulator.close();
     }
 
+    /**
+     * Under exactly-once: a partition's records are handed back (rewound, paused) until its
+     * recovery is done, then load with their progress; Connect's offsets API (alterOffsets)
+     * makes the core forget that progress; a StarRocks that cannot be reached fails the call,
+     * so a reset is never silently half-done.
+     */
+    @Test
+    void exactlyOnceRewindsUntilRecoveredAndAlterOffsetsForgetsTheProgress() throws Exception {
+        try (EmulatorProcess own = EmulatorProcess.start(EmulatorProcess.SEED_DDL)) {
+            Map<String, String> props = own.seedConfig("");
+            props.put("name", "eo-it");
+            props.put("sink.semantic", "exactly-once");
+            props.put("starrocks.query.url", own.query());
+            RecordingContext context = new RecordingContext(TEST_0);
+            StarRocksSinkTask task = new StarRocksSinkTask();
+            task.initialize(context);
+            task.start(props);
+            try {
+                task.open(Collections.singleton(TEST_0));
+                long deadline = System.currentTimeMillis() + 20_000;
+                task.put(Seed.records());
+                while (!context.rewound.isEmpty()) {
+                    assertEquals(Collections.singletonMap(TEST_0, 0L), context.rewound);
+                    assertTrue(System.currentTimeMillis() < deadline, "never recovered");
+                    context.rewound.clear();
+                    while (context.paused.contains(TEST_0)) {
+                        Thread.sleep(50);
+                        task.put(Collections.emptyList());
+                    }
+                    task.put(Seed.records());
+                }
+                Map<TopicPartition, OffsetAndMetadata> three =
+                        Collections.singletonMap(TEST_0, new OffsetAndMetadata(3));
+                Seed.awaitCommit(task, three, three);
+                assertEquals(Seed.ROWS, own.rows("test_tbl"));
+                List<List<Object>> progress = own.rows("kafka_connect_progress", "`partition`");
+                assertEquals(1, progress.size(), "one progress row: " + progress);
+                assertEquals("[eo-it, test_tbl, test, 0, 3]",
+                        progress.get(0).subList(0, 5).toString(), "records below 3 are loaded");
+            } finally {
+                task.stop();
+            }
+            StarRocksSinkConnector connector = new StarRocksSinkConnector();
+            Map<TopicPartition, Long> reset = Collections.singletonMap(TEST_0, null);
+            assertTrue(connector.alterOffsets(props, reset));
+            assertEquals(Collections.emptyList(), own.rows("kafka_connect_progress", "`partition`"));
+            props.put("starrocks.query.url", "127.0.0.1:1");
+            assertThrows(ConnectException.class, () -> connector.alterOffsets(props, reset));
+            props.put("sink.semantic", "at-least-once");
+            assertTrue(connector.alterOffsets(props, reset), "nothing to forget, nothing asked");
+        }
+    }
+
+    /** A Connect task context that records pauses, resumes and rewinds. */
+    private static final class RecordingContext implements org.apache.kafka.connect.sink.SinkTaskContext {
+        final Map<TopicPartition, Long> rewound = new HashMap<>();
+        final java.util.Set<TopicPartition> paused = new java.util.HashSet<>();
+        private final java.util.Set<TopicPartition> assignment;
+
+        RecordingContext(TopicPartition... assigned) {
+            assignment = new java.util.HashSet<>(Arrays.asList(assigned));
+        }
+
+        @Override
+        public Map<String, String> configs() {
+            return Collections.emptyMap();
+        }
+
+        @Override
+        public void offset(Map<TopicPartition, Long> offsets) {
+            rewound.putAll(offsets);
+        }
+
+        @Override
+        public void offset(TopicPartition tp, long offset) {
+            rewound.put(tp, offset);
+        }
+
+        @Override
+        public void timeout(long timeoutMs) {
+        }
+
+        @Override
+        public java.util.Set<TopicPartition> assignment() {
+            return assignment;
+        }
+
+        @Override
+        public void pause(TopicPartition... partitions) {
+            paused.addAll(Arrays.asList(partitions));
+        }
+
+        @Override
+        public void resume(TopicPartition... partitions) {
+            paused.removeAll(Arrays.asList(partitions));
+        }
+
+        @Override
+        public void requestCommit() {
+        }
+    }
+
     @Test
     void theSeedRecordsLandInTheSeedTableAndOffsetThreeCommits() throws Exception {
         StarRocksSinkTask task = new StarRocksSinkTask();
