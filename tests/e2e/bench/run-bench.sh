@@ -21,7 +21,7 @@
 #   --slow-ms MS         a slow StarRocks: the emulator holds every load's reply MS ms
 #                        (delay_reply); the report then shows the sink's largest native memory
 #                        for rows (pending-bytes over JMX) beside its bound
-#   --section NAME       which marked section of the doc to rewrite: results (default) or memory
+#   --section NAME       which marked section of the doc to rewrite: results (default), memory or exactly-once
 #   --doc FILE           the Markdown file to update (default docs/benchmark.md)
 #   --no-doc             only print the tables (and keep them in the run directory)
 #   --keep               keep the run directory

@@ -214,6 +214,7 @@ impl Sink {
         let state = &mut *guard;
         let mut rejected = Vec::new();
         let mut rewind = Vec::new();
+        let exactly_once = shared.query.is_some();
         let now = Instant::now();
         for (index, record) in state.decoder.decode(batch)?.iter().enumerate() {
             let tp = TopicPartition {
@@ -235,7 +236,7 @@ impl Sink {
             }
             state.rewound.remove(&tp);
             let table = shared.route(&mut state.tables, &mut state.seq, &record.topic);
-            if state.loaded.holds(table.name(), &tp, record.offset) {
+            if exactly_once && state.loaded.holds(table.name(), &tp, record.offset) {
                 TableMetrics::add(&table.metrics.already_loaded, 1);
                 state.tracker.record(&tp, record.offset, SKIPPED);
                 continue;
