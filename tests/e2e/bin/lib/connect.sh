@@ -110,12 +110,13 @@ jmx_opts() {
     "-Dcom.sun.management.jmxremote.ssl=false -Djava.rmi.server.hostname=127.0.0.1"
 }
 
-# restart_worker: (re)starts the distributed worker process with its existing configuration,
-# appending to worker.log, and waits until it is ready.
+# restart_worker: (re)starts the distributed worker process with its existing configuration
+# ($WORKER_PROPERTIES when a scenario set it to a variant of it), appending to worker.log, and
+# waits until it is ready.
 restart_worker() {
   WORKER_PID=$(spawn worker "$RUN/worker.out" bash -c 'exec "$@" >>"$0" 2>&1' "$RUN/worker.log" \
     "$KAFKA_JAVA" -Xms256m -Xmx768m -XX:+UseSerialGC $KAFKA_LOG_OPTS $(jmx_opts "$WORKER_JMX_PORT") -cp "$KLIB/*" \
-    org.apache.kafka.connect.cli.ConnectDistributed "$RUN/worker/worker.properties")
+    org.apache.kafka.connect.cli.ConnectDistributed "${WORKER_PROPERTIES:-$RUN/worker/worker.properties}")
   export WORKER_PID
   echo "$WORKER_PID" >"$RUN/worker.pid"
   wait_worker_ready "$CONNECT_URL" "$WORKER_PID" "$RUN/worker.log"
@@ -148,16 +149,54 @@ wait_worker_ready() {
 }
 
 # start_second_worker NAME: another distributed worker in the shared worker's group (a
-# rebalance), on its own REST port; its log is $RUN/NAME.log. Prints nothing; scenario_end
-# stops it.
+# rebalance), on its own REST port (worker_url NAME); its log is $RUN/NAME.log. Prints
+# nothing; scenario_end stops it.
 start_second_worker() {
-  local name=$1 port
-  port=$(free_port)
-  write_distributed_worker "$RUN/$name.properties" "$port"
-  local pid
-  pid=$(spawn "$name" "$RUN/$name.log" "$KAFKA_JAVA" -Xms256m -Xmx768m -XX:+UseSerialGC $KAFKA_LOG_OPTS \
+  local name=$1
+  write_distributed_worker "$RUN/$name.properties" "$(free_port)"
+  restart_second_worker "$name"
+}
+
+# restart_second_worker NAME: (re)starts a worker start_second_worker configured, with the same
+# configuration and REST port, appending to $RUN/NAME.log, and waits until it is ready.
+restart_second_worker() {
+  local name=$1 pid
+  pid=$(spawn "$name" "$RUN/$name.out" bash -c 'exec "$@" >>"$0" 2>&1' "$RUN/$name.log" \
+    "$KAFKA_JAVA" -Xms256m -Xmx768m -XX:+UseSerialGC $KAFKA_LOG_OPTS \
     -cp "$KLIB/*" org.apache.kafka.connect.cli.ConnectDistributed "$RUN/$name.properties")
-  wait_worker_ready "http://127.0.0.1:$port" "$pid" "$RUN/$name.log"
+  wait_worker_ready "$(worker_url "$name")" "$pid" "$RUN/$name.log"
+}
+
+# worker_url NAME: the REST address of a distributed worker (`worker`: the shared one).
+worker_url() {
+  local props=$RUN/$1.properties
+  [ "$1" = worker ] && props=$RUN/worker/worker.properties
+  echo "http://127.0.0.1:$(sed -n 's/^rest.advertised.port=//p' "$props")"
+}
+
+# worker_pid NAME: the process (group) id of a distributed worker's latest start (nothing while
+# it is being spawned).
+worker_pid() { cat "$RUN/$1.pid" 2>/dev/null || true; }
+
+# crash_worker NAME: kill -9 of a distributed worker (its process group), no restart.
+crash_worker() {
+  local pid
+  pid=$(worker_pid "$1")
+  [ -n "$pid" ] || fail "worker $1 has no process to kill"
+  kill_group "$pid"
+}
+
+# stop_worker NAME: a graceful stop (SIGTERM: the worker stops its tasks and leaves the group).
+stop_worker() { stop_group "$(worker_pid "$1")" 30; }
+
+# start_named_worker NAME: restarts the shared worker (`worker`) or a second worker, and waits
+# until it is ready.
+start_named_worker() {
+  if [ "$1" = worker ]; then
+    restart_worker
+  else
+    restart_second_worker "$1"
+  fi
 }
 
 # jmx_attribute OBJECT_NAME ATTRIBUTE: one attribute of an MBean of the shared worker. Runs on
