@@ -10,6 +10,11 @@
 //! Each table keeps its own state ([`Table`]): its buffer, its loads, its health. A table
 //! whose loads fail pauses only its own partitions; the others go on loading and committing.
 //!
+//! Under `sink.semantic=exactly-once`, before **route**: the records of a partition whose
+//! recovery is not done are handed back (rewound; the partition paused), and after it the
+//! records the progress table says a table already holds are skipped (see `recovery` and
+//! `progress`).
+//!
 //! Invariants: an offset is committable only once StarRocks has the rows of every record
 //! before it (see `offsets`); native memory for rows stays within the bound `pressure`
 //! states; no Connect callback waits long: `put` never, `pre_commit` at most
@@ -17,9 +22,9 @@
 //! partition never commits after `close` returns (see `table`).
 
 mod recovery;
+mod worker;
 
 pub use recovery::reset_progress;
-mod worker;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -133,17 +138,17 @@ impl Sink {
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("all"));
         let span = tracing::info_span!("sink", connector = connector, task = task);
         let layout = Layout::of(&config);
+        let exactly_once = config.semantic == Semantic::ExactlyOnce;
         let shape = Shape {
             encoder: RowEncoder::new(&config),
             body_limit: layout.body_limit(&config),
             layout,
             labels: LabelScope::random(connector, task),
-            exactly_once: (config.semantic == Semantic::ExactlyOnce).then(|| ExactlyOnce {
+            exactly_once: exactly_once.then(|| ExactlyOnce {
                 connector: connector.to_owned(),
                 progress_table: config.progress_table.clone(),
             }),
         };
-        let exactly_once = config.semantic == Semantic::ExactlyOnce;
         let shared = Arc::new(Shared {
             client: Arc::new(StreamLoadClient::new(&config)?),
             query: exactly_once.then(|| QueryClient::new(&config)),
@@ -412,15 +417,15 @@ impl Shared {
             .filter(|tp| state.recovering.remove(*tp))
             .cloned()
             .collect();
-        let mut kept = Loaded::default();
-        kept.extend(loaded);
+        // Partitions closed meanwhile keep nothing of this recovery.
         let gone: Vec<TopicPartition> = partitions
             .iter()
             .filter(|tp| !still_assigned.contains(tp))
             .cloned()
             .collect();
-        kept.forget(&gone);
-        state.loaded.extend(kept);
+        let mut loaded = loaded;
+        loaded.forget(&gone);
+        state.loaded.extend(loaded);
         drop(state);
         self.changed.notify_all();
     }
