@@ -367,8 +367,13 @@ impl Table {
         match result {
             Ok(_) if registered.is_some() => {
                 if let (Some(chain), Some(fresh)) = (&mut self.chain, registered) {
-                    chain.progress.extend(fresh);
+                    // A partition revoked meanwhile is no longer this chain's to write.
+                    chain
+                        .progress
+                        .extend(fresh.into_iter().filter(|(tp, _)| !revoked(tp)));
                 }
+                // Its rows of partitions revoked meanwhile never go (a cancel came too late).
+                self.cut(at, revoked, shape, seq, tracker);
                 self.retrying = false;
                 self.wake.notify_one();
                 None
@@ -378,6 +383,10 @@ impl Table {
                 if let Some(chain) = &mut self.chain {
                     for range in load.body.ranges() {
                         let tp = TopicPartition::new(&range.topic, range.partition);
+                        if revoked(&tp) {
+                            // Committed as its close was settling: the new owner's now.
+                            continue;
+                        }
                         let next = range.last_offset.saturating_add(1);
                         let entry = chain.progress.entry(tp).or_insert(next);
                         *entry = (*entry).max(next);
@@ -667,5 +676,43 @@ mod tests {
             start(&mut t, &shape, &mut seq).expect("the second load").id,
             c
         );
+    }
+
+    #[test]
+    fn exactly_once_registers_new_partitions_first_and_never_writes_a_revoked_ones_row() {
+        let mut eo = shape(1 << 20);
+        eo.exactly_once = Some(ExactlyOnce {
+            connector: "c".into(),
+            progress_table: "p".into(),
+        });
+        let mut seq = Sequence::default();
+        let mut tracker = OffsetTracker::new();
+        let mut t = Table::new("t", Arc::new(TableMetrics::default()), &eo, &mut seq);
+        let (p0, p1) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        let now = Instant::now();
+        for (tp, offset) in [(&p0, 5), (&p1, 7)] {
+            let id = t
+                .append(&record(offset, r#"{"p":1}"#), tp, &eo, &mut seq, now)
+                .unwrap()
+                .unwrap();
+            tracker.record(tp, offset, id);
+        }
+        t.seal(&eo, &mut seq, FlushReason::Interval);
+        let loaded = Loaded::default();
+        let register = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        assert!(register.register, "new partitions are registered first");
+        let rows = String::from_utf8(register.body.to_vec()).unwrap();
+        assert_eq!(rows.lines().count(), 2, "{rows}");
+        assert!(rows.contains(r#""next_offset":5"#) && rows.contains(r#""next_offset":7"#));
+        // Partition 1 is revoked while its registration is on its way.
+        let revoked = |tp: &TopicPartition| *tp == p1;
+        t.drop_partitions(&revoked, &eo, &mut seq, &mut tracker);
+        let done = Ok(LoadOutcome::Loaded(Default::default()));
+        t.finish(register.id, &done, &mut tracker, &revoked, &eo, &mut seq);
+        let load = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        assert!(!load.register);
+        let progress = String::from_utf8(load.progress.unwrap().to_vec()).unwrap();
+        assert_eq!(progress.lines().count(), 1, "{progress}");
+        assert!(progress.contains(r#""partition":0"#) && progress.contains(r#""next_offset":6"#));
     }
 }
