@@ -2,21 +2,27 @@
 # sink.semantic=exactly-once under chaos, then a replay through Connect's offsets API.
 # Two distributed workers, a topic of 3 partitions, tasks.max=3, N keyed records (key k<id>,
 # id a global sequence, idempotent producer) produced in chunks while the connector loads them
-# into a duplicate-key table. Meanwhile: KILLS `kill -9` of a randomly chosen worker at random
-# moments (each restarted at once), the second worker leaving for good (graceful stop) a third
-# of the way and coming back at two thirds, and the emulator's drop_reply_after_commit,
-# publish_timeout (visible_after 1500 ms) and close_mid_body armed twice each for the table.
-# Observes: rows == distinct ids at every sample (no duplicate, even for a moment); at the
-# end rows == distinct == N and the committed offsets of all 3 partitions at their log end
-# (REST and ConsumerGroupCommand); every fault fired; no task FAILED. Then the replay: stop,
-# DELETE /offsets, resume: every id loaded exactly once more (rows 2N, distinct N), the offsets
-# at the log end again.
+# into a duplicate-key table. Meanwhile: KILLS `kill -9` of a randomly chosen worker, each once
+# loading is under way again since the previous one and at a random moment after that (0.5 to
+# 3 s), each worker restarted at once in the background (restarts use
+# plugin.discovery=service_load); kill 2 timed to land while a load is held at the BE
+# (delay_reply) and kill 3 while a commit waits for its publish (publish_timeout, visible after
+# 4 s); the second worker leaving for good (graceful stop) a third of the way and coming back at
+# two thirds; drop_reply_after_commit, publish_timeout (visible_after 1500 ms) and
+# close_mid_body armed twice each for the table.
+# Observes: no duplicate at any sample (the first one fails the scenario at once, naming ids);
+# at the end rows == distinct == N, the committed offsets of all 3 partitions at their log end
+# (REST and ConsumerGroupCommand) and the progress rows at the log ends; every fault fired; no
+# task FAILED. Then the replay: stop, DELETE /offsets, resume: every id loaded exactly once
+# more (rows 2N, distinct N), offsets and progress rows at the log ends again.
 # The same run under sink.semantic=at-least-once (its own connector, topic and table, side by
 # side with the exactly-once one, so the same kills and rebalances hit both) runs on the Kafka 4
 # line only, to keep CI in budget (E2E_EO_AT_LEAST_ONCE=1|0 forces it): it must lose nothing;
 # its duplicates are reported, not judged.
 # Sizes: E2E_EO_RECORDS (100000), E2E_EO_KILLS (10), E2E_EO_CHUNKS (50) and E2E_EO_PAUSE (s
-# between chunks, 1); E2E_EO_SEED replays a run's random choices (each run logs its seed).
+# between chunks, 1); E2E_EO_SEED fixes the random draws (each run logs its seed; the timing
+# of a run, and so what each draw picks, still varies).
+# Takes 95-135 s on the 2-core build machine.
 # e2e-timeout: 300
 . "$(dirname "$0")/../bin/lib.sh"
 scenario_begin
