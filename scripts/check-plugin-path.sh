@@ -206,7 +206,7 @@ elif jq -e --arg v "$version" --arg kind "$kind" '
     .name == "starrocks-kafka-connector" and .version == $v and .owner.username == "starrocks"
     and (.title | length > 0) and (.description | length > 0)
     and .component_types == ["sink"] and .features.kafka_connect_api == true
-    and .features.delivery_guarantee == ["at_least_once"]
+    and .features.delivery_guarantee == ["at_least_once", "exactly_once"]
     and (.license | length > 0) and (.release_date | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
     and (if $kind == "release" then (.title | test("development") | not)
          else (.title | test("development build")) and (.description | startswith("DEVELOPMENT BUILD")) end)' \
