@@ -31,7 +31,7 @@ use tokio::sync::watch;
 
 use super::response::{classify, LoadResult, Op, Verdict};
 use super::retry::{Backoff, FailureKind, RetryPolicy};
-use super::txn::{Ended, Failure, LoadOutcome};
+use super::txn::{is_cancelled, until_cancelled, Ended, Failure, LoadOutcome};
 use super::{Attempt, LoadRequest, Part, StreamLoadClient};
 use crate::error::Error;
 use crate::label::attempt_label;
@@ -342,23 +342,6 @@ fn give_up_error(req: &LoadRequest, label: &str, failure: &Failure) -> Error {
     match failure.kind {
         FailureKind::Permanent => Error::fatal(message),
         FailureKind::Transient => Error::retriable(message),
-    }
-}
-
-fn is_cancelled(cancel: &watch::Receiver<bool>) -> bool {
-    *cancel.borrow() || cancel.has_changed().is_err()
-}
-
-async fn until_cancelled<T>(
-    work: impl std::future::Future<Output = T>,
-    cancel: &mut watch::Receiver<bool>,
-) -> Option<T> {
-    if is_cancelled(cancel) {
-        return None;
-    }
-    tokio::select! {
-        out = work => Some(out),
-        _ = cancel.wait_for(|c| *c) => None,
     }
 }
 

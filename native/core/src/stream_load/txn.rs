@@ -330,7 +330,7 @@ fn give_up_error(req: &LoadRequest, user: &str, failure: &Failure) -> Error {
 }
 
 /// True once the canceller said so, or is gone.
-fn is_cancelled(cancel: &watch::Receiver<bool>) -> bool {
+pub(super) fn is_cancelled(cancel: &watch::Receiver<bool>) -> bool {
     *cancel.borrow() || cancel.has_changed().is_err()
 }
 
@@ -340,7 +340,7 @@ async fn sleep(duration: Duration) {
 
 /// Runs `work` unless `cancel` turns true first; `None` when cancelled (the work is dropped,
 /// which closes its connection).
-async fn until_cancelled<T>(
+pub(super) async fn until_cancelled<T>(
     work: impl std::future::Future<Output = T>,
     cancel: &mut watch::Receiver<bool>,
 ) -> Option<T> {
