@@ -3,9 +3,9 @@
 //! A [`TableBuffer`] holds one table's next body in the layout StarRocks reads: one JSON array
 //! when `strip_outer_array` is set, otherwise JSON objects one after another (StarRocks reads a
 //! document stream as many rows), or CSV rows. It also keeps the offset range of every
-//! partition in it (for the label) and where each partition's rows lie, so the rows of revoked
+//! partition in it (for the label) and where each record's rows lie, so the rows of revoked
 //! partitions can be cut out — of the open buffer, and of a [`Sealed`] body that has not been
-//! committed yet.
+//! committed yet — and so can the records StarRocks rejects (see `reject`).
 //!
 //! [`due`] is the flush policy, a pure function: a table flushes when the bytes buffered
 //! across tables reach `bufferflush.maxbytes`, or when its oldest row has waited
@@ -61,20 +61,23 @@ impl Layout {
     }
 }
 
-/// Rows of one partition lying together in a body: `[start, end)` byte range.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Run {
-    partition: usize,
-    start: usize,
+/// One record's rows in a body. They end at `end` and start where the record before them
+/// ends (the first record's at 0): the separators written before a row belong to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RecordSpan {
+    /// Index into [`RowIndex::partitions`].
+    partition: u32,
+    offset: i64,
     end: usize,
 }
 
-/// Which partitions a body holds rows of, their offset ranges, and where their rows lie.
+/// Which partitions a body holds rows of, their offset ranges, and where each record's rows
+/// lie.
 #[derive(Debug, Clone, Default)]
 struct RowIndex {
     partitions: Vec<TopicPartition>,
     ranges: Vec<(i64, i64)>,
-    runs: Vec<Run>,
+    records: Vec<RecordSpan>,
 }
 
 impl RowIndex {
@@ -93,6 +96,16 @@ impl RowIndex {
 
     fn holds_any(&self, revoked: &dyn Fn(&TopicPartition) -> bool) -> bool {
         self.partitions.iter().any(revoked)
+    }
+
+    /// Each record's partition, offset and byte range in the body.
+    fn spans(&self) -> impl Iterator<Item = (&TopicPartition, i64, std::ops::Range<usize>)> {
+        let mut start = 0;
+        self.records.iter().map(move |r| {
+            let range = start..r.end;
+            start = r.end;
+            (&self.partitions[r.partition as usize], r.offset, range)
+        })
     }
 }
 
@@ -152,32 +165,23 @@ impl TableBuffer {
 
     /// Notes that the rows written since the mark belong to this record.
     pub fn note(&mut self, tp: &TopicPartition, offset: i64) {
-        self.note_range(tp, offset, offset);
-    }
-
-    fn note_range(&mut self, tp: &TopicPartition, first: i64, last: i64) {
         let index = &mut self.index;
         let p = match index.partitions.iter().position(|p| p == tp) {
             Some(p) => p,
             None => {
                 index.partitions.push(tp.clone());
-                index.ranges.push((first, last));
+                index.ranges.push((offset, offset));
                 index.partitions.len() - 1
             }
         };
         let range = &mut index.ranges[p];
-        range.0 = range.0.min(first);
-        range.1 = range.1.max(last);
-        let (start, end) = (self.mark.0, self.body.len());
-        match index.runs.last_mut() {
-            Some(run) if run.partition == p && run.end == start => run.end = end,
-            _ if start == end => {}
-            _ => index.runs.push(Run {
-                partition: p,
-                start,
-                end,
-            }),
-        }
+        range.0 = range.0.min(offset);
+        range.1 = range.1.max(offset);
+        index.records.push(RecordSpan {
+            partition: p as u32,
+            offset,
+            end: self.body.len(),
+        });
     }
 
     /// The partition offset ranges in this buffer, for its label.
@@ -188,7 +192,13 @@ impl TableBuffer {
     /// Removes the rows of revoked partitions.
     pub fn drop_partitions(&mut self, revoked: &dyn Fn(&TopicPartition) -> bool) {
         if self.index.holds_any(revoked) {
-            *self = rebuild(&self.layout, &self.body, &self.index, revoked, self.since);
+            *self = rebuild(
+                &self.layout,
+                &self.body,
+                &self.index,
+                &|tp, _| !revoked(tp),
+                self.since,
+            );
         }
     }
 
@@ -250,39 +260,71 @@ impl Sealed {
         if !self.index.holds_any(revoked) {
             return self.clone();
         }
-        rebuild(&self.layout, &self.body, &self.index, revoked, self.since).seal()
+        self.select(&|tp, _| !revoked(tp))
+    }
+
+    /// How many records have rows in the body.
+    pub fn records(&self) -> usize {
+        self.index.records.len()
+    }
+
+    /// The partition and offset of the body's record number `i` (in body order).
+    pub fn record(&self, i: usize) -> (TopicPartition, i64) {
+        let r = self.index.records[i];
+        (
+            self.index.partitions[r.partition as usize].clone(),
+            r.offset,
+        )
+    }
+
+    /// A body of the records `range` (by number, in body order) alone.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Sealed {
+        let mut kept = TableBuffer::new(self.layout.clone(), self.since);
+        for (tp, offset, bytes) in self.index.spans().skip(range.start).take(range.len()) {
+            kept.copy_record(&self.layout, &self.body[bytes], tp, offset);
+        }
+        kept.seal()
+    }
+
+    /// The body of the records `keep` accepts (given their partition and offset).
+    pub fn select(&self, keep: &dyn Fn(&TopicPartition, i64) -> bool) -> Sealed {
+        rebuild(&self.layout, &self.body, &self.index, keep, self.since).seal()
     }
 }
 
-/// A buffer holding the rows of `index`'s runs over `body`, except those of revoked partitions.
+impl TableBuffer {
+    /// Appends a record's rows as another body held them (separators included).
+    fn copy_record(&mut self, layout: &Layout, bytes: &[u8], tp: &TopicPartition, offset: i64) {
+        self.mark();
+        for row in split_rows(layout, bytes) {
+            self.row().extend_from_slice(row);
+        }
+        self.note(tp, offset);
+    }
+}
+
+/// A buffer holding the rows of `index`'s records over `body` that `keep` accepts.
 fn rebuild(
     layout: &Layout,
     body: &[u8],
     index: &RowIndex,
-    revoked: &dyn Fn(&TopicPartition) -> bool,
+    keep: &dyn Fn(&TopicPartition, i64) -> bool,
     since: Instant,
 ) -> TableBuffer {
     let mut kept = TableBuffer::new(layout.clone(), since);
-    // Re-add the kept rows run by run; separators are written again by `row()`.
-    for run in &index.runs {
-        let tp = &index.partitions[run.partition];
-        if revoked(tp) {
-            continue;
-        }
-        let (first, last) = index.ranges[run.partition];
-        for row in split_rows(layout, &body[run.start..run.end]) {
-            kept.mark();
-            kept.row().extend_from_slice(row);
-            kept.note_range(tp, first, last);
+    // Re-add the kept records one by one; separators are written again by `row()`.
+    for (tp, offset, bytes) in index.spans() {
+        if keep(tp, offset) {
+            kept.copy_record(layout, &body[bytes], tp, offset);
         }
     }
     kept.mark();
     kept
 }
 
-/// Splits a run's bytes back into rows (each without its separator).
+/// Splits a record's bytes back into rows (each without its separator).
 fn split_rows<'a>(layout: &Layout, bytes: &'a [u8]) -> Vec<&'a [u8]> {
-    // A run written by `row()` starts with the separator of its first row (or `[`).
+    // A record's bytes, written by `row()`, start with the separator of its first row (or `[`).
     match layout {
         Layout::JsonArray | Layout::JsonStream => {
             // Rows were encoded as JSON values; read them back one value at a time, skipping
@@ -502,6 +544,55 @@ mod tests {
                 !body.contains("\"p\":1") && !body.contains("\"q\":1"),
                 "{body}"
             );
+        }
+    }
+
+    #[test]
+    fn records_can_be_sliced_and_picked_out_of_a_sealed_body() {
+        for layout in [
+            Layout::JsonArray,
+            Layout::JsonStream,
+            Layout::Csv(b"\n".to_vec()),
+        ] {
+            let mut b = TableBuffer::new(layout.clone(), Instant::now());
+            write(&mut b, 0, 10, "{\"a\":1}");
+            // A record of two rows.
+            b.mark();
+            b.row().extend_from_slice(b"{\"b\":1}");
+            b.row().extend_from_slice(b"{\"b\":2}");
+            b.note(&tp(1), 4);
+            write(&mut b, 0, 11, "{\"c\":1}");
+            let sealed = b.seal();
+            assert_eq!(sealed.records(), 3);
+            assert_eq!(sealed.record(1), (tp(1), 4));
+            let middle = sealed.slice(1..2);
+            assert_eq!(middle.rows(), 2, "{layout:?}");
+            assert_eq!(middle.records(), 1);
+            let sep = if let Layout::JsonArray = layout {
+                ","
+            } else {
+                "\n"
+            };
+            let (open, close) = if let Layout::JsonArray = layout {
+                ("[", "]")
+            } else {
+                ("", "")
+            };
+            let text = |s: &Sealed| String::from_utf8(s.body.to_vec()).unwrap();
+            assert_eq!(
+                text(&middle),
+                format!("{open}{{\"b\":1}}{sep}{{\"b\":2}}{close}")
+            );
+            let picked = sealed.select(&|t, offset| !(*t == tp(0) && offset == 10));
+            assert_eq!(picked.records(), 2);
+            assert_eq!(picked.rows(), 3);
+            assert_eq!(
+                text(&picked),
+                format!("{open}{{\"b\":1}}{sep}{{\"b\":2}}{sep}{{\"c\":1}}{close}")
+            );
+            let ranges = picked.ranges();
+            assert_eq!((ranges[0].first_offset, ranges[0].last_offset), (4, 4));
+            assert_eq!((ranges[1].first_offset, ranges[1].last_offset), (11, 11));
         }
     }
 

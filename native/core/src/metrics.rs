@@ -25,8 +25,15 @@ pub struct TableMetrics {
     pub failing: AtomicU64,
     /// Buffered bytes plus the bytes of loads not yet durable.
     pub pending_bytes: AtomicU64,
-    /// Rows StarRocks filtered (within `max_filter_ratio`).
+    /// Rows StarRocks filtered or rejected (see `stream_load::reject`).
     pub filtered_rows: AtomicU64,
+    /// Records whose rows StarRocks rejected or filtered, found by probing.
+    pub rejected_records: AtomicU64,
+    /// Records handed to Connect's errant record reporter — the dead-letter queue when one is
+    /// configured: those StarRocks rejected and those the sink could not encode.
+    pub dead_letter_records: AtomicU64,
+    /// Probe transactions sent to find rejected records (never committed).
+    pub probes: AtomicU64,
     /// Sum and maximum of load latencies, and the last one, in milliseconds.
     pub load_ms_total: AtomicU64,
     pub load_ms_max: AtomicU64,
@@ -69,6 +76,9 @@ impl TableMetrics {
             ("failing", get(&self.failing)),
             ("pending-bytes", get(&self.pending_bytes)),
             ("filtered-rows", get(&self.filtered_rows)),
+            ("rejected-records", get(&self.rejected_records)),
+            ("dead-letter-records", get(&self.dead_letter_records)),
+            ("probes", get(&self.probes)),
             (
                 "load-latency-avg-ms",
                 get(&self.load_ms_total).checked_div(loads).unwrap_or(0),

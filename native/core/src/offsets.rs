@@ -6,12 +6,16 @@
 //! When a load is durable in StarRocks, [`OffsetTracker::complete`] marks it, and
 //! [`OffsetTracker::committable`] pops finished spans from the front of every queue.
 //!
+//! A record StarRocks rejected that still has to be reported (the dead-letter queue) is
+//! **held** ([`OffsetTracker::hold`]): the partition's committable offset stays at or below it
+//! until [`OffsetTracker::release`] says the report was handed to Connect.
+//!
 //! Invariant: the committable offset of a partition is one past the last record of a popped
-//! span, and a span is popped only when it and every span before it are durable or skipped.
-//! So no sequence of loads, failures and retries yields a committable offset ahead of what
-//! StarRocks holds.
+//! span, and a span is popped only when it and every span before it are durable or skipped;
+//! it never passes a held record. So no sequence of loads, failures and retries yields a
+//! committable offset ahead of what StarRocks holds, or of a report not yet made.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 /// Identifies one load (one flushed table buffer).
@@ -47,6 +51,8 @@ struct Track {
     spans: VecDeque<Span>,
     /// The next offset to consume: every record below it is durable or skipped.
     committable: Option<i64>,
+    /// Records whose report is due: nothing at or past the lowest is committable.
+    held: BTreeSet<i64>,
 }
 
 /// The offsets of every partition the sink has taken records from.
@@ -108,18 +114,24 @@ impl OffsetTracker {
             }
         }
         for load in released {
-            self.release(load);
+            self.unref(load);
         }
         let mut out: Vec<(TopicPartition, i64)> = self
             .tracks
             .iter()
-            .filter_map(|(tp, t)| t.committable.map(|c| (tp.clone(), c)))
+            .filter_map(|(tp, t)| {
+                let c = t.committable?;
+                match t.held.first() {
+                    Some(&held) if held < c => Some((tp.clone(), held)),
+                    _ => Some((tp.clone(), c)),
+                }
+            })
             .collect();
         out.sort();
         out
     }
 
-    fn release(&mut self, load: LoadId) {
+    fn unref(&mut self, load: LoadId) {
         if let Some(n) = self.refs.get_mut(&load) {
             *n -= 1;
             if *n == 0 {
@@ -134,24 +146,49 @@ impl OffsetTracker {
         for tp in tps {
             if let Some(track) = self.tracks.remove(tp) {
                 for span in track.spans {
-                    self.release(span.load);
+                    self.unref(span.load);
                 }
             }
         }
     }
 
-    /// Whether every record noted for `tp` is durable or skipped (true when none was noted).
+    /// Whether every record noted for `tp` is durable or skipped and none is held (true when
+    /// none was noted).
     pub fn is_partition_drained(&self, tp: &TopicPartition) -> bool {
         self.tracks
             .get(tp)
-            .is_none_or(|t| t.spans.iter().all(|s| self.is_done(s.load)))
+            .is_none_or(|t| t.held.is_empty() && t.spans.iter().all(|s| self.is_done(s.load)))
     }
 
-    /// Whether every noted record is durable or skipped.
+    /// Whether every noted record is durable or skipped and none is held.
     pub fn is_drained(&self) -> bool {
         self.tracks
             .values()
-            .all(|t| t.spans.iter().all(|s| self.is_done(s.load)))
+            .all(|t| t.held.is_empty() && t.spans.iter().all(|s| self.is_done(s.load)))
+    }
+
+    /// Holds the record at `offset` of `tp` (already noted): nothing at or past it becomes
+    /// committable until it is released.
+    pub fn hold(&mut self, tp: &TopicPartition, offset: i64) {
+        if let Some(track) = self.tracks.get_mut(tp) {
+            track.held.insert(offset);
+        }
+    }
+
+    /// Releases a held record (its report was made).
+    pub fn release(&mut self, tp: &TopicPartition, offset: i64) {
+        if let Some(track) = self.tracks.get_mut(tp) {
+            track.held.remove(&offset);
+        }
+    }
+
+    /// The offset after the last record noted for `tp`, if any was.
+    pub fn next_offset(&self, tp: &TopicPartition) -> Option<i64> {
+        let track = self.tracks.get(tp)?;
+        match track.spans.back() {
+            Some(span) => Some(span.last + 1),
+            None => track.committable,
+        }
     }
 }
 
@@ -183,6 +220,28 @@ mod tests {
         assert!(t.committable().is_empty());
         t.complete(1);
         assert_eq!(t.committable(), vec![(tp(0), 3)]);
+    }
+
+    #[test]
+    fn a_held_record_stops_the_offset_until_it_is_released() {
+        let mut t = OffsetTracker::new();
+        for offset in 0..5 {
+            t.record(&tp(0), offset, 1);
+        }
+        t.hold(&tp(0), 2);
+        t.complete(1);
+        assert_eq!(
+            t.committable(),
+            vec![(tp(0), 2)],
+            "stops at the held record"
+        );
+        assert!(!t.is_partition_drained(&tp(0)) && !t.is_drained());
+        assert_eq!(t.next_offset(&tp(0)), Some(5));
+        t.release(&tp(0), 2);
+        assert_eq!(t.committable(), vec![(tp(0), 5)]);
+        assert!(t.is_partition_drained(&tp(0)));
+        assert_eq!(t.next_offset(&tp(0)), Some(5));
+        assert_eq!(t.next_offset(&tp(1)), None);
     }
 
     #[test]

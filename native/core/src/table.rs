@@ -84,7 +84,7 @@ impl Sequence {
         id
     }
 
-    fn label(&mut self) -> u64 {
+    pub fn label(&mut self) -> u64 {
         let seq = self.next_label;
         self.next_label += 1;
         seq
@@ -96,7 +96,7 @@ impl Sequence {
 struct Load {
     id: LoadId,
     label: String,
-    body: Sealed,
+    body: Arc<Sealed>,
     /// Exactly-once: the label of the chain's next load, which this load's progress rows name.
     successor: Option<String>,
     /// Exactly-once: while the worker registers partitions new to the chain before this load
@@ -126,6 +126,8 @@ pub struct Job {
     pub label: String,
     /// The encoded body (the worker compresses it when configured).
     pub body: bytes::Bytes,
+    /// The body's records, for finding those StarRocks rejects (`stream_load::reject`).
+    pub rows: Arc<Sealed>,
     /// Turns `true` when the load must stop before its commit.
     pub cancel: watch::Receiver<bool>,
     /// Exactly-once: the progress rows (JSON lines) committed in the same transaction.
@@ -268,7 +270,7 @@ impl Table {
         self.loads.push_back(Load {
             id,
             label,
-            body,
+            body: Arc::new(body),
             successor,
             registering: None,
             attempt: Arc::new(AtomicU32::new(0)),
@@ -297,6 +299,7 @@ impl Table {
             id: load.id,
             label: load.label.clone(),
             body: load.body.body.clone(),
+            rows: Arc::clone(&load.body),
             cancel,
             progress: None,
             register: false,
@@ -396,7 +399,9 @@ impl Table {
                 self.retrying = false;
                 None
             }
-            Err(Ended::Cancelled { .. }) => {
+            // (A rejected load is settled by the worker through `reject` first; should one
+            // come here, it goes back to the queue as a cancelled one does.)
+            Err(Ended::Cancelled { .. } | Ended::Rejected { .. }) => {
                 self.cut(at, revoked, shape, seq, tracker);
                 self.wake.notify_one();
                 None
@@ -465,18 +470,60 @@ impl Table {
         if !load.body.holds_any(revoked) {
             return true;
         }
-        load.body = load.body.without(revoked);
+        load.body = Arc::new(load.body.without(revoked));
+        self.replace_body_settled(at, shape, seq, tracker)
+    }
+
+    /// StarRocks rejected records of load `id` and the transaction ended: the load goes back
+    /// to the queue without the records `rejected` names, to be sent again — under a new label,
+    /// but under exactly-once under the same (the chain announced it; the load's next attempt
+    /// is a new transaction). Whether it is still queued is returned.
+    pub fn reject(
+        &mut self,
+        id: LoadId,
+        rejected: &dyn Fn(&TopicPartition, i64) -> bool,
+        shape: &Shape,
+        seq: &mut Sequence,
+        tracker: &mut OffsetTracker,
+    ) -> bool {
+        let Some(at) = self.loads.iter().position(|l| l.id == id) else {
+            return false;
+        };
+        let load = &mut self.loads[at];
+        load.in_flight = None;
+        load.body = Arc::new(load.body.select(&|tp, offset| !rejected(tp, offset)));
+        let queued = self.replace_body_settled(at, shape, seq, tracker);
+        self.retrying = false;
+        self.wake.notify_one();
+        queued
+    }
+
+    /// After the body of the load at `at` changed: it leaves the queue when empty (its offsets
+    /// complete), else takes a new label (not under exactly-once). Whether it is still there.
+    fn replace_body_settled(
+        &mut self,
+        at: usize,
+        shape: &Shape,
+        seq: &mut Sequence,
+        tracker: &mut OffsetTracker,
+    ) -> bool {
+        let load = &mut self.loads[at];
         if load.body.is_empty() {
             let id = load.id;
             let removed = self.loads.remove(at).expect("the load is at `at`");
             if let Some(chain) = &mut self.chain {
                 // Its label was announced by the load before it: the next load takes it.
+                // (With its attempts: those begun are used up.)
                 match self.loads.get_mut(at) {
-                    Some(next) => next.label = removed.label,
+                    Some(next) => {
+                        next.label = removed.label;
+                        next.attempt = removed.attempt;
+                    }
                     None => chain.next_label = removed.label,
                 }
             }
-            // Only revoked partitions had rows in it, and they are forgotten; nothing waits.
+            // Nothing of it is left to load (its revoked partitions are forgotten, its rejected
+            // records held until reported); nothing waits.
             tracker.complete(id);
             return false;
         }

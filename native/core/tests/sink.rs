@@ -264,14 +264,16 @@ fn every_injected_fault_ends_with_each_row_exactly_once() {
 }
 
 #[test]
-fn under_sink_table_failure_fail_rejected_rows_fail_the_sink_with_starrocks_reasons() {
+fn without_tolerance_rejected_rows_fail_the_sink_naming_the_record_and_starrocks_reason() {
     let emu = emulator(Config::ephemeral());
+    // Rows StarRocks rejects are not a table's failure: whatever sink.table.failure says
+    // (`retry` here), the task fails under errors.tolerance=none.
     let sink = Sink::start(
         &props(
             &emu,
             &[
                 ("sink.properties.strict_mode", "true"),
-                ("sink.table.failure", "fail"),
+                ("sink.table.failure", "retry"),
             ],
         ),
         "bad",
@@ -286,11 +288,14 @@ fn under_sink_table_failure_fail_rejected_rows_fail_the_sink_with_starrocks_reas
     sink.put(&session.batch(&records)).unwrap();
     let err = wait_failure(&sink);
     let text = err.to_string();
-    assert!(text.contains("too many filtered rows"), "{text}");
-    assert!(text.contains("table 'test_tbl'"), "{text}");
+    assert!(
+        text.contains("topic=test partition=0 offset=1 loading into example_db.test_tbl"),
+        "{text}"
+    );
+    assert!(text.contains("errors.tolerance=none"), "{text}");
     assert!(
         text.contains("not a number"),
-        "the ErrorURL's rows are quoted: {text}"
+        "the ErrorURL's row is quoted: {text}"
     );
     assert!(!err.is_retriable());
     assert!(rows(&emu, "test_tbl").is_empty());

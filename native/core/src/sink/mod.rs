@@ -22,6 +22,7 @@
 //! partition never commits after `close` returns (see `table`).
 
 mod recovery;
+mod rejected;
 mod worker;
 
 pub use recovery::reset_progress;
@@ -104,6 +105,15 @@ struct State {
     /// Partitions handed back, with the offset Connect consumes them again from; until a
     /// record of theirs comes back, Connect's position for them is not theirs to commit.
     rewound: BTreeMap<TopicPartition, i64>,
+    /// Records StarRocks rejected, to report when Connect delivers them again.
+    reports: rejected::Reports,
+}
+
+impl State {
+    /// A label sequence number of its own, for a load outside the tables' queues (a probe).
+    fn seq_label(&mut self) -> u64 {
+        self.seq.label()
+    }
 }
 
 struct Shared {
@@ -111,6 +121,8 @@ struct Shared {
     shape: Shape,
     policy: RetryPolicy,
     tolerate_errors: bool,
+    /// `sink.properties.max_filter_ratio` (0 when unset), for the records StarRocks rejects.
+    max_filter_ratio: f64,
     client: Arc<StreamLoadClient>,
     /// Exactly-once only: SQL over the FE's MySQL protocol.
     query: Option<QueryClient>,
@@ -156,6 +168,11 @@ impl Sink {
             policy: RetryPolicy::of(&config),
             shape,
             tolerate_errors,
+            max_filter_ratio: config
+                .load_headers
+                .get("max_filter_ratio")
+                .and_then(|r| r.trim().parse::<f64>().ok())
+                .unwrap_or(0.0),
             metrics: Metrics::default(),
             span,
             state: Mutex::new(State {
@@ -170,6 +187,7 @@ impl Sink {
                 loaded: Loaded::default(),
                 recovering: BTreeSet::new(),
                 rewound: BTreeMap::new(),
+                reports: rejected::Reports::default(),
             }),
             changed: Condvar::new(),
             stopped: AtomicBool::new(false),
@@ -201,6 +219,7 @@ impl Sink {
             state.revoked.remove(tp);
             state.paused.remove(tp);
         }
+        state.reports.forget(partitions);
         if self.shared.query.is_some() && !partitions.is_empty() {
             state.recovering.extend(partitions.iter().cloned());
             recovery::spawn(&self.shared, partitions.to_vec());
@@ -240,6 +259,23 @@ impl Sink {
                 continue;
             }
             state.rewound.remove(&tp);
+            if !state.reports.is_idle() {
+                match state.reports.replayed(&tp, record.offset) {
+                    rejected::Replayed::New => {}
+                    rejected::Replayed::Skip => continue,
+                    rejected::Replayed::Report(message) => {
+                        // Held until now: Connect awaits the report before committing past it.
+                        state.tracker.release(&tp, record.offset);
+                        let table = shared.route(&mut state.tables, &mut state.seq, &record.topic);
+                        TableMetrics::add(&table.metrics.dead_letter_records, 1);
+                        rejected.push(Rejected {
+                            index: index as u32,
+                            message,
+                        });
+                        continue;
+                    }
+                }
+            }
             let table = shared.route(&mut state.tables, &mut state.seq, &record.topic);
             if exactly_once && state.loaded.holds(table.name(), &tp, record.offset) {
                 TableMetrics::add(&table.metrics.already_loaded, 1);
@@ -251,6 +287,7 @@ impl Sink {
                     .tracker
                     .record(&tp, record.offset, load.unwrap_or(SKIPPED)),
                 Err(e) if shared.tolerate_errors && e.is_data() => {
+                    TableMetrics::add(&table.metrics.dead_letter_records, 1);
                     state.tracker.record(&tp, record.offset, SKIPPED);
                     rejected.push(Rejected {
                         index: index as u32,
@@ -262,9 +299,10 @@ impl Sink {
         }
         shared.flush(state);
         let mut flow = shared.flow(state);
+        rewind.extend(state.reports.take_rewinds());
         flow.rewind = rewind;
         if !rejected.is_empty() {
-            tracing::warn!(parent: &shared.span, count = rejected.len(), "Records skipped under errors.tolerance=all.");
+            tracing::warn!(parent: &shared.span, count = rejected.len(), "Records rejected under errors.tolerance=all, handed to Connect's errant record reporter.");
         }
         Ok(PutReply { rejected, flow })
     }
@@ -338,6 +376,7 @@ impl Sink {
             }
             state.tracker.forget(partitions);
             state.loaded.forget(partitions);
+            state.reports.forget(partitions);
             for tp in partitions {
                 state.recovering.remove(tp);
                 state.rewound.remove(tp);

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tracing::Instrument;
 
+use super::rejected::{self, Settled};
 use super::Shared;
 use crate::metrics::TableMetrics;
 use crate::runtime;
@@ -142,6 +143,31 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
         txn::load(&client, &request, &policy, &mut on_failure, &mut job.cancel).await
     };
 
+    // Rows StarRocks rejected: find their records and settle them first.
+    let result = match result {
+        Err(Ended::Rejected { reason }) => {
+            let Some(sink) = shared.upgrade() else { return };
+            TableMetrics::set(&metrics.failing, 0);
+            if rejected::settle(&sink, table, &job, &reason, None).await == Settled::Handled {
+                return;
+            }
+            Err(Ended::Rejected { reason })
+        }
+        Ok(LoadOutcome::Loaded(result)) if result.filtered_rows > 0 && !job.register => {
+            let Some(sink) = shared.upgrade() else { return };
+            let reason = format!(
+                "{} of {} rows filtered",
+                result.filtered_rows, result.total_rows
+            );
+            if rejected::settle(&sink, table, &job, &reason, Some(&result)).await
+                == Settled::Handled
+            {
+                return;
+            }
+            Ok(LoadOutcome::Loaded(result))
+        }
+        other => other,
+    };
     match &result {
         Ok(_) if job.register => {
             TableMetrics::add(&metrics.registrations, 1);
@@ -163,6 +189,7 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
         Err(Ended::GaveUp(e)) => {
             tracing::error!(table, label = %request.label, error = %e, "Stream Load given up; the task fails.");
         }
+        Err(Ended::Rejected { .. }) => {}
     }
     if let Some(sink) = shared.upgrade() {
         let mut guard = sink.lock();
@@ -189,6 +216,7 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
             Ok(_) => false,
             Err(Ended::Cancelled { rollback }) => *rollback,
             Err(Ended::GaveUp(_)) => true,
+            Err(Ended::Rejected { .. }) => false,
         };
     if rollback {
         // Hygiene only: without the sink's commit the transaction never becomes visible, and

@@ -28,7 +28,7 @@ use serde_json::json;
 
 use super::response::{is_be_begin_answer, parse_load_state, Op};
 use super::{prepare_body, Attempt, BodyKind, LoadRequest};
-use crate::config::{keys, Compression, Format, Password, SinkConfig};
+use crate::config::{keys, Compression, Format, Password, Semantic, SinkConfig};
 use crate::error::{Error, Result};
 
 /// Redirects followed per request (follower FE -> leader FE -> BE needs two).
@@ -67,6 +67,8 @@ pub struct StreamLoadClient {
     password: Password,
     /// `sink.properties.*` as headers, sent on every load step.
     load_headers: HeaderMap,
+    /// `load_headers` for a probe (`reject`): every rejected row is filtered, none fails it.
+    probe_headers: HeaderMap,
     /// `timeout` (and `warehouse`, when set) for the begin step.
     begin_headers: HeaderMap,
     compression: Option<Compression>,
@@ -111,6 +113,13 @@ impl StreamLoadClient {
             })?;
             load_headers.insert(header_name, header_value);
         }
+        if config.semantic == Semantic::ExactlyOnce {
+            // A multi-table commit does not say which rows it filtered: every filtered row
+            // fails the load instead, and the sink applies max_filter_ratio itself (`reject`).
+            load_headers.insert(MAX_FILTER_RATIO, HeaderValue::from_static("0"));
+        }
+        let mut probe_headers = load_headers.clone();
+        probe_headers.insert(MAX_FILTER_RATIO, HeaderValue::from_static("1"));
         let load_timeout = config
             .load_headers
             .get("timeout")
@@ -142,6 +151,7 @@ impl StreamLoadClient {
             username: config.username.clone(),
             password: config.password.clone(),
             load_headers,
+            probe_headers,
             begin_headers,
             compression: config.compression,
             load_timeout,
@@ -421,6 +431,9 @@ impl StreamLoadClient {
             Op::Load if rows => request
                 .headers(self.load_headers.clone())
                 .header(EXPECT, "100-continue"),
+            Op::Load if req.kind == BodyKind::Probe => request
+                .headers(self.probe_headers.clone())
+                .header(EXPECT, "100-continue"),
             Op::Load => request
                 .header("format", "json")
                 .header(EXPECT, "100-continue"),
@@ -470,6 +483,7 @@ pub enum Part {
 /// The header that makes a transaction span several tables of one database (StarRocks 4.0+).
 const TRANSACTION_TYPE: &str = "transaction_type";
 const MULTI_TABLE: &str = "multi";
+const MAX_FILTER_RATIO: &str = "max_filter_ratio";
 
 /// `sink.properties.*` as load headers. For CSV with `compression=lz4_frame` the `format` is
 /// `lz4` (LZ4-compressed CSV), as StarRocks' SDK sends it: StarRocks decompresses CSV by its

@@ -19,6 +19,7 @@
 
 pub mod client;
 pub mod multi;
+pub mod reject;
 pub mod response;
 pub mod retry;
 pub mod txn;
@@ -60,6 +61,9 @@ pub enum BodyKind {
     Rows,
     /// Rows of the progress table: JSON lines, nothing else.
     Progress,
+    /// Rows of the target table sent only to learn which StarRocks rejects (see `reject`):
+    /// the `sink.properties.*` headers with `max_filter_ratio=1`; never committed.
+    Probe,
 }
 
 /// The progress rows of an exactly-once load, sent by a second `/api/transaction/load` call.

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::response::{classify, LoadResult, Op, Verdict};
+use super::response::{classify, rejects_rows, LoadResult, Op, Verdict};
 use super::retry::{Backoff, FailureKind, RetryPolicy};
 use super::txn::{is_cancelled, until_cancelled, Ended, Failure, LoadOutcome};
 use super::{Attempt, LoadRequest, Part, StreamLoadClient};
@@ -138,6 +138,9 @@ pub async fn load(
     let mut begun = false;
     let mut commit_sent: Option<Instant> = None;
     let mut loaded: Option<LoadResult> = None;
+    // The commit said StarRocks rejected rows: once the attempt is known aborted, the load
+    // ends `Ended::Rejected`.
+    let mut rejected: Option<String> = None;
     loop {
         let current = attempt_request(req, attempt.load(Ordering::SeqCst));
         if is_cancelled(cancel) {
@@ -218,6 +221,11 @@ pub async fn load(
                     Verdict::Done(_) => {
                         return Ok(LoadOutcome::Loaded(loaded.take().unwrap_or_default()))
                     }
+                    Verdict::Fatal { message, .. } if rejects_rows(&message) => {
+                        rejected = Some(message);
+                        step = Step::Settle;
+                        None
+                    }
                     Verdict::Fatal { message, .. } => {
                         Some((FailureKind::Permanent, message, Step::Settle))
                     }
@@ -247,6 +255,9 @@ pub async fn load(
                     }
                     Fence::Aborted | Fence::NeverBegun => {
                         attempt.fetch_add(1, Ordering::SeqCst);
+                        if let Some(reason) = rejected.take() {
+                            return Err(Ended::Rejected { reason });
+                        }
                         commit_sent = None;
                         begun = false;
                         step = Step::Begin;

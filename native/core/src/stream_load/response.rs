@@ -172,6 +172,14 @@ const FATAL_MESSAGES: &[&str] = &[
     "so it is a BE, not an FE",
 ];
 
+/// Whether a failed step's message says StarRocks rejected rows of the body (more than
+/// `max_filter_ratio` allows): the load fails for its data, not for StarRocks' state.
+pub fn rejects_rows(message: &str) -> bool {
+    message
+        .to_ascii_lowercase()
+        .contains("too many filtered rows")
+}
+
 /// Classifies the answer to one step. See the module invariant.
 pub fn classify(op: Op, attempt: &Attempt) -> Verdict {
     match attempt {

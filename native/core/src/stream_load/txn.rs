@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::response::{classify, label_state, LabelState, LoadResult, Op, Verdict};
+use super::response::{classify, label_state, rejects_rows, LabelState, LoadResult, Op, Verdict};
 use super::retry::{Backoff, FailureKind, Judgement, RetryPolicy};
 use super::{LoadRequest, Part, StreamLoadClient};
 use crate::error::Error;
@@ -49,6 +49,10 @@ pub enum Ended {
     Cancelled { rollback: bool },
     /// The policy gave up: the error names the label, the table and StarRocks' reason.
     GaveUp(Error),
+    /// StarRocks rejected rows of the body (more than `max_filter_ratio` allows) and ended
+    /// the transaction: no attempt of this body can succeed, and none is open. Which records
+    /// those rows came from is found by `reject`.
+    Rejected { reason: String },
 }
 
 /// One failed attempt, as the driver reports it before waiting out its backoff.
@@ -83,6 +87,8 @@ enum Step {
 enum Next {
     Go(Step),
     Durable,
+    /// StarRocks rejected rows: see [`Ended::Rejected`].
+    Rejected(String),
     Fail {
         kind: FailureKind,
         reason: String,
@@ -189,6 +195,7 @@ pub async fn load(
         }
         match next {
             Next::Go(s) => step = s,
+            Next::Rejected(reason) => return Err(Ended::Rejected { reason }),
             Next::Durable => {
                 return Ok(match prepared {
                     Some(result) => LoadOutcome::Loaded(result),
@@ -269,6 +276,11 @@ fn after(op: Op, verdict: Verdict, prepared: &mut Option<LoadResult>) -> Next {
             Next::Go(Step::Commit)
         }
         (Op::Commit, Verdict::Done(_)) => Next::Durable,
+        // The prepare found rows it filters past `max_filter_ratio` and aborted the
+        // transaction.
+        (Op::Prepare, Verdict::Fatal { message, .. }) if rejects_rows(&message) => {
+            Next::Rejected(message)
+        }
         (_, Verdict::Fatal { message, error_url }) => Next::Fail {
             kind: FailureKind::Permanent,
             reason: message,
@@ -365,6 +377,7 @@ mod tests {
             Some(Ended::Cancelled { rollback: true }) => "stop, roll back",
             Some(Ended::Cancelled { rollback: false }) => "stop",
             Some(Ended::GaveUp(_)) => "gave up",
+            Some(Ended::Rejected { .. }) => "rejected",
         };
         // No commit sent: stop at once, whatever the step.
         assert_eq!(stops(Step::Begin, false, None), "stop");

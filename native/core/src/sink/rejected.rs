@@ -1,0 +1,418 @@
+//! Records StarRocks rejected: found, then reported, logged, or the task's failure.
+//!
+//! When a load ends with rows StarRocks filtered — the load failed (more than
+//! `max_filter_ratio` allows; under exactly-once, any) or StarRocks committed it without them
+//! (within the ratio) — the table's worker finds the records they came from by probing
+//! (`stream_load::reject`) and settles them by the policy there:
+//!
+//! - **Report** (`errors.tolerance=all`): Connect's errant record reporter takes a
+//!   `SinkRecord`, which only the shim has, and only during `put`. So the sink asks Connect
+//!   for the records again: it holds their offsets (nothing at or past one commits), hands
+//!   the shim a rewind to the lowest (`SinkTaskContext.offset`), and when Connect delivers
+//!   them again [`Reports::replayed`] picks them out for `put` to return as rejected, with
+//!   StarRocks' reason; every other record of the replay is already the sink's and is
+//!   skipped. The shim reports them (a dead-letter queue when one is configured), and
+//!   Connect waits for those reports before it commits an offset past them.
+//! - **Warn**: each record is logged at WARN with its coordinates and StarRocks' reason.
+//! - **Fail**: the task fails naming the first record, its topic, partition and offset, and
+//!   StarRocks' reason; nothing of the load commits.
+//!
+//! A failed load then goes back to its table's queue without the rejected records
+//! (`Table::reject`) and loads the rest once.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Shared;
+use crate::metrics::TableMetrics;
+use crate::offsets::TopicPartition;
+use crate::stream_load::reject::{self, Disposition, Probed};
+use crate::stream_load::{Ended, LoadRequest, LoadResult};
+use crate::table::Job;
+
+/// How long a worker waits before sending a load again whose rejected records it could not
+/// find (StarRocks did not answer the probes).
+const RETRY_FIND_AFTER: Duration = Duration::from_secs(5);
+
+/// What became of a load whose rows StarRocks rejected.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Settled {
+    /// The load is done with here: back in the queue without its rejected records, or the
+    /// sink failed. The worker reports nothing more.
+    Handled,
+    /// StarRocks committed the load: the worker finishes it as loaded.
+    Committed,
+}
+
+/// Finds the records of `job` StarRocks rejected and settles them. `committed`: StarRocks'
+/// answer when it committed the load anyway; `None` when the load failed (`reason`).
+pub(super) async fn settle(
+    shared: &Arc<Shared>,
+    table: &str,
+    job: &Job,
+    reason: &str,
+    committed: Option<&LoadResult>,
+) -> Settled {
+    let metrics = shared.metrics.table(table);
+    let client = Arc::clone(&shared.client);
+    let template = LoadRequest::rows(&shared.config.database, table, "", bytes::Bytes::new());
+    let rows = Arc::clone(&job.rows);
+    let whole = committed.map(|r| Probed {
+        total_rows: r.total_rows,
+        filtered_rows: r.filtered_rows,
+        error_url: r.error_url.clone(),
+    });
+    let probe = |range: std::ops::Range<usize>| {
+        let body = rows.slice(range);
+        let label = {
+            let mut state = shared.lock();
+            let seq = state.seq_label();
+            shared
+                .shape
+                .labels
+                .label(&format!("{table}-probe"), &body.ranges(), seq)
+        };
+        let client = Arc::clone(&client);
+        let template = template.clone();
+        let metrics = Arc::clone(&metrics);
+        async move {
+            TableMetrics::add(&metrics.probes, 1);
+            reject::probe(&client, &template, &label, body.body.clone()).await
+        }
+    };
+    let isolated = match reject::isolate(rows.records(), whole, probe).await {
+        Ok(found) if !found.found.is_empty() => found,
+        outcome => {
+            let why = match outcome {
+                Ok(_) => "no record's rows are rejected on their own".to_owned(),
+                Err(e) => e,
+            };
+            return unattributed(shared, table, job, reason, committed, &why).await;
+        }
+    };
+    if committed.is_none() {
+        TableMetrics::add(&metrics.filtered_rows, isolated.filtered_rows);
+    }
+    TableMetrics::add(&metrics.rejected_records, isolated.found.len() as u64);
+    let mut found = Vec::with_capacity(isolated.found.len());
+    for f in &isolated.found {
+        let (tp, offset) = rows.record(f.record);
+        let why = match &f.error_url {
+            Some(url) => client
+                .error_log(url)
+                .await
+                .unwrap_or_else(|| format!("{reason} (its log at {url} could not be read)")),
+            None => reason.to_owned(),
+        };
+        found.push((tp, offset, why));
+    }
+    let disposition = reject::disposition(
+        shared.tolerate_errors,
+        committed.is_some(),
+        shared.max_filter_ratio,
+        isolated.filtered_rows,
+        isolated.total_rows,
+    );
+    let db = &shared.config.database;
+    tracing::debug!(
+        table,
+        records = found.len(),
+        probes = isolated.probes,
+        ?disposition,
+        "Found the records StarRocks rejected."
+    );
+    let mut guard = shared.lock();
+    let state = &mut *guard;
+    match disposition {
+        Disposition::Fail => {
+            let (tp, offset, why) = &found[0];
+            let failure = format!(
+                "StarRocks rejected the record at topic={} partition={} offset={} loading into \
+                 {db}.{table} ({} rejected record{} in that load; errors.tolerance=none, \
+                 sink.properties.max_filter_ratio={}): {why}",
+                tp.topic,
+                tp.partition,
+                offset,
+                found.len(),
+                if found.len() == 1 { "" } else { "s" },
+                shared.max_filter_ratio,
+            );
+            tracing::error!(table, "{failure}");
+            state.failure.get_or_insert(failure);
+            drop(guard);
+            shared.changed.notify_all();
+            return Settled::Handled;
+        }
+        Disposition::Warn => {
+            for (tp, offset, why) in &found {
+                tracing::warn!(
+                    table,
+                    topic = %tp.topic,
+                    partition = tp.partition,
+                    offset,
+                    "StarRocks filtered the rows of the record at topic={} partition={} offset={} \
+                     (within sink.properties.max_filter_ratio={}): {why}",
+                    tp.topic,
+                    tp.partition,
+                    offset,
+                    shared.max_filter_ratio,
+                );
+            }
+        }
+        Disposition::Report => {
+            for (tp, offset, why) in &found {
+                if state.revoked.contains(tp) {
+                    // The partition's new owner meets the record again.
+                    continue;
+                }
+                state.tracker.hold(tp, *offset);
+                let next = state.tracker.next_offset(tp).unwrap_or(offset + 1);
+                let message = format!(
+                    "StarRocks rejected the record at topic={} partition={} offset={} loading \
+                     into {db}.{table}: {why}",
+                    tp.topic, tp.partition, offset
+                );
+                state.reports.add(tp, *offset, message, next);
+            }
+        }
+    }
+    if committed.is_some() {
+        return Settled::Committed;
+    }
+    let bad: HashMap<&TopicPartition, Vec<i64>> =
+        found.iter().fold(HashMap::new(), |mut m, (tp, o, _)| {
+            m.entry(tp).or_default().push(*o);
+            m
+        });
+    let is_bad =
+        |tp: &TopicPartition, offset: i64| bad.get(tp).is_some_and(|o| o.contains(&offset));
+    if let Some(t) = state.tables.get_mut(table) {
+        t.reject(
+            job.id,
+            &is_bad,
+            &shared.shape,
+            &mut state.seq,
+            &mut state.tracker,
+        );
+    }
+    drop(guard);
+    shared.changed.notify_all();
+    Settled::Handled
+}
+
+/// The rejected records could not be found (StarRocks did not answer the probes, or no record
+/// is rejected alone). A committed load stays committed, with a WARN saying what StarRocks
+/// filtered; a failed one is sent again after a while.
+async fn unattributed(
+    shared: &Arc<Shared>,
+    table: &str,
+    job: &Job,
+    reason: &str,
+    committed: Option<&LoadResult>,
+    why: &str,
+) -> Settled {
+    if let Some(result) = committed {
+        tracing::warn!(
+            table,
+            filtered = result.filtered_rows,
+            "StarRocks filtered {} row(s) of a load into {}.{table} (within \
+             sink.properties.max_filter_ratio), and the records they came from could not be \
+             found ({why}): {reason}",
+            result.filtered_rows,
+            shared.config.database,
+        );
+        return Settled::Committed;
+    }
+    tracing::warn!(
+        table,
+        "StarRocks rejected rows of a load into {}.{table} and the records they came from could \
+         not be found ({why}); the load is sent again in {} s: {reason}",
+        shared.config.database,
+        RETRY_FIND_AFTER.as_secs(),
+    );
+    tokio::time::sleep(RETRY_FIND_AFTER).await;
+    let mut guard = shared.lock();
+    let state = &mut *guard;
+    let revoked = &state.revoked;
+    let is_revoked = |tp: &TopicPartition| revoked.contains(tp);
+    if let Some(t) = state.tables.get_mut(table) {
+        let again = Err(Ended::Cancelled { rollback: false });
+        t.finish(
+            job.id,
+            &again,
+            &mut state.tracker,
+            &is_revoked,
+            &shared.shape,
+            &mut state.seq,
+        );
+    }
+    drop(guard);
+    shared.changed.notify_all();
+    Settled::Handled
+}
+
+/// The records to report when Connect delivers them again, and the replays that bring them.
+#[derive(Debug, Default)]
+pub(super) struct Reports {
+    /// Per partition, the offsets to report with their messages.
+    due: HashMap<TopicPartition, BTreeMap<i64, String>>,
+    /// Partitions Connect is asked to deliver again.
+    replays: HashMap<TopicPartition, Replay>,
+    /// Rewinds not yet handed to the shim.
+    rewinds: BTreeMap<TopicPartition, i64>,
+}
+
+/// A partition delivered again from a rewind: records below `until` are the sink's already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Replay {
+    until: i64,
+    /// A record below `until` came: the rewind took effect.
+    started: bool,
+}
+
+/// What `put` does with a record of a partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Replayed {
+    /// Not a replayed record: take it.
+    New,
+    /// Delivered again, and the sink has it already: skip it.
+    Skip,
+    /// Delivered again to be reported, with this message.
+    Report(String),
+}
+
+impl Reports {
+    /// Whether nothing is due (the common case: `put` checks nothing else).
+    pub(super) fn is_idle(&self) -> bool {
+        self.replays.is_empty()
+    }
+
+    /// A record to report. `next`: the offset after the last record of `tp` the sink took.
+    pub(super) fn add(&mut self, tp: &TopicPartition, offset: i64, message: String, next: i64) {
+        let due = self.due.entry(tp.clone()).or_default();
+        due.insert(offset, message);
+        let lowest = *due.keys().next().expect("one was just inserted");
+        self.rewinds.insert(tp.clone(), lowest);
+        let replay = self.replays.entry(tp.clone()).or_insert(Replay {
+            until: next,
+            started: false,
+        });
+        replay.until = replay.until.max(next);
+        replay.started = false;
+    }
+
+    /// The rewinds to hand to the shim now.
+    pub(super) fn take_rewinds(&mut self) -> Vec<(TopicPartition, i64)> {
+        std::mem::take(&mut self.rewinds).into_iter().collect()
+    }
+
+    /// What to do with the record at `offset` of `tp`, which Connect delivered.
+    pub(super) fn replayed(&mut self, tp: &TopicPartition, offset: i64) -> Replayed {
+        let Some(replay) = self.replays.get_mut(tp) else {
+            return Replayed::New;
+        };
+        if offset < replay.until {
+            replay.started = true;
+            return match self.due.get_mut(tp).and_then(|d| d.remove(&offset)) {
+                Some(message) => Replayed::Report(message),
+                None => Replayed::Skip,
+            };
+        }
+        if !replay.started {
+            // Delivered before the rewind took effect: taken now, so delivered again by it.
+            replay.until = offset + 1;
+            return Replayed::New;
+        }
+        match self.due.get(tp).and_then(|d| d.keys().next().copied()) {
+            // A report the replay went past (added as it ran): once more from there.
+            Some(lowest) => {
+                self.rewinds.insert(tp.clone(), lowest);
+                *replay = Replay {
+                    until: offset + 1,
+                    started: false,
+                };
+            }
+            None => {
+                self.replays.remove(tp);
+                self.due.remove(tp);
+            }
+        }
+        Replayed::New
+    }
+
+    /// Forgets partitions (revoked or opened anew).
+    pub(super) fn forget(&mut self, tps: &[TopicPartition]) {
+        for tp in tps {
+            self.due.remove(tp);
+            self.replays.remove(tp);
+            self.rewinds.remove(tp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tp() -> TopicPartition {
+        TopicPartition::new("t", 0)
+    }
+
+    #[test]
+    fn a_replay_reports_the_due_records_and_skips_what_the_sink_has() {
+        let mut r = Reports::default();
+        assert!(r.is_idle());
+        // Records 0..10 were taken; 3 and 7 were rejected.
+        r.add(&tp(), 7, "seven".into(), 10);
+        r.add(&tp(), 3, "three".into(), 10);
+        assert_eq!(r.take_rewinds(), vec![(tp(), 3)]);
+        assert!(r.take_rewinds().is_empty());
+        // Before the rewind takes effect, 10 and 11 arrive: new, and part of the replay.
+        assert_eq!(r.replayed(&tp(), 10), Replayed::New);
+        assert_eq!(r.replayed(&tp(), 11), Replayed::New);
+        // The replay: 3..11 again.
+        let mut seen = Vec::new();
+        for offset in 3..12 {
+            seen.push(r.replayed(&tp(), offset));
+        }
+        assert_eq!(seen[0], Replayed::Report("three".into()));
+        assert_eq!(seen[4], Replayed::Report("seven".into()));
+        let skipped = seen.iter().filter(|s| **s == Replayed::Skip).count();
+        assert_eq!(skipped, 7, "{seen:?}");
+        // Past it: new records, and the replay is over.
+        assert_eq!(r.replayed(&tp(), 12), Replayed::New);
+        assert!(r.is_idle());
+        assert_eq!(r.replayed(&tp(), 3), Replayed::New, "no longer a replay");
+    }
+
+    #[test]
+    fn a_report_added_during_a_replay_rewinds_again_from_the_lowest() {
+        let mut r = Reports::default();
+        r.add(&tp(), 5, "five".into(), 10);
+        r.take_rewinds();
+        assert_eq!(r.replayed(&tp(), 5), Replayed::Report("five".into()));
+        assert_eq!(r.replayed(&tp(), 6), Replayed::Skip);
+        // Another load of records taken earlier reports 2 while the replay runs.
+        r.add(&tp(), 2, "two".into(), 10);
+        assert_eq!(r.take_rewinds(), vec![(tp(), 2)]);
+        // The rest of the old replay still arrives before the new rewind takes effect.
+        assert_eq!(r.replayed(&tp(), 7), Replayed::Skip);
+        assert_eq!(r.replayed(&tp(), 2), Replayed::Report("two".into()));
+        for offset in 3..10 {
+            assert_eq!(r.replayed(&tp(), offset), Replayed::Skip);
+        }
+        assert_eq!(r.replayed(&tp(), 10), Replayed::New);
+        assert!(r.is_idle());
+    }
+
+    #[test]
+    fn forgotten_partitions_replay_nothing() {
+        let mut r = Reports::default();
+        r.add(&tp(), 1, "one".into(), 4);
+        r.forget(&[tp()]);
+        assert!(r.is_idle());
+        assert!(r.take_rewinds().is_empty());
+        assert_eq!(r.replayed(&tp(), 1), Replayed::New);
+    }
+}
