@@ -104,10 +104,69 @@ class NativeSinkIT {
         }
     }
 
-    /** A Connect task context that records pauses, resumes and rewinds. */
+    /**
+     * A row StarRocks rejects (a string in an INT column under strict_mode) reaches Connect's
+     * errant record reporter as the very SinkRecord Connect delivered again after the core's
+     * rewind, with StarRocks' reason; the other rows load once, and the offset commits past
+     * the bad record only once it was reported.
+     */
+    @Test
+    void aRowStarRocksRejectsReachesTheErrantRecordReporterWithItsReason() throws Exception {
+        try (EmulatorProcess own = EmulatorProcess.start(EmulatorProcess.SEED_DDL)) {
+            Map<String, String> props = own.seedConfig("");
+            props.put("errors.tolerance", "all");
+            props.put("sink.properties.strict_mode", "true");
+            RecordingContext context = new RecordingContext(TEST_0);
+            StarRocksSinkTask task = new StarRocksSinkTask();
+            task.initialize(context);
+            task.start(props);
+            try {
+                task.open(Collections.singleton(TEST_0));
+                List<String> values = Arrays.asList(
+                        "{\"id\":1,\"city\":\"New York\"}",
+                        "{\"id\":\"two\",\"city\":\"Los Angeles\"}",
+                        "{\"id\":3,\"city\":\"Chicago\"}");
+                List<org.apache.kafka.connect.sink.SinkRecord> records =
+                        Seed.records("test", 0, values);
+                task.put(records);
+                Map<TopicPartition, OffsetAndMetadata> consumed =
+                        Collections.singletonMap(TEST_0, new OffsetAndMetadata(3));
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (context.rewound.isEmpty()) {
+                    assertTrue(System.currentTimeMillis() < deadline, "never rewound");
+                    Map<TopicPartition, OffsetAndMetadata> committed = task.preCommit(consumed);
+                    assertTrue(committed.isEmpty()
+                            || committed.get(TEST_0).offset() <= 1, "past the bad record: "
+                            + committed);
+                    Thread.sleep(50);
+                    task.put(Collections.emptyList());
+                }
+                assertEquals(Collections.singletonMap(TEST_0, 1L), context.rewound);
+                assertTrue(context.reported.isEmpty());
+                // Connect delivers the partition again from the rewind.
+                task.put(records.subList(1, 3));
+                assertEquals(1, context.reported.size(), "only the bad record");
+                org.apache.kafka.connect.sink.SinkRecord bad = context.reported.get(0).getKey();
+                assertEquals(1L, bad.kafkaOffset());
+                assertTrue(bad == records.get(1), "the record Connect delivered");
+                String reason = context.reported.get(0).getValue().getMessage();
+                assertTrue(reason.contains("topic=test partition=0 offset=1"), reason);
+                assertTrue(reason.contains("two"), "StarRocks' rejected row: " + reason);
+                Seed.awaitCommit(task, consumed, consumed);
+                assertEquals(Arrays.asList(Arrays.<Object>asList(1L, "New York"),
+                        Arrays.<Object>asList(3L, "Chicago")), own.rows("test_tbl"));
+            } finally {
+                task.stop();
+            }
+        }
+    }
+
+    /** A Connect task context that records pauses, resumes, rewinds and reported records. */
     private static final class RecordingContext implements org.apache.kafka.connect.sink.SinkTaskContext {
         final Map<TopicPartition, Long> rewound = new HashMap<>();
         final java.util.Set<TopicPartition> paused = new java.util.HashSet<>();
+        final List<Map.Entry<org.apache.kafka.connect.sink.SinkRecord, Throwable>> reported =
+                new ArrayList<>();
         private final java.util.Set<TopicPartition> assignment;
 
         RecordingContext(TopicPartition... assigned) {
@@ -150,6 +209,14 @@ class NativeSinkIT {
 
         @Override
         public void requestCommit() {
+        }
+
+        @Override
+        public org.apache.kafka.connect.sink.ErrantRecordReporter errantRecordReporter() {
+            return (record, error) -> {
+                reported.add(new java.util.AbstractMap.SimpleEntry<>(record, error));
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+            };
         }
     }
 
