@@ -186,13 +186,15 @@ public final class StarRocksSinkConfig {
         def.define(TABLE_FAILURE, Type.STRING, TABLE_FAILURE_DEFAULT,
                 CaseInsensitiveValidString.in("retry", "fail"), Importance.MEDIUM,
                 "What a failing table does: a table whose loads StarRocks refuses (table "
-                        + "missing, privilege denied, rows rejected) or whose transient failures "
-                        + "outlast " + MAX_RETRIES + " and " + RETRY_TIMEOUT_MS + ". retry: its "
+                        + "missing, privilege denied) or whose transient failures outlast "
+                        + MAX_RETRIES + " and " + RETRY_TIMEOUT_MS + ". retry: its "
                         + "partitions pause, its load is retried with backoff (an ERROR line "
                         + "with StarRocks' message each time, and the table's JMX attribute "
                         + "failing=1), and it resumes by itself once the cause is fixed; the "
                         + "other tables keep loading and committing. fail: the task fails, "
-                        + "naming the table. An extension of this connector.",
+                        + "naming the table. Rows StarRocks rejects are not a table's failure: "
+                        + "their records go to the dead-letter queue under errors.tolerance=all, "
+                        + "else the task fails naming the first. An extension of this connector.",
                 GROUP_RETRIES, ++order, Width.SHORT, "Failing table");
     }
 

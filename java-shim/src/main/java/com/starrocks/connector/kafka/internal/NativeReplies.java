@@ -23,7 +23,10 @@ public final class NativeReplies {
     private NativeReplies() {
     }
 
-    /** A record the core rejected under {@code errors.tolerance=all}. */
+    /**
+     * A record rejected under {@code errors.tolerance=all}: the core could not encode it, or
+     * StarRocks rejected its rows (the message carries StarRocks' reason).
+     */
     public static final class Rejection {
         /** The record's position among the batch's RECORD entries. */
         public final int index;
