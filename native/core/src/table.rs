@@ -726,6 +726,38 @@ mod tests {
     }
 
     #[test]
+    fn a_rejected_load_goes_back_without_its_rejected_records_under_a_new_label() {
+        let shape = shape(1 << 20);
+        let mut seq = Sequence::default();
+        let mut tracker = OffsetTracker::new();
+        let mut t = table();
+        let p0 = TopicPartition::new("t", 0);
+        let now = Instant::now();
+        for offset in 0..4 {
+            let id = t
+                .append(&record(offset, r#"{"o":1}"#), &p0, &shape, &mut seq, now)
+                .unwrap()
+                .unwrap();
+            tracker.record(&p0, offset, id);
+        }
+        t.seal(&shape, &mut seq, FlushReason::Interval);
+        let job = start(&mut t, &shape, &mut seq).unwrap();
+        assert_eq!(job.rows.records(), 4);
+        let bad = |_: &TopicPartition, offset: i64| offset == 1 || offset == 2;
+        assert!(t.reject(job.id, &bad, &shape, &mut seq, &mut tracker));
+        let again = start(&mut t, &shape, &mut seq).expect("queued again, not in flight");
+        assert_eq!(again.id, job.id);
+        assert_ne!(again.label, job.label, "a new body, a new label");
+        assert_eq!(again.rows.records(), 2);
+        assert_eq!(again.rows.record(1), (p0.clone(), 3));
+        // Every record rejected: the load leaves the queue and its offsets complete.
+        let all = |_: &TopicPartition, _: i64| true;
+        assert!(!t.reject(again.id, &all, &shape, &mut seq, &mut tracker));
+        assert!(t.loads.is_empty());
+        assert_eq!(tracker.committable(), vec![(p0, 4)]);
+    }
+
+    #[test]
     fn exactly_once_registers_new_partitions_first_and_never_writes_a_revoked_ones_row() {
         let mut eo = shape(1 << 20);
         eo.exactly_once = Some(ExactlyOnce {

@@ -64,6 +64,7 @@ pub(super) async fn settle(
         error_url: r.error_url.clone(),
     });
     let probe = |range: std::ops::Range<usize>| {
+        let stopped = shared.is_stopped();
         let body = rows.slice(range);
         let label = {
             let mut state = shared.lock();
@@ -77,6 +78,9 @@ pub(super) async fn settle(
         let template = template.clone();
         let metrics = Arc::clone(&metrics);
         async move {
+            if stopped {
+                return Err("the sink stopped".to_owned());
+            }
             TableMetrics::add(&metrics.probes, 1);
             reject::probe(&client, &template, &label, body.body.clone()).await
         }
@@ -231,7 +235,9 @@ async fn unattributed(
         shared.config.database,
         RETRY_FIND_AFTER.as_secs(),
     );
-    tokio::time::sleep(RETRY_FIND_AFTER).await;
+    if !shared.is_stopped() {
+        tokio::time::sleep(RETRY_FIND_AFTER).await;
+    }
     let mut guard = shared.lock();
     let state = &mut *guard;
     let revoked = &state.revoked;
