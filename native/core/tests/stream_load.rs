@@ -12,7 +12,8 @@ use starrocks_emulator::testing::{self, refused, wait_until};
 use starrocks_emulator::{start, Config, Emulator};
 use starrocks_kafka_core::config::{RetryLimit, TableFailure};
 use starrocks_kafka_core::stream_load::{
-    txn, Ended, Failure, FailureKind, LoadOutcome, LoadRequest, RetryPolicy, StreamLoadClient,
+    reject, txn, Ended, Failure, FailureKind, LoadOutcome, LoadRequest, RetryPolicy,
+    StreamLoadClient,
 };
 use starrocks_kafka_core::SinkConfig;
 use tokio::sync::watch;
@@ -469,26 +470,49 @@ fn a_label_loaded_earlier_is_already_loaded_and_not_loaded_twice() {
 }
 
 #[test]
-fn too_many_filtered_rows_are_permanent_with_the_rejected_rows_in_the_message() {
+fn too_many_filtered_rows_end_the_load_as_rejected_at_once_with_nothing_committed() {
     let emu = seeded();
     // A JSON array without strip_outer_array: StarRocks filters it as one bad row.
     let client = client(&config(&emu, &[]));
     let req = request(&client, "filtered", SEED_ARRAY);
     let (outcome, failures) = load(&client, &req, PATIENT);
-    let error = given_up(outcome);
-    assert!(error.is_fatal(), "{error}");
-    let text = error.to_string();
-    for needed in [
-        "too many filtered rows",
-        "label 'filtered'",
-        "example_db.test_tbl",
-        "/api/_load_error_log?file=",
-        "strip_outer_array must be set true",
-    ] {
-        assert!(text.contains(needed), "{needed:?} missing from: {text}");
+    match outcome {
+        Err(Ended::Rejected { reason }) => {
+            assert!(reason.contains("too many filtered rows"), "{reason}")
+        }
+        other => panic!("expected the load to end rejected, got {other:?}"),
     }
-    assert_eq!(failures.len(), 1);
-    assert!(failures[0].judgement.failing);
+    assert!(failures.is_empty(), "not retried: {failures:?}");
+    assert_eq!(steps_on(&emu, "be", "prepare").len(), 1);
+    assert!(
+        steps_on(&emu, "fe", "commit").is_empty(),
+        "no commit is sent"
+    );
+    assert_eq!(emu.load_state("example_db", "filtered"), "ABORTED");
+    assert!(rows(&emu).is_empty());
+}
+
+#[test]
+fn a_probe_counts_the_rows_starrocks_filters_and_never_commits_them() {
+    let emu = seeded();
+    let client = client(&config(&emu, &[("sink.properties.strict_mode", "true")]));
+    let template = request(&client, "unused", "");
+    let body = Bytes::from_static(
+        b"{\"id\":1,\"city\":\"a\"}\n{\"id\":\"two\",\"city\":\"b\"}\n{\"id\":3,\"city\":\"c\"}",
+    );
+    let probed = run(reject::probe(&client, &template, "probe-1", body)).unwrap();
+    assert_eq!((probed.total_rows, probed.filtered_rows), (3, 1));
+    let url = probed.error_url.expect("the filtered row is logged");
+    let log = run(client.error_log(&url)).unwrap();
+    assert!(log.contains("two"), "{log}");
+    // Sent with max_filter_ratio=1, prepared, and rolled back: nothing is visible.
+    let load = &steps_on(&emu, "be", "load")[0];
+    assert_eq!(
+        load.headers.get("max_filter_ratio").map(String::as_str),
+        Some("1")
+    );
+    assert_eq!(emu.load_state("example_db", "probe-1"), "ABORTED");
+    assert!(steps_on(&emu, "fe", "commit").is_empty());
     assert!(rows(&emu).is_empty());
 }
 
