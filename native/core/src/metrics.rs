@@ -29,8 +29,9 @@ pub struct TableMetrics {
     pub filtered_rows: AtomicU64,
     /// Records whose rows StarRocks rejected or filtered, found by probing.
     pub rejected_records: AtomicU64,
-    /// Records handed to Connect's errant record reporter — the dead-letter queue when one is
-    /// configured: those StarRocks rejected and those the sink could not encode.
+    /// Records `put` returned as rejected under `errors.tolerance=all` — for Connect's errant
+    /// record reporter (the dead-letter queue), or a WARN line when none is configured: those
+    /// StarRocks rejected and those the sink could not encode.
     pub dead_letter_records: AtomicU64,
     /// Probe transactions sent to find rejected records (never committed).
     pub probes: AtomicU64,

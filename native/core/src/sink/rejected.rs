@@ -65,14 +65,20 @@ pub(super) async fn settle(
     });
     let probe = |range: std::ops::Range<usize>| {
         let stopped = shared.is_stopped();
-        let body = rows.slice(range);
+        // The whole body is probed as it is; a part, as a copy of its records.
+        let (body, ranges) = if range == (0..rows.records()) {
+            (rows.body.clone(), rows.ranges())
+        } else {
+            let part = rows.slice(range);
+            (part.body.clone(), part.ranges())
+        };
         let label = {
             let mut state = shared.lock();
             let seq = state.seq_label();
             shared
                 .shape
                 .labels
-                .label(&format!("{table}-probe"), &body.ranges(), seq)
+                .label(&format!("{table}-probe"), &ranges, seq)
         };
         let client = Arc::clone(&client);
         let template = template.clone();
@@ -82,7 +88,7 @@ pub(super) async fn settle(
                 return Err("the sink stopped".to_owned());
             }
             TableMetrics::add(&metrics.probes, 1);
-            reject::probe(&client, &template, &label, body.body.clone()).await
+            reject::probe(&client, &template, &label, body).await
         }
     };
     let isolated = match reject::isolate(rows.records(), whole, probe).await {
