@@ -150,6 +150,20 @@ pub(super) async fn settle(
             );
             tracing::error!(table, "{failure}");
             state.failure.get_or_insert(failure);
+            // The load is no longer in flight: a `close` must not wait for it.
+            if let Some(t) = state.tables.get_mut(table) {
+                let revoked = &state.revoked;
+                let is_revoked = |tp: &TopicPartition| revoked.contains(tp);
+                let stopped = Err(Ended::Cancelled { rollback: false });
+                t.finish(
+                    job.id,
+                    &stopped,
+                    &mut state.tracker,
+                    &is_revoked,
+                    &shared.shape,
+                    &mut state.seq,
+                );
+            }
             drop(guard);
             shared.changed.notify_all();
             return Settled::Handled;
