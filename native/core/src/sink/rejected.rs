@@ -151,19 +151,7 @@ pub(super) async fn settle(
             tracing::error!(table, "{failure}");
             state.failure.get_or_insert(failure);
             // The load is no longer in flight: a `close` must not wait for it.
-            if let Some(t) = state.tables.get_mut(table) {
-                let revoked = &state.revoked;
-                let is_revoked = |tp: &TopicPartition| revoked.contains(tp);
-                let stopped = Err(Ended::Cancelled { rollback: false });
-                t.finish(
-                    job.id,
-                    &stopped,
-                    &mut state.tracker,
-                    &is_revoked,
-                    &shared.shape,
-                    &mut state.seq,
-                );
-            }
+            requeue(shared, state, table, job);
             drop(guard);
             shared.changed.notify_all();
             return Settled::Handled;
@@ -259,7 +247,14 @@ async fn unattributed(
         tokio::time::sleep(RETRY_FIND_AFTER).await;
     }
     let mut guard = shared.lock();
-    let state = &mut *guard;
+    requeue(shared, &mut guard, table, job);
+    drop(guard);
+    shared.changed.notify_all();
+    Settled::Handled
+}
+
+/// Puts `job`'s load back in its table's queue, as it was (as a cancelled load comes back).
+fn requeue(shared: &Shared, state: &mut super::State, table: &str, job: &Job) {
     let revoked = &state.revoked;
     let is_revoked = |tp: &TopicPartition| revoked.contains(tp);
     if let Some(t) = state.tables.get_mut(table) {
@@ -273,9 +268,6 @@ async fn unattributed(
             &mut state.seq,
         );
     }
-    drop(guard);
-    shared.changed.notify_all();
-    Settled::Handled
 }
 
 /// The records to report when Connect delivers them again, and the replays that bring them.
