@@ -109,13 +109,6 @@ struct State {
     reports: rejected::Reports,
 }
 
-impl State {
-    /// A label sequence number of its own, for a load outside the tables' queues (a probe).
-    fn seq_label(&mut self) -> u64 {
-        self.seq.label()
-    }
-}
-
 struct Shared {
     config: SinkConfig,
     shape: Shape,

@@ -73,8 +73,8 @@ pub(super) async fn settle(
             (part.body.clone(), part.ranges())
         };
         let label = {
-            let mut state = shared.lock();
-            let seq = state.seq_label();
+            // A sequence number of its own, as every load's.
+            let seq = shared.lock().seq.label();
             shared
                 .shape
                 .labels

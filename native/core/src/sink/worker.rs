@@ -148,10 +148,10 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
         Err(Ended::Rejected { reason }) => {
             let Some(sink) = shared.upgrade() else { return };
             TableMetrics::set(&metrics.failing, 0);
-            if rejected::settle(&sink, table, &job, &reason, None).await == Settled::Handled {
-                return;
-            }
-            Err(Ended::Rejected { reason })
+            // A failed load is always settled there: requeued without its rejected records,
+            // or the sink's failure.
+            rejected::settle(&sink, table, &job, &reason, None).await;
+            return;
         }
         Ok(LoadOutcome::Loaded(result)) if result.filtered_rows > 0 && !job.register => {
             let Some(sink) = shared.upgrade() else { return };
