@@ -67,6 +67,9 @@ pub mod keys {
     /// What a failing table does: `retry` (its partitions pause, it retries) or `fail` (the
     /// task fails).
     pub const TABLE_FAILURE: &str = "sink.table.failure";
+    /// How many loads of one table may be on their way at once (sent in parallel, committed in
+    /// order).
+    pub const LOADS_IN_FLIGHT: &str = "sink.table.loads.in.flight";
     /// Prefix of the Stream Load properties, sent as headers.
     pub const SINK_PROPERTIES_PREFIX: &str = "sink.properties.";
     /// `json` (default) or `csv`.
@@ -122,6 +125,11 @@ pub const MAX_RETRIES_RANGE: (i64, i64) = (-1, i64::MAX);
 pub const DEFAULT_RETRY_TIMEOUT_MS: i64 = 900_000;
 /// Range of `sink.retry.timeoutms`: zero to seven days.
 pub const RETRY_TIMEOUT_MS_RANGE: (i64, i64) = (0, 604_800_000);
+
+/// Default of `sink.table.loads.in.flight`: one load sending while the one before it commits.
+pub const DEFAULT_LOADS_IN_FLIGHT: i64 = 2;
+/// Range of `sink.table.loads.in.flight`.
+pub const LOADS_IN_FLIGHT_RANGE: (i64, i64) = (1, 16);
 
 /// A secret whose `Debug` and `Display` print `[hidden]`.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -242,6 +250,8 @@ pub struct SinkConfig {
     pub retry_timeout: Duration,
     /// `sink.table.failure`.
     pub table_failure: TableFailure,
+    /// `sink.table.loads.in.flight`.
+    pub loads_in_flight: usize,
     pub format: Format,
     /// `sink.properties.strip_outer_array` (default false).
     pub strip_outer_array: bool,
@@ -484,6 +494,8 @@ fn parse(
     let table_failure = p
         .choice(keys::TABLE_FAILURE, &TABLE_FAILURES)
         .unwrap_or(TableFailure::Retry);
+    let (lo, hi) = LOADS_IN_FLIGHT_RANGE;
+    let loads_in_flight = p.long(keys::LOADS_IN_FLIGHT, DEFAULT_LOADS_IN_FLIGHT, lo, hi);
 
     let format = p.choice(keys::FORMAT, &FORMATS).unwrap_or(Format::Json);
     let strip_outer_array = p.boolean(keys::STRIP_OUTER_ARRAY);
@@ -525,6 +537,7 @@ fn parse(
                 max_retries,
                 retry_timeout: Duration::from_millis(retry_timeout_ms as u64),
                 table_failure,
+                loads_in_flight: loads_in_flight as usize,
                 format,
                 strip_outer_array,
                 column_separator,

@@ -3,13 +3,16 @@
 //!
 //! Everything that makes tables independent of each other lives here, per table: a table
 //! buffers its own rows, seals its own bodies (never past the body limit), hands its loads to
-//! its own worker one at a time and in order (so upserts of a key stay ordered), counts its own
-//! failures, and knows which partitions to pause when it cannot take more. Nothing here touches
+//! its own worker — up to `sink.table.loads.in.flight` at once, each committing only when every
+//! load before it is durable (so upserts of a key stay ordered) — counts its own failures, and
+//! knows which partitions to pause when it cannot take more. Nothing here touches
 //! the network or waits; the sink calls these methods under its lock, and the table's worker
 //! runs the load a [`Job`] describes and reports back through [`Table::finish`].
 //!
 //! Invariants:
-//! - Loads leave the queue in the order their rows were buffered, and at most one is in flight.
+//! - Loads leave the queue in the order their rows were buffered: a load may commit only once
+//!   it is the queue's first (its turn), however many are in flight. While the table is
+//!   retrying a failed load, no other load starts.
 //! - A load's label changes whenever its body does (rows of revoked partitions cut out), never
 //!   otherwise, so every attempt under one label sends the same bytes.
 //! - No row of a revoked partition is sent after [`Table::drop_partitions`]: queued bodies are
@@ -41,6 +44,9 @@ pub struct Shape {
     pub layout: Layout,
     pub body_limit: usize,
     pub labels: LabelScope,
+    /// How many loads of one table may be in flight at once (`sink.table.loads.in.flight`;
+    /// 1 under exactly-once).
+    pub loads_in_flight: usize,
     /// Under `sink.semantic=exactly-once`: what the progress rows need.
     pub exactly_once: Option<ExactlyOnce>,
 }
@@ -106,6 +112,9 @@ struct Load {
     attempt: Arc<AtomicU32>,
     /// `Some` while the worker runs it: sending `true` cancels it.
     in_flight: Option<watch::Sender<bool>>,
+    /// Turns `true` once the load is the queue's first: every load before it is durable, so
+    /// it may commit.
+    turn: watch::Sender<bool>,
 }
 
 /// Exactly-once: the chain of a table's loads (see `progress`). Each load's progress rows
@@ -130,6 +139,8 @@ pub struct Job {
     pub rows: Arc<Sealed>,
     /// Turns `true` when the load must stop before its commit.
     pub cancel: watch::Receiver<bool>,
+    /// Turns `true` when the load may commit (every load of the table before it is durable).
+    pub turn: watch::Receiver<bool>,
     /// Exactly-once: the progress rows (JSON lines) committed in the same transaction.
     pub progress: Option<bytes::Bytes>,
     /// Exactly-once: `body` holds progress rows only, registering partitions new to the
@@ -275,11 +286,24 @@ impl Table {
             registering: None,
             attempt: Arc::new(AtomicU32::new(0)),
             in_flight: None,
+            turn: watch::Sender::new(false),
         });
+        self.give_turn();
         self.wake.notify_one();
     }
 
-    /// The next load for the worker, unless one is in flight already. Under exactly-once,
+    /// Lets the queue's first load commit. Called whenever loads leave the queue.
+    fn give_turn(&self) {
+        if let Some(first) = self.loads.front() {
+            first
+                .turn
+                .send_if_modified(|turn| !std::mem::replace(turn, true));
+        }
+    }
+
+    /// The next load for the worker: the first one not in flight, unless
+    /// `sink.table.loads.in.flight` are already, or one is and the table is retrying (a failing
+    /// StarRocks gets one load's retries, not several). Under exactly-once,
     /// a load carrying rows of partitions new to the table's chain is preceded by their
     /// registration; `loaded` is what recovery found already loaded, `now` the progress rows'
     /// `updated_at`.
@@ -290,10 +314,16 @@ impl Table {
         loaded: &Loaded,
         now: &str,
     ) -> Option<Job> {
-        if self.loads.iter().any(|l| l.in_flight.is_some()) {
+        let in_flight = self.loads.iter().filter(|l| l.in_flight.is_some()).count();
+        let limit = if self.retrying {
+            1
+        } else {
+            shape.loads_in_flight
+        };
+        if in_flight >= limit {
             return None;
         }
-        let load = self.loads.front_mut()?;
+        let load = self.loads.iter_mut().find(|l| l.in_flight.is_none())?;
         let (cancel_tx, cancel) = watch::channel(false);
         let mut job = Job {
             id: load.id,
@@ -301,6 +331,7 @@ impl Table {
             body: load.body.body.clone(),
             rows: Arc::clone(&load.body),
             cancel,
+            turn: load.turn.subscribe(),
             progress: None,
             register: false,
             attempt: Arc::clone(&load.attempt),
@@ -397,6 +428,8 @@ impl Table {
                 }
                 tracker.complete(id);
                 self.retrying = false;
+                self.give_turn();
+                self.wake.notify_one();
                 None
             }
             // (A rejected load is settled by the worker through `reject` first; should one
@@ -525,6 +558,7 @@ impl Table {
             // Nothing of it is left to load (its revoked partitions are forgotten, its rejected
             // records held until reported); nothing waits.
             tracker.complete(id);
+            self.give_turn();
             return false;
         }
         if self.chain.is_none() {
@@ -584,6 +618,7 @@ mod tests {
             layout: Layout::of(&config),
             body_limit,
             labels: LabelScope::new("c", "0", 1),
+            loads_in_flight: 2,
             exactly_once: None,
         }
     }
@@ -668,7 +703,7 @@ mod tests {
     }
 
     #[test]
-    fn the_worker_gets_one_load_at_a_time_in_order_and_a_cancelled_one_comes_back_cut() {
+    fn loads_start_up_to_the_limit_commit_in_turn_and_a_cancelled_one_comes_back_cut() {
         let shape = shape(1 << 20);
         let mut seq = Sequence::default();
         let mut tracker = OffsetTracker::new();
@@ -692,37 +727,75 @@ mod tests {
             .unwrap();
         tracker.record(&p0, 1, c);
         t.seal(&shape, &mut seq, FlushReason::Interval);
+        let d = t
+            .append(&record(2, r#"{"p":0}"#), &p0, &shape, &mut seq, now)
+            .unwrap()
+            .unwrap();
+        tracker.record(&p0, 2, d);
+        t.seal(&shape, &mut seq, FlushReason::Interval);
 
+        // Two in flight (the limit), in queue order; only the first may commit.
         let mut job = start(&mut t, &shape, &mut seq).expect("the first load");
-        assert_eq!(job.id, a);
-        assert!(
-            start(&mut t, &shape, &mut seq).is_none(),
-            "one in flight at a time"
-        );
+        let mut second = start(&mut t, &shape, &mut seq).expect("the second load");
+        assert_eq!((job.id, second.id), (a, c));
+        assert!(*job.turn.borrow() && !*second.turn.borrow());
+        assert!(start(&mut t, &shape, &mut seq).is_none(), "two at a time");
         // Partition 1 is revoked while the first load is in flight: it is cancelled...
         let revoked = |tp: &TopicPartition| *tp == p1;
         assert!(t.drop_partitions(&revoked, &shape, &mut seq, &mut tracker));
         tracker.forget(std::slice::from_ref(&p1));
         assert!(*job.cancel.borrow_and_update());
+        assert!(!*second.cancel.borrow(), "the second holds no revoked row");
         let label = job.label.clone();
-        // ...and comes back without partition 1's row, under a new label.
+        // ...and comes back without partition 1's row, under a new label, still first: the
+        // second load keeps waiting for its turn.
         let cancelled = Err(Ended::Cancelled { rollback: true });
         assert_eq!(
             t.finish(job.id, &cancelled, &mut tracker, &revoked, &shape, &mut seq),
             None
         );
         assert!(!t.settling(&revoked));
+        assert!(!second.turn.has_changed().unwrap());
         let again = start(&mut t, &shape, &mut seq).expect("the cut load");
         assert_eq!(again.id, a);
+        assert!(*again.turn.borrow());
         assert_ne!(again.label, label);
         assert_eq!(&again.body[..], br#"{"p":0}"#);
         let done = Ok(LoadOutcome::AlreadyLoaded);
         t.finish(again.id, &done, &mut tracker, &revoked, &shape, &mut seq);
         assert_eq!(tracker.committable(), vec![(p0.clone(), 1)]);
-        assert_eq!(
-            start(&mut t, &shape, &mut seq).expect("the second load").id,
-            c
-        );
+        // The first is durable: the second's turn has come.
+        assert!(*second.turn.borrow_and_update());
+        job = start(&mut t, &shape, &mut seq).expect("the third load");
+        assert_eq!(job.id, d);
+        assert!(!*job.turn.borrow());
+        t.finish(second.id, &done, &mut tracker, &revoked, &shape, &mut seq);
+        assert!(*job.turn.borrow());
+        assert_eq!(tracker.committable(), vec![(p0.clone(), 2)]);
+    }
+
+    #[test]
+    fn a_retrying_table_or_a_limit_of_one_starts_no_second_load() {
+        let mut shape = shape(1 << 20);
+        let mut seq = Sequence::default();
+        let mut t = table();
+        let p0 = TopicPartition::new("t", 0);
+        let now = Instant::now();
+        for offset in 0..3 {
+            t.append(&record(offset, r#"{"o":1}"#), &p0, &shape, &mut seq, now)
+                .unwrap();
+            t.seal(&shape, &mut seq, FlushReason::Interval);
+        }
+        let first = start(&mut t, &shape, &mut seq).expect("the first load");
+        t.failed();
+        assert!(start(&mut t, &shape, &mut seq).is_none(), "retrying");
+        let done = Ok(LoadOutcome::AlreadyLoaded);
+        let none = |_: &TopicPartition| false;
+        let mut tracker = OffsetTracker::new();
+        t.finish(first.id, &done, &mut tracker, &none, &shape, &mut seq);
+        shape.loads_in_flight = 1;
+        assert!(start(&mut t, &shape, &mut seq).is_some());
+        assert!(start(&mut t, &shape, &mut seq).is_none(), "a limit of one");
     }
 
     #[test]

@@ -122,6 +122,7 @@ fn load(
         &policy,
         &mut on_failure,
         &mut cancel,
+        &mut txn::now(),
     ));
     (outcome, failures)
 }
@@ -541,6 +542,7 @@ fn a_permanent_failure_under_retry_is_retried_and_loads_once_the_cause_is_fixed(
         &retry_for_ever,
         &mut on_failure,
         &mut cancel,
+        &mut txn::now(),
     ));
     assert_eq!(loaded_rows(&outcome), 3);
     assert_eq!(failures.len(), 2, "{failures:?}");
@@ -624,6 +626,7 @@ fn a_cancelled_load_never_commits_even_when_its_body_arrives_later() {
     let req = request(&client, "cancelled", SEED_ROWS);
     let (cancel_tx, mut cancel) = watch::channel(false);
     let mut on_failure = |_: &Failure| {};
+    let mut turn = txn::now();
     let outcome = run(async {
         let canceller = async {
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -631,7 +634,7 @@ fn a_cancelled_load_never_commits_even_when_its_body_arrives_later() {
             std::future::pending::<()>().await
         };
         tokio::select! {
-            outcome = txn::load(&client, &req, &PATIENT, &mut on_failure, &mut cancel) => outcome,
+            outcome = txn::load(&client, &req, &PATIENT, &mut on_failure, &mut cancel, &mut turn) => outcome,
             _ = canceller => unreachable!(),
         }
     });
@@ -649,6 +652,62 @@ fn a_cancelled_load_never_commits_even_when_its_body_arrives_later() {
         "no commit was sent"
     );
     assert_ne!(emu.load_state("example_db", "cancelled"), "VISIBLE");
+}
+
+#[test]
+fn a_load_prepared_before_its_turn_commits_only_when_its_turn_comes() {
+    let emu = seeded();
+    let client = client(&config(&emu, &[]));
+    let req = request(&client, "second", SEED_ROWS);
+    let (turn_tx, mut turn) = watch::channel(false);
+    let (_keep, mut cancel) = watch::channel(false);
+    let mut on_failure = |_: &Failure| {};
+    let outcome = run(async {
+        let give_turn = async {
+            // Prepared long before: nothing is visible until the turn comes.
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            assert_eq!(emu.load_state("example_db", "second"), "PREPARED");
+            assert!(steps_on(&emu, "fe", "commit").is_empty(), "no commit yet");
+            turn_tx.send(true).unwrap();
+            std::future::pending::<()>().await
+        };
+        tokio::select! {
+            outcome = txn::load(&client, &req, &PATIENT, &mut on_failure, &mut cancel, &mut turn) => outcome,
+            _ = give_turn => unreachable!(),
+        }
+    });
+    assert_eq!(loaded_rows(&outcome), 3);
+    assert_eq!(rows(&emu).len(), 3);
+}
+
+#[test]
+fn a_load_cancelled_while_it_waits_for_its_turn_never_commits() {
+    let emu = seeded();
+    let client = client(&config(&emu, &[]));
+    let req = request(&client, "waiting", SEED_ROWS);
+    let (_turn_tx, mut turn) = watch::channel(false);
+    let (cancel_tx, mut cancel) = watch::channel(false);
+    let mut on_failure = |_: &Failure| {};
+    let outcome = run(async {
+        let canceller = async {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            cancel_tx.send(true).unwrap();
+            std::future::pending::<()>().await
+        };
+        tokio::select! {
+            outcome = txn::load(&client, &req, &PATIENT, &mut on_failure, &mut cancel, &mut turn) => outcome,
+            _ = canceller => unreachable!(),
+        }
+    });
+    assert!(
+        matches!(outcome, Err(Ended::Cancelled { rollback: true })),
+        "{outcome:?}"
+    );
+    assert!(
+        steps_on(&emu, "fe", "commit").is_empty(),
+        "no commit was sent"
+    );
+    assert!(rows(&emu).is_empty());
 }
 
 #[test]
@@ -687,6 +746,7 @@ fn a_load_rides_out_every_fe_being_down_and_backs_off_afresh_once_they_are_back(
         &PATIENT,
         &mut on_failure,
         &mut cancel,
+        &mut txn::now(),
     ));
     assert_eq!(loaded_rows(&outcome), 3);
     assert!(

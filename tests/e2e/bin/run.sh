@@ -27,11 +27,28 @@
 # it is always kept on failure).
 set -uo pipefail
 
+# What the environment held before the harness exported anything (see write_env).
+declare -A START_ENV
+for name in $(compgen -e); do START_ENV[$name]=${!name}; done
+
 E2E_DIR=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib.sh
 . "$E2E_DIR/bin/lib.sh"
 
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d'; }
+
+# write_env FILE: every variable the harness exported or changed since it started, as
+# `export NAME=VALUE` lines to source by hand in a kept run directory.
+write_env() {
+  local name
+  for name in $(compgen -e); do
+    case "$name" in PWD | OLDPWD | SHLVL | _) continue ;; esac
+    if [ -n "${START_ENV[$name]+set}" ] && [ "${START_ENV[$name]}" = "${!name}" ]; then
+      continue
+    fi
+    printf 'export %s=%q\n' "$name" "${!name}"
+  done >"$1"
+}
 
 all_lines=(3.4 3.6 3.9 4)
 lines=()
@@ -174,8 +191,7 @@ run_pass() {
     t=$SECONDS; start_emulator; log "emulator up in $((SECONDS - t))s"
     t=$SECONDS; start_broker; log "broker up in $((SECONDS - t))s"
     t=$SECONDS; start_worker; log "worker up in $((SECONDS - t))s"
-    env | grep -E '^(RUN|KLIB|KAFKA_|TOOLS_LOG_OPTS|BOOTSTRAP|BROKER_|CONNECT_|WORKER_PID|SR_|EMULATOR_PID|PLUGIN_|E2E_|REPO_ROOT|WANT_DEBEZIUM|WORKER_JMX_PORT|TOPIC_COMMAND|GROUP_COMMAND)=' |
-      sed "s/^\([^=]*\)=\(.*\)$/export \1='\2'/" >"$RUN/env.sh"
+    write_env "$RUN/env.sh"
 
     for s in "${pass_scenarios[@]}"; do
       t=$SECONDS

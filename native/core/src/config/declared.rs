@@ -6,8 +6,9 @@ use super::Format;
 use super::{
     keys, PartialUpdateMode, Semantic, TableFailure, TemporalRendering, BUFFER_INTERVAL_MS_RANGE,
     BUFFER_MAX_BYTES_RANGE, CONNECT_TIMEOUT_MS_RANGE, DEFAULT_BUFFER_INTERVAL_MS,
-    DEFAULT_BUFFER_MAX_BYTES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_RETRIES,
-    DEFAULT_PROGRESS_TABLE, DEFAULT_RETRY_TIMEOUT_MS, MAX_RETRIES_RANGE, RETRY_TIMEOUT_MS_RANGE,
+    DEFAULT_BUFFER_MAX_BYTES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_LOADS_IN_FLIGHT,
+    DEFAULT_MAX_RETRIES, DEFAULT_PROGRESS_TABLE, DEFAULT_RETRY_TIMEOUT_MS, LOADS_IN_FLIGHT_RANGE,
+    MAX_RETRIES_RANGE, RETRY_TIMEOUT_MS_RANGE,
 };
 
 /// `sink.table.failure` values.
@@ -93,6 +94,11 @@ pub fn declared() -> Vec<Declared> {
             RETRY_TIMEOUT_MS_RANGE,
         ),
         one_of(keys::TABLE_FAILURE, "retry", &TABLE_FAILURES),
+        range(
+            keys::LOADS_IN_FLIGHT,
+            DEFAULT_LOADS_IN_FLIGHT,
+            LOADS_IN_FLIGHT_RANGE,
+        ),
         one_of(keys::FORMAT, "json", &FORMATS),
         one_of(keys::STRIP_OUTER_ARRAY, "false", &BOOLEANS),
         one_of(keys::PARTIAL_UPDATE, "false", &BOOLEANS),

@@ -84,6 +84,7 @@ fn every_optional_key_has_the_seed_default() {
     assert!(!cfg.partial_update);
     assert_eq!(cfg.partial_update_mode, None);
     assert_eq!(cfg.temporal_rendering, TemporalRendering::String);
+    assert_eq!(cfg.loads_in_flight, 2);
     assert!(cfg.topic_to_table.is_empty());
     assert_eq!(
         cfg.load_headers,
@@ -99,6 +100,7 @@ fn numeric_keys_accept_their_bounds_and_reject_one_beyond() {
         (keys::CONNECT_TIMEOUT_MS, CONNECT_TIMEOUT_MS_RANGE),
         (keys::MAX_RETRIES, MAX_RETRIES_RANGE),
         (keys::RETRY_TIMEOUT_MS, RETRY_TIMEOUT_MS_RANGE),
+        (keys::LOADS_IN_FLIGHT, LOADS_IN_FLIGHT_RANGE),
     ];
     for (key, (min, max)) in cases {
         for ok in [min, max] {

@@ -149,6 +149,13 @@ impl Sink {
             body_limit: layout.body_limit(&config),
             layout,
             labels: LabelScope::random(connector, task),
+            // An exactly-once chain names each load's successor from the progress the load
+            // before it committed: its loads go one at a time.
+            loads_in_flight: if exactly_once {
+                1
+            } else {
+                config.loads_in_flight
+            },
             exactly_once: exactly_once.then(|| ExactlyOnce {
                 connector: connector.to_owned(),
                 progress_table: config.progress_table.clone(),

@@ -1,7 +1,8 @@
 //! The sink's tasks on the core's runtime: one load worker per table, and the interval flush.
 //!
-//! A table's worker takes the table's loads one at a time, in order, runs each through its
-//! transaction (`stream_load::txn`), and reports back to the table: loaded (its offsets
+//! A table's worker takes the table's loads in order, up to `sink.table.loads.in.flight` at a
+//! time, runs each through its transaction (`stream_load::txn`; each commits in its turn), and
+//! reports back to the table: loaded (its offsets
 //! complete), cancelled (back to the queue, revoked rows cut), or given up (the sink fails).
 //! It hears of each failed attempt first, to log it, count it and mark the table's health.
 //!
@@ -71,28 +72,51 @@ pub(super) fn supervise(
     });
 }
 
-/// Loads one table's loads in order, until the sink stops, fails, or is dropped.
+/// Runs one table's loads, up to `sink.table.loads.in.flight` at once (the table decides which
+/// may start, and when each may commit), until the sink stops, fails, or is dropped. Loads
+/// already running are always seen to their end: they are cancelled, never dropped mid-request.
 async fn load_worker(shared: Weak<Shared>, table: String, wake: Arc<Notify>) {
+    let mut running = tokio::task::JoinSet::new();
     loop {
-        let job = {
-            let Some(sink) = shared.upgrade() else { return };
-            if sink.is_stopped() {
-                return;
+        let job = match shared.upgrade() {
+            None => None,
+            Some(sink) if sink.is_stopped() => None,
+            Some(sink) => {
+                let mut state = sink.lock();
+                if state.failure.is_some() {
+                    None
+                } else {
+                    let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
+                    let state = &mut *state;
+                    state.tables.get_mut(&table).and_then(|t| {
+                        t.start_next(&sink.shape, &mut state.seq, &state.loaded, &now)
+                    })
+                }
             }
-            let mut state = sink.lock();
-            if state.failure.is_some() {
-                return;
-            }
-            let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
-            let state = &mut *state;
-            state
-                .tables
-                .get_mut(&table)
-                .and_then(|t| t.start_next(&sink.shape, &mut state.seq, &state.loaded, &now))
         };
-        match job {
-            Some(job) => run(&shared, &table, job).await,
-            None => wake.notified().await,
+        if let Some(job) = job {
+            let (shared, table) = (shared.clone(), table.clone());
+            running.spawn(
+                async move { run(&shared, &table, job).await }.instrument(tracing::Span::current()),
+            );
+            continue;
+        }
+        let ending = shared
+            .upgrade()
+            .is_none_or(|s| s.is_stopped() || s.lock().failure.is_some());
+        if ending && running.is_empty() {
+            return;
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            Some(ended) = running.join_next() => {
+                if let Err(e) = ended {
+                    if e.is_panic() {
+                        // The worker's supervisor fails the sink with it.
+                        std::panic::resume_unwind(e.into_panic());
+                    }
+                }
+            }
         }
     }
 }
@@ -140,7 +164,15 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
         )
         .await
     } else {
-        txn::load(&client, &request, &policy, &mut on_failure, &mut job.cancel).await
+        txn::load(
+            &client,
+            &request,
+            &policy,
+            &mut on_failure,
+            &mut job.cancel,
+            &mut job.turn,
+        )
+        .await
     };
 
     // Rows StarRocks rejected: find their records and settle them first.

@@ -14,6 +14,9 @@
 //!   cut load keeps its announced label): it is rolled back, never committed.
 //! - Under exactly-once the load step sends two bodies into one multi-table transaction: the
 //!   table's rows, then its progress rows; they commit or roll back together.
+//! - The commit waits for the load's turn: a table sends several loads at once, but each
+//!   commits only after every load before it is durable, so the rows of one key become
+//!   visible in the order they were written.
 //! - Rows become visible only through this driver's commit. Once the load is cancelled no
 //!   commit is sent: a cancelled load ends with its transaction rolled back or left to
 //!   StarRocks' timeouts, never committed later. A commit already sent is settled by the
@@ -99,14 +102,15 @@ enum Next {
 }
 
 /// Loads `req` until its rows are durable (`Ok`), the policy gives up, or `cancel` turns true
-/// before the commit. `on_failure` hears of every failed attempt (for logs, metrics and the
-/// table's health), before its backoff.
+/// before the commit. The commit is sent once `turn` is true (see [`now`]). `on_failure` hears
+/// of every failed attempt (for logs, metrics and the table's health), before its backoff.
 pub async fn load(
     client: &StreamLoadClient,
     req: &LoadRequest,
     policy: &RetryPolicy,
     on_failure: &mut (dyn FnMut(&Failure) + Send),
     cancel: &mut watch::Receiver<bool>,
+    turn: &mut watch::Receiver<bool>,
 ) -> Result<LoadOutcome, Ended> {
     let backoff = Backoff::for_label(&req.label);
     let mut step = Step::Begin;
@@ -155,6 +159,15 @@ pub async fn load(
                 }
             }
             Step::Commit => {
+                if commit_sent.is_none() {
+                    match until_cancelled(turn.wait_for(|t| *t), cancel).await {
+                        Some(Ok(_)) => {}
+                        // Cancelled: the check above stops the load.
+                        None => continue,
+                        // The table dropped the load (the sink stopped).
+                        Some(Err(_)) => return Err(Ended::Cancelled { rollback: true }),
+                    }
+                }
                 commit_sent.get_or_insert_with(Instant::now);
                 let attempt = client.step(Op::Commit, req).await;
                 after(Op::Commit, classify(Op::Commit, &attempt), &mut prepared)
@@ -339,6 +352,11 @@ fn give_up_error(req: &LoadRequest, user: &str, failure: &Failure) -> Error {
         FailureKind::Permanent => Error::fatal(message),
         FailureKind::Transient => Error::retriable(message),
     }
+}
+
+/// The turn of a load that waits for no other: it may commit at once.
+pub fn now() -> watch::Receiver<bool> {
+    watch::channel(true).1
 }
 
 /// True once the canceller said so, or is gone.

@@ -20,8 +20,8 @@ import java.util.List;
 /**
  * The connector's configuration keys: those of StarRocks' own Kafka connector, with its
  * defaults and ranges, plus {@value #TEMPORAL_RENDERING}, {@value #RETRY_TIMEOUT_MS},
- * {@value #TABLE_FAILURE}, and the exactly-once keys {@value #SEMANTIC}, {@value #PROGRESS_TABLE}
- * and {@value #QUERY_URL}.
+ * {@value #TABLE_FAILURE}, {@value #LOADS_IN_FLIGHT}, and the exactly-once keys
+ * {@value #SEMANTIC}, {@value #PROGRESS_TABLE} and {@value #QUERY_URL}.
  *
  * <p>This definition is what Connect's REST API and UIs show, and the option reference in the
  * docs is generated from it ({@link #main}). The values themselves are checked twice: here, by
@@ -58,6 +58,7 @@ public final class StarRocksSinkConfig {
     public static final String MAX_RETRIES = "sink.maxretries";
     public static final String RETRY_TIMEOUT_MS = "sink.retry.timeoutms";
     public static final String TABLE_FAILURE = "sink.table.failure";
+    public static final String LOADS_IN_FLIGHT = "sink.table.loads.in.flight";
     public static final String SEMANTIC = "sink.semantic";
     public static final String PROGRESS_TABLE = "sink.progress.table";
     public static final String QUERY_URL = "starrocks.query.url";
@@ -71,6 +72,7 @@ public final class StarRocksSinkConfig {
     public static final long RETRY_TIMEOUT_MS_DEFAULT = 900_000L;
     public static final long RETRY_TIMEOUT_MS_MAX = 604_800_000L;
     public static final String TABLE_FAILURE_DEFAULT = "retry";
+    public static final long LOADS_IN_FLIGHT_DEFAULT = 2L;
     public static final String SEMANTIC_DEFAULT = "at-least-once";
     public static final String PROGRESS_TABLE_DEFAULT = "kafka_connect_progress";
 
@@ -163,6 +165,17 @@ public final class StarRocksSinkConfig {
                 "The interval, in milliseconds, after which buffered data is loaded; it bounds "
                         + "the latency of loading. Range: [1000, 3600000].",
                 GROUP_BATCHING, ++order, Width.SHORT, "Flush interval (ms)");
+        def.define(LOADS_IN_FLIGHT, Type.LONG, LOADS_IN_FLIGHT_DEFAULT, Range.between(1L, 16L),
+                Importance.LOW,
+                "How many loads of one table may be on their way to StarRocks at once. They are "
+                        + "sent in parallel (transaction Stream Load: begin, send, prepare) but "
+                        + "commit one after another in the order their records arrived, so the "
+                        + "rows of one key become visible in order and offsets are committed only "
+                        + "up to loads that are visible. 1: a table's next load starts only after "
+                        + "the one before it is visible. Under exactly-once a table has one load "
+                        + "in flight whatever this says. Range: [1, 16]. An extension of this "
+                        + "connector.",
+                GROUP_BATCHING, ++order, Width.SHORT, "Loads in flight per table");
     }
 
     private static void defineRetries(ConfigDef def) {

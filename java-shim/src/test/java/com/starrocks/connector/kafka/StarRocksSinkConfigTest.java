@@ -24,7 +24,8 @@ class StarRocksSinkConfigTest {
             "sink.properties.format", "sink.properties.strip_outer_array",
             "sink.properties.partial_update", "sink.properties.partial_update_mode",
             "starrocks.temporal.rendering", "sink.retry.timeoutms", "sink.table.failure",
-            "sink.semantic", "sink.progress.table", "starrocks.query.url");
+            "sink.table.loads.in.flight", "sink.semantic", "sink.progress.table",
+            "starrocks.query.url");
 
     private final ConfigDef def = StarRocksSinkConfig.configDef();
 
