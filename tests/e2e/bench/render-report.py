@@ -48,6 +48,9 @@ def metrics(r):
     if r.get("error") or not r.get("t_done_ms"):
         return None
     n = r["n"]
+    if r["sink"] not in ("null", "consumer") and r.get("table_rows") != n:
+        sys.exit("%s B, %s, %s, run %d: the table holds %s rows, expected %d; no report"
+                 % (r["size"], r["conv"], r["sink"], r["rep"], r.get("table_rows"), n))
     drain = (r["t_done_ms"] - r["t_put_ms"]) / 1000.0
     m = {
         "drain_s": drain,

@@ -36,7 +36,9 @@
 # group; the clock starts when the connector is created (PUT /connectors/NAME/config) and
 # stops when the group's committed offsets reach the log end (polled every 250 ms through the
 # Admin API by lagwatch/LagWatch.java, outside the worker). CPU is utime+stime of the worker
-# process over that window. For the StarRocks sink the table's row count must equal N.
+# process over that window. For the StarRocks sink the table's row count must equal N: a run
+# whose table ends with another count stops the benchmark with an error and no report. A run
+# whose connector FAILs is reported with the first lines of its trace, and the others go on.
 set -euo pipefail
 
 E2E_DIR=$(cd "$(dirname "$0")/.." && pwd)
@@ -300,8 +302,11 @@ run_one() {
     sleep 0.5
     if [ $((SECONDS - last_check)) -ge 5 ]; then
       last_check=$SECONDS
-      if curl -sf "$CONNECT_URL/connectors/$name/status" | jq -e 'any(.connector, .tasks[]; .state == "FAILED")' >/dev/null 2>&1; then
-        error="connector FAILED: $(curl -sf "$CONNECT_URL/connectors/$name/status" | jq -r '[.tasks[].trace // empty][0]' | head -3)"
+      curl -sf "$CONNECT_URL/connectors/$name/status" >"$RUN/$id/status.json" 2>/dev/null || true
+      if jq -e 'any(.connector, .tasks[]; .state == "FAILED")' "$RUN/$id/status.json" >/dev/null 2>&1; then
+        # The trace's first lines (the whole status is kept in the run directory).
+        error="connector FAILED: $(jq -r '[.connector.trace // empty, .tasks[].trace // empty][0] // "no trace"' \
+          "$RUN/$id/status.json" | awk 'NR <= 3')"
         kill "$watcher" 2>/dev/null || true
       fi
     fi
@@ -321,9 +326,11 @@ run_one() {
   if [ -z "$done_line" ] && [ -z "$error" ]; then
     error="no drain: $(tail -1 "$watch")"
   fi
-  local rows=null loads=null load_bytes=null
+  local rows=null loads=null load_bytes=null short=""
   if is_ours "$sink" && [ -z "$error" ]; then
     rows=$(sr_count "$DB" "$table" || echo null)
+    # A drained run whose table is not exactly N is a wrong result, not a slow one.
+    [ "$rows" = "$n" ] || short="table $table holds ${rows} rows after the drain, expected $n"
   fi
   if is_ours "$sink"; then
     # The emulator's journal: how many Stream Loads carried the rows, and their bodies' size
@@ -334,6 +341,7 @@ run_one() {
     loads=$(jq "$rows_loads | length" "$RUN/$id/journal.json" 2>/dev/null || echo null)
     load_bytes=$(jq "$rows_loads | map(.body_bytes) | add // 0" "$RUN/$id/journal.json" 2>/dev/null || echo null)
   fi
+  [ -n "$short" ] && error=$short
   [ -n "$error" ] && log "run failed: $error"
   jq -cn --arg size "$size" --arg conv "$conv" --arg sink "$sink" --argjson rep "$rep" --argjson n "$n" \
     --argjson bytes "$(eval echo "\$PAYLOAD_BYTES_$size")" --argjson t0 "$t0" \
@@ -359,6 +367,7 @@ run_one() {
   tail -1 "$RESULTS" | jq -r '"   drain \(if .t_done_ms then ((.t_done_ms - .t_put_ms)/1000) else "-" end) s, worker CPU \(.worker_cpu_s) s, peak RSS \(.worker_hwm_kb/1024|floor) MB, rows \(.table_rows), max pending \(.max_pending_bytes) B"' >&2
   URL=$CONNECT_URL connector_delete "$name"
   stop_group "$WORKER_PID" 20
+  [ -n "$short" ] && fail "run $id: $short. A row count that is wrong stops the benchmark: no report is written, the run directory is kept ($RUN)"
   [ -n "$table" ] && sr_exec "USE $DB; DROP TABLE IF EXISTS $table"
   return 0
 }
