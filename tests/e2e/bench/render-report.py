@@ -108,6 +108,11 @@ def render(results_path, machine_path):
     w("| topics | %s partition(s), tasks.max = partitions, preloaded with kcat, compression %s |"
       % (m["partitions"], m["compression"]))
     w("| offset.flush.interval.ms | %s |" % m["commit_ms"])
+    if m.get("emulator_mode") == "count-only":
+        w("| StarRocks | the emulator in count-only mode: each load's framing checked and its rows "
+          "counted, not converted or stored (`starrocks-emulator --count-only`) |")
+    else:
+        w("| StarRocks | the emulator in full mode: every row converted and stored in memory |")
     slow = int(m.get("slow_ms", "0") or 0)
     if slow:
         w("| StarRocks | slow: the emulator holds every load's reply %d ms (delay_reply) |" % slow)

@@ -18,6 +18,11 @@
 #   --no-consumer-baseline  skip ConsumerPerformance over each topic (Kafka's consumer alone)
 #   --compression C      producer compression for the preload: lz4 (default), none, zstd, ...
 #   --commit-ms MS       the worker's offset.flush.interval.ms (default 1000)
+#   --emulator MODE      full (default): the emulator converts and stores every row, as a
+#                        StarRocks BE would (realistic, and the emulator's CPU shares the
+#                        machine); count-only: it checks each load's framing and counts its
+#                        rows without converting or storing them (starrocks-emulator
+#                        --count-only), so ours ÷ null sink measures the connector
 #   --slow-ms MS         a slow StarRocks: the emulator holds every load's reply MS ms
 #                        (delay_reply); the report then shows the sink's largest native memory
 #                        for rows (pending-bytes over JMX) beside its bound
@@ -57,6 +62,7 @@ repeat=3
 compression=lz4
 commit_ms=1000
 slow_ms=0
+emulator_mode=full
 section=results
 doc=$REPO_ROOT/docs/benchmark.md
 write_doc=1
@@ -76,6 +82,7 @@ while [ $# -gt 0 ]; do
     --compression) compression=$2; shift 2 ;;
     --commit-ms) commit_ms=$2; shift 2 ;;
     --slow-ms) slow_ms=$2; shift 2 ;;
+    --emulator) emulator_mode=$2; shift 2 ;;
     --section) section=$2; shift 2 ;;
     --doc) doc=$2; shift 2 ;;
     --no-doc) write_doc=0; shift ;;
@@ -94,7 +101,15 @@ DB=bench
 POLL_MS=250
 CLK_TCK=$(getconf CLK_TCK)
 
+case "$emulator_mode" in
+  full) ;;
+  count-only) export SR_EMULATOR_ARGS=--count-only ;;
+  *) echo "run-bench.sh: --emulator is full or count-only, not $emulator_mode" >&2; exit 2 ;;
+esac
+
 "$E2E_DIR/bin/setup.sh" >/dev/null || exit 1
+# The emulator as this checkout has it (a stale binary may lack --count-only).
+(cd "$REPO_ROOT" && cargo build -q --release -p starrocks-emulator) || { echo "cannot build the emulator" >&2; exit 1; }
 
 RUN=$(mktemp -d /tmp/starrocks-bench.XXXXXX)
 export RUN
@@ -440,7 +455,7 @@ jq -n --arg cpu "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" --arg cores 
   --arg jdk "$(java -version 2>&1 | sed -n 2p)" --arg kafka "$KAFKA_VERSION" --arg plugin "$plugin_desc" \
   --arg rev "$git_rev" --arg date "$(date -u +'%Y-%m-%d %H:%M UTC')" --arg partitions "$partitions" \
   --arg compression "$compression" --arg commit_ms "$commit_ms" --arg repeat "$repeat" \
-  --arg slow_ms "$slow_ms" --arg max_bytes "$(jq -r '."bufferflush.maxbytes" // "94371840"' <<<"$EXTRA")" \
+  --arg slow_ms "$slow_ms" --arg emulator_mode "$emulator_mode" --arg max_bytes "$(jq -r '."bufferflush.maxbytes" // "94371840"' <<<"$EXTRA")" \
   --arg worker_opts "$WORKER_OPTS" --arg extra "$EXTRA" --arg secs "$((SECONDS - t_start))" \
   --arg cmd "$cmd_prefix""tests/e2e/bench/run-bench.sh${argv:+ $argv}" \
   '$ARGS.named' >"$RUN/machine.json"

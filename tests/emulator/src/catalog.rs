@@ -75,6 +75,8 @@ pub struct Table {
     dup_rows: Vec<Vec<Value>>,
     /// Rows of a primary-key table, by key.
     pk_rows: BTreeMap<KeyOf, Vec<Value>>,
+    /// Rows of a duplicate-key table loaded in count-only mode: counted, not stored.
+    counted: u64,
 }
 
 /// A primary key, ordered with [`Value::total_cmp`].
@@ -110,7 +112,19 @@ impl Table {
             schema,
             dup_rows: Vec::new(),
             pk_rows: BTreeMap::new(),
+            counted: 0,
         }
+    }
+
+    /// Rows counted but not stored (count-only mode); no query but `COUNT(*)` can see them.
+    pub fn counted(&self) -> u64 {
+        self.counted
+    }
+
+    /// Publishes a load: its row ops in order, and the rows it only counted.
+    pub fn publish(&mut self, load: &crate::state::Pending) {
+        self.apply(&load.ops, &load.mode);
+        self.counted += load.counted;
     }
 
     /// All rows: primary-key tables in key order, duplicate-key tables in load order.
@@ -131,6 +145,7 @@ impl Table {
     pub fn truncate(&mut self) {
         self.dup_rows.clear();
         self.pk_rows.clear();
+        self.counted = 0;
     }
 
     /// Removes the rows `matches` holds for; returns how many.
@@ -357,10 +372,9 @@ impl Catalog {
         &self,
         db: &str,
         table: &str,
-        ops: &[RowOp],
-        mode: &ApplyMode,
+        load: &crate::state::Pending,
     ) -> Result<(), CatalogError> {
-        self.with_table(db, table, |t| t.apply(ops, mode))
+        self.with_table(db, table, |t| t.publish(load))
     }
 
     /// Publishes a transaction that wrote several tables of one database: all of them under
@@ -373,7 +387,7 @@ impl Catalog {
         };
         for (table, pending) in loads {
             if let Some(t) = database.tables.get_mut(table) {
-                t.apply(&pending.ops, &pending.mode);
+                t.publish(pending);
             }
         }
     }

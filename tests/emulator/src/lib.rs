@@ -51,7 +51,7 @@ use crate::catalog::Catalog;
 use crate::faults::{ArmedFault, Fault, JournalEntry};
 use crate::http::Node;
 use crate::sql::exec::{QueryOutput, Session, SqlError};
-use crate::state::{Cluster, Limits};
+use crate::state::{BeLoads, Cluster};
 use crate::version::Version;
 
 /// How to start the emulator.
@@ -78,6 +78,10 @@ pub struct Config {
     /// [`version::DEFAULT_RELEASE`]). `current_version()` reports it, and below 4.0
     /// `transaction_type: multi` is answered as a 3.x cluster answers it.
     pub starrocks_version: String,
+    /// Benchmarks only: loads into duplicate-key tables are checked for framing and counted,
+    /// not converted or stored (`load::count_body`); `SELECT COUNT(*)` counts them, any other
+    /// query of such a table is refused.
+    pub count_only: bool,
 }
 
 impl Default for Config {
@@ -96,6 +100,7 @@ impl Default for Config {
             max_json_bytes: load::MAX_JSON_BODY_BYTES,
             election_delay: leader::DEFAULT_ELECTION_DELAY,
             starrocks_version: version::DEFAULT_RELEASE.to_string(),
+            count_only: false,
         }
     }
 }
@@ -132,6 +137,12 @@ impl Config {
     /// The StarRocks version to claim (`4.0.2`, `3.5.4-9ab1c2d`, …).
     pub fn with_starrocks_version(mut self, version: &str) -> Config {
         self.starrocks_version = version.to_string();
+        self
+    }
+
+    /// Loads into duplicate-key tables are counted, not stored (see [`Config::count_only`]).
+    pub fn with_count_only(mut self) -> Config {
+        self.count_only = true;
         self
     }
 
@@ -200,9 +211,10 @@ async fn start_on(config: Config) -> std::io::Result<Emulator> {
         })?;
     }
     let users = Users::new(config.users.clone());
-    let limits = Limits {
+    let loads = BeLoads {
         max_body_bytes: config.max_body_bytes,
         max_json_bytes: config.max_json_bytes,
+        count_only: config.count_only,
     };
     let switches: Vec<watch::Sender<bool>> = fes.iter().map(|_| watch::channel(true).0).collect();
     let up_receivers: Vec<watch::Receiver<bool>> = switches.iter().map(|s| s.subscribe()).collect();
@@ -215,7 +227,7 @@ async fn start_on(config: Config) -> std::io::Result<Emulator> {
     let cluster = Cluster::new(
         catalog.clone(),
         users.clone(),
-        limits,
+        loads,
         frontends,
         bes.clone(),
         unreachable,
@@ -367,12 +379,18 @@ impl Emulator {
         self.cluster
             .catalog
             .with_table(db, table, |t| {
-                t.rows()
+                if t.counted() > 0 {
+                    return Err(format!(
+                        "{db}.{table}: {} rows were counted, not stored (--count-only)",
+                        t.counted()
+                    ));
+                }
+                Ok(t.rows()
                     .iter()
                     .map(|r| r.iter().map(|v| v.render()).collect())
-                    .collect()
+                    .collect())
             })
-            .map_err(|e| e.0)
+            .map_err(|e| e.0)?
     }
 
     /// Arms a fault for the next `times` matching requests (any table).

@@ -40,6 +40,11 @@ struct Args {
     /// transactions (`transaction_type: multi`) are answered as a 3.x cluster answers them.
     #[arg(long, default_value = starrocks_emulator::version::DEFAULT_RELEASE)]
     starrocks_version: String,
+    /// Benchmarks only: loads into duplicate-key tables are checked for framing (well-formed
+    /// JSON, object rows, CSV field counts) and counted, not converted or stored. SELECT
+    /// COUNT(*) counts them; any other query of such a table is refused.
+    #[arg(long)]
+    count_only: bool,
 }
 
 fn main() {
@@ -84,6 +89,7 @@ fn run(args: Args) -> Result<(), String> {
         init_sql,
         election_delay: std::time::Duration::from_millis(args.election_delay_ms),
         starrocks_version: args.starrocks_version,
+        count_only: args.count_only,
         ..starrocks_emulator::Config::default()
     };
     let emulator = starrocks_emulator::start(config).map_err(|e| e.to_string())?;

@@ -84,6 +84,19 @@ pub struct Counters {
 pub struct Pending {
     pub ops: Vec<RowOp>,
     pub mode: ApplyMode,
+    /// Rows counted, not built (count-only mode): the table's count grows by this many.
+    pub counted: u64,
+}
+
+impl Pending {
+    /// A load of built rows only.
+    pub fn of(ops: Vec<RowOp>, mode: ApplyMode) -> Pending {
+        Pending {
+            ops,
+            mode,
+            counted: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -357,11 +370,14 @@ impl Txns {
     }
 }
 
-/// Size limits of the BE (`streaming_load_max_mb`, `streaming_load_max_batch_size_mb`).
+/// How the BE takes loads: its size limits (`streaming_load_max_mb`,
+/// `streaming_load_max_batch_size_mb`), and whether it stores rows.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub struct BeLoads {
     pub max_body_bytes: u64,
     pub max_json_bytes: u64,
+    /// Loads into duplicate-key tables are counted, not stored (`Config::count_only`).
+    pub count_only: bool,
 }
 
 /// Everything the FE, BE and query front ends share.
@@ -370,7 +386,7 @@ pub struct Cluster {
     pub catalog: Catalog,
     pub users: Users,
     pub faults: Faults,
-    pub limits: Limits,
+    pub loads: BeLoads,
     /// The FEs, and which of them leads.
     pub frontends: Arc<Frontends>,
     pub bes: Vec<SocketAddr>,
@@ -387,7 +403,7 @@ impl Cluster {
     pub fn new(
         catalog: Catalog,
         users: Users,
-        limits: Limits,
+        loads: BeLoads,
         frontends: Arc<Frontends>,
         bes: Vec<SocketAddr>,
         unreachable: SocketAddr,
@@ -398,7 +414,7 @@ impl Cluster {
             catalog,
             users,
             faults: Faults::default(),
-            limits,
+            loads,
             frontends,
             bes,
             unreachable,
@@ -442,9 +458,7 @@ impl Cluster {
         }
         if let Some(pending) = t.pending.take() {
             // The table may have been dropped since; the load then publishes nothing.
-            let _ = self
-                .catalog
-                .apply(&t.db, &t.table, &pending.ops, &pending.mode);
+            let _ = self.catalog.apply(&t.db, &t.table, &pending);
         }
         if let Some(m) = t.multi.as_mut() {
             // Every table at once, under one catalog lock: no query sees some tables of

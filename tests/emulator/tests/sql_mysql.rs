@@ -11,6 +11,7 @@ use mysql_async::{Conn, Error, OptsBuilder, Row};
 use starrocks_emulator::auth::Users;
 use starrocks_emulator::catalog::{ApplyMode, Catalog, RowOp};
 use starrocks_emulator::sql::mysql::serve;
+use starrocks_emulator::state::Pending;
 use starrocks_emulator::types::Value;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -79,7 +80,11 @@ fn load_seed_rows(catalog: &Catalog) {
         })
         .collect();
     catalog
-        .apply("example_db", "test_tbl", &ops, &ApplyMode::default())
+        .apply(
+            "example_db",
+            "test_tbl",
+            &Pending::of(ops, ApplyMode::default()),
+        )
         .unwrap();
 }
 

@@ -9,7 +9,8 @@
 # and the admin endpoint, all on free ports. Sets SR_FE (first FE), SR_FE2, SR_FE_ALL (comma
 # list), SR_BE, SR_QUERY_PORT and SR_ADMIN. run.sh starts the shared one; a scenario may start
 # a private one (NAME other than `emulator`), which then replaces the shared one for that
-# scenario only.
+# scenario only. SR_EMULATOR_ARGS adds options to the emulator's command line (the benchmark's
+# `--count-only`).
 start_emulator() {
   local name=${1:-emulator}
   local bin=${SR_EMULATOR:-$REPO_ROOT/target/release/starrocks-emulator}
@@ -20,8 +21,8 @@ start_emulator() {
   local ready="$RUN/$name.ready"
   EMULATOR_PID=$(spawn "$name" "$RUN/$name.out" bash -c \
     'exec "$0" --fe-http-port 0 --fe-http-port 0 --be-http-port 0 --query-port 0 --admin-port 0 \
-       --user "root:$1" --user user1:123456 2>"$2" >"$3"' \
-    "$bin" "$SR_ROOT_PASSWORD" "$RUN/$name.log" "$ready")
+       --user "root:$1" --user user1:123456 $4 2>"$2" >"$3"' \
+    "$bin" "$SR_ROOT_PASSWORD" "$RUN/$name.log" "$ready" "${SR_EMULATOR_ARGS:-}")
   wait_for "the emulator's ready line" 30 test -s "$ready" || fail "emulator did not start: $(cat "$RUN/$name.log")"
   SR_FE=$(jq -r '.fe_http_all[0]' "$ready")
   SR_FE2=$(jq -r '.fe_http_all[1]' "$ready")

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::{header, json, query_param, read_body, read_some, text, BodyError, Outcome};
 use crate::auth::parse_basic;
-use crate::catalog::TableSchema;
+use crate::catalog::{KeyModel, TableSchema};
 use crate::faults::Fault;
 use crate::load::{self, LoadParams, ParsedBatch};
 use crate::state::{Cluster, Counters, Pending, TxnKind, TxnState};
@@ -148,7 +148,7 @@ pub fn lookup_table(cluster: &Cluster, db: &str, table: &str) -> Result<TableSch
 /// Checks a body size against the BE's limits (`streaming_load_max_mb`, and the JSON batch
 /// size unless `ignore_json_size`).
 pub fn check_size(cluster: &Cluster, params: &LoadParams, bytes: u64) -> Result<(), String> {
-    let limits = cluster.limits;
+    let limits = cluster.loads;
     if bytes > limits.max_body_bytes {
         return Err(format!(
             "body size {bytes} exceed limit: {}, data_size_exceed_limit. You can increase streaming_load_max_mb in be.conf",
@@ -176,12 +176,19 @@ pub fn parse_and_check(
     bodies: &[Vec<u8>],
 ) -> Checked {
     let mut batch = ParsedBatch::default();
+    let count_only = cluster.loads.count_only && schema.model == KeyModel::Duplicate;
     for body in bodies {
-        match load::parse_body(schema, params, body) {
+        let parsed = if count_only {
+            load::count_body(schema, params, body)
+        } else {
+            load::parse_body(schema, params, body)
+        };
+        match parsed {
             Ok(b) => {
                 batch.ops.extend(b.ops);
                 batch.rejected.extend(b.rejected);
                 batch.unselected += b.unselected;
+                batch.counted += b.counted;
             }
             Err(message) => {
                 return Checked {
@@ -195,7 +202,7 @@ pub fn parse_and_check(
     }
     let counters = Counters {
         total: batch.total(),
-        loaded: batch.ops.len() as u64,
+        loaded: batch.loaded(),
         filtered: batch.rejected.len() as u64,
         unselected: batch.unselected,
     };
@@ -308,12 +315,12 @@ async fn stream_load(
         answer
     };
 
-    let raw = match read_body(body, cluster.limits.max_body_bytes).await {
+    let raw = match read_body(body, cluster.loads.max_body_bytes).await {
         Ok(b) => b,
         Err(BodyError::TooLarge) => {
             let m = format!(
                 "body size exceed limit: {}, data_size_exceed_limit",
-                cluster.limits.max_body_bytes
+                cluster.loads.max_body_bytes
             );
             return abort(m, 0).outcome(0);
         }
@@ -354,6 +361,7 @@ async fn stream_load(
             t.load_bytes = bytes;
             t.error_url = checked.error_url.clone();
             t.pending = Some(Pending {
+                counted: checked.batch.counted,
                 ops: checked.batch.ops,
                 mode,
             });

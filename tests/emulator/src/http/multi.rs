@@ -366,6 +366,7 @@ fn check_tables(cluster: &Arc<Cluster>, id: i64, db: &str) -> Result<Vec<Checked
         out.push((
             table,
             Pending {
+                counted: checked.batch.counted,
                 ops: checked.batch.ops,
                 mode,
             },

@@ -462,6 +462,7 @@ fn finish(
         t.error_url = checked.error_url.clone();
         t.bodies.clear();
         t.pending = Some(Pending {
+            counted: checked.batch.counted,
             ops: checked.batch.ops,
             mode,
         });

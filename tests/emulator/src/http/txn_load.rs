@@ -154,12 +154,12 @@ pub(super) async fn receive(
         Some(Fault::DelayReply { delay }) => tokio::time::sleep(delay).await,
         _ => {}
     }
-    let raw = match read_body(body, cluster.limits.max_body_bytes).await {
+    let raw = match read_body(body, cluster.loads.max_body_bytes).await {
         Ok(b) => b,
         Err(BodyError::TooLarge) => {
             return Err((
                 "INTERNAL_ERROR".into(),
-                format!("body size exceed limit: {}", cluster.limits.max_body_bytes),
+                format!("body size exceed limit: {}", cluster.loads.max_body_bytes),
                 0,
             ))
         }

@@ -37,14 +37,9 @@ pub(crate) fn parse(
             continue;
         };
         if fields.len() != plan.sources.len() {
-            batch.rejected.push(reject(format!(
-                "Target column count: {} doesn't match source value column count: {}. \
-                 Column separator: {}, Row delimiter: {}",
-                plan.sources.len(),
-                fields.len(),
-                describe_delimiter(&params.column_separator),
-                describe_delimiter(&params.row_delimiter)
-            )));
+            batch
+                .rejected
+                .push(reject(field_count_reason(params, plan, fields.len())));
             continue;
         }
         let cells: Vec<Cell<'_>> = fields
@@ -63,6 +58,44 @@ pub(crate) fn parse(
         }
     }
     batch
+}
+
+/// Counts the rows of a body without converting them (`count_body`): a row with the wrong
+/// number of fields, or not UTF-8, is filtered as by [`parse`].
+pub(crate) fn count(params: &LoadParams, plan: &Plan, body: &[u8]) -> ParsedBatch {
+    let mut batch = ParsedBatch::default();
+    for record in split(body, &params.row_delimiter) {
+        if record.is_empty() {
+            continue;
+        }
+        let fields = split(record, &params.column_separator);
+        if std::str::from_utf8(record).is_err() {
+            batch.rejected.push(Rejected {
+                reason: "Invalid UTF-8 row".to_string(),
+                row: String::from_utf8_lossy(record).into_owned(),
+            });
+        } else if fields.len() != plan.sources.len() {
+            batch.rejected.push(Rejected {
+                reason: field_count_reason(params, plan, fields.len()),
+                row: String::from_utf8_lossy(record).into_owned(),
+            });
+        } else {
+            batch.counted += 1;
+        }
+    }
+    batch
+}
+
+/// The BE's reason for a row with `fields` fields where the load has another number of source
+/// columns.
+fn field_count_reason(params: &LoadParams, plan: &Plan, fields: usize) -> String {
+    format!(
+        "Target column count: {} doesn't match source value column count: {fields}. \
+         Column separator: {}, Row delimiter: {}",
+        plan.sources.len(),
+        describe_delimiter(&params.column_separator),
+        describe_delimiter(&params.row_delimiter)
+    )
 }
 
 /// Splits `data` on every occurrence of `delim`; the piece after a trailing delimiter is

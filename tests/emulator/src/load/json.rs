@@ -72,51 +72,10 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn read(&self, body: &[u8], batch: &mut ParsedBatch) {
-        let text = match std::str::from_utf8(body) {
-            Ok(text) => text,
-            Err(_) => {
-                batch.rejected.push(Rejected {
-                    reason: "Failed to iterate document stream as object. error: The input is not valid UTF-8".into(),
-                    row: String::new(),
-                });
-                return;
-            }
-        };
-        let trimmed = text.trim_start_matches([' ', '\t', '\r', '\n']);
-        match trimmed.chars().next() {
-            None => return,
-            Some('{') | Some('[') => {}
-            Some(c) => {
-                batch.rejected.push(Rejected {
-                    reason: format!("illegal json started with {c}"),
-                    row: excerpt(trimmed, MAX_RAW_JSON_LEN),
-                });
-                return;
-            }
-        }
-        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
-        loop {
-            let offset = stream.byte_offset();
-            let doc = match stream.next() {
-                None => break,
-                Some(Ok(raw)) => Json::from_raw(raw),
-                Some(Err(e)) => Err(e),
-            };
-            match doc {
-                Ok(doc) => self.document(doc, batch),
-                Err(e) => {
-                    let rest = text[offset..].trim_start();
-                    batch.rejected.push(Rejected {
-                        reason: format!("Failed to iterate document stream as object. error: {e}"),
-                        row: format!(
-                            "parser current location: {}",
-                            excerpt(rest, MAX_RAW_JSON_LEN)
-                        ),
-                    });
-                    break;
-                }
-            }
-        }
+        read_documents(body, batch, |raw, batch| {
+            self.document(Json::from_raw(raw)?, batch);
+            Ok(())
+        });
     }
 
     /// One top-level document of the body.
@@ -124,36 +83,15 @@ impl Reader<'_> {
         let strip = self.params.strip_outer_array;
         match (&self.root, doc) {
             (None, Json::Object(m)) if !strip => self.row(&Json::Object(m), batch),
-            (None, doc @ Json::Array(_)) if !strip => reject(
-                batch,
-                "JSON data is an array, strip_outer_array must be set true".into(),
-                &doc,
-            ),
-            (None, doc) if !strip => reject(
-                batch,
-                "The value should be object type in json document stream".into(),
-                &doc,
-            ),
-            (None, Json::Array(items)) => {
+            (None, Json::Array(items)) if strip => {
                 for item in &items {
                     match item {
                         Json::Object(_) => self.row(item, batch),
-                        other => reject(
-                            batch,
-                            "Failed to iterate json array as object. error: The JSON element does not have the requested type.".into(),
-                            other,
-                        ),
+                        other => reject(batch, NOT_AN_OBJECT_ELEMENT.into(), other),
                     }
                 }
             }
-            (None, doc) => reject(
-                batch,
-                format!(
-                    "the value should be array type with strip_outer_array=true, value: {}",
-                    excerpt(&doc.render(), MAX_RAW_JSON_LEN)
-                ),
-                &doc,
-            ),
+            (None, doc) => reject(batch, not_rows(strip, &doc), &doc),
             // With a root the outer array is expanded automatically.
             (Some(root), Json::Array(items)) => {
                 for item in &items {
@@ -231,6 +169,107 @@ impl Reader<'_> {
             }),
         }
     }
+}
+
+/// The BE's reason for an outer-array element that is not an object.
+const NOT_AN_OBJECT_ELEMENT: &str =
+    "Failed to iterate json array as object. error: The JSON element does not have the requested type.";
+
+/// The BE's reason for a top-level document that holds no rows as it stands (no `json_root`):
+/// an array without `strip_outer_array`, a scalar, or a non-array with it.
+fn not_rows(strip: bool, doc: &Json) -> String {
+    match (strip, doc) {
+        (false, Json::Array(_)) => {
+            "JSON data is an array, strip_outer_array must be set true".into()
+        }
+        (false, _) => "The value should be object type in json document stream".into(),
+        (true, _) => format!(
+            "the value should be array type with strip_outer_array=true, value: {}",
+            excerpt(&doc.render(), MAX_RAW_JSON_LEN)
+        ),
+    }
+}
+
+/// Walks the body's top-level documents, handing each to `document`. Malformed JSON (in the
+/// stream, or found by `document`) filters one row with the parser's error and ends the body,
+/// as the BE stops its parser.
+fn read_documents(
+    body: &[u8],
+    batch: &mut ParsedBatch,
+    mut document: impl FnMut(&RawValue, &mut ParsedBatch) -> Result<(), serde_json::Error>,
+) {
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(_) => {
+            batch.rejected.push(Rejected {
+                reason: "Failed to iterate document stream as object. error: The input is not valid UTF-8".into(),
+                row: String::new(),
+            });
+            return;
+        }
+    };
+    let trimmed = text.trim_start_matches([' ', '\t', '\r', '\n']);
+    match trimmed.chars().next() {
+        None => return,
+        Some('{') | Some('[') => {}
+        Some(c) => {
+            batch.rejected.push(Rejected {
+                reason: format!("illegal json started with {c}"),
+                row: excerpt(trimmed, MAX_RAW_JSON_LEN),
+            });
+            return;
+        }
+    }
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+    loop {
+        let offset = stream.byte_offset();
+        let done = match stream.next() {
+            None => break,
+            Some(Ok(raw)) => document(raw, batch),
+            Some(Err(e)) => Err(e),
+        };
+        if let Err(e) = done {
+            let rest = text[offset..].trim_start();
+            batch.rejected.push(Rejected {
+                reason: format!("Failed to iterate document stream as object. error: {e}"),
+                row: format!(
+                    "parser current location: {}",
+                    excerpt(rest, MAX_RAW_JSON_LEN)
+                ),
+            });
+            break;
+        }
+    }
+}
+
+/// Counts the rows of a body without building them (`count_body`, no `json_root` or
+/// `jsonpaths`): the documents and outer arrays are checked as by [`parse`], with the same
+/// reasons, and every object row counts.
+pub(crate) fn count(params: &LoadParams, body: &[u8]) -> ParsedBatch {
+    let strip = params.strip_outer_array;
+    let mut batch = ParsedBatch::default();
+    read_documents(body, &mut batch, |raw, batch| {
+        let text = raw.get().trim_start();
+        match (strip, text.as_bytes().first()) {
+            (false, Some(b'{')) => batch.counted += 1,
+            (true, Some(b'[')) => {
+                let items: Vec<&RawValue> = serde_json::from_str(text)?;
+                for item in items {
+                    if item.get().trim_start().starts_with('{') {
+                        batch.counted += 1;
+                    } else {
+                        reject(batch, NOT_AN_OBJECT_ELEMENT.into(), &Json::from_raw(item)?);
+                    }
+                }
+            }
+            _ => {
+                let doc = Json::from_raw(raw)?;
+                reject(batch, not_rows(strip, &doc), &doc);
+            }
+        }
+        Ok(())
+    });
+    batch
 }
 
 /// The cell for a looked-up JSON value.

@@ -83,11 +83,18 @@ pub struct ParsedBatch {
     pub ops: Vec<RowOp>,
     pub rejected: Vec<Rejected>,
     pub unselected: u64,
+    /// Rows counted but not built (see [`count_body`]): they load as a number only.
+    pub counted: u64,
 }
 
 impl ParsedBatch {
     pub fn total(&self) -> u64 {
-        self.ops.len() as u64 + self.rejected.len() as u64 + self.unselected
+        self.loaded() + self.rejected.len() as u64 + self.unselected
+    }
+
+    /// The rows that load: those built and those only counted.
+    pub fn loaded(&self) -> u64 {
+        self.ops.len() as u64 + self.counted
     }
 }
 
@@ -174,6 +181,32 @@ pub fn parse_body(
         Format::Csv => Ok(csv::parse(schema, params, &plan, body)),
         Format::Json => json::parse(schema, params, &plan, body),
     }
+}
+
+/// The emulator's count-only mode (`--count-only`, for benchmarks): checks a body's framing
+/// as [`parse_body`] does and counts its rows, without converting any value. A JSON body must
+/// be well-formed, its rows objects (elements of the outer array with `strip_outer_array`); a
+/// CSV row must have as many fields as the load has source columns. What fails those checks is
+/// filtered with the same reasons as by [`parse_body`]; what passes is counted, never checked
+/// against the column types. `json_root` and `jsonpaths` loads are parsed in full.
+pub fn count_body(
+    schema: &TableSchema,
+    params: &LoadParams,
+    body: &[u8],
+) -> Result<ParsedBatch, String> {
+    if params.json_root.is_some() || params.jsonpaths.is_some() {
+        return parse_body(schema, params, body);
+    }
+    let plan = columns::plan(
+        schema,
+        params.columns.as_deref(),
+        params.format,
+        params.partial_update,
+    )?;
+    Ok(match params.format {
+        Format::Csv => csv::count(params, &plan, body),
+        Format::Json => json::count(params, body),
+    })
 }
 
 #[cfg(test)]

@@ -166,9 +166,8 @@ mod tests {
                 Some(city.map_or(Value::Null, |c| Value::Str(c.into()))),
             ],
         });
-        catalog
-            .apply("example_db", "t", &ops, &ApplyMode::default())
-            .unwrap();
+        let load = crate::state::Pending::of(ops.to_vec(), ApplyMode::default());
+        catalog.apply("example_db", "t", &load).unwrap();
         catalog
     }
 

@@ -44,9 +44,25 @@ pub(crate) fn select(
     sel: &Select,
 ) -> Result<ResultSet, SqlError> {
     let db = database_of(catalog, session, &sel.from)?;
-    let (schema, rows) = catalog
-        .with_table(&db, &sel.from.name, |t| (t.schema.clone(), t.rows()))
+    let (schema, rows, counted) = catalog
+        .with_table(&db, &sel.from.name, |t| {
+            (t.schema.clone(), t.rows(), t.counted())
+        })
         .map_err(|_| no_such_table(&db, &sel.from.name))?;
+    let count_star = sel
+        .items
+        .iter()
+        .all(|i| matches!(i, SelectItem::CountStar { .. }));
+    if counted > 0 && !(count_star && sel.filter.is_empty()) {
+        return Err(SqlError::new(
+            codes::NOT_SUPPORTED,
+            format!(
+                "The emulator runs with --count-only: {counted} rows of {db}.{} were counted, not \
+                 stored, and only SELECT COUNT(*) without WHERE sees them",
+                sel.from.name
+            ),
+        ));
+    }
     let checks = sel
         .filter
         .iter()
@@ -69,7 +85,7 @@ pub(crate) fn select(
                 "Mixing COUNT(*) with other select items or ORDER BY is not supported by the emulator",
             ));
         }
-        let count = Value::Int(rows.len() as i128);
+        let count = Value::Int(rows.len() as i128 + i128::from(counted));
         let columns = sel
             .items
             .iter()

@@ -1,5 +1,6 @@
 use super::*;
 use crate::catalog::{ApplyMode, RowOp};
+use crate::state::Pending;
 
 fn exec(catalog: &Catalog, session: &mut Session, sql: &str) -> QueryOutput {
     execute(catalog, session, sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
@@ -48,12 +49,14 @@ fn seeded() -> (Catalog, Session) {
         .apply(
             "example_db",
             "test_tbl",
-            &[
-                row(vec![Value::Int(1), city("New York")]),
-                row(vec![Value::Int(2), city("Los Angeles")]),
-                row(vec![Value::Int(3), city("Chicago")]),
-            ],
-            &ApplyMode::default(),
+            &Pending::of(
+                vec![
+                    row(vec![Value::Int(1), city("New York")]),
+                    row(vec![Value::Int(2), city("Los Angeles")]),
+                    row(vec![Value::Int(3), city("Chicago")]),
+                ],
+                ApplyMode::default(),
+            ),
         )
         .unwrap();
     (catalog, session)
@@ -167,14 +170,16 @@ PROPERTIES ("replicated_storage" = "true");"#,
         .apply(
             "test",
             "customers",
-            &[
-                row(vec![Value::Int(2), s("b"), s("b@b.com")]),
-                RowOp {
-                    delete: false,
-                    values: vec![Some(Value::Int(1)), Some(s("a")), None],
-                },
-            ],
-            &ApplyMode::default(),
+            &Pending::of(
+                vec![
+                    row(vec![Value::Int(2), s("b"), s("b@b.com")]),
+                    RowOp {
+                        delete: false,
+                        values: vec![Some(Value::Int(1)), Some(s("a")), None],
+                    },
+                ],
+                ApplyMode::default(),
+            ),
         )
         .unwrap();
     assert_eq!(
@@ -422,11 +427,13 @@ fn delete_removes_the_matching_rows_of_either_table_model() {
         .apply(
             "example_db",
             "pk",
-            &[
-                row(vec![Value::Int(1), Value::Str("a".into())]),
-                row(vec![Value::Int(2), Value::Str("b".into())]),
-            ],
-            &ApplyMode::default(),
+            &Pending::of(
+                vec![
+                    row(vec![Value::Int(1), Value::Str("a".into())]),
+                    row(vec![Value::Int(2), Value::Str("b".into())]),
+                ],
+                ApplyMode::default(),
+            ),
         )
         .unwrap();
     assert_eq!(
