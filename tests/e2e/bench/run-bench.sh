@@ -8,8 +8,8 @@
 #   tests/e2e/bench/run-bench.sh [options]
 #
 #   --kafka 3.9|4|X.Y.Z  Kafka line (default 3.9, i.e. 3.9.2)
-#   --n100 N             rows of ~100 B (default 1000000)
-#   --n1k N              rows of ~1 KB (default 200000)
+#   --n100 N             rows of ~100 B (default 3000000)
+#   --n1k N              rows of ~1 KB (default 500000)
 #   --sizes "100 1k"     which row sizes to run
 #   --converters "json bytes"
 #   --sinks "null ours"  ours-eo: the StarRocks sink under sink.semantic=exactly-once
@@ -26,7 +26,8 @@
 #   --slow-ms MS         a slow StarRocks: the emulator holds every load's reply MS ms
 #                        (delay_reply); the report then shows the sink's largest native memory
 #                        for rows (pending-bytes over JMX) beside its bound
-#   --section NAME       which marked section of the doc to rewrite: results (default), memory or exactly-once
+#   --section NAME       which marked section of the doc to rewrite: results (default), count-only,
+#                        partitions, memory or exactly-once (bench/report.sh runs them all)
 #   --doc FILE           the Markdown file to update (default docs/benchmark.md)
 #   --no-doc             only print the tables (and keep them in the run directory)
 #   --keep               keep the run directory
@@ -52,8 +53,8 @@ BENCH_DIR=$E2E_DIR/bench
 . "$E2E_DIR/bin/lib.sh"
 
 line=3.9
-n100=1000000
-n1k=200000
+n100=3000000
+n1k=500000
 sizes="100 1k"
 converters="json bytes"
 sinks="null ours"
