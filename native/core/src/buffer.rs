@@ -398,6 +398,8 @@ impl RowSink for TableBuffer {
 pub enum FlushReason {
     /// The bytes buffered across tables reached `bufferflush.maxbytes`.
     Full,
+    /// The table's buffer reached its share of `bufferflush.maxbytes` (see [`due`]).
+    Share,
     /// The table's oldest row waited `bufferflush.intervalms`.
     Interval,
     /// The next record would have pushed the body past the largest one load may carry.
@@ -413,9 +415,16 @@ pub struct Pending {
 
 /// Which tables flush now, and why. `tables` holds the non-empty buffers. (A table at the body
 /// limit has sealed its body already, before it got there.)
+///
+/// A table also flushes when its own buffer reaches `share`: `bufferflush.maxbytes` ÷ (loads in
+/// flight per table + 1). A table may hold `bufferflush.maxbytes` of rows not yet durable before
+/// its partitions pause (`pressure`); bodies of a share each let it keep that many loads on
+/// their way while the next body fills, instead of pausing as soon as one full-size body is
+/// sent.
 pub fn due(
     tables: &[Pending],
     max_bytes: u64,
+    share: u64,
     interval: Duration,
     now: Instant,
 ) -> Vec<(usize, FlushReason)> {
@@ -427,6 +436,8 @@ pub fn due(
         .filter_map(|(i, t)| {
             let reason = if total >= max_bytes {
                 FlushReason::Full
+            } else if t.bytes as u64 >= share {
+                FlushReason::Share
             } else if now.duration_since(t.since) >= interval {
                 FlushReason::Interval
             } else {
@@ -608,18 +619,27 @@ mod tests {
             bytes: 10,
             since: t0 - 2 * second,
         };
-        type Case = (Vec<Pending>, u64, Vec<(usize, FlushReason)>);
+        let big = Pending {
+            bytes: 40,
+            since: t0,
+        };
+        // (tables, bufferflush.maxbytes, share, expected)
+        type Case = (Vec<Pending>, u64, u64, Vec<(usize, FlushReason)>);
         let cases: Vec<Case> = vec![
-            (vec![young], 100, vec![]),
-            (vec![young, old], 100, vec![(1, FlushReason::Interval)]),
+            (vec![young], 100, 50, vec![]),
+            (vec![young, old], 100, 50, vec![(1, FlushReason::Interval)]),
             (
                 vec![young, young],
                 20,
+                10,
                 vec![(0, FlushReason::Full), (1, FlushReason::Full)],
             ),
+            // A table at its share flushes alone; the young one waits.
+            (vec![young, big], 100, 33, vec![(1, FlushReason::Share)]),
+            (vec![young, big], 100, 41, vec![]),
         ];
-        for (tables, max, expected) in cases {
-            assert_eq!(due(&tables, max, second, t0), expected);
+        for (tables, max, share, expected) in cases {
+            assert_eq!(due(&tables, max, share, second, t0), expected);
         }
     }
 }

@@ -517,9 +517,12 @@ impl Shared {
             .filter_map(|(name, t)| t.pending_buffer().map(|p| (name, p)))
             .collect();
         let pending: Vec<buffer::Pending> = buffered.iter().map(|(_, p)| *p).collect();
+        let max = self.config.buffer_max_bytes;
+        let share = max / (self.shape.loads_in_flight as u64 + 1);
         let due = buffer::due(
             &pending,
-            self.config.buffer_max_bytes,
+            max,
+            share,
             self.config.flush_interval,
             Instant::now(),
         );
