@@ -588,11 +588,6 @@ impl Table {
         (buffered + loads) as u64
     }
 
-    /// Whether loads are on their way and none has failed: what a commit may wait for.
-    pub fn loading(&self) -> bool {
-        !self.retrying && !self.loads.is_empty()
-    }
-
     pub fn pressure(&self) -> TablePressure {
         TablePressure {
             pending: self.pending(),

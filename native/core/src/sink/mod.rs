@@ -17,8 +17,8 @@
 //!
 //! Invariants: an offset is committable only once StarRocks has the rows of every record
 //! before it (see `offsets`); native memory for rows stays within the bound `pressure`
-//! states; no Connect callback waits long: `put` never, `pre_commit` at most
-//! [`COMMIT_WAIT`], `close` at most [`CLOSE_WAIT`], `stop` not at all; a load of a revoked
+//! states; no Connect callback waits long: `put` and `pre_commit` never, `close` at most
+//! [`CLOSE_WAIT`], `stop` not at all; a load of a revoked
 //! partition never commits after `close` returns (see `table`).
 
 mod recovery;
@@ -46,8 +46,6 @@ use crate::query::QueryClient;
 use crate::stream_load::{RetryPolicy, StreamLoadClient};
 use crate::table::{ExactlyOnce, Sequence, Shape, Table};
 
-/// The longest `pre_commit` waits for loads in flight before it answers with what is durable.
-pub const COMMIT_WAIT: Duration = Duration::from_secs(2);
 /// The longest `close` waits for cancelled loads of revoked partitions to come back.
 pub const CLOSE_WAIT: Duration = Duration::from_secs(10);
 /// While partitions are paused, how soon the shim calls `put` again to resume them.
@@ -308,9 +306,11 @@ impl Sink {
     }
 
     /// Flushes the buffers that are due (as `put` does: a commit does not force a flush, so
-    /// `bufferflush.intervalms` keeps its meaning), waits up to [`COMMIT_WAIT`] for the loads
-    /// of healthy tables, and returns the committable offset of every partition that has one:
-    /// the next offset to consume.
+    /// `bufferflush.intervalms` keeps its meaning) and returns, without waiting for loads in
+    /// flight, the committable offset of every partition that has one: the next offset to
+    /// consume. (Waiting would stop the task thread, and so the consuming, at every offset
+    /// commit while the loads of a busy table are always on their way; what becomes durable
+    /// meanwhile is committed at the next commit.)
     ///
     /// `consumed` is Connect's view (the offset after the last record it handed over, per
     /// original partition). Where every record the sink was given is durable, that offset is
@@ -324,15 +324,6 @@ impl Sink {
         let mut guard = shared.lock();
         check(&guard)?;
         shared.flush(&mut guard);
-        let deadline = Instant::now() + COMMIT_WAIT;
-        while guard.tables.values().any(Table::loading) && guard.failure.is_none() {
-            let now = Instant::now();
-            if now >= deadline || shared.is_stopped() {
-                break;
-            }
-            guard = shared.wait(guard, deadline - now);
-        }
-        check(&guard)?;
         let state = &mut *guard;
         let mut offsets: BTreeMap<TopicPartition, i64> =
             state.tracker.committable().into_iter().collect();
