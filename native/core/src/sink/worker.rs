@@ -2,8 +2,8 @@
 //!
 //! A table's worker takes the table's loads in order, up to `sink.table.loads.in.flight` at a
 //! time, runs each through its transaction (`stream_load::txn`; each commits in its turn), and
-//! reports back to the table: loaded (its offsets
-//! complete), cancelled (back to the queue, revoked rows cut), or given up (the sink fails).
+//! reports back to the table: loaded (its offsets complete), cancelled (back to the queue,
+//! revoked rows cut), or given up (the sink fails).
 //! It hears of each failed attempt first, to log it, count it and mark the table's health.
 //!
 //! Every task is supervised: if one ends in a panic, the sink fails with the panic's message,
