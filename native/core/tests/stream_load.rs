@@ -613,6 +613,28 @@ fn a_policy_that_gives_up_names_the_attempts_and_the_last_reason() {
     assert_eq!(be_labels(&emu), vec!["exhausted"; 3]);
 }
 
+/// Runs `req` through `txn::load` (committing when `turn` says so) and cancels it `after`.
+fn load_cancelled_after(
+    client: &StreamLoadClient,
+    req: &LoadRequest,
+    mut turn: watch::Receiver<bool>,
+    after: Duration,
+) -> Result<LoadOutcome, Ended> {
+    let (cancel_tx, mut cancel) = watch::channel(false);
+    let mut on_failure = |_: &Failure| {};
+    run(async {
+        let canceller = async {
+            tokio::time::sleep(after).await;
+            cancel_tx.send(true).unwrap();
+            std::future::pending::<()>().await
+        };
+        tokio::select! {
+            outcome = txn::load(client, req, &PATIENT, &mut on_failure, &mut cancel, &mut turn) => outcome,
+            _ = canceller => unreachable!(),
+        }
+    })
+}
+
 #[test]
 fn a_cancelled_load_never_commits_even_when_its_body_arrives_later() {
     let emu = seeded();
@@ -624,20 +646,7 @@ fn a_cancelled_load_never_commits_even_when_its_body_arrives_later() {
     );
     let client = client(&config(&emu, &[]));
     let req = request(&client, "cancelled", SEED_ROWS);
-    let (cancel_tx, mut cancel) = watch::channel(false);
-    let mut on_failure = |_: &Failure| {};
-    let mut turn = txn::now();
-    let outcome = run(async {
-        let canceller = async {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            cancel_tx.send(true).unwrap();
-            std::future::pending::<()>().await
-        };
-        tokio::select! {
-            outcome = txn::load(&client, &req, &PATIENT, &mut on_failure, &mut cancel, &mut turn) => outcome,
-            _ = canceller => unreachable!(),
-        }
-    });
+    let outcome = load_cancelled_after(&client, &req, txn::now(), Duration::from_millis(200));
     assert!(
         matches!(outcome, Err(Ended::Cancelled { rollback: true })),
         "{outcome:?}"
@@ -685,20 +694,8 @@ fn a_load_cancelled_while_it_waits_for_its_turn_never_commits() {
     let emu = seeded();
     let client = client(&config(&emu, &[]));
     let req = request(&client, "waiting", SEED_ROWS);
-    let (_turn_tx, mut turn) = watch::channel(false);
-    let (cancel_tx, mut cancel) = watch::channel(false);
-    let mut on_failure = |_: &Failure| {};
-    let outcome = run(async {
-        let canceller = async {
-            tokio::time::sleep(Duration::from_millis(400)).await;
-            cancel_tx.send(true).unwrap();
-            std::future::pending::<()>().await
-        };
-        tokio::select! {
-            outcome = txn::load(&client, &req, &PATIENT, &mut on_failure, &mut cancel, &mut turn) => outcome,
-            _ = canceller => unreachable!(),
-        }
-    });
+    let (_turn_tx, turn) = watch::channel(false);
+    let outcome = load_cancelled_after(&client, &req, turn, Duration::from_millis(400));
     assert!(
         matches!(outcome, Err(Ended::Cancelled { rollback: true })),
         "{outcome:?}"

@@ -171,16 +171,21 @@ pub fn parse_body(
     params: &LoadParams,
     body: &[u8],
 ) -> Result<ParsedBatch, String> {
-    let plan = columns::plan(
-        schema,
-        params.columns.as_deref(),
-        params.format,
-        params.partial_update,
-    )?;
+    let plan = plan(schema, params)?;
     match params.format {
         Format::Csv => Ok(csv::parse(schema, params, &plan, body)),
         Format::Json => json::parse(schema, params, &plan, body),
     }
+}
+
+/// How the load's source fields map to the table's columns (the `columns` header).
+fn plan(schema: &TableSchema, params: &LoadParams) -> Result<columns::Plan, String> {
+    columns::plan(
+        schema,
+        params.columns.as_deref(),
+        params.format,
+        params.partial_update,
+    )
 }
 
 /// The emulator's count-only mode (`--count-only`, for benchmarks): checks a body's framing
@@ -197,12 +202,7 @@ pub fn count_body(
     if params.json_root.is_some() || params.jsonpaths.is_some() {
         return parse_body(schema, params, body);
     }
-    let plan = columns::plan(
-        schema,
-        params.columns.as_deref(),
-        params.format,
-        params.partial_update,
-    )?;
+    let plan = plan(schema, params)?;
     Ok(match params.format {
         Format::Csv => csv::count(params, &plan, body),
         Format::Json => json::count(params, body),
