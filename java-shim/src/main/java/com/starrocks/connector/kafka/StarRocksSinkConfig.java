@@ -158,7 +158,9 @@ public final class StarRocksSinkConfig {
         def.define(BUFFER_MAX_BYTES, Type.LONG, BUFFER_MAX_BYTES_DEFAULT,
                 Range.between(BUFFER_MAX_BYTES_MIN, BUFFER_MAX_BYTES_MAX), Importance.MEDIUM,
                 "The size, in bytes, of buffered data across all tables at which it is loaded "
-                        + "into StarRocks with Stream Load. Range: [64 MB, 10 GB].",
+                        + "into StarRocks with Stream Load. A table also loads its buffer once "
+                        + "it holds this size divided by (" + LOADS_IN_FLIGHT + " + 1), so that "
+                        + "its loads overlap the consuming. Range: [64 MB, 10 GB].",
                 GROUP_BATCHING, ++order, Width.MEDIUM, "Buffer size (bytes)");
         def.define(BUFFER_INTERVAL_MS, Type.LONG, BUFFER_INTERVAL_MS_DEFAULT,
                 Range.between(1_000L, 3_600_000L), Importance.MEDIUM,
