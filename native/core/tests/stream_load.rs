@@ -708,6 +708,37 @@ fn a_load_cancelled_while_it_waits_for_its_turn_never_commits() {
 }
 
 #[test]
+fn a_load_whose_turn_is_dropped_while_it_waits_ends_cancelled_without_a_commit() {
+    let emu = seeded();
+    let client = client(&config(&emu, &[]));
+    let req = request(&client, "orphaned", SEED_ROWS);
+    let (turn_tx, mut turn) = watch::channel(false);
+    let (_keep, mut cancel) = watch::channel(false);
+    let mut on_failure = |_: &Failure| {};
+    let outcome = run(async {
+        let drop_turn = async {
+            // The table forgets the load (the sink stopped) while it waits, prepared.
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            drop(turn_tx);
+            std::future::pending::<()>().await
+        };
+        tokio::select! {
+            outcome = txn::load(&client, &req, &PATIENT, &mut on_failure, &mut cancel, &mut turn) => outcome,
+            _ = drop_turn => unreachable!(),
+        }
+    });
+    assert!(
+        matches!(outcome, Err(Ended::Cancelled { rollback: true })),
+        "{outcome:?}"
+    );
+    assert!(
+        steps_on(&emu, "fe", "commit").is_empty(),
+        "no commit was sent"
+    );
+    assert!(rows(&emu).is_empty());
+}
+
+#[test]
 fn a_load_rides_out_every_fe_being_down_and_backs_off_afresh_once_they_are_back() {
     let emu = emulator(
         Config::ephemeral()

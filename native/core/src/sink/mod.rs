@@ -18,8 +18,8 @@
 //! Invariants: an offset is committable only once StarRocks has the rows of every record
 //! before it (see `offsets`); native memory for rows stays within the bound `pressure`
 //! states; no Connect callback waits long: `put` and `pre_commit` never, `close` at most
-//! [`CLOSE_WAIT`], `stop` not at all; a load of a revoked
-//! partition never commits after `close` returns (see `table`).
+//! [`CLOSE_WAIT`], `stop` not at all; a load of a revoked partition never commits after
+//! `close` returns (see `table`).
 
 mod recovery;
 mod rejected;
