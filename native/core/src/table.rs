@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use tokio::sync::{watch, Notify};
 
-use crate::buffer::{FlushReason, Layout, Pending, Sealed, TableBuffer};
+use crate::buffer::{Bodies, FlushReason, Layout, Pending, Sealed, TableBuffer};
 use crate::encode::RowEncoder;
 use crate::error::{Error, Result};
 use crate::label::LabelScope;
@@ -47,6 +47,8 @@ pub struct Shape {
     /// How many loads of one table may be in flight at once (`sink.table.loads.in.flight`;
     /// 1 under exactly-once).
     pub loads_in_flight: usize,
+    /// Bodies of finished loads, for the next buffers to fill.
+    pub bodies: Bodies,
     /// Under `sink.semantic=exactly-once`: what the progress rows need.
     pub exactly_once: Option<ExactlyOnce>,
 }
@@ -161,6 +163,9 @@ pub struct Table {
     retrying: bool,
     /// The original partitions whose rows this table holds or held since they were opened.
     partitions: BTreeSet<TopicPartition>,
+    /// The partition of the last row appended, known to be in `partitions` (saves a lookup
+    /// per record).
+    last_partition: Option<TopicPartition>,
     /// Exactly-once only.
     chain: Option<Chain>,
     pub metrics: Arc<TableMetrics>,
@@ -180,6 +185,7 @@ impl Table {
             loads: VecDeque::new(),
             retrying: false,
             partitions: BTreeSet::new(),
+            last_partition: None,
             chain,
             metrics,
             wake: Arc::new(Notify::new()),
@@ -207,9 +213,13 @@ impl Table {
             return Ok(None);
         }
         loop {
-            let (id, buffer) = self
-                .buffer
-                .get_or_insert_with(|| (seq.load(), TableBuffer::new(shape.layout.clone(), now)));
+            let (id, buffer) = self.buffer.get_or_insert_with(|| {
+                let body = shape.bodies.take();
+                (
+                    seq.load(),
+                    TableBuffer::reusing(body, shape.layout.clone(), now),
+                )
+            });
             let id = *id;
             buffer.mark();
             let rows = match shape.encoder.encode(record, buffer) {
@@ -226,8 +236,11 @@ impl Table {
             if buffer.len() <= shape.body_limit {
                 buffer.note(tp, record.offset);
                 TableMetrics::add(&self.metrics.rows, u64::from(rows));
-                if !self.partitions.contains(tp) {
-                    self.partitions.insert(tp.clone());
+                if self.last_partition.as_ref() != Some(tp) {
+                    if !self.partitions.contains(tp) {
+                        self.partitions.insert(tp.clone());
+                    }
+                    self.last_partition = Some(tp.clone());
                 }
                 return Ok(Some(id));
             }
@@ -460,6 +473,7 @@ impl Table {
             buffer.drop_partitions(revoked);
         }
         self.partitions.retain(|tp| !revoked(tp));
+        self.last_partition = None;
         if let Some(chain) = &mut self.chain {
             chain.progress.retain(|tp, _| !revoked(tp));
         }
@@ -614,6 +628,7 @@ mod tests {
             body_limit,
             labels: LabelScope::new("c", "0", 1),
             loads_in_flight: 2,
+            bodies: Bodies::new(2),
             exactly_once: None,
         }
     }

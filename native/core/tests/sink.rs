@@ -246,10 +246,15 @@ fn tombstones_are_skipped_but_their_offsets_commit() {
         raw("test", 0, 0, Some(r#"{"id":1,"city":"x"}"#)),
         raw("test", 0, 1, None),
         raw("test", 0, 2, None),
+        // Rows and tombstones alternating in one run of a partition.
+        raw("test", 1, 0, Some(r#"{"id":2,"city":"y"}"#)),
+        raw("test", 1, 1, None),
+        raw("test", 1, 2, Some(r#"{"id":3,"city":"z"}"#)),
+        raw("test", 1, 3, None),
     ];
     sink.put(&session.batch(&records)).unwrap();
-    wait_offsets(&sink, &[("test", 0, 3)]);
-    assert_eq!(rows(&emu, "test_tbl").len(), 1);
+    wait_offsets(&sink, &[("test", 0, 3), ("test", 1, 4)]);
+    assert_eq!(rows(&emu, "test_tbl").len(), 3);
 }
 
 #[test]

@@ -32,17 +32,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::buffer::{self, FlushReason, Layout};
+use crate::buffer::{self, Bodies, FlushReason, Layout};
 use crate::config::{Semantic, SinkConfig};
 use crate::decode::Decoder;
 use crate::encode::RowEncoder;
 use crate::error::{Error, Result};
 use crate::label::LabelScope;
 use crate::metrics::{Metrics, TableMetrics};
-use crate::offsets::{OffsetTracker, TopicPartition, SKIPPED};
+use crate::offsets::{LoadId, OffsetTracker, TopicPartition, SKIPPED};
 use crate::pressure;
 use crate::progress::Loaded;
 use crate::query::QueryClient;
+use crate::record::Record;
 use crate::stream_load::{RetryPolicy, StreamLoadClient};
 use crate::table::{ExactlyOnce, Sequence, Shape, Table};
 
@@ -142,6 +143,11 @@ impl Sink {
         let span = tracing::info_span!("sink", connector = connector, task = task);
         let layout = Layout::of(&config);
         let exactly_once = config.semantic == Semantic::ExactlyOnce;
+        let loads_in_flight = if exactly_once {
+            1
+        } else {
+            config.loads_in_flight
+        };
         let shape = Shape {
             encoder: RowEncoder::new(&config),
             body_limit: layout.body_limit(&config),
@@ -149,11 +155,9 @@ impl Sink {
             labels: LabelScope::random(connector, task),
             // An exactly-once chain names each load's successor from the progress the load
             // before it committed: its loads go one at a time.
-            loads_in_flight: if exactly_once {
-                1
-            } else {
-                config.loads_in_flight
-            },
+            loads_in_flight,
+            // As many as one busy table's buffer and loads cycle through.
+            bodies: Bodies::new(loads_in_flight),
             exactly_once: exactly_once.then(|| ExactlyOnce {
                 connector: connector.to_owned(),
                 progress_table: config.progress_table.clone(),
@@ -233,38 +237,72 @@ impl Sink {
         let shared = &self.shared;
         let mut guard = shared.lock();
         check(&guard)?;
-        let state = &mut *guard;
+        let State {
+            decoder,
+            tables,
+            tracker,
+            seq,
+            assigned,
+            failure,
+            loaded,
+            recovering,
+            rewound,
+            reports,
+            ..
+        } = &mut *guard;
         let mut rejected = Vec::new();
         let mut rewind = Vec::new();
         let exactly_once = shared.query.is_some();
         let now = Instant::now();
-        for (index, record) in state.decoder.decode(batch)?.iter().enumerate() {
-            let tp = TopicPartition {
-                topic: Arc::clone(&record.original_topic),
-                partition: record.partition,
-            };
-            if state.assigned.as_ref().is_some_and(|a| !a.contains(&tp)) {
-                let error = not_assigned(&tp, record.offset);
-                state.failure = Some(error.to_string());
-                return Err(error);
-            }
-            if state.recovering.contains(&tp) {
-                // Handed back: consumed again from its first offset once recovered.
-                if !state.rewound.contains_key(&tp) {
-                    state.rewound.insert(tp.clone(), record.offset);
-                    rewind.push((tp, record.offset));
+        // Records come in runs of one partition and one table (Connect hands them over per
+        // partition): what is looked up per partition is looked up once per run.
+        let mut run: Option<Run<'_>> = None;
+        for (index, record) in decoder.decode(batch)?.iter().enumerate() {
+            if !run.as_ref().is_some_and(|r| r.holds(record)) {
+                if let Some(done) = run {
+                    done.settle(tracker);
                 }
-                continue;
+                let tp = TopicPartition {
+                    topic: Arc::clone(&record.original_topic),
+                    partition: record.partition,
+                };
+                if assigned.as_ref().is_some_and(|a| !a.contains(&tp)) {
+                    let error = not_assigned(&tp, record.offset);
+                    *failure = Some(error.to_string());
+                    return Err(error);
+                }
+                let lane = if recovering.contains(&tp) {
+                    // Handed back: consumed again from its first offset once recovered.
+                    if !rewound.contains_key(&tp) {
+                        rewound.insert(tp.clone(), record.offset);
+                        rewind.push((tp.clone(), record.offset));
+                    }
+                    None
+                } else {
+                    rewound.remove(&tp);
+                    Some(shared.route(tables, seq, &record.topic))
+                };
+                run = Some(Run {
+                    tp,
+                    topic: Arc::clone(&record.topic),
+                    table: lane,
+                    span: Span::default(),
+                });
             }
-            state.rewound.remove(&tp);
-            if !state.reports.is_idle() {
-                match state.reports.replayed(&tp, record.offset) {
+            let Run {
+                tp, table, span, ..
+            } = run.as_mut().expect("a run holds the record");
+            let Some(table) = table.as_deref_mut() else {
+                continue;
+            };
+            if !reports.is_idle() {
+                match reports.replayed(tp, record.offset) {
                     rejected::Replayed::New => {}
                     rejected::Replayed::Skip => continue,
                     rejected::Replayed::Report(message) => {
                         // Held until now: Connect awaits the report before committing past it.
-                        state.tracker.release(&tp, record.offset);
-                        let table = shared.route(&mut state.tables, &mut state.seq, &record.topic);
+                        span.settle(tracker, tp);
+                        tracker.release(tp, record.offset);
                         TableMetrics::add(&table.metrics.dead_letter_records, 1);
                         rejected.push(Rejected {
                             index: index as u32,
@@ -274,19 +312,16 @@ impl Sink {
                     }
                 }
             }
-            let table = shared.route(&mut state.tables, &mut state.seq, &record.topic);
-            if exactly_once && state.loaded.holds(table.name(), &tp, record.offset) {
+            if exactly_once && loaded.holds(table.name(), tp, record.offset) {
                 TableMetrics::add(&table.metrics.already_loaded, 1);
-                state.tracker.record(&tp, record.offset, SKIPPED);
+                span.note(tracker, tp, record.offset, SKIPPED);
                 continue;
             }
-            match table.append(record, &tp, &shared.shape, &mut state.seq, now) {
-                Ok(load) => state
-                    .tracker
-                    .record(&tp, record.offset, load.unwrap_or(SKIPPED)),
+            match table.append(record, tp, &shared.shape, seq, now) {
+                Ok(load) => span.note(tracker, tp, record.offset, load.unwrap_or(SKIPPED)),
                 Err(e) if shared.tolerate_errors && e.is_data() => {
                     TableMetrics::add(&table.metrics.dead_letter_records, 1);
-                    state.tracker.record(&tp, record.offset, SKIPPED);
+                    span.note(tracker, tp, record.offset, SKIPPED);
                     rejected.push(Rejected {
                         index: index as u32,
                         message: e.to_string(),
@@ -295,6 +330,10 @@ impl Sink {
                 Err(e) => return Err(e),
             }
         }
+        if let Some(done) = run {
+            done.settle(tracker);
+        }
+        let state = &mut *guard;
         shared.flush(state);
         let mut flow = shared.flow(state);
         rewind.extend(state.reports.take_rewinds());
@@ -420,6 +459,59 @@ impl Drop for Sink {
 /// transform renamed its topic, and Kafka Connect before 3.6 does not tell a sink the original
 /// (`SinkRecord.originalTopic()`). Its offset could only be committed under the wrong
 /// partition, so the sink refuses rather than guess.
+/// Consecutive records of one partition bound for one table, as `put` meets them: the
+/// partition's checks and the table's lookup are done once per run, and the offsets of
+/// consecutive records going to the same load reach the tracker as one span.
+struct Run<'t> {
+    tp: TopicPartition,
+    /// The topic after transforms, which picked the table.
+    topic: Arc<str>,
+    /// `None` while the partition's records are handed back (exactly-once recovery).
+    table: Option<&'t mut Table>,
+    span: Span,
+}
+
+impl Run<'_> {
+    fn holds(&self, record: &Record<'_>) -> bool {
+        record.partition == self.tp.partition
+            && record.original_topic == self.tp.topic
+            && record.topic == self.topic
+    }
+
+    fn settle(mut self, tracker: &mut OffsetTracker) {
+        self.span.settle(tracker, &self.tp);
+    }
+}
+
+/// The load and last offset of a run's records not yet told to the tracker: consecutive
+/// records of one load make one span, as `OffsetTracker::record` would join them.
+#[derive(Default)]
+struct Span(Option<(LoadId, i64)>);
+
+impl Span {
+    fn note(
+        &mut self,
+        tracker: &mut OffsetTracker,
+        tp: &TopicPartition,
+        offset: i64,
+        load: LoadId,
+    ) {
+        match &mut self.0 {
+            Some((l, last)) if *l == load => *last = offset,
+            _ => {
+                self.settle(tracker, tp);
+                self.0 = Some((load, offset));
+            }
+        }
+    }
+
+    fn settle(&mut self, tracker: &mut OffsetTracker, tp: &TopicPartition) {
+        if let Some((load, last)) = self.0.take() {
+            tracker.record(tp, last, load);
+        }
+    }
+}
+
 fn not_assigned(tp: &TopicPartition, offset: i64) -> Error {
     Error::fatal(format!(
         "The record at topic={} partition={} offset={} names a partition that is not assigned \

@@ -257,6 +257,13 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
             tokio::time::timeout(ROLLBACK_TIMEOUT, client.step(Op::Rollback, &request)).await;
         tracing::debug!(table, label = %request.label, ?attempt, "Rolled back an abandoned transaction.");
     }
+    // A body nothing holds any more (its load left the queue) is kept for the next buffer.
+    drop(request);
+    let Job { body, rows, .. } = job;
+    drop(body);
+    if let (Some(sink), Ok(rows)) = (shared.upgrade(), Arc::try_unwrap(rows)) {
+        sink.shape.bodies.give(rows.body);
+    }
 }
 
 /// Logs a failed attempt (WARN while retrying, ERROR once the table counts as failing), counts
