@@ -124,18 +124,26 @@ pub struct TableBuffer {
 
 impl TableBuffer {
     pub fn new(layout: Layout, now: Instant) -> TableBuffer {
-        TableBuffer::reusing(Vec::new(), layout, now)
+        TableBuffer::reusing(Spare::default(), layout, now)
     }
 
-    /// A buffer that writes into `body` (emptied first), e.g. one from [`Bodies`].
-    pub fn reusing(mut body: Vec<u8>, layout: Layout, now: Instant) -> TableBuffer {
+    /// A buffer that writes into a spare body from [`Bodies`].
+    pub fn reusing(spare: Spare, layout: Layout, now: Instant) -> TableBuffer {
+        let Spare {
+            mut body,
+            mut records,
+        } = spare;
         body.clear();
+        records.clear();
         TableBuffer {
             layout,
             body,
             rows: 0,
             since: now,
-            index: RowIndex::default(),
+            index: RowIndex {
+                records,
+                ..RowIndex::default()
+            },
             mark: (0, 0),
         }
     }
@@ -298,14 +306,21 @@ impl Sealed {
     }
 }
 
-/// Bodies whose loads are done, kept for the next buffers to fill. A body's pages stay
-/// mapped, so filling the next one does not fault them in from the kernel again (before, a
-/// tenth of `put`'s time went to those faults). At most `keep` are kept; a body still shared
-/// elsewhere is not taken.
+/// Bodies whose loads are done, kept for the next buffers to fill, with their record indexes.
+/// Their pages stay mapped, so filling them again does not fault them in from the kernel
+/// (before, a tenth of `put`'s time went to those faults). At most `keep` are kept; a body
+/// still shared elsewhere is not taken.
 #[derive(Debug)]
 pub struct Bodies {
-    free: std::sync::Mutex<Vec<Vec<u8>>>,
+    free: std::sync::Mutex<Vec<Spare>>,
     keep: usize,
+}
+
+/// An emptied body and record index, for [`TableBuffer::reusing`].
+#[derive(Debug, Default)]
+pub struct Spare {
+    body: Vec<u8>,
+    records: Vec<RecordSpan>,
 }
 
 impl Bodies {
@@ -317,21 +332,23 @@ impl Bodies {
     }
 
     /// An emptied body to fill, or a new one.
-    pub fn take(&self) -> Vec<u8> {
+    pub fn take(&self) -> Spare {
         self.lock().pop().unwrap_or_default()
     }
 
     /// Keeps a finished load's body for reuse when nothing else holds it and fewer than
     /// `keep` are kept.
-    pub fn give(&self, body: Bytes) {
-        let Ok(body) = body.try_into_mut() else {
+    pub fn give(&self, sealed: Sealed) {
+        let Ok(body) = sealed.body.try_into_mut() else {
             return;
         };
         let mut free = self.lock();
         if free.len() < self.keep {
             let mut body = Vec::from(body);
             body.clear();
-            free.push(body);
+            let mut records = sealed.index.records;
+            records.clear();
+            free.push(Spare { body, records });
         }
     }
 
@@ -340,7 +357,7 @@ impl Bodies {
         self.lock().len()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Vec<u8>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Spare>> {
         // A poisoned list is still a list of empty bodies.
         self.free.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -702,18 +719,28 @@ mod tests {
         let bodies = Bodies::new(1);
         let mut b = TableBuffer::reusing(bodies.take(), Layout::JsonStream, Instant::now());
         b.row().extend_from_slice(&[b'x'; 4096]);
+        b.note(&TopicPartition::new("t", 0), 7);
         let sealed = b.seal();
         let (at, capacity) = (sealed.body.as_ptr(), sealed.body.len());
-        bodies.give(sealed.body.clone());
+        let shared = sealed.body.clone();
+        bodies.give(sealed.clone());
         assert_eq!(bodies.kept(), 0, "a body still shared is not taken");
-        bodies.give(sealed.body);
+        drop(shared);
+        bodies.give(sealed);
         assert_eq!(bodies.kept(), 1);
         let again = bodies.take();
-        assert_eq!((again.as_ptr(), again.len()), (at, 0));
-        assert!(again.capacity() >= capacity);
-        // No more than `keep` are kept.
-        bodies.give(Bytes::from(vec![1u8; 10]));
-        bodies.give(Bytes::from(vec![1u8; 10]));
+        assert_eq!((again.body.as_ptr(), again.body.len()), (at, 0));
+        assert!(again.body.capacity() >= capacity);
+        assert!(again.records.is_empty() && again.records.capacity() >= 1);
+        // The next buffer writes into it; no more than `keep` are kept.
+        let mut next = TableBuffer::reusing(again, Layout::JsonStream, Instant::now());
+        next.row().extend_from_slice(b"{}");
+        assert_eq!(next.body.as_ptr(), at);
+        for _ in 0..2 {
+            let mut b = TableBuffer::new(Layout::JsonStream, Instant::now());
+            b.row().extend_from_slice(b"{}");
+            bodies.give(b.seal());
+        }
         assert_eq!(bodies.kept(), 1);
     }
 }

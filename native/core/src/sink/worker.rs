@@ -262,7 +262,7 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
     let Job { body, rows, .. } = job;
     drop(body);
     if let (Some(sink), Ok(rows)) = (shared.upgrade(), Arc::try_unwrap(rows)) {
-        sink.shape.bodies.give(rows.body);
+        sink.shape.bodies.give(rows);
     }
 }
 

@@ -17,7 +17,12 @@ final class BatchBuffer {
     /** The largest batch a direct buffer can hold, with headroom the JDK asks for. */
     private static final int MAX_CAPACITY = Integer.MAX_VALUE - 8;
 
+    /** Strings up to this many chars go through {@link #scratch}. */
+    static final int SCRATCH_CHARS = 16 * 1024;
+
     private ByteBuffer buf;
+    /** One string's UTF-8 bytes: at most 3 per char (a surrogate pair takes 4 for 2). */
+    private final byte[] scratch = new byte[3 * SCRATCH_CHARS];
 
     BatchBuffer(int initialCapacity) {
         buf = ByteBuffer.allocateDirect(initialCapacity).order(ByteOrder.LITTLE_ENDIAN);
@@ -125,9 +130,47 @@ final class BatchBuffer {
 
     /**
      * {@code varint length} followed by the string's UTF-8 bytes. Unpaired surrogates become
-     * {@code '?'}, as {@code String.getBytes(UTF_8)} writes them.
+     * {@code '?'}, as {@code String.getBytes(UTF_8)} writes them. A string of up to
+     * {@value #SCRATCH_CHARS} chars is encoded in one pass into a heap array and copied in bulk
+     * (array stores are cheaper than a direct buffer's checked puts); a longer one in two
+     * passes straight into the buffer, so the scratch array stays small.
      */
     void string(String s) {
+        int n = s.length();
+        if (n > SCRATCH_CHARS) {
+            stringInPlace(s);
+            return;
+        }
+        byte[] b = scratch;
+        int j = 0;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                b[j++] = (byte) c;
+            } else if (c < 0x800) {
+                b[j++] = (byte) (0xC0 | (c >> 6));
+                b[j++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isHighSurrogate(c) && i + 1 < n
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                b[j++] = (byte) (0xF0 | (cp >> 18));
+                b[j++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                b[j++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                b[j++] = (byte) (0x80 | (cp & 0x3F));
+            } else if (Character.isSurrogate(c)) {
+                b[j++] = (byte) '?';
+            } else {
+                b[j++] = (byte) (0xE0 | (c >> 12));
+                b[j++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                b[j++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        varint(j);
+        ensure(j);
+        buf.put(b, 0, j);
+    }
+
+    private void stringInPlace(String s) {
         int n = s.length();
         int utf8 = utf8Length(s);
         varint(utf8);

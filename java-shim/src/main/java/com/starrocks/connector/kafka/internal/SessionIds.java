@@ -16,6 +16,9 @@ import java.util.Map;
 final class SessionIds<K> {
     private final Map<K, Integer> ids;
     private final List<K> keys = new ArrayList<>();
+    /** The key last looked up, by identity, and its id: records of a run share their topic. */
+    private K lastKey;
+    private int lastId = -1;
 
     SessionIds(Map<K, Integer> emptyMap) {
         this.ids = emptyMap;
@@ -29,14 +32,21 @@ final class SessionIds<K> {
 
     /** The key's id, assigning the next one when it has none. */
     int idOf(K key) {
-        Integer id = ids.get(key);
-        if (id != null) {
-            return id;
+        if (key == lastKey && lastId >= 0) {
+            return lastId;
         }
-        int next = keys.size();
-        ids.put(key, next);
-        keys.add(key);
-        return next;
+        Integer id = ids.get(key);
+        int found;
+        if (id != null) {
+            found = id;
+        } else {
+            found = keys.size();
+            ids.put(key, found);
+            keys.add(key);
+        }
+        lastKey = key;
+        lastId = found;
+        return found;
     }
 
     /** How many ids exist; also the next id to be assigned. */
@@ -53,10 +63,19 @@ final class SessionIds<K> {
         for (int id = keys.size() - 1; id >= mark; id--) {
             ids.remove(keys.remove(id));
         }
+        if (lastId >= mark) {
+            forgetLast();
+        }
     }
 
     void clear() {
         ids.clear();
         keys.clear();
+        forgetLast();
+    }
+
+    private void forgetLast() {
+        lastKey = null;
+        lastId = -1;
     }
 }

@@ -395,7 +395,16 @@ class BatchEncoderTest {
 
     @Test
     void writesUtf8AsJavaDoesIncludingUnpairedSurrogates() {
-        String[] samples = {"", "ascii", "Z\u00fcrich", "\u6771\u4eac", "\ud83d\ude80", "a\ud800b", "\udc00"};
+        StringBuilder longest = new StringBuilder();
+        StringBuilder longer = new StringBuilder();
+        while (longest.length() < BatchBuffer.SCRATCH_CHARS) {
+            longest.append("\u6771\ud83d\ude80\ud800a");
+        }
+        longest.setLength(BatchBuffer.SCRATCH_CHARS);
+        longer.append(longest).append("\u00fc\udc00");
+        // Up to SCRATCH_CHARS through the scratch array, longer ones straight into the buffer.
+        String[] samples = {"", "ascii", "Z\u00fcrich", "\u6771\u4eac", "\ud83d\ude80", "a\ud800b", "\udc00",
+            longest.toString(), longer.toString()};
         for (String s : samples) {
             BatchBuffer buffer = new BatchBuffer(4);
             buffer.string(s);
