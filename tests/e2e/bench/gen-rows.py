@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Rows for the benchmark: N JSON objects, one per line, matching the bench tables' columns.
 
-    gen-rows.py SHAPE N OUT      SHAPE is 100 (~100 B rows) or 1k (~1 KB rows)
+    gen-rows.py SHAPE N OUT [FORMAT]   SHAPE is 100 (~100 B rows) or 1k (~1 KB rows); FORMAT is
+                                       json (the default) or csv: the same values, tab-separated
+                                       in the table's column order (StarRocks' default
+                                       column_separator), one row per line
 
 Values vary from row to row (ids count up; the rest is drawn from a seeded generator), so
 compression sees realistic-ish data rather than one repeated line. Prints
@@ -30,6 +33,9 @@ AGENTS = [
 
 def main():
     shape, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    fmt = sys.argv[4] if len(sys.argv) > 4 else "json"
+    if fmt not in ("json", "csv"):
+        sys.exit("gen-rows.py: FORMAT is json or csv, not %s" % fmt)
     rnd = random.Random(20240501)
     # A pool of pre-built fragments keeps generation fast (a million rows in a few seconds).
     notes = [" ".join(rnd.choice(WORDS) for _ in range(rnd.randint(70, 90))) for _ in range(512)]
@@ -41,20 +47,30 @@ def main():
             ts = "2024-%02d-%02d %02d:%02d:%02d" % (1 + r % 12, 1 + (r >> 4) % 28, (r >> 9) % 24,
                                                    (r >> 14) % 60, (r >> 20) % 60)
             amount = "%d.%02d" % ((r >> 26) % 100000, (r >> 8) % 100)
+            ok = "true" if r & 1 else "false"
             if shape == "100":
-                line = ('{"id":%d,"user_id":%d,"event":"%s","amount":%s,"ok":%s,"ts":"%s"}'
-                        % (i, r % 1000003, EVENTS[r % 8], amount, "true" if r & 1 else "false", ts))
+                # (column, value, quoted in JSON)
+                fields = (("id", i, False), ("user_id", r % 1000003, False),
+                          ("event", EVENTS[r % 8], True), ("amount", amount, False),
+                          ("ok", ok, False), ("ts", ts, True))
             else:
-                line = ('{"id":%d,"user_id":%d,"session":"%012x%020x","event":"%s","page":"/shop/item/%d?ref=%s",'
-                        '"referrer":"https://www.example.com/search?q=%s+%s&page=%d","user_agent":"%s",'
-                        '"country":"%s","city":"%s","amount":%s,"qty":%d,"ok":%s,"ts":"%s",'
-                        '"tags":"%s,%s,%s","note":"%s"}'
-                        % (i, r % 1000003, r, i * 2654435761 % (1 << 80), EVENTS[r % 8], r % 99991,
-                           EVENTS[(r >> 3) % 8], WORDS[r % len(WORDS)], WORDS[(r >> 7) % len(WORDS)],
-                           1 + r % 50, AGENTS[r % 4], COUNTRIES[r % 12], CITIES[(r >> 5) % 12],
-                           amount, 1 + r % 9, "true" if r & 1 else "false", ts,
-                           WORDS[r % 20], WORDS[(r >> 11) % 30], WORDS[(r >> 17) % 40],
-                           notes[(r >> 6) % 512]))
+                fields = (("id", i, False), ("user_id", r % 1000003, False),
+                          ("session", "%012x%020x" % (r, i * 2654435761 % (1 << 80)), True),
+                          ("event", EVENTS[r % 8], True),
+                          ("page", "/shop/item/%d?ref=%s" % (r % 99991, EVENTS[(r >> 3) % 8]), True),
+                          ("referrer", "https://www.example.com/search?q=%s+%s&page=%d"
+                           % (WORDS[r % len(WORDS)], WORDS[(r >> 7) % len(WORDS)], 1 + r % 50), True),
+                          ("user_agent", AGENTS[r % 4], True), ("country", COUNTRIES[r % 12], True),
+                          ("city", CITIES[(r >> 5) % 12], True), ("amount", amount, False),
+                          ("qty", 1 + r % 9, False), ("ok", ok, False), ("ts", ts, True),
+                          ("tags", "%s,%s,%s" % (WORDS[r % 20], WORDS[(r >> 11) % 30],
+                                                 WORDS[(r >> 17) % 40]), True),
+                          ("note", notes[(r >> 6) % 512], True))
+            if fmt == "json":
+                line = "{" + ",".join(('"%s":"%s"' if q else '"%s":%s') % (k, v)
+                                      for k, v, q in fields) + "}"
+            else:
+                line = "\t".join(str(v) for _, v, _ in fields)
             total += len(line)
             w(line)
             w("\n")

@@ -25,6 +25,7 @@ SIZE_LABEL = {"100": "~100 B rows", "1k": "~1 KB rows"}
 CONV_LABEL = {
     "json": "JsonConverter (schemas.enable=false)",
     "bytes": "ByteArrayConverter (raw JSON)",
+    "csv": "ByteArrayConverter (CSV lines, sink.properties.format=csv)",
 }
 SINK_LABEL = {"ours": "StarRocks sink (ours)", "ours-eo": "StarRocks sink (ours), exactly-once",
               "null": "null sink"}
@@ -128,7 +129,7 @@ def render(results_path, machine_path):
     failures = [r for r in results if r.get("error")]
 
     sizes = [s for s in ("100", "1k") if any(k[0] == s for k in groups)]
-    convs = [c for c in ("json", "bytes") if any(k[1] == c for k in groups)]
+    convs = [c for c in ("json", "bytes", "csv") if any(k[1] == c for k in groups)]
     for size in sizes:
         for conv in convs:
             rows = {}
@@ -141,8 +142,9 @@ def render(results_path, machine_path):
             sample = next(iter(groups[(size, conv, next(iter(rows)))]))
             w("### %s, %s" % (SIZE_LABEL.get(size, size), CONV_LABEL.get(conv, conv)))
             w("")
-            w("N = {:,} records, {:.1f} MB of JSON values ({:.0f} B per record on average)."
-              .format(sample["n"], sample["bytes"] / 1e6, sample["bytes"] / sample["n"]))
+            w("N = {:,} records, {:.1f} MB of {} values ({:.0f} B per record on average)."
+              .format(sample["n"], sample["bytes"] / 1e6, "CSV" if conv == "csv" else "JSON",
+                      sample["bytes"] / sample["n"]))
             w("")
             w("| sink | drain s | records/s | records/s min–max | MB/s | worker CPU-s per 1M | worker cores busy | "
               "worker peak RSS MB | Stream Loads (avg MB) | emulator CPU-s per 1M | broker CPU-s per 1M | rows in table |")

@@ -3,7 +3,9 @@
 # another on a quiet machine (each is one run-bench.sh; see its --help for what a run measures):
 #
 #   count-only    ours and the null sink, ~100 B and ~1 KB rows, JsonConverter and
-#                 ByteArrayConverter, the emulator in count-only mode: the connector's own cost
+#                 ByteArrayConverter over JSON, and ByteArrayConverter over the same rows as CSV
+#                 (sink.properties.format=csv), the emulator in count-only mode: the
+#                 connector's own cost
 #   results       the same against the emulator in full mode (it converts and stores every row)
 #   partitions    ~100 B raw rows over 2 partitions with tasks.max=2, count-only emulator
 #   memory        ~1 KB raw rows against a slow StarRocks (every reply held 2 s): native memory
@@ -12,7 +14,7 @@
 #
 #   tests/e2e/bench/report.sh [--kafka 3.9|4|X.Y.Z] [--repeat R] [SECTION...]
 #
-# Without SECTION names, all five run (about 40 minutes on 2 cores). A run whose table ends
+# Without SECTION names, all five run (about 50 minutes on 2 cores). A run whose table ends
 # with a row count other than N stops everything (run-bench.sh writes no report then).
 set -euo pipefail
 
@@ -34,8 +36,9 @@ done
 for section in "${sections[@]}"; do
   common=(--kafka "$kafka" --section "$section")
   case "$section" in
-    count-only) "$BENCH" "${common[@]}" --repeat "$repeat" --emulator count-only ;;
-    results) "$BENCH" "${common[@]}" --repeat "$repeat" ;;
+    count-only) "$BENCH" "${common[@]}" --repeat "$repeat" --emulator count-only \
+      --converters "json bytes csv" ;;
+    results) "$BENCH" "${common[@]}" --repeat "$repeat" --converters "json bytes csv" ;;
     partitions)
       "$BENCH" "${common[@]}" --repeat "$repeat" --emulator count-only --partitions 2 \
         --sizes 100 --converters bytes --no-consumer-baseline ;;

@@ -11,7 +11,8 @@
 #   --n100 N             rows of ~100 B (default 3000000)
 #   --n1k N              rows of ~1 KB (default 500000)
 #   --sizes "100 1k"     which row sizes to run
-#   --converters "json bytes"
+#   --converters "json bytes"  csv as well: the same rows as tab-separated CSV lines, through
+#                        ByteArrayConverter, our sink with sink.properties.format=csv
 #   --sinks "null ours"  ours-eo: the StarRocks sink under sink.semantic=exactly-once
 #   --partitions P       partitions per topic; tasks.max = P (default 1)
 #   --repeat R           runs per combination, the median is reported (default 3)
@@ -187,14 +188,21 @@ table_ddl() {
   esac
 }
 
-# preload SIZE: topic bench_SIZE holds N rows of that shape. Sets PAYLOAD_BYTES_<SIZE>.
+# data_of SIZE CONVERTER: the topic's name suffix and row format the converter reads.
+data_of() { if [ "$2" = csv ]; then echo "${1}_csv csv"; else echo "$1 json"; fi; }
+
+# preload SIZE [FORMAT]: topic bench_SIZE (FORMAT json, the default) or bench_SIZE_csv holds N
+# rows of that shape. Sets PAYLOAD_BYTES_<SIZE> or PAYLOAD_BYTES_<SIZE>_csv.
 preload() {
-  local size=$1 n topic=bench_$1 file=$RUN/rows-$1.json info t
+  local size=$1 format=${2:-json} n data topic file info t
+  data=$size
+  [ "$format" = csv ] && data=${size}_csv
+  topic=bench_$data file=$RUN/rows-$data.$format
   n=$(shape_rows "$size")
   t=$SECONDS
-  info=$(python3 -B "$BENCH_DIR/gen-rows.py" "$size" "$n" "$file")
+  info=$(python3 -B "$BENCH_DIR/gen-rows.py" "$size" "$n" "$file" "$format")
   log "generated $file: $info ($((SECONDS - t))s)"
-  printf -v "PAYLOAD_BYTES_$size" '%s' "$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' <<<"$info")"
+  printf -v "PAYLOAD_BYTES_$data" '%s' "$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' <<<"$info")"
   create_topic "$topic" "$partitions"
   t=$(now_ms)
   kcat -P -b "$BOOTSTRAP" -t "$topic" -z "$compression" -X linger.ms=20 -X batch.num.messages=10000 \
@@ -252,7 +260,7 @@ connector_config() {
   local sink=$1 conv=$2 topic=$3 table=$4 vc
   case "$conv" in
     json) vc='{"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false"}' ;;
-    bytes) vc='{"value.converter":"org.apache.kafka.connect.converters.ByteArrayConverter"}' ;;
+    bytes | csv) vc='{"value.converter":"org.apache.kafka.connect.converters.ByteArrayConverter"}' ;;
   esac
   if is_ours "$sink"; then
     local semantic=at-least-once
@@ -265,7 +273,13 @@ connector_config() {
       "starrocks.http.url": $fe, "starrocks.username": "root", "starrocks.password": $pw,
       "starrocks.database.name": $db, "sink.properties.strip_outer_array": "true",
       "sink.semantic": $semantic, "starrocks.query.url": $query,
-      "key.converter": "org.apache.kafka.connect.storage.StringConverter"}'
+      "key.converter": "org.apache.kafka.connect.storage.StringConverter"}' |
+      if [ "$conv" = csv ]; then
+        # Tab-separated rows: StarRocks' default column_separator.
+        jq -c 'del(."sink.properties.strip_outer_array") + {"sink.properties.format": "csv"}'
+      else
+        cat
+      fi
   else
     jq -cn --arg c "$NULL_CLASS" --arg t "$topic" --arg tasks "$partitions" '{
       "connector.class": $c, "tasks.max": $tasks, "topics": $t,
@@ -279,7 +293,9 @@ is_ours() { [ "$1" = ours ] || [ "$1" = ours-eo ]; }
 # run_one SIZE CONVERTER SINK REP: appends one JSON line to $RESULTS.
 run_one() {
   local size=$1 conv=$2 sink=$3 rep=$4
-  local id=bench-$size-$conv-$sink-$rep name n topic=bench_$1 table=""
+  local id=bench-$size-$conv-$sink-$rep name n data topic table=""
+  read -r data _ <<<"$(data_of "$size" "$conv")"
+  topic=bench_$data
   name=$id
   n=$(shape_rows "$size")
   log "-- $size B rows, $conv converter, $sink sink (run $rep): $n records"
@@ -360,7 +376,7 @@ run_one() {
   [ -n "$short" ] && error=$short
   [ -n "$error" ] && log "run failed: $error"
   jq -cn --arg size "$size" --arg conv "$conv" --arg sink "$sink" --argjson rep "$rep" --argjson n "$n" \
-    --argjson bytes "$(eval echo "\$PAYLOAD_BYTES_$size")" --argjson t0 "$t0" \
+    --argjson bytes "$(eval echo "\$PAYLOAD_BYTES_$data")" --argjson t0 "$t0" \
     --arg first "$(grep '^first ' "$watch" || true)" --arg "done" "$done_line" \
     --argjson w0 "$w0" --argjson e0 "$e0" --argjson b0 "$b0" --argjson tck "$CLK_TCK" \
     --argjson hwm "${hwm:-0}" --argjson rss "${rss:-0}" --argjson rows "${rows:-null}" \
@@ -425,8 +441,13 @@ start_broker
 sr_exec "DROP DATABASE IF EXISTS $DB; CREATE DATABASE $DB"
 
 for size in $sizes; do
-  preload "$size"
-  [ "$consumer_baseline" = 1 ] && run_consumer_baseline "$size"
+  if [[ " $converters " == *" json "* || " $converters " == *" bytes "* ]]; then
+    preload "$size" json
+  fi
+  [[ " $converters " == *" csv "* ]] && preload "$size" csv
+  if [ "$consumer_baseline" = 1 ] && [ -n "$(eval echo "\${PAYLOAD_BYTES_$size:-}")" ]; then
+    run_consumer_baseline "$size"
+  fi
   for ((rep = 1; rep <= repeat; rep++)); do
     for conv in $converters; do
       for sink in $sinks; do
