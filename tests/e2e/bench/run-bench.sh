@@ -471,7 +471,9 @@ if [ -n "${PLUGIN_DIR:-}" ]; then
   fi
 fi
 git_rev=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$REPO_ROOT" diff --quiet HEAD 2>/dev/null || git_rev="$git_rev + uncommitted changes"
+# Only changes outside docs/ count: an earlier section written into docs/benchmark.md is not
+# a change to the plugin.
+git -C "$REPO_ROOT" diff --quiet HEAD -- . ':(exclude)docs' 2>/dev/null || git_rev="$git_rev + uncommitted changes"
 jq -n --arg cpu "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" --arg cores "$(nproc)" \
   --arg mem_kb "$(awk '/^MemTotal/ {print $2}' /proc/meminfo)" --arg kernel "$(uname -r)" \
   --arg jdk "$(java -version 2>&1 | sed -n 2p)" --arg kafka "$KAFKA_VERSION" --arg plugin "$plugin_desc" \
