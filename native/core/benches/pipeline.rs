@@ -161,12 +161,17 @@ fn bench_row(size: usize, i: u64) -> String {
 }
 
 /// `Sink::put` alone, as Connect drives it: batches of 500 records (its default
-/// `max.poll.records`) into one table, with loads running in the background into the emulator
-/// in count-only mode. What is timed is the task thread's share: decode, route, validate,
-/// buffer, track offsets, and the flush decisions; between iterations the loads finish.
+/// `max.poll.records`) into one table. What is timed is the task thread's share: decode, route,
+/// validate, buffer, track offsets, and the flush decisions. Each iteration brings just over a
+/// table's share of `bufferflush.maxbytes`, so its last `put` seals the body; the load then
+/// runs untimed into the emulator in count-only mode, and its body comes back for the next
+/// iteration to fill, as in a long-running task. (Loads running beside the timed `put`s made
+/// the figures swing by a third on two cores.)
 fn put_stream(c: &mut Criterion) {
     const PER_PUT: usize = 500;
-    const PUTS: usize = 200;
+    // The smallest `bufferflush.maxbytes`; two loads in flight make the share a third of it.
+    const MAX_BYTES: usize = 64 << 20;
+    const SHARE: usize = MAX_BYTES / 3;
     let emu = starrocks_emulator::start(starrocks_emulator::Config::ephemeral().with_count_only())
         .expect("emulator");
     emu.run_script("CREATE DATABASE db; USE db; CREATE TABLE bench (id BIGINT, payload STRING);")
@@ -177,6 +182,7 @@ fn put_stream(c: &mut Criterion) {
         ("starrocks.username", "root".into()),
         ("starrocks.password", String::new()),
         ("starrocks.topic2table.map", "bench:bench".into()),
+        ("bufferflush.maxbytes", MAX_BYTES.to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -184,9 +190,7 @@ fn put_stream(c: &mut Criterion) {
     let mut group = c.benchmark_group("put");
     group.sample_size(20);
     for size in [100usize, 1024] {
-        let texts: Vec<String> = (0..(PER_PUT * PUTS) as u64)
-            .map(|i| bench_row(size, i))
-            .collect();
+        let texts = rows_over_the_share(size, PER_PUT, SHARE);
         // One sink and one session for every iteration, as a task keeps them: bodies are
         // reused and topic ids stay defined; offsets go on rising.
         let sink = Sink::start(&props, "bench", "0").expect("sink");
@@ -210,7 +214,7 @@ fn put_stream(c: &mut Criterion) {
                         sink.put(batch).expect("put");
                     }
                     timed += started.elapsed();
-                    // Untimed: the loads finish, as a paused consumer would let them.
+                    // Untimed: the sealed body loads, and its offsets become committable.
                     while sink
                         .pre_commit(&[])
                         .expect("pre_commit")
@@ -218,14 +222,46 @@ fn put_stream(c: &mut Criterion) {
                         .map(|c| c.1)
                         != Some(next)
                     {
-                        std::thread::sleep(Duration::from_millis(5));
+                        std::thread::sleep(Duration::from_millis(2));
                     }
+                    // The load's worker hands its body back just after the offsets commit.
+                    std::thread::sleep(Duration::from_millis(20));
                 }
                 timed
             })
         });
     }
     group.finish();
+}
+
+/// Rows of `size` whose body (a row and its newline each) crosses `share` inside the last put
+/// of `per_put` records, at least a row clear of either end, so the last put alone seals it.
+fn rows_over_the_share(size: usize, per_put: usize, share: usize) -> Vec<String> {
+    let mut rows = Vec::new();
+    let mut body = 0;
+    let mut skipped = 0u64;
+    loop {
+        let row = bench_row(size, rows.len() as u64 + skipped);
+        body += row.len() + 1;
+        rows.push(row);
+        if rows.len() % per_put != 0 {
+            continue;
+        }
+        let last_put: usize = rows[rows.len() - per_put..]
+            .iter()
+            .map(|r| r.len() + 1)
+            .sum();
+        let before = body - last_put;
+        if body >= share + 2 * size && before + 2 * size < share {
+            return rows;
+        }
+        if body >= share {
+            // Crossed too close to a put's edge: start one row later and count again.
+            skipped += 1;
+            rows.clear();
+            body = 0;
+        }
+    }
 }
 
 criterion_group!(benches, decode_encode, put_stream);

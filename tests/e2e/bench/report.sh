@@ -14,7 +14,7 @@
 #
 #   tests/e2e/bench/report.sh [--kafka 3.9|4|X.Y.Z] [--repeat R] [SECTION...]
 #
-# Without SECTION names, all five run (about 50 minutes on 2 cores). A run whose table ends
+# Without SECTION names, all five run (about 25 minutes on 2 cores). A run whose table ends
 # with a row count other than N stops everything (run-bench.sh writes no report then).
 set -euo pipefail
 
