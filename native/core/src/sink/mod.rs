@@ -327,7 +327,11 @@ impl Sink {
                         message: e.to_string(),
                     });
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    // The records before it are buffered: the tracker must know them.
+                    span.settle(tracker, tp);
+                    return Err(e);
+                }
             }
         }
         if let Some(done) = run {
@@ -454,11 +458,6 @@ impl Drop for Sink {
     }
 }
 
-/// A record of a partition the task was not assigned. Connect only hands a task records of its
-/// own partitions, so the partition the record names is not the one it was consumed from: a
-/// transform renamed its topic, and Kafka Connect before 3.6 does not tell a sink the original
-/// (`SinkRecord.originalTopic()`). Its offset could only be committed under the wrong
-/// partition, so the sink refuses rather than guess.
 /// Consecutive records of one partition bound for one table, as `put` meets them: the
 /// partition's checks and the table's lookup are done once per run, and the offsets of
 /// consecutive records going to the same load reach the tracker as one span.
@@ -512,6 +511,11 @@ impl Span {
     }
 }
 
+/// A record of a partition the task was not assigned. Connect only hands a task records of its
+/// own partitions, so the partition the record names is not the one it was consumed from: a
+/// transform renamed its topic, and Kafka Connect before 3.6 does not tell a sink the original
+/// (`SinkRecord.originalTopic()`). Its offset could only be committed under the wrong
+/// partition, so the sink refuses rather than guess.
 fn not_assigned(tp: &TopicPartition, offset: i64) -> Error {
     Error::fatal(format!(
         "The record at topic={} partition={} offset={} names a partition that is not assigned \
