@@ -34,7 +34,8 @@ mod values;
 
 pub use declared::{declared, Declared, Valid};
 use declared::{
-    BOOLEANS, FORMATS, PARTIAL_UPDATE_MODES, SEMANTICS, TABLE_FAILURES, TEMPORAL_RENDERINGS,
+    BOOLEANS, ENVELOPES, FORMATS, PARTIAL_UPDATE_MODES, SEMANTICS, TABLE_FAILURES,
+    TEMPORAL_RENDERINGS,
 };
 use values::{
     check_name, decode_separator, default_query_addrs, parse_http_urls, parse_query_urls,
@@ -90,6 +91,9 @@ pub mod keys {
     pub const LABEL: &str = "sink.properties.label";
     /// Our extension: `string` (default) or `numeric` rendering of temporal logical types.
     pub const TEMPORAL_RENDERING: &str = "starrocks.temporal.rendering";
+    /// Our extension: `none` (default) or `debezium`, what a record value is (the key name of
+    /// StarRocks' Java connector's pull request #61).
+    pub const ENVELOPE: &str = "starrocks.envelope";
     /// `at-least-once` (default) or `exactly-once` (the key of StarRocks' Flink connector).
     pub const SEMANTIC: &str = "sink.semantic";
     /// Under `exactly-once`: the table, in the target database, that keeps the sink's progress.
@@ -189,6 +193,16 @@ pub enum TemporalRendering {
     Numeric,
 }
 
+/// `starrocks.envelope`: what a record value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// The value is the row (or an array of rows), as it is (the default).
+    None,
+    /// The value is a Debezium change event: its `after` image is upserted, its `before` image
+    /// (or the record key) deleted, as its `op` says.
+    Debezium,
+}
+
 /// `sink.semantic`: what the sink promises about each record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Semantic {
@@ -264,6 +278,8 @@ pub struct SinkConfig {
     pub partial_update: bool,
     pub partial_update_mode: Option<PartialUpdateMode>,
     pub temporal_rendering: TemporalRendering,
+    /// `starrocks.envelope`.
+    pub envelope: Envelope,
     /// `sink.semantic`.
     pub semantic: Semantic,
     /// `sink.progress.table`.
@@ -507,6 +523,15 @@ fn parse(
     let temporal_rendering = p
         .choice(keys::TEMPORAL_RENDERING, &TEMPORAL_RENDERINGS)
         .unwrap_or(TemporalRendering::String);
+    let envelope = p
+        .choice(keys::ENVELOPE, &ENVELOPES)
+        .unwrap_or(Envelope::None);
+    if envelope == Envelope::Debezium && format == Format::Csv {
+        p.fail(
+            keys::ENVELOPE,
+            "debezium needs sink.properties.format=json: change events become JSON rows",
+        );
+    }
     let load_headers = load_headers(&mut p, format);
     let semantic = p
         .choice(keys::SEMANTIC, &SEMANTICS)
@@ -546,6 +571,7 @@ fn parse(
                 partial_update,
                 partial_update_mode,
                 temporal_rendering,
+                envelope,
                 semantic,
                 progress_table,
                 query_addrs: query_addrs.unwrap_or_else(|| default_query_addrs(&http_urls)),

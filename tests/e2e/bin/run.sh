@@ -23,7 +23,8 @@
 # Environment: E2E_CACHE (jar cache, default ~/.cache/starrocks-kafka-e2e), E2E_KAFKA_34,
 # E2E_KAFKA_36, E2E_KAFKA_39 and E2E_KAFKA_4 (exact versions), E2E_JAVA_HOME (as --jdk DIR),
 # E2E_SCENARIO_TIMEOUT (seconds, default 240; a scenario that needs longer says so in a
-# `# e2e-timeout: SECONDS` line), KEEP=1 (keep the run directory even when everything passed;
+# `# e2e-timeout: SECONDS` line; one that needs the Debezium PostgreSQL connector in the worker's
+# plugin path says `# e2e-needs: debezium`), KEEP=1 (keep the run directory even when everything passed;
 # it is always kept on failure).
 set -uo pipefail
 
@@ -161,7 +162,7 @@ run_pass() {
     E2E_JAVA_HOME=$java_home
     WANT_DEBEZIUM=0
     for s in "${pass_scenarios[@]}"; do
-      [[ "$s" == 03-* ]] && WANT_DEBEZIUM=1
+      grep -q '^# e2e-needs: debezium' "$E2E_DIR/scenarios/$s.sh" && WANT_DEBEZIUM=1
     done
     export RUN E2E_JAVA_HOME WANT_DEBEZIUM
     : >"$RUN/pids"

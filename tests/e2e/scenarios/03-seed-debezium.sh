@@ -7,6 +7,7 @@
 # defaults (JSON with schemas), as in the seed's own Kafka message dump.
 # Observes: after the snapshot, the INSERT, the UPDATE and the DELETE, StarRocks' customers table
 # equals the seed's table at each step.
+# e2e-needs: debezium
 . "$(dirname "$0")/../bin/lib.sh"
 scenario_begin
 require_plugin_or_fail

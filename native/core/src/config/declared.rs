@@ -4,11 +4,11 @@
 
 use super::Format;
 use super::{
-    keys, PartialUpdateMode, Semantic, TableFailure, TemporalRendering, BUFFER_INTERVAL_MS_RANGE,
-    BUFFER_MAX_BYTES_RANGE, CONNECT_TIMEOUT_MS_RANGE, DEFAULT_BUFFER_INTERVAL_MS,
-    DEFAULT_BUFFER_MAX_BYTES, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_LOADS_IN_FLIGHT,
-    DEFAULT_MAX_RETRIES, DEFAULT_PROGRESS_TABLE, DEFAULT_RETRY_TIMEOUT_MS, LOADS_IN_FLIGHT_RANGE,
-    MAX_RETRIES_RANGE, RETRY_TIMEOUT_MS_RANGE,
+    keys, Envelope, PartialUpdateMode, Semantic, TableFailure, TemporalRendering,
+    BUFFER_INTERVAL_MS_RANGE, BUFFER_MAX_BYTES_RANGE, CONNECT_TIMEOUT_MS_RANGE,
+    DEFAULT_BUFFER_INTERVAL_MS, DEFAULT_BUFFER_MAX_BYTES, DEFAULT_CONNECT_TIMEOUT_MS,
+    DEFAULT_LOADS_IN_FLIGHT, DEFAULT_MAX_RETRIES, DEFAULT_PROGRESS_TABLE, DEFAULT_RETRY_TIMEOUT_MS,
+    LOADS_IN_FLIGHT_RANGE, MAX_RETRIES_RANGE, RETRY_TIMEOUT_MS_RANGE,
 };
 
 /// `sink.table.failure` values.
@@ -27,6 +27,9 @@ pub(super) const TEMPORAL_RENDERINGS: [(&str, TemporalRendering); 2] = [
     ("string", TemporalRendering::String),
     ("numeric", TemporalRendering::Numeric),
 ];
+/// `starrocks.envelope` values.
+pub(super) const ENVELOPES: [(&str, Envelope); 2] =
+    [("none", Envelope::None), ("debezium", Envelope::Debezium)];
 /// `sink.semantic` values.
 pub(super) const SEMANTICS: [(&str, Semantic); 2] = [
     ("at-least-once", Semantic::AtLeastOnce),
@@ -105,6 +108,7 @@ pub fn declared() -> Vec<Declared> {
         // Absent, no header is sent and StarRocks applies its own default, `row`.
         one_of(keys::PARTIAL_UPDATE_MODE, "row", &PARTIAL_UPDATE_MODES),
         one_of(keys::TEMPORAL_RENDERING, "string", &TEMPORAL_RENDERINGS),
+        one_of(keys::ENVELOPE, "none", &ENVELOPES),
         one_of(keys::SEMANTIC, "at-least-once", &SEMANTICS),
         Declared {
             key: keys::PROGRESS_TABLE,

@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 
+use super::debezium::Op;
 use super::decimal::write_decimal;
 use super::temporal::{Temporal, Unit};
 use super::{datum_type_name, value_kind, RowSink};
@@ -114,6 +115,25 @@ impl JsonWriter {
             }
             _ => Err(not_a_row(schema, datum)),
         }
+    }
+
+    /// Writes one image of a change event (`after` or `before`, named by `image` in a fault's
+    /// path) as a row, with the `__op` load column (0 upsert, 1 delete) added as its last key.
+    pub(super) fn image_row(
+        &self,
+        out: &mut Vec<u8>,
+        image: &str,
+        schema: Option<&Schema>,
+        datum: &Datum<'_>,
+        op: Op,
+    ) -> Result<(), Box<Fault>> {
+        let at = || Step::Field(image.to_owned());
+        if !is_row(schema, datum) {
+            return Err(not_a_row(schema, datum).at(at()));
+        }
+        self.value(out, schema, datum).map_err(|f| f.at(at()))?;
+        op.append_to(out);
+        Ok(())
     }
 
     fn value(&self, out: &mut Vec<u8>, schema: Option<&Schema>, datum: &Datum<'_>) -> Written {

@@ -6,6 +6,9 @@
 //!   array gives one row per element, which lifts upstream's one-message-one-row limit.
 //! - CSV ([`Format::Csv`]): String and `byte[]` values are rows as they are (`csv`).
 //! - Keys are ignored, as upstream ignores them; a tombstone gives no row.
+//! - Under `starrocks.envelope=debezium` a value is a Debezium change event, and its row is the
+//!   image its `op` names, with StarRocks' `__op` load column (`debezium`); a delete without a
+//!   `before` image is the one case where the key is read.
 //! - Temporal logical types are text StarRocks loads into DATE / DATETIME columns, or the
 //!   upstream numbers, as [`TemporalRendering`](crate::config::TemporalRendering) says
 //!   (`temporal`); decimals are always exact numbers (`decimal`).
@@ -17,6 +20,7 @@
 //! in the record, its path (`after.price`).
 
 mod csv;
+mod debezium;
 mod decimal;
 mod json;
 mod passthrough;
@@ -25,7 +29,7 @@ mod temporal;
 #[cfg(test)]
 mod tests;
 
-use crate::config::{Format, SinkConfig};
+use crate::config::{Envelope, Format, SinkConfig};
 use crate::error::{Error, Result};
 use crate::record::{Datum, Payload, Record, Schema, SchemaType};
 
@@ -41,6 +45,8 @@ pub trait RowSink {
 #[derive(Debug, Clone)]
 pub struct RowEncoder {
     format: Format,
+    /// `starrocks.envelope`.
+    envelope: Envelope,
     json: JsonWriter,
     /// The CSV row delimiter, so a value that ends with one does not make an empty row. The
     /// column separator plays no part: CSV values are passed through whole.
@@ -51,6 +57,7 @@ impl RowEncoder {
     pub fn new(config: &SinkConfig) -> RowEncoder {
         RowEncoder {
             format: config.format,
+            envelope: config.envelope,
             json: JsonWriter {
                 temporal: config.temporal_rendering,
             },
@@ -66,6 +73,10 @@ impl RowEncoder {
     pub fn encode(&self, record: &Record<'_>, sink: &mut impl RowSink) -> Result<u32> {
         match (self.format, &record.value) {
             (_, Payload::Null) => Ok(0),
+            // The configuration allows Debezium events in JSON only.
+            (Format::Json, _) if self.envelope == Envelope::Debezium => {
+                debezium::rows(&self.json, record, sink)
+            }
             (Format::Csv, _) => csv::rows(&self.row_delimiter, record, sink),
             (Format::Json, Payload::RawText(text)) => {
                 passthrough::rows_from_text(text, record, sink)

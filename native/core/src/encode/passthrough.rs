@@ -118,7 +118,7 @@ impl<'de, S: RowSink> Visitor<'de> for SplitRows<'_, S> {
 }
 
 /// The kind of a JSON value, from its first byte.
-fn json_kind(first: u8) -> &'static str {
+pub(super) fn json_kind(first: u8) -> &'static str {
     match first {
         b'{' => "an object",
         b'[' => "an array",

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
-# PostgreSQL for scenario 3's Debezium source. Sourced by lib.sh.
+# PostgreSQL for the Debezium sources of scenarios 3 and 17. Sourced by lib.sh.
 
 # ---------------------------------------------------------------------------------------------
-# PostgreSQL (scenario 3): a private throwaway cluster, wal_level=logical, trust auth on
+# PostgreSQL (scenarios 3 and 17): a private throwaway cluster, wal_level=logical, trust auth on
 # 127.0.0.1. initdb refuses root, so the cluster belongs to the `postgres` system user.
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}

@@ -1,8 +1,9 @@
 //! Table-driven tests of row encoding, with the helpers they share: `types` converts every
 //! Connect and Debezium type in both temporal renderings, `shapes` covers nesting, map keys,
 //! escaping and the errors of Connect data, `text` covers raw JSON pass-through, CSV rows and
-//! tombstones.
+//! tombstones, `debezium` the change events of `starrocks.envelope=debezium`.
 
+mod debezium;
 mod shapes;
 mod text;
 mod types;

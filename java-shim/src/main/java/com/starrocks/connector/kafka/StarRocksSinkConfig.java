@@ -19,9 +19,9 @@ import java.util.List;
 
 /**
  * The connector's configuration keys: those of StarRocks' own Kafka connector, with its
- * defaults and ranges, plus {@value #TEMPORAL_RENDERING}, {@value #RETRY_TIMEOUT_MS},
- * {@value #TABLE_FAILURE}, {@value #LOADS_IN_FLIGHT}, and the exactly-once keys
- * {@value #SEMANTIC}, {@value #PROGRESS_TABLE} and {@value #QUERY_URL}.
+ * defaults and ranges, plus {@value #TEMPORAL_RENDERING}, {@value #ENVELOPE},
+ * {@value #RETRY_TIMEOUT_MS}, {@value #TABLE_FAILURE}, {@value #LOADS_IN_FLIGHT}, and the
+ * exactly-once keys {@value #SEMANTIC}, {@value #PROGRESS_TABLE} and {@value #QUERY_URL}.
  *
  * <p>This definition is what Connect's REST API and UIs show, and the option reference in the
  * docs is generated from it ({@link #main}). The values themselves are checked twice: here, by
@@ -53,6 +53,7 @@ public final class StarRocksSinkConfig {
     public static final String PARTIAL_UPDATE = "sink.properties.partial_update";
     public static final String PARTIAL_UPDATE_MODE = "sink.properties.partial_update_mode";
     public static final String TEMPORAL_RENDERING = "starrocks.temporal.rendering";
+    public static final String ENVELOPE = "starrocks.envelope";
     public static final String BUFFER_MAX_BYTES = "bufferflush.maxbytes";
     public static final String BUFFER_INTERVAL_MS = "bufferflush.intervalms";
     public static final String MAX_RETRIES = "sink.maxretries";
@@ -151,6 +152,14 @@ public final class StarRocksSinkConfig {
                         + "connector (days or milliseconds since the epoch, as numbers). "
                         + "An extension of this connector.",
                 GROUP_LOAD, ++order, Width.SHORT, "Temporal rendering");
+        def.define(ENVELOPE, Type.STRING, "none",
+                CaseInsensitiveValidString.in("none", "debezium"), Importance.MEDIUM,
+                "What a record value is. none: the row itself (or an array of rows). debezium: "
+                        + "a Debezium change event, read without any transform: c, u and r "
+                        + "upsert its after image, d deletes its before image (else the record "
+                        + "key), t and tombstones are skipped. Needs JSON format and a "
+                        + "primary-key table. An extension of this connector.",
+                GROUP_LOAD, ++order, Width.SHORT, "Envelope");
     }
 
     private static void defineBatching(ConfigDef def) {

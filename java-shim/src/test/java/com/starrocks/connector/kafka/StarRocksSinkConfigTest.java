@@ -23,9 +23,9 @@ class StarRocksSinkConfigTest {
             "bufferflush.intervalms", "connect.timeoutms", "sink.maxretries",
             "sink.properties.format", "sink.properties.strip_outer_array",
             "sink.properties.partial_update", "sink.properties.partial_update_mode",
-            "starrocks.temporal.rendering", "sink.retry.timeoutms", "sink.table.failure",
-            "sink.table.loads.in.flight", "sink.semantic", "sink.progress.table",
-            "starrocks.query.url");
+            "starrocks.temporal.rendering", "starrocks.envelope", "sink.retry.timeoutms",
+            "sink.table.failure", "sink.table.loads.in.flight", "sink.semantic",
+            "sink.progress.table", "starrocks.query.url");
 
     private final ConfigDef def = StarRocksSinkConfig.configDef();
 
@@ -67,6 +67,7 @@ class StarRocksSinkConfigTest {
         assertEquals(false, parsed.get("sink.properties.partial_update"));
         assertEquals("row", parsed.get("sink.properties.partial_update_mode"));
         assertEquals("string", parsed.get("starrocks.temporal.rendering"));
+        assertEquals("none", parsed.get("starrocks.envelope"));
         assertEquals(900_000L, parsed.get("sink.retry.timeoutms"));
         assertEquals("retry", parsed.get("sink.table.failure"));
         assertEquals("", parsed.get("starrocks.topic2table.map"));
@@ -133,16 +134,18 @@ class StarRocksSinkConfigTest {
         props.put("sink.properties.format", "CSV");
         props.put("sink.properties.partial_update_mode", "Column");
         props.put("starrocks.temporal.rendering", "NUMERIC");
+        props.put("starrocks.envelope", "Debezium");
         props.put("sink.properties.partial_update", "TRUE");
         assertTrue(validate(props).values().stream().allMatch(v -> v.errorMessages().isEmpty()));
 
         props.put("sink.properties.format", "avro");
         props.put("sink.properties.partial_update_mode", "cell");
         props.put("starrocks.temporal.rendering", "iso");
+        props.put("starrocks.envelope", "canal");
         props.put("sink.properties.strip_outer_array", "yes");
         for (String key : Arrays.asList("sink.properties.format",
                 "sink.properties.partial_update_mode", "starrocks.temporal.rendering",
-                "sink.properties.strip_outer_array")) {
+                "starrocks.envelope", "sink.properties.strip_outer_array")) {
             assertFalse(errors(props, key).isEmpty(), key);
         }
     }
@@ -158,6 +161,7 @@ class StarRocksSinkConfigTest {
         groupOf.put("starrocks.topic2table.map", "Load");
         groupOf.put("sink.properties.format", "Load");
         groupOf.put("starrocks.temporal.rendering", "Load");
+        groupOf.put("starrocks.envelope", "Load");
         groupOf.put("bufferflush.maxbytes", "Batching");
         groupOf.put("bufferflush.intervalms", "Batching");
         groupOf.put("sink.maxretries", "Retries");

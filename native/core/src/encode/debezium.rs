@@ -1,0 +1,369 @@
+//! Debezium change events (`starrocks.envelope=debezium`) to rows of a primary-key table, read
+//! without any transform.
+//!
+//! An event's `op` says what it does: `c` (create), `u` (update) and `r` (a snapshot read)
+//! upsert its `after` image; `d` deletes its `before` image or, where the source sent none, the
+//! row the record key names (Debezium's key holds the primary key). Each row carries StarRocks'
+//! `__op` load column, 0 to upsert and 1 to delete. `t` (truncate) gives no row. Tombstones never
+//! reach this module: a record without a value gives no row.
+//!
+//! The event comes as Connect data (a Struct from JsonConverter with schemas, Avro or Protobuf; a
+//! Map from schemaless JSON) or as JSON text (StringConverter, ByteArrayConverter), with or
+//! without JsonConverter's `schema`/`payload` wrapper. Connect data keeps its schema, so
+//! Debezium's temporal and decimal types are written as the JSON writer writes them anywhere.
+//! JSON text is passed through as the producer wrote it, with `__op` added.
+//!
+//! Invariant: on success each row is one JSON object whose last key is `__op`. A value that is
+//! not a change event of a row is a data error naming the record and, inside an image, the path
+//! to the value at fault (`after.price`). On an error the row being written may be incomplete;
+//! the caller discards it.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::json::JsonWriter;
+use super::passthrough::json_kind;
+use super::{datum_type_name, RowSink};
+use crate::error::{Error, Result};
+use crate::record::{Datum, Payload, Record, Schema, SchemaType};
+
+/// The `__op` load column of a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Op {
+    Upsert,
+    Delete,
+}
+
+impl Op {
+    /// Adds `"__op": n` as the last key of the JSON object that ends `out`.
+    pub(super) fn append_to(self, out: &mut Vec<u8>) {
+        debug_assert_eq!(out.last(), Some(&b'}'), "an image is a JSON object");
+        out.pop();
+        let empty = out
+            .iter()
+            .rev()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|&b| b == b'{');
+        if !empty {
+            out.push(b',');
+        }
+        out.extend_from_slice(match self {
+            Op::Upsert => b"\"__op\":0}",
+            Op::Delete => b"\"__op\":1}",
+        });
+    }
+}
+
+/// What an event's `op` asks of the table.
+enum Change {
+    Upsert,
+    Delete,
+    Truncate,
+}
+
+fn change(op: &str, record: &Record<'_>) -> Result<Change> {
+    Ok(match op {
+        "c" | "u" | "r" => Change::Upsert,
+        "d" => Change::Delete,
+        "t" => Change::Truncate,
+        other => {
+            return Err(Error::data(format!(
+                "record value at {} is a Debezium event with op '{other}', which is not a row \
+                 change (c, u, r, d or t)",
+                record.position()
+            )))
+        }
+    })
+}
+
+fn not_an_event(record: &Record<'_>, what: &str) -> Error {
+    Error::data(format!(
+        "record value at {} is not a Debezium change event: {what} (starrocks.envelope=debezium \
+         reads Debezium's events as they are, without the ExtractNewRecordState transform)",
+        record.position()
+    ))
+}
+
+fn no_image(record: &Record<'_>, op: &str, image: &str) -> Error {
+    Error::data(format!(
+        "the Debezium '{op}' event at {} has no '{image}' image",
+        record.position()
+    ))
+}
+
+/// Appends the row of one change event (0 for a truncate).
+pub(super) fn rows(json: &JsonWriter, record: &Record<'_>, sink: &mut impl RowSink) -> Result<u32> {
+    match &record.value {
+        Payload::Null => Ok(0),
+        Payload::RawText(text) => rows_from_text(json, text, record, sink),
+        Payload::RawBytes(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => rows_from_text(json, text, record, sink),
+            Err(e) => Err(Error::data(format!(
+                "malformed JSON in record value at {}: {e}",
+                record.position()
+            ))),
+        },
+        Payload::Data { schema, datum } => {
+            rows_from_data(json, schema.as_deref(), datum, record, sink)
+        }
+    }
+}
+
+fn rows_from_data(
+    json: &JsonWriter,
+    schema: Option<&Schema>,
+    datum: &Datum<'_>,
+    record: &Record<'_>,
+    sink: &mut impl RowSink,
+) -> Result<u32> {
+    let (schema, datum) = unwrapped(schema, datum);
+    if matches!(datum, Datum::Null) {
+        return Ok(0);
+    }
+    let op = match field(schema, datum, "op") {
+        Some((_, Datum::Str(op))) => *op,
+        Some((_, Datum::Null)) | None => return Err(not_an_event(record, "it has no 'op'")),
+        Some((_, other)) => {
+            let what = format!("its 'op' is {}, not a string", datum_type_name(other));
+            return Err(not_an_event(record, &what));
+        }
+    };
+    let image = |name: &str| field(schema, datum, name).filter(|(_, d)| !matches!(d, Datum::Null));
+    match change(op, record)? {
+        Change::Truncate => Ok(0),
+        Change::Upsert => {
+            let (schema, after) = image("after").ok_or_else(|| no_image(record, op, "after"))?;
+            data_image(json, "after", schema, after, Op::Upsert, record, sink)
+        }
+        Change::Delete => match image("before") {
+            Some((schema, before)) => {
+                data_image(json, "before", schema, before, Op::Delete, record, sink)
+            }
+            None => delete_by_key(json, record, op, sink),
+        },
+    }
+}
+
+/// One image as Connect data: written by the JSON writer, `__op` added.
+fn data_image(
+    json: &JsonWriter,
+    name: &str,
+    schema: Option<&Schema>,
+    datum: &Datum<'_>,
+    op: Op,
+    record: &Record<'_>,
+    sink: &mut impl RowSink,
+) -> Result<u32> {
+    json.image_row(sink.row(), name, schema, datum, op)
+        .map(|()| 1)
+        .map_err(|fault| Error::data(fault.describe(&record.position())))
+}
+
+/// A delete without a `before` image: the record key names the row.
+fn delete_by_key(
+    json: &JsonWriter,
+    record: &Record<'_>,
+    op: &str,
+    sink: &mut impl RowSink,
+) -> Result<u32> {
+    let missing = || {
+        Error::data(format!(
+            "the Debezium '{op}' event at {} has no 'before' image and the record no key: \
+             nothing names the row to delete",
+            record.position()
+        ))
+    };
+    match &record.key {
+        Payload::Null => Err(missing()),
+        Payload::Data { schema, datum } => {
+            let (schema, datum) = unwrapped(schema.as_deref(), datum);
+            if matches!(datum, Datum::Null) {
+                return Err(missing());
+            }
+            data_image(json, "key", schema, datum, Op::Delete, record, sink)
+        }
+        Payload::RawText(text) => raw_key(text, record, sink, missing),
+        Payload::RawBytes(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => raw_key(text, record, sink, missing),
+            Err(e) => Err(Error::data(format!(
+                "malformed JSON in the record key at {}: {e}",
+                record.position()
+            ))),
+        },
+    }
+}
+
+fn raw_key(
+    text: &str,
+    record: &Record<'_>,
+    sink: &mut impl RowSink,
+    missing: impl Fn() -> Error,
+) -> Result<u32> {
+    let malformed = |e: serde_json::Error| {
+        Error::data(format!(
+            "malformed JSON in the record key at {}: {e}",
+            record.position()
+        ))
+    };
+    let key: &RawValue = serde_json::from_str(text.trim()).map_err(malformed)?;
+    // JsonConverter's wrapper around a key with schemas.
+    let key = match serde_json::from_str::<Wrapper<'_>>(key.get()) {
+        Ok(Wrapper {
+            schema: Some(_),
+            payload: Some(payload),
+        }) => payload,
+        _ => key,
+    };
+    if key.get() == "null" {
+        return Err(missing());
+    }
+    raw_image(key.get(), "key", Op::Delete, record, sink)
+}
+
+/// A schemaless value that is JsonConverter's `schema`/`payload` wrapper (read with
+/// `schemas.enable=false` from a topic written with schemas) stands for its payload.
+fn unwrapped<'d, 'a>(
+    schema: Option<&'d Schema>,
+    datum: &'d Datum<'a>,
+) -> (Option<&'d Schema>, &'d Datum<'a>) {
+    if schema.is_none() && field(None, datum, "op").is_none() {
+        if let (Some(_), Some((_, payload))) =
+            (field(None, datum, "schema"), field(None, datum, "payload"))
+        {
+            return (None, payload);
+        }
+    }
+    (schema, datum)
+}
+
+/// A field of a struct, or an entry of a map with string keys, with its schema when it has one.
+fn field<'d, 'a>(
+    schema: Option<&'d Schema>,
+    datum: &'d Datum<'a>,
+    name: &str,
+) -> Option<(Option<&'d Schema>, &'d Datum<'a>)> {
+    let in_struct = |schema: &'d Schema, values: &'d [Datum<'a>]| {
+        let i = schema.fields.iter().position(|f| f.name == name)?;
+        Some((Some(&schema.fields[i].schema), values.get(i)?))
+    };
+    match datum {
+        Datum::Struct(values) => in_struct(schema.filter(|s| s.ty == SchemaType::Struct)?, values),
+        Datum::TypedStruct(schema, values) => in_struct(schema, values),
+        Datum::Map(entries) => entries.iter().find_map(|(k, v)| match k {
+            Datum::Str(k) if *k == name => Some((schema.and_then(|s| s.value.as_deref()), v)),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// The parts of a change event in JSON text that make its row; the rest (`source`, `ts_ms`,
+/// `transaction`) is checked to be JSON and skipped.
+#[derive(Deserialize)]
+#[serde(expecting = "a Debezium change event (a JSON object)")]
+struct RawEvent<'a> {
+    #[serde(borrow, default)]
+    op: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    before: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    after: Option<&'a RawValue>,
+    /// JsonConverter's wrapper: the event itself.
+    #[serde(borrow, default)]
+    payload: Option<&'a RawValue>,
+}
+
+/// Whether JSON text is JsonConverter's wrapper of a null value: `{"schema":…,"payload":null}`.
+fn is_null_wrapper(text: &str) -> bool {
+    serde_json::from_str::<BTreeMap<Cow<'_, str>, &RawValue>>(text).is_ok_and(|keys| {
+        keys.len() == 2
+            && keys.contains_key("schema")
+            && keys.get("payload").is_some_and(|p| p.get() == "null")
+    })
+}
+
+/// JsonConverter's `schema`/`payload` wrapper.
+#[derive(Deserialize)]
+struct Wrapper<'a> {
+    #[serde(borrow, default)]
+    schema: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    payload: Option<&'a RawValue>,
+}
+
+fn rows_from_text(
+    json: &JsonWriter,
+    text: &str,
+    record: &Record<'_>,
+    sink: &mut impl RowSink,
+) -> Result<u32> {
+    let mut event = parse_event(text, record)?;
+    if event.op.is_none() {
+        match event.payload {
+            // JsonConverter's wrapper: its payload is the event.
+            Some(payload) => event = parse_event(payload.get(), record)?,
+            // The wrapper of a null value: a tombstone.
+            None if is_null_wrapper(text) => return Ok(0),
+            None => {}
+        }
+    }
+    let Some(op) = event.op.as_deref() else {
+        return Err(not_an_event(record, "it has no 'op'"));
+    };
+    match change(op, record)? {
+        Change::Truncate => Ok(0),
+        Change::Upsert => {
+            let after = event.after.ok_or_else(|| no_image(record, op, "after"))?;
+            raw_image(after.get(), "after", Op::Upsert, record, sink)
+        }
+        Change::Delete => match event.before {
+            Some(before) => raw_image(before.get(), "before", Op::Delete, record, sink),
+            None => delete_by_key(json, record, op, sink),
+        },
+    }
+}
+
+fn parse_event<'t>(text: &'t str, record: &Record<'_>) -> Result<RawEvent<'t>> {
+    let text = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+    match text.as_bytes().first() {
+        Some(b'{') => {}
+        first => {
+            let what = format!(
+                "it is {}, not a JSON object",
+                first.map_or("empty", |&b| json_kind(b))
+            );
+            return Err(not_an_event(record, &what));
+        }
+    }
+    serde_json::from_str(text).map_err(|e| {
+        Error::data(format!(
+            "malformed JSON in record value at {}: {e}",
+            record.position()
+        ))
+    })
+}
+
+/// One image in JSON text: an object, passed through with `__op` added.
+fn raw_image(
+    image: &str,
+    name: &str,
+    op: Op,
+    record: &Record<'_>,
+    sink: &mut impl RowSink,
+) -> Result<u32> {
+    let first = image.as_bytes().first().copied();
+    if first != Some(b'{') {
+        return Err(Error::data(format!(
+            "'{name}' in the record at {} is {}, not an object: it must be the row",
+            record.position(),
+            first.map_or("empty", json_kind)
+        )));
+    }
+    let out = sink.row();
+    out.extend_from_slice(image.as_bytes());
+    op.append_to(out);
+    Ok(1)
+}

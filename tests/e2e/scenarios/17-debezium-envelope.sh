@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# starrocks.envelope=debezium: the seed's CDC example without its transforms. PostgreSQL ->
+# Debezium PostgreSQL connector 2.7 (the seed's pg-source JSON, its own topic prefix) -> three
+# StarRocks sinks with no transforms, each into its own copy of the seed's `customers` table:
+# the worker's JsonConverter with schemas (Struct events), JsonConverter with schemas.enable=false
+# (the events as Maps, inside JsonConverter's schema/payload wrapper), and ByteArrayConverter (the
+# events as JSON text, wrapper and all).
+# Observes: after the snapshot, the INSERT, the UPDATE and the DELETE, each table equals the
+# seed's table at that step; every change event's offset is committed, Debezium's tombstone for
+# the deleted row included (the sink skips it itself).
+# e2e-needs: debezium
+. "$(dirname "$0")/../bin/lib.sh"
+scenario_begin
+require_plugin_or_fail
+plugin_listed "$CONNECT_URL" io.debezium.connector.postgresql.PostgresConnector ||
+  fail "the Debezium PostgreSQL connector is not listed by GET /connector-plugins"
+
+source_name=cdc-envelope-source
+topic=cdc17.public.customers
+sinks=(cdc-envelope-struct cdc-envelope-map cdc-envelope-bytes)
+tables=(customers_struct customers_map customers_bytes)
+
+start_postgres
+psql_exec "$(cat "$(seed_file customers.pg.sql)")"
+
+sr_exec "DROP DATABASE IF EXISTS cdc17"
+sr_exec "CREATE DATABASE cdc17"
+for table in "${tables[@]}"; do
+  sr_exec "USE cdc17; $(sed "s/\`customers\`/\`$table\`/" "$(seed_file customers.sr.sql)")"
+done
+
+for name in "${sinks[@]}" "$source_name"; do connector_delete "$name"; done
+for name in "${sinks[@]}"; do fresh_group "connect-$name"; done
+
+connector_post "$(jq -c --arg port "$PGPORT" --arg name "$source_name" '.name = $name
+  | .config["database.hostname"] = "127.0.0.1" | .config["database.port"] = $port
+  | .config["topic.prefix"] = "cdc17" | .config["slot.name"] = "cdc17"' \
+  "$(seed_file pg-source.json)")"
+wait_running "$source_name"
+
+# The seed's sink settings, its transforms removed, starrocks.envelope=debezium added.
+sink_json() { # NAME TABLE CONVERTER_JSON
+  jq -c --arg fe "$SR_FE_ALL" --arg pw "$SR_ROOT_PASSWORD" --arg name "$1" --arg topic "$topic" \
+    --arg map "$topic:$2" --argjson conv "$3" '.name = $name
+    | .config |= (with_entries(select(.key | startswith("transforms") | not))
+      + {"starrocks.http.url": $fe, "starrocks.password": $pw, "starrocks.database.name": "cdc17",
+         "topics": $topic, "starrocks.topic2table.map": $map, "starrocks.envelope": "debezium"}
+      + $conv)' "$(seed_file sr-sink.json)"
+}
+connector_post "$(sink_json "${sinks[0]}" "${tables[0]}" '{}')"
+connector_post "$(sink_json "${sinks[1]}" "${tables[1]}" \
+  '{"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+    "key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false"}')"
+connector_post "$(sink_json "${sinks[2]}" "${tables[2]}" \
+  '{"value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
+    "key.converter": "org.apache.kafka.connect.converters.ByteArrayConverter"}')"
+for name in "${sinks[@]}"; do wait_running "$name"; done
+
+# every_table STEP EXPECTED: each sink's table equals EXPECTED.
+every_table() {
+  local table
+  for table in "${tables[@]}"; do
+    wait_equal "$table after $1" 90 "$2" sr_query cdc17 "select * from $table order by id"
+  done
+}
+
+every_table "the snapshot" "$(printf '1\ta\ta\ta@a.com')"
+
+psql_exec "insert into customers values (2,'b','b','b@b.com');"
+every_table "INSERT (the seed's table)" "$(printf '1\ta\ta\ta@a.com\n2\tb\tb\tb@b.com')"
+
+psql_exec "update customers set email='c@c.com';"
+every_table "UPDATE (the seed's table)" "$(printf '1\ta\ta\tc@c.com\n2\tb\tb\tc@c.com')"
+
+psql_exec "delete from customers where id=1;"
+every_table "DELETE (the seed's table)" "$(printf '2\tb\tb\tc@c.com')"
+
+# Six records: r(1), c(2), u(1), u(2), d(1) and Debezium's tombstone for id 1. No transform
+# drops the tombstone here: the sink skips it, and its offset commits like any other.
+end=$(end_offset "$topic")
+check "change events in $topic" 6 "$end"
+committed_to_end() { [ "$(connector_offsets "$1" | awk '{print $3}')" = "$end" ]; }
+for name in "${sinks[@]}"; do
+  wait_for "committed offset of $name = $end" 60 committed_to_end "$name" ||
+    fail "$name committed: $(connector_offsets "$name")"
+done
+log "ok: every change event is committed, the tombstone too"
+
+for name in "${sinks[@]}" "$source_name"; do connector_delete "$name"; done
+stop_postgres
