@@ -5,9 +5,13 @@
 # the worker's JsonConverter with schemas (Struct events), JsonConverter with schemas.enable=false
 # (the events as Maps, inside JsonConverter's schema/payload wrapper), and ByteArrayConverter (the
 # events as JSON text, wrapper and all).
-# Observes: after the snapshot, the INSERT, the UPDATE and the DELETE, each table equals the
-# seed's table at that step; every change event's offset is committed, Debezium's tombstone for
-# the deleted row included (the sink skips it itself).
+# A second source table holds every PostgreSQL temporal and numeric type Debezium maps, and
+# json, jsonb and uuid (Debezium's default modes: adaptive time precision, precise decimals,
+# numeric intervals); each sink loads it into its own StarRocks table too.
+# Observes: after the snapshot, the INSERT, the UPDATE and the DELETE, each customers table
+# equals the seed's table at that step; each types table holds the source's values as StarRocks
+# values (dates, times in UTC, exact decimals, JSON documents); every change event's offset is
+# committed, Debezium's tombstone for the deleted row included (the sink skips it itself).
 # e2e-needs: debezium
 . "$(dirname "$0")/../bin/lib.sh"
 scenario_begin
@@ -19,14 +23,25 @@ source_name=cdc-envelope-source
 topic=cdc17.public.customers
 sinks=(cdc-envelope-struct cdc-envelope-map cdc-envelope-bytes)
 tables=(customers_struct customers_map customers_bytes)
+types_topic=cdc17.public.types
 
 start_postgres
 psql_exec "$(cat "$(seed_file customers.pg.sql)")"
+psql_exec "CREATE TABLE types (id int primary key, d date, t time, ts timestamp, tstz timestamptz,
+  n numeric(10,2), nv numeric, m money, iv interval, u uuid, j json, jb jsonb);
+INSERT INTO types VALUES (1, '2024-05-02', '10:20:30.123456', '2024-05-02 10:20:30.123456',
+  '2024-05-02 10:20:30.123456+02', 123.45, -12.345, 9.99, '1 day 2 hours',
+  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"a\": [1, 2.5]}', '{\"b\": true}');"
 
 sr_exec "DROP DATABASE IF EXISTS cdc17"
 sr_exec "CREATE DATABASE cdc17"
 for table in "${tables[@]}"; do
   sr_exec "USE cdc17; $(sed "s/\`customers\`/\`$table\`/" "$(seed_file customers.sr.sql)")"
+  # StarRocks has no TIME or INTERVAL type: a time of day loads as text, an interval as its
+  # microseconds (Debezium's MicroDuration).
+  sr_exec "USE cdc17; CREATE TABLE ${table/customers/types} (id INT, d DATE, t VARCHAR(32),
+    ts DATETIME, tstz DATETIME, n DECIMAL(10,2), nv DECIMAL(38,9), m DECIMAL(18,2), iv BIGINT,
+    u VARCHAR(36), j JSON, jb JSON) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1"
 done
 
 for name in "${sinks[@]}" "$source_name"; do connector_delete "$name"; done
@@ -41,10 +56,11 @@ wait_running "$source_name"
 # The seed's sink settings, its transforms removed, starrocks.envelope=debezium added.
 sink_json() { # NAME TABLE CONVERTER_JSON
   jq -c --arg fe "$SR_FE_ALL" --arg pw "$SR_ROOT_PASSWORD" --arg name "$1" --arg topic "$topic" \
-    --arg map "$topic:$2" --argjson conv "$3" '.name = $name
+    --arg topics "$topic,$types_topic" --arg map "$topic:$2,$types_topic:${2/customers/types}" \
+    --argjson conv "$3" '.name = $name
     | .config |= (with_entries(select(.key | startswith("transforms") | not))
       + {"starrocks.http.url": $fe, "starrocks.password": $pw, "starrocks.database.name": "cdc17",
-         "topics": $topic, "starrocks.topic2table.map": $map, "starrocks.envelope": "debezium"}
+         "topics": $topics, "starrocks.topic2table.map": $map, "starrocks.envelope": "debezium"}
       + $conv)' "$(seed_file sr-sink.json)"
 }
 connector_post "$(sink_json "${sinks[0]}" "${tables[0]}" '{}')"
@@ -75,13 +91,31 @@ every_table "UPDATE (the seed's table)" "$(printf '1\ta\ta\tc@c.com\n2\tb\tb\tc@
 psql_exec "delete from customers where id=1;"
 every_table "DELETE (the seed's table)" "$(printf '2\tb\tb\tc@c.com')"
 
+# The types rows, the same through every converter. 2024-05-02 10:20:30.123456+02 is 08:20:30
+# UTC; 1 day 2 hours is 93,600,000,000 µs; JSON documents as the emulator prints them; a json
+# null is NULL.
+psql_exec "insert into types values (2, '1970-01-01', '00:00:00', '1970-01-01 00:00:00',
+  '1970-01-01 00:00:00+00', 0, 0, 0, '0 seconds', '00000000-0000-0000-0000-000000000000',
+  'null', '[]');"
+types_row1=$(printf '1\t2024-05-02\t10:20:30.123456\t2024-05-02 10:20:30.123456\t2024-05-02 08:20:30.123456\t123.45\t-12.345000000\t9.99\t93600000000\ta0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\t{"a":[1,2.5]}\t{"b":true}')
+types_row2=$(printf '2\t1970-01-01\t00:00:00\t1970-01-01 00:00:00\t1970-01-01 00:00:00\t0.00\t0.000000000\t0.00\t0\t00000000-0000-0000-0000-000000000000\tNULL\t[]')
+for table in "${tables[@]}"; do
+  wait_equal "${table/customers/types}: every type as its StarRocks value" 60 \
+    "$types_row1"$'\n'"$types_row2" sr_query cdc17 "select * from ${table/customers/types} order by id"
+done
+
 # Six records: r(1), c(2), u(1), u(2), d(1) and Debezium's tombstone for id 1. No transform
 # drops the tombstone here: the sink skips it, and its offset commits like any other.
 end=$(end_offset "$topic")
 check "change events in $topic" 6 "$end"
-committed_to_end() { [ "$(connector_offsets "$1" | awk '{print $3}')" = "$end" ]; }
+types_end=$(end_offset "$types_topic")
+check "change events in $types_topic" 2 "$types_end"
+# committed_to_end SINK: its committed offsets are the log ends of both topics.
+committed_to_end() {
+  [ "$(connector_offsets "$1")" = "$(printf '%s 0 %s\n%s 0 %s' "$topic" "$end" "$types_topic" "$types_end")" ]
+}
 for name in "${sinks[@]}"; do
-  wait_for "committed offset of $name = $end" 60 committed_to_end "$name" ||
+  wait_for "committed offsets of $name at the log ends" 60 committed_to_end "$name" ||
     fail "$name committed: $(connector_offsets "$name")"
 done
 log "ok: every change event is committed, the tombstone too"

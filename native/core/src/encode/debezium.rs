@@ -21,9 +21,13 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use serde_json::Value;
 
+use super::connect_json;
+use super::decimal::write_decimal;
 use super::json::JsonWriter;
 use super::passthrough::json_kind;
 use super::{datum_type_name, RowSink};
@@ -119,7 +123,18 @@ fn rows_from_data(
     record: &Record<'_>,
     sink: &mut impl RowSink,
 ) -> Result<u32> {
-    let (schema, datum) = unwrapped(schema, datum);
+    if let Some((wrapper_schema, payload)) = wrapper(schema, datum) {
+        return match wrapper_schema {
+            Datum::Null => rows_from_data(json, None, payload, record, sink),
+            _ => typed(
+                wrapper_schema,
+                payload,
+                "record value",
+                record,
+                |schema, datum| rows_from_data(json, Some(schema), datum, record, sink),
+            ),
+        };
+    }
     if matches!(datum, Datum::Null) {
         return Ok(0);
     }
@@ -178,16 +193,11 @@ fn delete_by_key(
     };
     match &record.key {
         Payload::Null => Err(missing()),
-        Payload::Data { schema, datum } => {
-            let (schema, datum) = unwrapped(schema.as_deref(), datum);
-            if matches!(datum, Datum::Null) {
-                return Err(missing());
-            }
-            data_image(json, "key", schema, datum, Op::Delete, record, sink)
-        }
-        Payload::RawText(text) => raw_key(text, record, sink, missing),
+        Payload::Data { schema, datum } => data_key(json, schema.as_deref(), datum, record, sink)
+            .and_then(|rows| rows.ok_or_else(missing)),
+        Payload::RawText(text) => raw_key(json, text, record, sink, missing),
         Payload::RawBytes(bytes) => match std::str::from_utf8(bytes) {
-            Ok(text) => raw_key(text, record, sink, missing),
+            Ok(text) => raw_key(json, text, record, sink, missing),
             Err(e) => Err(Error::data(format!(
                 "malformed JSON in the record key at {}: {e}",
                 record.position()
@@ -196,7 +206,34 @@ fn delete_by_key(
     }
 }
 
+/// The delete row of a key that is Connect data; `None` for a null key.
+fn data_key(
+    json: &JsonWriter,
+    schema: Option<&Schema>,
+    datum: &Datum<'_>,
+    record: &Record<'_>,
+    sink: &mut impl RowSink,
+) -> Result<Option<u32>> {
+    if let Some((wrapper_schema, payload)) = wrapper(schema, datum) {
+        return match wrapper_schema {
+            Datum::Null => data_key(json, None, payload, record, sink),
+            _ => typed(
+                wrapper_schema,
+                payload,
+                "record key",
+                record,
+                |schema, datum| data_key(json, Some(schema), datum, record, sink),
+            ),
+        };
+    }
+    if matches!(datum, Datum::Null) {
+        return Ok(None);
+    }
+    data_image(json, "key", schema, datum, Op::Delete, record, sink).map(Some)
+}
+
 fn raw_key(
+    json: &JsonWriter,
     text: &str,
     record: &Record<'_>,
     sink: &mut impl RowSink,
@@ -208,35 +245,126 @@ fn raw_key(
             record.position()
         ))
     };
-    let key: &RawValue = serde_json::from_str(text.trim()).map_err(malformed)?;
-    // JsonConverter's wrapper around a key with schemas.
-    let key = match serde_json::from_str::<Wrapper<'_>>(key.get()) {
+    let key: &RawValue = serde_json::from_str(text).map_err(malformed)?;
+    match serde_json::from_str::<Wrapper<'_>>(key.get()) {
+        // JsonConverter's wrapper around a key with its schema.
         Ok(Wrapper {
             schema: Some(_),
+            payload: Some(_),
+        }) => {
+            let value: Value = serde_json::from_str(key.get()).map_err(malformed)?;
+            typed(
+                &value["schema"],
+                &value["payload"],
+                "record key",
+                record,
+                |schema, datum| data_key(json, Some(schema), datum, record, sink),
+            )?
+            .ok_or_else(missing)
+        }
+        // The wrapper of schemaless data.
+        Ok(Wrapper {
+            schema: None,
             payload: Some(payload),
-        }) => payload,
-        _ => key,
-    };
-    if key.get() == "null" {
-        return Err(missing());
+        }) => raw_image(payload.get(), "key", Op::Delete, record, sink),
+        _ if key.get() == "null" => Err(missing()),
+        _ => raw_image(key.get(), "key", Op::Delete, record, sink),
     }
-    raw_image(key.get(), "key", Op::Delete, record, sink)
 }
 
-/// A schemaless value that is JsonConverter's `schema`/`payload` wrapper (read with
-/// `schemas.enable=false` from a topic written with schemas) stands for its payload.
-fn unwrapped<'d, 'a>(
-    schema: Option<&'d Schema>,
+/// The schema and payload of a schemaless value that is JsonConverter's wrapper (read with
+/// `schemas.enable=false` from a topic written with schemas).
+fn wrapper<'d, 'a>(
+    schema: Option<&Schema>,
     datum: &'d Datum<'a>,
-) -> (Option<&'d Schema>, &'d Datum<'a>) {
-    if schema.is_none() && field(None, datum, "op").is_none() {
-        if let (Some(_), Some((_, payload))) =
-            (field(None, datum, "schema"), field(None, datum, "payload"))
-        {
-            return (None, payload);
+) -> Option<(&'d Datum<'a>, &'d Datum<'a>)> {
+    if schema.is_some() || field(None, datum, "op").is_some() {
+        return None;
+    }
+    let (_, wrapper_schema) = field(None, datum, "schema")?;
+    let (_, payload) = field(None, datum, "payload")?;
+    Some((wrapper_schema, payload))
+}
+
+/// Calls `then` with the Connect data that JsonConverter's wrapper (schemaless data, or JSON
+/// text) stands for: the payload read under the wrapper's schema, as JsonConverter reads it.
+fn typed<T>(
+    wrapper_schema: &impl ToJson,
+    payload: &impl ToJson,
+    what: &str,
+    record: &Record<'_>,
+    then: impl FnOnce(&Schema, &Datum<'_>) -> Result<T>,
+) -> Result<T> {
+    let bad = |part: &str, reason: String| {
+        Error::data(format!(
+            "the {part} of JsonConverter's wrapper in the {what} at {}: {reason}",
+            record.position()
+        ))
+    };
+    let schema_json = wrapper_schema.to_json();
+    let payload = payload.to_json();
+    let schema = connect_json::schema(&schema_json).map_err(|r| bad("schema", r))?;
+    let bytes = connect_json::decode_bytes(&schema, &payload).map_err(|r| bad("payload", r))?;
+    let datum = connect_json::datum(&schema, &payload, &bytes).map_err(|r| bad("payload", r))?;
+    then(&schema, &datum)
+}
+
+/// JSON as a `serde_json::Value`: JSON text's own, or schemaless Connect data's.
+trait ToJson {
+    fn to_json(&self) -> Value;
+}
+
+impl ToJson for Value {
+    fn to_json(&self) -> Value {
+        self.clone()
+    }
+}
+
+impl ToJson for Datum<'_> {
+    fn to_json(&self) -> Value {
+        match self {
+            Datum::Null => Value::Null,
+            Datum::Bool(b) => Value::Bool(*b),
+            Datum::Int8(n) => Value::from(*n),
+            Datum::Int16(n) => Value::from(*n),
+            Datum::Int32(n) => Value::from(*n),
+            Datum::Int64(n) | Datum::Timestamp(n) => Value::from(*n),
+            Datum::Float32(f) => Value::from(f64::from(*f)),
+            Datum::Float64(f) => Value::from(*f),
+            Datum::Str(s) => Value::from(*s),
+            Datum::Bytes(b) => Value::from(base64::engine::general_purpose::STANDARD.encode(b)),
+            Datum::Array(items) => Value::Array(items.iter().map(ToJson::to_json).collect()),
+            Datum::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| {
+                        let key = match k {
+                            Datum::Str(s) => (*s).to_owned(),
+                            other => other.to_json().to_string(),
+                        };
+                        (key, v.to_json())
+                    })
+                    .collect(),
+            ),
+            // Not in schemaless data from JsonConverter; written as the JSON writer would.
+            Datum::TypedStruct(schema, values) => Value::Object(
+                schema
+                    .fields
+                    .iter()
+                    .zip(values)
+                    .map(|(f, v)| (f.name.clone(), v.to_json()))
+                    .collect(),
+            ),
+            Datum::Struct(values) => Value::Array(values.iter().map(ToJson::to_json).collect()),
+            Datum::Decimal { unscaled, scale } => {
+                let mut text = Vec::new();
+                match write_decimal(&mut text, unscaled, *scale) {
+                    Ok(()) => Value::from(String::from_utf8_lossy(&text).into_owned()),
+                    Err(_) => Value::Null,
+                }
+            }
         }
     }
-    (schema, datum)
 }
 
 /// A field of a struct, or an entry of a map with string keys, with its schema when it has one.
@@ -271,9 +399,11 @@ struct RawEvent<'a> {
     before: Option<&'a RawValue>,
     #[serde(borrow, default)]
     after: Option<&'a RawValue>,
-    /// JsonConverter's wrapper: the event itself.
+    /// JsonConverter's wrapper: the event itself, and its schema.
     #[serde(borrow, default)]
     payload: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    schema: Option<&'a RawValue>,
 }
 
 /// Whether JSON text is JsonConverter's wrapper of a null value: `{"schema":…,"payload":null}`.
@@ -302,12 +432,29 @@ fn rows_from_text(
 ) -> Result<u32> {
     let mut event = parse_event(text, record)?;
     if event.op.is_none() {
-        match event.payload {
-            // JsonConverter's wrapper: its payload is the event.
-            Some(payload) => event = parse_event(payload.get(), record)?,
+        match (event.schema, event.payload) {
+            // JsonConverter's wrapper with a schema: read as JsonConverter reads it, so that
+            // Debezium's dates and decimals become StarRocks values as from a Struct.
+            (Some(_), Some(_)) => {
+                let value: Value = serde_json::from_str(text).map_err(|e| {
+                    Error::data(format!(
+                        "malformed JSON in record value at {}: {e}",
+                        record.position()
+                    ))
+                })?;
+                return typed(
+                    &value["schema"],
+                    &value["payload"],
+                    "record value",
+                    record,
+                    |schema, datum| rows_from_data(json, Some(schema), datum, record, sink),
+                );
+            }
+            // The wrapper of schemaless data: its payload is the event.
+            (None, Some(payload)) => event = parse_event(payload.get(), record)?,
             // The wrapper of a null value: a tombstone.
-            None if is_null_wrapper(text) => return Ok(0),
-            None => {}
+            (_, None) if is_null_wrapper(text) => return Ok(0),
+            (_, None) => {}
         }
     }
     let Some(op) = event.op.as_deref() else {

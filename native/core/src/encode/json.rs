@@ -3,7 +3,8 @@
 //! A top-level struct or map is one row; a top-level array of them is one row per element.
 //! Structs are objects with their fields in schema order, maps are objects (a key that is not a
 //! string becomes its JSON text), arrays are arrays, BYTES are base64, decimals are exact
-//! numbers, and temporal logical types are rendered as [`TemporalRendering`] asks.
+//! numbers, Debezium's JSON text is the JSON value it holds, and temporal logical types are
+//! rendered as [`TemporalRendering`] asks.
 //!
 //! Invariant: every byte written is valid UTF-8 JSON, and on success each row is one complete
 //! JSON object. No intermediate tree is built: the happy path allocates nothing beyond the row
@@ -24,6 +25,8 @@ use crate::record::{Datum, Schema, SchemaType};
 
 const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
 const VARIABLE_SCALE_DECIMAL: &str = "io.debezium.data.VariableScaleDecimal";
+/// Debezium's JSON text (PostgreSQL `json`/`jsonb`, MySQL `JSON`).
+const DEBEZIUM_JSON: &str = "io.debezium.data.Json";
 
 /// Why a value could not be written, and where it sits in the record value.
 #[derive(Debug)]
@@ -196,6 +199,7 @@ impl JsonWriter {
         match schema.name()? {
             DECIMAL => Some(write_typed_decimal(out, schema, datum)),
             VARIABLE_SCALE_DECIMAL => Some(write_variable_scale_decimal(out, schema, datum)),
+            DEBEZIUM_JSON => Some(write_embedded_json(out, datum)),
             name => match self.temporal {
                 TemporalRendering::Numeric => None,
                 TemporalRendering::String => {
@@ -304,6 +308,27 @@ fn not_a_row(schema: Option<&Schema>, datum: &Datum<'_>) -> Box<Fault> {
         "{} is not a row; the JSON format needs a struct or a map, or an array of them",
         value_kind(schema, datum)
     ))
+}
+
+/// Debezium's JSON text, written as the JSON value it holds (not as a string of it), so that a
+/// StarRocks JSON column gets the document and a VARCHAR column its JSON text.
+fn write_embedded_json(out: &mut Vec<u8>, datum: &Datum<'_>) -> Written {
+    let Datum::Str(text) = datum else {
+        return Err(Fault::new(format!(
+            "an io.debezium.data.Json value must be a STRING, got {}",
+            datum_type_name(datum)
+        )));
+    };
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| {
+        Fault::new(format!(
+            "an io.debezium.data.Json value that is not JSON: {e}"
+        ))
+    })?;
+    out.extend_from_slice(
+        text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+            .as_bytes(),
+    );
+    Ok(())
 }
 
 /// Connect's `Decimal`: BYTES of the unscaled value, the scale in the schema's parameters.

@@ -19,6 +19,7 @@
 //! ([`Error::is_data`]) that name the record's topic, partition and offset, and for a value deep
 //! in the record, its path (`after.price`).
 
+mod connect_json;
 mod csv;
 mod debezium;
 mod decimal;

@@ -106,11 +106,9 @@ fn schemaless_events_and_the_json_converter_wrapper_are_read_alike() {
         datum,
     };
     assert_eq!(encode(&debezium(), value(plain.clone())).unwrap(), expected);
-    // JsonConverter with schemas.enable=false over a topic written with schemas.
-    let wrapped = map(vec![
-        ("schema", map(vec![("type", Datum::Str("struct"))])),
-        ("payload", plain),
-    ]);
+    // JsonConverter with schemas.enable=false over a topic of schemaless JSON written with
+    // schemas.enable=true (a null schema). Typed wrappers are the tests below.
+    let wrapped = map(vec![("schema", Datum::Null), ("payload", plain)]);
     assert_eq!(encode(&debezium(), value(wrapped)).unwrap(), expected);
 }
 
@@ -126,7 +124,7 @@ fn json_text_events_pass_their_image_through_with_the_op_column() {
         encode(&debezium(), Payload::RawText(plain)).unwrap(),
         expected
     );
-    let wrapped = format!(r#"{{"schema":{{"type":"struct","fields":[]}},"payload":{plain}}}"#);
+    let wrapped = format!(r#"{{"schema":null,"payload":{plain}}}"#);
     assert_eq!(
         encode(&debezium(), Payload::RawText(&wrapped)).unwrap(),
         expected
@@ -164,7 +162,8 @@ fn a_delete_without_a_before_image_deletes_the_row_its_key_names() {
     let raw_delete = r#"{"op":"d","before":null,"after":null}"#;
     for key in [
         r#"{"id":7}"#,
-        r#"{"schema":{"type":"struct"},"payload":{"id":7}}"#,
+        r#"{"schema":null,"payload":{"id":7}}"#,
+        r#"{"schema":{"type":"struct","fields":[{"field":"id","type":"int32"}]},"payload":{"id":7}}"#,
     ] {
         let rows = encode_keyed(Payload::RawText(raw_delete), Payload::RawText(key)).unwrap();
         assert_eq!(rows, [r#"{"id":7,"__op":1}"#], "key {key}");
@@ -255,4 +254,136 @@ fn the_envelope_is_off_by_default_and_needs_json() {
         e.to_string().contains("needs sink.properties.format=json"),
         "{e}"
     );
+}
+
+/// A Debezium event with the types whose JSON form is not their StarRocks value, as Connect
+/// data and as JsonConverter's JSON text of the same (schema and payload).
+fn typed_event() -> (Payload<'static>, &'static str) {
+    let row = structure(&[
+        ("id", prim(T::Int32)),
+        ("born", named(T::Int32, "io.debezium.time.Date")),
+        ("seen", named(T::Int64, "io.debezium.time.MicroTimestamp")),
+        ("price", decimal(2)),
+        ("amount", variable_scale_decimal()),
+        ("doc", named(T::String, "io.debezium.data.Json")),
+        ("tags", array_of(prim(T::String))),
+        ("raw", prim(T::Bytes)),
+    ]);
+    let schema = structure(&[("after", row), ("op", prim(T::String))]);
+    let datum = Datum::Struct(vec![
+        Datum::Struct(vec![
+            Datum::Int32(5),
+            Datum::Int32(19845),
+            Datum::Int64(1_714_558_830_123_456),
+            Datum::Bytes(UNSCALED_12345),
+            Datum::Struct(vec![Datum::Int32(3), Datum::Bytes(UNSCALED_MINUS_12345)]),
+            Datum::Str(r#"{"k": [1, 2]}"#),
+            Datum::Array(vec![Datum::Str("x")]),
+            Datum::Bytes(b"\x00\xff"),
+        ]),
+        Datum::Str("c"),
+    ]);
+    let text = r#"{"schema":{"type":"struct","optional":false,"name":"cdc.Envelope","fields":[
+        {"field":"after","type":"struct","optional":true,"fields":[
+          {"field":"id","type":"int32","optional":false},
+          {"field":"born","type":"int32","optional":true,"name":"io.debezium.time.Date","version":1},
+          {"field":"seen","type":"int64","optional":true,"name":"io.debezium.time.MicroTimestamp"},
+          {"field":"price","type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal",
+           "parameters":{"scale":"2","connect.decimal.precision":"10"}},
+          {"field":"amount","type":"struct","optional":true,"name":"io.debezium.data.VariableScaleDecimal",
+           "fields":[{"field":"scale","type":"int32"},{"field":"value","type":"bytes"}]},
+          {"field":"doc","type":"string","optional":true,"name":"io.debezium.data.Json"},
+          {"field":"tags","type":"array","items":{"type":"string"}},
+          {"field":"raw","type":"bytes","optional":true}]},
+        {"field":"op","type":"string"}]},
+      "payload":{"op":"c","after":{"id":5,"born":19845,"seen":1714558830123456,"price":"MDk=",
+        "amount":{"scale":3,"value":"z8c="},"doc":"{\"k\": [1, 2]}","tags":["x"],"raw":"AP8="}}}"#;
+    (typed(schema, datum), text)
+}
+
+#[test]
+fn json_converter_text_with_its_schema_gives_the_rows_a_struct_gives() {
+    let (data, text) = typed_event();
+    let expected = [concat!(
+        r#"{"id":5,"born":"2024-05-02","seen":"2024-05-01 10:20:30.123456","price":123.45,"#,
+        r#""amount":-12.345,"doc":{"k": [1, 2]},"tags":["x"],"raw":"AP8=","__op":0}"#
+    )];
+    assert_eq!(encode(&debezium(), data).unwrap(), expected);
+    assert_eq!(
+        encode(&debezium(), Payload::RawText(text)).unwrap(),
+        expected
+    );
+    assert_eq!(
+        encode(&debezium(), Payload::RawBytes(text.as_bytes())).unwrap(),
+        expected
+    );
+    // The same text read by JsonConverter with schemas.enable=false: a Map of Maps.
+    let value: serde_json::Value = serde_json::from_str(text).unwrap();
+    let schemaless = Payload::Data {
+        schema: None,
+        datum: schemaless(&value),
+    };
+    assert_eq!(encode(&debezium(), schemaless).unwrap(), expected);
+}
+
+/// Connect data as JsonConverter with `schemas.enable=false` makes it of JSON.
+fn schemaless(value: &serde_json::Value) -> Datum<'_> {
+    use serde_json::Value as V;
+    match value {
+        V::Null => Datum::Null,
+        V::Bool(b) => Datum::Bool(*b),
+        V::Number(n) => n
+            .as_i64()
+            .map_or_else(|| Datum::Float64(n.as_f64().unwrap()), Datum::Int64),
+        V::String(s) => Datum::Str(s),
+        V::Array(items) => Datum::Array(items.iter().map(schemaless).collect()),
+        V::Object(o) => Datum::Map(
+            o.iter()
+                .map(|(k, v)| (Datum::Str(k), schemaless(v)))
+                .collect(),
+        ),
+    }
+}
+
+#[test]
+fn a_delete_by_a_key_in_json_converter_text_reads_the_key_under_its_schema() {
+    let raw_delete = r#"{"op":"d","before":null}"#;
+    let key = r#"{"schema":{"type":"struct","fields":[
+        {"field":"day","type":"int32","name":"io.debezium.time.Date"}]},"payload":{"day":19845}}"#;
+    let rows = encode_keyed(Payload::RawText(raw_delete), Payload::RawText(key)).unwrap();
+    assert_eq!(rows, [r#"{"day":"2024-05-02","__op":1}"#]);
+    let value: serde_json::Value = serde_json::from_str(key).unwrap();
+    let map_key = Payload::Data {
+        schema: None,
+        datum: schemaless(&value),
+    };
+    let rows = encode_keyed(Payload::RawText(raw_delete), map_key).unwrap();
+    assert_eq!(rows, [r#"{"day":"2024-05-02","__op":1}"#]);
+}
+
+#[test]
+fn a_wrapper_whose_schema_or_payload_does_not_hold_is_refused_naming_the_part() {
+    let cases = [
+        (
+            r#"{"schema":{"type":"decimal"},"payload":{"op":"c"}}"#,
+            "the schema of JsonConverter's wrapper in the record value at topic 'orders' \
+             partition 3 offset 42: unknown schema type 'decimal'",
+        ),
+        (
+            r#"{"schema":{"type":"struct","fields":[{"field":"op","type":"string"},
+               {"field":"after","type":"struct","fields":[{"field":"id","type":"int8"}]}]},
+               "payload":{"op":"c","after":{"id":300}}}"#,
+            "the payload of JsonConverter's wrapper in the record value at topic 'orders' \
+             partition 3 offset 42: 'after.id': 300 does not fit",
+        ),
+        (
+            r#"{"schema":{"type":"struct","fields":[{"field":"b","type":"bytes"}]},
+               "payload":{"b":"not base64!"}}"#,
+            "BYTES that are not base64",
+        ),
+    ];
+    for (text, expected) in cases {
+        let message = refused(&debezium(), Payload::RawText(text));
+        assert!(message.contains(expected), "{message}\nlacks: {expected}");
+    }
 }

@@ -63,10 +63,11 @@ fn every_connect_type_renders_as_its_json_value() {
             Datum::Int32(2024),
             "2024",
         ),
+        // Debezium's JSON text is the value it holds (a StarRocks JSON column gets the document).
         (
             named(T::String, "io.debezium.data.Json"),
             Datum::Str(r#"{"k":[1,2]}"#),
-            r#""{\"k\":[1,2]}""#,
+            r#"{"k":[1,2]}"#,
         ),
         (
             named(T::String, "io.debezium.data.Uuid"),
@@ -346,5 +347,35 @@ fn schemaless_data_renders_by_its_natural_types() {
             r#""typed":{"n":5,"t":86400000}}"#
         )
         .to_owned()])
+    );
+}
+
+#[test]
+fn debezium_json_text_is_written_as_the_json_value_it_holds() {
+    let schema = named(T::String, "io.debezium.data.Json");
+    for (text, expected) in [
+        (
+            r#" {"a": [1, 2.5e3], "b": null} "#,
+            r#"{"a": [1, 2.5e3], "b": null}"#,
+        ),
+        (r#"[true,"x"]"#, r#"[true,"x"]"#),
+        ("\"text\"", "\"text\""),
+    ] {
+        assert_eq!(
+            field_json(&json(), &schema, Datum::Str(text)).unwrap(),
+            expected
+        );
+        assert_eq!(
+            field_json(&json_numeric(), &schema, Datum::Str(text)).unwrap(),
+            expected
+        );
+    }
+    assert_eq!(field_json(&json(), &schema, Datum::Null).unwrap(), "null");
+    let e = field_json(&json(), &schema, Datum::Str("{not json")).unwrap_err();
+    assert!(e.is_data(), "{e}");
+    assert!(
+        e.to_string()
+            .contains("cannot encode 'v' in the record value at topic 'orders' partition 3 offset 42: an io.debezium.data.Json value that is not JSON"),
+        "{e}"
     );
 }
