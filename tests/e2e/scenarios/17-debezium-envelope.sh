@@ -1,29 +1,43 @@
 #!/usr/bin/env bash
-# starrocks.envelope=debezium: the seed's CDC example without its transforms. PostgreSQL ->
-# Debezium PostgreSQL connector 2.7 (the seed's pg-source JSON, its own topic prefix) -> three
-# StarRocks sinks with no transforms, each into its own copy of the seed's `customers` table:
+# starrocks.envelope=debezium: the seed's CDC example without its transforms, on the newest
+# Debezium (3.6.1.Final, E2E_DEBEZIUM_NATIVE; scenario 3 keeps the seed's 2.7, which its
+# transforms need). The scenario runs its own distributed worker, whose plugin.path holds the
+# connector and that Debezium. PostgreSQL -> Debezium's PostgreSQL connector (the seed's
+# pg-source JSON, its own topic prefix and slot) -> three StarRocks sinks with no transforms,
+# each into its own copy of the seed's `customers` table:
 # the worker's JsonConverter with schemas (Struct events), JsonConverter with schemas.enable=false
 # (the events as Maps, inside JsonConverter's schema/payload wrapper), and ByteArrayConverter (the
 # events as JSON text, wrapper and all).
 # A second source table holds every PostgreSQL temporal and numeric type Debezium maps, and
 # json, jsonb and uuid (Debezium's default modes: adaptive time precision, precise decimals,
-# numeric intervals); each sink loads it into its own StarRocks table too.
+# numeric intervals); each sink loads it into its own StarRocks table too. Two more sources
+# capture that table with decimal.handling.mode=double and =string, into two more tables.
 # Observes: after the snapshot, the INSERT, the UPDATE and the DELETE, each customers table
 # equals the seed's table at that step; each types table holds the source's values as StarRocks
 # values (dates, times in UTC, exact decimals, JSON documents); every change event's offset is
 # committed, Debezium's tombstone for the deleted row included (the sink skips it itself).
-# e2e-needs: debezium
+# e2e-timeout: 360
 . "$(dirname "$0")/../bin/lib.sh"
 scenario_begin
 require_plugin_or_fail
-plugin_listed "$CONNECT_URL" io.debezium.connector.postgresql.PostgresConnector ||
-  fail "the Debezium PostgreSQL connector is not listed by GET /connector-plugins"
+
+debezium_version=${E2E_DEBEZIUM_NATIVE:-3.6.1.Final}
+dbz=$("$E2E_DIR/bin/resolve.sh" debezium "$debezium_version") || fail "cannot resolve Debezium $debezium_version"
+mkdir -p "$RUN/plugins-cdc17"
+ln -sfn "$PLUGIN_HOME" "$RUN/plugins-cdc17/starrocks"
+ln -sfn "$dbz" "$RUN/plugins-cdc17/debezium-connector-postgres"
+start_own_worker cdc17 "$RUN/plugins-cdc17"
+URL=$(worker_url cdc17)
+listed=$(curl -sf "$URL/connector-plugins" |
+  jq -r '.[] | select(.class == "io.debezium.connector.postgresql.PostgresConnector") | .version')
+check "Debezium's version on the scenario's worker" "$debezium_version" "$listed"
 
 source_name=cdc-envelope-source
 topic=cdc17.public.customers
 sinks=(cdc-envelope-struct cdc-envelope-map cdc-envelope-bytes)
 tables=(customers_struct customers_map customers_bytes)
 types_topic=cdc17.public.types
+decimal_modes=(double string)
 
 start_postgres
 psql_exec "$(cat "$(seed_file customers.pg.sql)")"
@@ -35,23 +49,36 @@ INSERT INTO types VALUES (1, '2024-05-02', '10:20:30.123456', '2024-05-02 10:20:
 
 sr_exec "DROP DATABASE IF EXISTS cdc17"
 sr_exec "CREATE DATABASE cdc17"
+types_tables=()
+for table in "${tables[@]}"; do types_tables+=("${table/customers/types}"); done
+for mode in "${decimal_modes[@]}"; do types_tables+=("types_$mode"); done
 for table in "${tables[@]}"; do
   sr_exec "USE cdc17; $(sed "s/\`customers\`/\`$table\`/" "$(seed_file customers.sr.sql)")"
+done
+for table in "${types_tables[@]}"; do
   # StarRocks has no TIME or INTERVAL type: a time of day loads as text, an interval as its
   # microseconds (Debezium's MicroDuration).
-  sr_exec "USE cdc17; CREATE TABLE ${table/customers/types} (id INT, d DATE, t VARCHAR(32),
+  sr_exec "USE cdc17; CREATE TABLE $table (id INT, d DATE, t VARCHAR(32),
     ts DATETIME, tstz DATETIME, n DECIMAL(10,2), nv DECIMAL(38,9), m DECIMAL(18,2), iv BIGINT,
     u VARCHAR(36), j JSON, jb JSON) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1"
 done
 
-for name in "${sinks[@]}" "$source_name"; do connector_delete "$name"; done
 for name in "${sinks[@]}"; do fresh_group "connect-$name"; done
+fresh_group connect-cdc-envelope-decimals
 
 connector_post "$(jq -c --arg port "$PGPORT" --arg name "$source_name" '.name = $name
   | .config["database.hostname"] = "127.0.0.1" | .config["database.port"] = $port
   | .config["topic.prefix"] = "cdc17" | .config["slot.name"] = "cdc17"' \
   "$(seed_file pg-source.json)")"
 wait_running "$source_name"
+for mode in "${decimal_modes[@]}"; do
+  connector_post "$(jq -c --arg port "$PGPORT" --arg mode "$mode" '.name = "cdc-envelope-source-" + $mode
+    | .config["database.hostname"] = "127.0.0.1" | .config["database.port"] = $port
+    | .config["topic.prefix"] = "cdc17" + $mode | .config["slot.name"] = "cdc17" + $mode
+    | .config["table.include.list"] = "public.types" | .config["decimal.handling.mode"] = $mode' \
+    "$(seed_file pg-source.json)")"
+  wait_running "cdc-envelope-source-$mode"
+done
 
 # The seed's sink settings, its transforms removed, starrocks.envelope=debezium added.
 sink_json() { # NAME TABLE CONVERTER_JSON
@@ -70,7 +97,13 @@ connector_post "$(sink_json "${sinks[1]}" "${tables[1]}" \
 connector_post "$(sink_json "${sinks[2]}" "${tables[2]}" \
   '{"value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
     "key.converter": "org.apache.kafka.connect.converters.ByteArrayConverter"}')"
-for name in "${sinks[@]}"; do wait_running "$name"; done
+decimals_map=""
+for mode in "${decimal_modes[@]}"; do
+  decimals_map+="${decimals_map:+,}cdc17$mode.public.types:types_$mode"
+done
+connector_post "$(jq -c --arg map "$decimals_map" '.config["topics"] = ($map | split(",") | map(split(":")[0]) | join(","))
+  | .config["starrocks.topic2table.map"] = $map' <<<"$(sink_json cdc-envelope-decimals customers_struct '{}')")"
+for name in "${sinks[@]}" cdc-envelope-decimals; do wait_running "$name"; done
 
 # every_table STEP EXPECTED: each sink's table equals EXPECTED.
 every_table() {
@@ -99,9 +132,9 @@ psql_exec "insert into types values (2, '1970-01-01', '00:00:00', '1970-01-01 00
   'null', '[]');"
 types_row1=$(printf '1\t2024-05-02\t10:20:30.123456\t2024-05-02 10:20:30.123456\t2024-05-02 08:20:30.123456\t123.45\t-12.345000000\t9.99\t93600000000\ta0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\t{"a":[1,2.5]}\t{"b":true}')
 types_row2=$(printf '2\t1970-01-01\t00:00:00\t1970-01-01 00:00:00\t1970-01-01 00:00:00\t0.00\t0.000000000\t0.00\t0\t00000000-0000-0000-0000-000000000000\tNULL\t[]')
-for table in "${tables[@]}"; do
-  wait_equal "${table/customers/types}: every type as its StarRocks value" 60 \
-    "$types_row1"$'\n'"$types_row2" sr_query cdc17 "select * from ${table/customers/types} order by id"
+for table in "${types_tables[@]}"; do
+  wait_equal "$table: every type as its StarRocks value" 60 \
+    "$types_row1"$'\n'"$types_row2" sr_query cdc17 "select * from $table order by id"
 done
 
 # Six records: r(1), c(2), u(1), u(2), d(1) and Debezium's tombstone for id 1. No transform
@@ -120,5 +153,4 @@ for name in "${sinks[@]}"; do
 done
 log "ok: every change event is committed, the tombstone too"
 
-for name in "${sinks[@]}" "$source_name"; do connector_delete "$name"; done
 stop_postgres

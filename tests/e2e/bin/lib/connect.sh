@@ -167,6 +167,18 @@ restart_second_worker() {
   wait_worker_ready "$(worker_url "$name")" "$pid" "$RUN/$name.log"
 }
 
+# start_own_worker NAME PLUGIN_PATH: a distributed worker in a group of its own (its own
+# internal topics), with its own plugin.path, on its own REST port (worker_url NAME); for a
+# scenario that needs other plugins than the shared worker's. Its log is $RUN/NAME.log;
+# scenario_end stops it.
+start_own_worker() {
+  local name=$1
+  write_distributed_worker "$RUN/$name.properties" "$(free_port)"
+  sed -i -e "s/^group.id=.*/group.id=e2e-connect-$name/" -e "s/=_e2e-/=_e2e-$name-/" \
+    -e "s|^plugin.path=.*|plugin.path=$2|" "$RUN/$name.properties"
+  restart_second_worker "$name"
+}
+
 # worker_url NAME: the REST address of a distributed worker (`worker`: the shared one).
 worker_url() {
   local props=$RUN/$1.properties
