@@ -38,9 +38,27 @@ pub struct TableSchema {
     pub model: KeyModel,
     /// Indexes into `columns` of the key columns (the PRIMARY/DUPLICATE KEY list).
     pub key: Vec<usize>,
+    /// How many `ADD COLUMN`s the table has had: a load records the version it read the
+    /// schema at, so that its rows are completed when it publishes after a change.
+    pub version: u64,
 }
 
 impl TableSchema {
+    /// Inserts a column at `index` (a key column when `key`), shifting the key indexes after it.
+    pub fn insert_column(&mut self, index: usize, column: Column, key: bool) {
+        self.columns.insert(index, column);
+        for k in &mut self.key {
+            if *k >= index {
+                *k += 1;
+            }
+        }
+        if key {
+            self.key.push(index);
+            self.key.sort_unstable();
+        }
+        self.version += 1;
+    }
+
     /// Finds a column by name; StarRocks column names are case-insensitive.
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns
@@ -66,6 +84,8 @@ pub struct ApplyMode {
     /// Conditional update: an upsert replaces an existing row only when its value of this
     /// column is greater than or equal to the stored one.
     pub merge_condition: Option<usize>,
+    /// The schema version the load's rows were built at ([`TableSchema::version`]).
+    pub schema_version: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -77,6 +97,9 @@ pub struct Table {
     pk_rows: BTreeMap<KeyOf, Vec<Value>>,
     /// Rows of a duplicate-key table loaded in count-only mode: counted, not stored.
     counted: u64,
+    /// Every column added since the table was created: the schema version it made and the
+    /// index it went to, in order.
+    added: Vec<(u64, usize)>,
 }
 
 /// A primary key, ordered with [`Value::total_cmp`].
@@ -113,7 +136,29 @@ impl Table {
             dup_rows: Vec::new(),
             pk_rows: BTreeMap::new(),
             counted: 0,
+            added: Vec::new(),
         }
+    }
+
+    /// `ADD COLUMN`: the column goes in at `index`; every stored row gets its default, else
+    /// NULL.
+    pub fn add_column(&mut self, index: usize, column: Column, key: bool) {
+        let value = column.default.clone().unwrap_or(Value::Null);
+        self.schema.insert_column(index, column, key);
+        self.added.push((self.schema.version, index));
+        for row in &mut self.dup_rows {
+            row.insert(index, value.clone());
+        }
+        // A new key column holds one value in every row: the keys keep their order.
+        let rows = std::mem::take(&mut self.pk_rows);
+        self.pk_rows = rows
+            .into_values()
+            .map(|mut row| {
+                row.insert(index, value.clone());
+                let key = KeyOf(self.schema.key.iter().map(|&i| row[i].clone()).collect());
+                (key, row)
+            })
+            .collect();
     }
 
     /// Rows counted but not stored (count-only mode); no query but `COUNT(*)` can see them.
@@ -121,9 +166,42 @@ impl Table {
         self.counted
     }
 
-    /// Publishes a load: its row ops in order, and the rows it only counted.
+    /// Publishes a load: its row ops in order, and the rows it only counted. Rows built before
+    /// a column was added get it as a column the load did not supply.
     pub fn publish(&mut self, load: &crate::state::Pending) {
-        self.apply(&load.ops, &load.mode);
+        let since: Vec<usize> = self
+            .added
+            .iter()
+            .filter(|(version, _)| *version > load.mode.schema_version)
+            .map(|&(_, index)| index)
+            .collect();
+        if since.is_empty() {
+            self.apply(&load.ops, &load.mode);
+        } else {
+            let ops: Vec<RowOp> = load
+                .ops
+                .iter()
+                .map(|op| {
+                    let mut values = op.values.clone();
+                    for &index in &since {
+                        values.insert(index, None);
+                    }
+                    RowOp {
+                        delete: op.delete,
+                        values,
+                    }
+                })
+                .collect();
+            let mut mode = load.mode.clone();
+            if let Some(column) = mode.merge_condition.as_mut() {
+                for &index in &since {
+                    if index <= *column {
+                        *column += 1;
+                    }
+                }
+            }
+            self.apply(&ops, &mode);
+        }
         self.counted += load.counted;
     }
 
@@ -414,6 +492,7 @@ mod tests {
             ],
             model: KeyModel::Primary,
             key: vec![0],
+            version: 0,
         }
     }
 
@@ -453,6 +532,7 @@ mod tests {
         let partial = ApplyMode {
             partial_update: true,
             merge_condition: None,
+            schema_version: 0,
         };
         t.apply(&[upsert(1, None, Some(9))], &partial);
         assert_eq!(
@@ -467,6 +547,7 @@ mod tests {
         let mode = ApplyMode {
             partial_update: false,
             merge_condition: Some(2),
+            schema_version: 0,
         };
         t.apply(&[upsert(1, Some("new"), Some(5))], &mode);
         t.apply(&[upsert(1, Some("old"), Some(3))], &mode);

@@ -293,6 +293,7 @@ mod tests {
             columns: vec![col("id", false), col("name", true), col("score", true)],
             model,
             key: vec![0],
+            version: 0,
         }
     }
 

@@ -191,6 +191,7 @@ impl LoadParams {
         Ok(ApplyMode {
             partial_update: self.partial_update,
             merge_condition,
+            schema_version: schema.version,
         })
     }
 }

@@ -40,6 +40,7 @@ fn orders(model: KeyModel) -> TableSchema {
         ],
         model,
         key: vec![0],
+        version: 0,
     }
 }
 
@@ -398,6 +399,7 @@ fn decimals_load_exactly_from_json_numbers() {
         ],
         model: KeyModel::Duplicate,
         key: vec![0],
+        version: 0,
     };
     let batch = parse(
         &schema,

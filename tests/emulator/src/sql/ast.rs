@@ -30,6 +30,11 @@ pub enum Statement {
     Truncate {
         table: TableRef,
     },
+    /// `ALTER TABLE t ADD COLUMN …[, ADD COLUMN …]`, every column in order.
+    AddColumns {
+        table: TableRef,
+        columns: Vec<AddColumn>,
+    },
     /// `DELETE FROM table WHERE …`.
     Delete(Delete),
     /// `SELECT … FROM table …`.
@@ -101,6 +106,25 @@ pub struct ColumnDef {
     pub nullable: Option<bool>,
     pub default: Option<Literal>,
     pub comment: Option<String>,
+}
+
+/// One column of `ALTER TABLE … ADD COLUMN`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddColumn {
+    pub def: ColumnDef,
+    /// `KEY` was written after the type.
+    pub key: bool,
+    pub position: ColumnPosition,
+}
+
+/// Where `ADD COLUMN` puts a column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnPosition {
+    /// Neither `FIRST` nor `AFTER`: a value column goes last, a key column after the last key
+    /// column.
+    Default,
+    First,
+    After(String),
 }
 
 /// The key models the emulator supports.

@@ -9,7 +9,9 @@
 //! or not at all.
 
 use crate::catalog::{Catalog, CatalogError, Column, KeyModel, TableSchema};
-use crate::sql::ast::{CreateTable, Distribution, KeyKind, Statement, TableRef};
+use crate::sql::ast::{
+    AddColumn, ColumnDef, ColumnPosition, CreateTable, Distribution, KeyKind, Statement, TableRef,
+};
 use crate::sql::literal::default_value;
 use crate::sql::parser::{parse, split_statements, ParseErrorKind};
 use crate::sql::{query, variables};
@@ -87,6 +89,7 @@ pub mod codes {
     pub const NO_SUCH_TABLE: u16 = 1146;
     pub const UNKNOWN_SYSTEM_VARIABLE: u16 = 1193;
     pub const NOT_SUPPORTED: u16 = 1235;
+    pub const NO_DEFAULT_FOR_FIELD: u16 = 1364;
 }
 
 impl SqlError {
@@ -285,6 +288,10 @@ pub fn run(
                 .map_err(|_| no_such_table(&db, &table.name))?;
             ok
         }
+        Statement::AddColumns { table, columns } => {
+            add_columns(catalog, session, table, columns)?;
+            ok
+        }
         Statement::Select(select) => Ok(Outcome::Rows(query::select(catalog, session, select)?)),
         Statement::Delete(delete) => Ok(Outcome::Ok {
             affected: query::delete(catalog, session, delete)?,
@@ -391,25 +398,7 @@ fn table_schema(ct: &CreateTable) -> Result<TableSchema, SqlError> {
                 format!("Duplicate column name '{}'", def.name),
             ));
         }
-        let default = match &def.default {
-            Some(lit) => default_value(&def.name, lit, &def.ty)
-                .map_err(|m| SqlError::new(codes::INVALID_DEFAULT, m))?,
-            None => None,
-        };
-        let nullable = def.nullable.unwrap_or(true);
-        if default.is_none() && def.default.is_some() && !nullable {
-            return Err(SqlError::new(
-                codes::INVALID_DEFAULT,
-                format!("Invalid default value for '{}'", def.name),
-            ));
-        }
-        columns.push(Column {
-            name: def.name.clone(),
-            ty: def.ty.clone(),
-            nullable,
-            default,
-            comment: def.comment.clone().unwrap_or_default(),
-        });
+        columns.push(column_of(def)?);
     }
     let find = |name: &str, role: &str| {
         columns
@@ -458,7 +447,116 @@ fn table_schema(ct: &CreateTable) -> Result<TableSchema, SqlError> {
         columns,
         model,
         key,
+        version: 0,
     })
+}
+
+/// A column as its definition says: NULL unless NOT NULL, a default that fits its type.
+fn column_of(def: &ColumnDef) -> Result<Column, SqlError> {
+    let default = match &def.default {
+        Some(lit) => default_value(&def.name, lit, &def.ty)
+            .map_err(|m| SqlError::new(codes::INVALID_DEFAULT, m))?,
+        None => None,
+    };
+    let nullable = def.nullable.unwrap_or(true);
+    if default.is_none() && def.default.is_some() && !nullable {
+        return Err(SqlError::new(
+            codes::INVALID_DEFAULT,
+            format!("Invalid default value for '{}'", def.name),
+        ));
+    }
+    Ok(Column {
+        name: def.name.clone(),
+        ty: def.ty.clone(),
+        nullable,
+        default,
+        comment: def.comment.clone().unwrap_or_default(),
+    })
+}
+
+/// `ALTER TABLE … ADD COLUMN`, as StarRocks' fast schema evolution does it (the default since
+/// 3.2): checked as a whole, then applied at once, so the statement returns with the columns
+/// in place. Rows already stored, and rows of loads still in flight, get the column's default,
+/// else NULL.
+fn add_columns(
+    catalog: &Catalog,
+    session: &Session,
+    table: &TableRef,
+    adds: &[AddColumn],
+) -> Result<(), SqlError> {
+    let db = database_of(catalog, session, table)?;
+    let not_found = || {
+        SqlError::new(
+            codes::PARSE,
+            format!(
+                "Getting analyzing error. Detail message: Table {} is not found.",
+                table.name
+            ),
+        )
+    };
+    let mut schema = catalog.schema(&db, &table.name).map_err(|_| not_found())?;
+    let mut placed: Vec<(usize, Column)> = Vec::with_capacity(adds.len());
+    for (i, add) in adds.iter().enumerate() {
+        let name = &add.def.name;
+        if adds[..i]
+            .iter()
+            .any(|a| a.def.name.eq_ignore_ascii_case(name))
+        {
+            return Err(SqlError::new(
+                codes::UNKNOWN,
+                format!("Repeatedly add column: {name}"),
+            ));
+        }
+        if schema.column_index(name).is_some() {
+            return Err(SqlError::new(
+                codes::UNKNOWN,
+                format!("Can not add column which already exists in base table: {name}"),
+            ));
+        }
+        if add.key && schema.model == KeyModel::Primary {
+            return Err(SqlError::new(
+                codes::UNKNOWN,
+                format!("Can not add key column: {name} for primary key table"),
+            ));
+        }
+        let column = column_of(&add.def)?;
+        if !column.nullable && column.default.is_none() {
+            return Err(SqlError::new(
+                codes::NO_DEFAULT_FOR_FIELD,
+                format!("Field '{name}' is not null but doesn't have a default value"),
+            ));
+        }
+        let keys = schema.key.len();
+        let index = match &add.position {
+            ColumnPosition::Default if add.key => keys,
+            ColumnPosition::Default => schema.columns.len(),
+            ColumnPosition::First => 0,
+            ColumnPosition::After(after) => {
+                schema.column_index(after).ok_or_else(|| {
+                    SqlError::new(codes::BAD_FIELD, format!("Column '{after}' does not exist"))
+                })? + 1
+            }
+        };
+        // Key columns stay an ordered prefix of the schema.
+        if (add.key && index > keys) || (!add.key && index < keys) {
+            return Err(SqlError::new(
+                codes::NOT_SUPPORTED,
+                format!(
+                    "The emulator does not support placing the {} column {name} there: key \
+                     columns must stay the first columns",
+                    if add.key { "key" } else { "value" }
+                ),
+            ));
+        }
+        schema.insert_column(index, column.clone(), add.key);
+        placed.push((index, column));
+    }
+    let added = catalog.with_table(&db, &table.name, |t| {
+        for (index, column) in placed.iter().zip(adds) {
+            t.add_column(index.0, index.1.clone(), column.key);
+        }
+    });
+    added.map_err(|_| not_found())
 }
 
 /// `DESC table`: StarRocks' Field, Type, Null, Key, Default, Extra.

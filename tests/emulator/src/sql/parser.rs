@@ -526,10 +526,12 @@ impl Parser<'_> {
                 "{} (load rows with Stream Load instead)",
                 word.to_ascii_uppercase()
             ))),
-            "alter" | "explain" | "kill" | "grant" | "revoke" | "load" | "export" | "analyze"
-            | "begin" | "commit" | "rollback" | "with" => {
-                Err(not_supported(&word.to_ascii_uppercase()))
+            "alter" => {
+                self.pos += 1;
+                self.alter()
             }
+            "explain" | "kill" | "grant" | "revoke" | "load" | "export" | "analyze" | "begin"
+            | "commit" | "rollback" | "with" => Err(not_supported(&word.to_ascii_uppercase())),
             _ => Err(self.expected("a statement")),
         }
     }

@@ -204,6 +204,7 @@ fn schema(model: KeyModel) -> TableSchema {
         ],
         model,
         key: vec![0],
+        version: 0,
     }
 }
 
@@ -215,6 +216,7 @@ fn apply_mode_carries_partial_update_and_the_merge_column() {
         Ok(ApplyMode {
             partial_update: true,
             merge_condition: Some(2),
+            schema_version: 0,
         })
     );
     assert_eq!(

@@ -453,3 +453,171 @@ fn delete_removes_the_matching_rows_of_either_table_model() {
         "{e}"
     );
 }
+
+/// `ALTER TABLE … ADD COLUMN` on a primary-key table with rows: StarRocks' fast schema
+/// evolution (the default since 3.2) changes the schema before the statement returns.
+#[test]
+fn add_column_extends_the_schema_and_gives_stored_rows_the_default_or_null() {
+    let catalog = Catalog::new();
+    let mut session = Session::default();
+    for sql in [
+        "CREATE DATABASE d",
+        "USE d",
+        "CREATE TABLE t (id INT NOT NULL, name VARCHAR(10)) PRIMARY KEY (id) \
+         DISTRIBUTED BY HASH(id) BUCKETS 1",
+    ] {
+        exec(&catalog, &mut session, sql);
+    }
+    let pk_row = |id: i128, name: &str| row(vec![Value::Int(id), Value::Str(name.into())]);
+    catalog
+        .apply(
+            "d",
+            "t",
+            &Pending::of(vec![pk_row(1, "a")], ApplyMode::default()),
+        )
+        .unwrap();
+    // A load whose rows were built before the change publishes after it.
+    let in_flight = Pending::of(vec![pk_row(2, "b")], ApplyMode::default());
+    exec(
+        &catalog,
+        &mut session,
+        "ALTER TABLE t ADD COLUMN email VARCHAR(20) NULL COMMENT 'new'",
+    );
+    exec(
+        &catalog,
+        &mut session,
+        "alter table d.t add column (score INT DEFAULT '7', seen DATETIME), \
+         ADD COLUMN flag BOOLEAN AFTER name PROPERTIES ('timeout' = '60')",
+    );
+    catalog.apply("d", "t", &in_flight).unwrap();
+    assert_eq!(
+        rows(exec(&catalog, &mut session, "SELECT * FROM t ORDER BY id")),
+        vec![
+            vec![
+                Some("1".into()),
+                Some("a".into()),
+                None,
+                None,
+                Some("7".into()),
+                None
+            ],
+            vec![
+                Some("2".into()),
+                Some("b".into()),
+                None,
+                None,
+                Some("7".into()),
+                None
+            ],
+        ]
+    );
+    let fields: Vec<Option<String>> = rows(exec(&catalog, &mut session, "DESC t"))
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    let names = ["id", "name", "flag", "email", "score", "seen"];
+    assert_eq!(fields, names.map(|n| Some(n.to_owned())).to_vec());
+    // A load built at the new schema fills the new columns.
+    let schema = catalog.schema("d", "t").unwrap();
+    assert_eq!(schema.version, 4);
+    let mode = ApplyMode {
+        schema_version: schema.version,
+        ..ApplyMode::default()
+    };
+    let full = row(vec![
+        Value::Int(3),
+        Value::Str("c".into()),
+        Value::Bool(true),
+        Value::Str("c@c".into()),
+        Value::Int(9),
+        Value::Null,
+    ]);
+    catalog
+        .apply("d", "t", &Pending::of(vec![full], mode))
+        .unwrap();
+    assert_eq!(
+        rows(exec(
+            &catalog,
+            &mut session,
+            "SELECT flag, email, score FROM t WHERE id = 3"
+        )),
+        vec![vec![Some("1".into()), Some("c@c".into()), Some("9".into())]]
+    );
+}
+
+#[test]
+fn add_column_refuses_what_starrocks_refuses() {
+    let catalog = Catalog::new();
+    let mut session = Session::default();
+    for sql in [
+        "CREATE DATABASE d",
+        "USE d",
+        "CREATE TABLE pk (id INT NOT NULL, v INT) PRIMARY KEY (id) DISTRIBUTED BY HASH(id)",
+        "CREATE TABLE dup (k INT, v INT) DUPLICATE KEY (k) DISTRIBUTED BY HASH(k)",
+    ] {
+        exec(&catalog, &mut session, sql);
+    }
+    let cases: [(&str, u16, &str); 6] = [
+        (
+            "ALTER TABLE pk ADD COLUMN V BIGINT",
+            codes::UNKNOWN,
+            "Can not add column which already exists in base table: V",
+        ),
+        (
+            "ALTER TABLE pk ADD COLUMN (a INT, A INT)",
+            codes::UNKNOWN,
+            "Repeatedly add column: A",
+        ),
+        (
+            "ALTER TABLE pk ADD COLUMN k2 INT KEY",
+            codes::UNKNOWN,
+            "Can not add key column: k2 for primary key table",
+        ),
+        (
+            "ALTER TABLE pk ADD COLUMN n INT NOT NULL",
+            codes::NO_DEFAULT_FOR_FIELD,
+            "Field 'n' is not null but doesn't have a default value",
+        ),
+        (
+            "ALTER TABLE missing ADD COLUMN n INT",
+            codes::PARSE,
+            "Getting analyzing error. Detail message: Table missing is not found.",
+        ),
+        (
+            "ALTER TABLE dup ADD COLUMN n INT AFTER nope",
+            codes::BAD_FIELD,
+            "Column 'nope' does not exist",
+        ),
+    ];
+    for (sql, code, message) in cases {
+        let e = fail(&catalog, &mut session, sql);
+        assert_eq!((e.code, e.message.as_str()), (code, message), "{sql}");
+    }
+    // Nothing of a refused statement is applied, even the columns before the bad one.
+    fail(
+        &catalog,
+        &mut session,
+        "ALTER TABLE pk ADD COLUMN (ok INT, v INT)",
+    );
+    assert_eq!(catalog.schema("d", "pk").unwrap().columns.len(), 2);
+    // A key column of a duplicate-key table goes after the last key column.
+    exec(
+        &catalog,
+        &mut session,
+        "ALTER TABLE dup ADD COLUMN k2 INT KEY",
+    );
+    let schema = catalog.schema("d", "dup").unwrap();
+    let names: Vec<&str> = schema.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!((names, schema.key), (vec!["k", "k2", "v"], vec![0, 1]));
+    for sql in [
+        "ALTER TABLE dup DROP COLUMN v",
+        "ALTER TABLE dup ADD COLUMN r INT TO rollup1",
+        "ALTER VIEW x AS SELECT 1",
+    ] {
+        assert_eq!(
+            fail(&catalog, &mut session, sql).code,
+            codes::NOT_SUPPORTED,
+            "{sql}"
+        );
+    }
+}

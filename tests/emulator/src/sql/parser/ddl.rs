@@ -1,4 +1,4 @@
-//! The `CREATE TABLE` grammar, StarRocks' OLAP form.
+//! The `CREATE TABLE` grammar, StarRocks' OLAP form, and `ALTER TABLE … ADD COLUMN`.
 //!
 //! `CREATE TABLE [IF NOT EXISTS] [db.]t (col TYPE[(n[,m])] [NULL|NOT NULL] [DEFAULT lit]
 //! [COMMENT "…"], …) [ENGINE=OLAP] [PRIMARY KEY(…)|DUPLICATE KEY(…)] [COMMENT "…"]
@@ -10,7 +10,9 @@
 //! AGGREGATE KEY, range and list partitions, rollups) is refused as unsupported.
 
 use super::{not_supported, unsupported, Parser, Result};
-use crate::sql::ast::{ColumnDef, CreateTable, Distribution, KeyClause, KeyKind, Statement};
+use crate::sql::ast::{
+    AddColumn, ColumnDef, ColumnPosition, CreateTable, Distribution, KeyClause, KeyKind, Statement,
+};
 use crate::sql::lexer::Tok;
 use crate::types::ColumnType;
 
@@ -130,9 +132,75 @@ impl Parser<'_> {
         ))
     }
 
+    /// Parses what follows `ALTER`: `TABLE [db.]t ADD COLUMN col_def [KEY] [FIRST | AFTER c]
+    /// [PROPERTIES (…)]` or `ADD COLUMN (col_def, …) [PROPERTIES (…)]`, several such clauses
+    /// separated by commas. Other ALTER statements are refused as unsupported.
+    pub(super) fn alter(&mut self) -> Result<Statement> {
+        if !self.eat_keyword("table") {
+            return Err(not_supported("ALTER other than ALTER TABLE … ADD COLUMN"));
+        }
+        let table = self.table_ref()?;
+        let mut columns = Vec::new();
+        loop {
+            if !self.eat_keyword("add") {
+                return Err(not_supported("ALTER TABLE other than ADD COLUMN"));
+            }
+            if !self.eat_keyword("column") {
+                return Err(not_supported("ALTER TABLE ADD other than ADD COLUMN"));
+            }
+            if self.eat_symbol("(") {
+                loop {
+                    let (def, key) = self.column_def_of_add()?;
+                    columns.push(AddColumn {
+                        def,
+                        key,
+                        position: ColumnPosition::Default,
+                    });
+                    if !self.eat_symbol(",") {
+                        break;
+                    }
+                }
+                self.expect_symbol(")")?;
+            } else {
+                let (def, key) = self.column_def_of_add()?;
+                let position = if self.eat_keyword("first") {
+                    ColumnPosition::First
+                } else if self.eat_keyword("after") {
+                    ColumnPosition::After(self.column_name()?)
+                } else {
+                    ColumnPosition::Default
+                };
+                columns.push(AddColumn { def, key, position });
+            }
+            if self.at_keyword("to") || self.at_keyword("in") {
+                return Err(not_supported("ROLLUP"));
+            }
+            if self.eat_keyword("properties") {
+                self.properties()?;
+            }
+            if !self.eat_symbol(",") {
+                break;
+            }
+        }
+        Ok(Statement::AddColumns { table, columns })
+    }
+
+    /// A column definition of `ADD COLUMN`: `KEY` may follow the type.
+    fn column_def_of_add(&mut self) -> Result<(ColumnDef, bool)> {
+        let name = self.name("a column name")?;
+        let ty = self.column_type()?;
+        let key = self.eat_keyword("key");
+        Ok((self.column_modifiers(name, ty)?, key))
+    }
+
     fn column_def(&mut self) -> Result<ColumnDef> {
         let name = self.name("a column name")?;
         let ty = self.column_type()?;
+        self.column_modifiers(name, ty)
+    }
+
+    /// NULL / NOT NULL, DEFAULT and COMMENT after a column's type.
+    fn column_modifiers(&mut self, name: String, ty: ColumnType) -> Result<ColumnDef> {
         let mut col = ColumnDef {
             name,
             ty,
