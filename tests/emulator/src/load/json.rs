@@ -80,6 +80,9 @@ impl Reader<'_> {
 
     /// One top-level document of the body.
     fn document(&self, doc: Json, batch: &mut ParsedBatch) {
+        if self.params.debezium {
+            return self.debezium(doc, batch);
+        }
         let strip = self.params.strip_outer_array;
         match (&self.root, doc) {
             (None, Json::Object(m)) if !strip => self.row(&Json::Object(m), batch),
@@ -148,6 +151,22 @@ impl Reader<'_> {
         }
     }
 
+    /// One Debezium change event (`envelope: debezium`): its image is the row, its op the
+    /// row's `__op`.
+    fn debezium(&self, doc: Json, batch: &mut ParsedBatch) {
+        match debezium_image(&doc) {
+            Ok(None) => {}
+            Ok(Some((image, delete))) => {
+                let before = batch.ops.len();
+                self.row(image, batch);
+                if let Some(op) = batch.ops.get_mut(before) {
+                    op.delete = delete;
+                }
+            }
+            Err((reason, shown)) => reject(batch, reason, shown.unwrap_or(&doc)),
+        }
+    }
+
     /// One JSON object row.
     fn row(&self, object: &Json, batch: &mut ParsedBatch) {
         let cells: Vec<Cell<'_>> = match &self.paths {
@@ -168,6 +187,43 @@ impl Reader<'_> {
                 row: object.render(),
             }),
         }
+    }
+}
+
+/// The row of a Debezium change event, as the BE's `DebeziumJsonDocumentStreamParser` reads
+/// it: the `after` image for `c`, `u` and `r`, the `before` image (deleted) for `d`. The event
+/// may sit in a `payload` wrapper (whose `schema` is ignored); `None` for a null payload (a
+/// tombstone, skipped). `Err` is the reason the event is filtered, and the value to show when
+/// it is not the whole document.
+fn debezium_image(doc: &Json) -> Result<Option<(&Json, bool)>, (String, Option<&Json>)> {
+    let event = match doc.get("payload") {
+        Some(Json::Null) => return Ok(None),
+        Some(payload) => payload,
+        None => doc,
+    };
+    let fail = |reason: &str| Err((reason.to_owned(), None));
+    let op = match event.get("op") {
+        Some(Json::Str(op)) => op.as_str(),
+        Some(_) => return fail("'op' field in Debezium JSON message is not a string"),
+        None => return fail("Missing 'op' field in Debezium JSON message"),
+    };
+    let (image, delete) = match (op, event.get("before"), event.get("after")) {
+        ("d", None, _) => return fail("Missing 'before' field in Debezium delete message"),
+        ("d", Some(Json::Null), _) => return fail("'before' is null in Debezium delete message"),
+        ("d", Some(before), _) => (before, true),
+        ("c" | "u" | "r", _, None) => return fail("Missing 'after' field in Debezium message"),
+        ("c" | "u" | "r", _, Some(Json::Null)) => {
+            return fail("'after' is null in Debezium message")
+        }
+        ("c" | "u" | "r", _, Some(after)) => (after, false),
+        (other, _, _) => return fail(&format!("Unknown Debezium op type: '{other}'")),
+    };
+    match image {
+        Json::Object(_) => Ok(Some((image, delete))),
+        other => Err((
+            "The value should be object type in json document stream".into(),
+            Some(other),
+        )),
     }
 }
 
@@ -250,6 +306,15 @@ pub(crate) fn count(params: &LoadParams, body: &[u8]) -> ParsedBatch {
     let mut batch = ParsedBatch::default();
     read_documents(body, &mut batch, |raw, batch| {
         let text = raw.get().trim_start();
+        if params.debezium {
+            let doc = Json::from_raw(raw)?;
+            match debezium_image(&doc) {
+                Ok(None) => {}
+                Ok(Some(_)) => batch.counted += 1,
+                Err((reason, shown)) => reject(batch, reason, shown.unwrap_or(&doc)),
+            }
+            return Ok(());
+        }
         match (strip, text.as_bytes().first()) {
             (false, Some(b'{')) => batch.counted += 1,
             (true, Some(b'[')) => {

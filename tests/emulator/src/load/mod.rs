@@ -68,6 +68,9 @@ pub struct LoadParams {
     pub timeout_secs: u64,
     pub compression: Option<Compression>,
     pub ignore_json_size: bool,
+    /// `envelope: debezium`: each JSON document is a Debezium change event, unwrapped by the
+    /// BE (`DebeziumJsonDocumentStreamParser`).
+    pub debezium: bool,
 }
 
 /// One filtered row: StarRocks' reason and a rendering of the row.

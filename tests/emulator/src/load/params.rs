@@ -127,6 +127,24 @@ impl LoadParams {
             parse_path(r)?;
         }
 
+        let debezium = match header("envelope") {
+            None => false,
+            Some(e) if e.eq_ignore_ascii_case("debezium") => true,
+            Some(e) if e.eq_ignore_ascii_case("none") => false,
+            Some(e) => return Err(format!("Unknown envelope type: {e}")),
+        };
+        let strip_outer_array =
+            header("strip_outer_array").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if debezium && (format != Format::Json || strip_outer_array || json_root.is_some()) {
+            // StarRocks documents the envelope for newline-delimited JSON only, without
+            // strip_outer_array or json_root, but not what it answers otherwise.
+            return Err(
+                "starrocks-emulator does not implement envelope: debezium with a format \
+                        other than newline-delimited JSON, strip_outer_array or json_root"
+                    .into(),
+            );
+        }
+
         Ok(LoadParams {
             format,
             format_compression,
@@ -135,8 +153,7 @@ impl LoadParams {
             columns,
             jsonpaths,
             json_root,
-            strip_outer_array: header("strip_outer_array")
-                .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+            strip_outer_array,
             max_filter_ratio,
             strict_mode,
             partial_update,
@@ -146,6 +163,7 @@ impl LoadParams {
             compression,
             ignore_json_size: header("ignore_json_size")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+            debezium,
         })
     }
 

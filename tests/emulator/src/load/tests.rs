@@ -479,3 +479,99 @@ fn the_json_size_check_uses_content_length_unless_ignored() {
     assert!(check_json_size(&ignored, Some(u64::MAX), MAX_JSON_BODY_BYTES).is_ok());
     assert!(check_json_size(&params(&[]).unwrap(), Some(u64::MAX), MAX_JSON_BODY_BYTES).is_ok());
 }
+
+const DEBEZIUM: (&str, &str) = ("envelope", "Debezium");
+
+/// `envelope: debezium`, as StarRocks' `DebeziumJsonDocumentStreamParser` reads events.
+#[test]
+fn debezium_events_load_their_after_image_and_delete_their_before_image() {
+    let body = concat!(
+        r#"{"op":"r","before":null,"after":{"id":1,"name":"a"},"source":{"lsn":1}}"#,
+        "\n",
+        r#"{"schema":{"type":"struct"},"payload":{"op":"u","before":{"id":1},"after":{"id":1,"name":"b","score":2}}}"#,
+        "\n",
+        r#"{"schema":null,"payload":null}"#,
+        "\n",
+        r#"{"op":"d","before":{"id":1,"name":"b"},"after":null}"#,
+        "\n",
+        r#"{"op":"c","after":{"id":2,"name":"c","__op":1}}"#,
+    );
+    let batch = parse(&orders(KeyModel::Primary), &[JSON, DEBEZIUM], body);
+    assert_eq!(
+        values(&batch),
+        vec![
+            vec![int(1), s("a"), None],
+            vec![int(1), s("b"), int(2)],
+            vec![int(1), s("b"), None],
+            vec![int(2), s("c"), None],
+        ]
+    );
+    // The event's op decides, not an `__op` key of its image.
+    assert_eq!(deletes(&batch), vec![false, false, true, false]);
+    assert!(batch.rejected.is_empty(), "{:?}", batch.rejected);
+}
+
+#[test]
+fn debezium_events_that_name_no_row_are_filtered_with_the_bes_reasons() {
+    let body = concat!(
+        r#"{"id":1}"#,
+        "\n",
+        r#"{"op":1,"after":{"id":1}}"#,
+        "\n",
+        r#"{"op":"d","after":null}"#,
+        "\n",
+        r#"{"op":"d","before":null}"#,
+        "\n",
+        r#"{"op":"c"}"#,
+        "\n",
+        r#"{"op":"u","after":null}"#,
+        "\n",
+        r#"{"op":"t","before":null,"after":null}"#,
+        "\n",
+        r#"{"op":"c","after":[1]}"#,
+    );
+    let batch = parse(&orders(KeyModel::Primary), &[JSON, DEBEZIUM], body);
+    assert!(batch.ops.is_empty());
+    assert_eq!(
+        reasons(&batch),
+        vec![
+            "Missing 'op' field in Debezium JSON message",
+            "'op' field in Debezium JSON message is not a string",
+            "Missing 'before' field in Debezium delete message",
+            "'before' is null in Debezium delete message",
+            "Missing 'after' field in Debezium message",
+            "'after' is null in Debezium message",
+            "Unknown Debezium op type: 't'",
+            "The value should be object type in json document stream",
+        ]
+    );
+    // Count-only mode counts the same rows and filters the same events.
+    let params = params(&[JSON, DEBEZIUM]).unwrap();
+    let schema = orders(KeyModel::Primary);
+    let counted = super::count_body(&schema, &params, body.as_bytes()).unwrap();
+    assert_eq!((counted.counted, counted.rejected.len()), (0, 8));
+    let good = r#"{"op":"c","after":{"id":1}} {"payload":null} {"op":"d","before":{"id":1}}"#;
+    let counted = super::count_body(&schema, &params, good.as_bytes()).unwrap();
+    assert_eq!(counted.counted, 2);
+}
+
+#[test]
+fn the_envelope_header_takes_debezium_or_none_and_only_plain_json() {
+    assert!(params(&[JSON, ("envelope", "none")]).is_ok_and(|p| !p.debezium));
+    assert!(params(&[JSON, ("envelope", "DEBEZIUM")]).is_ok_and(|p| p.debezium));
+    assert_eq!(
+        params(&[JSON, ("envelope", "canal")]).unwrap_err(),
+        "Unknown envelope type: canal"
+    );
+    for headers in [
+        &[JSON, DEBEZIUM, STRIP][..],
+        &[JSON, DEBEZIUM, ("json_root", "$.data")][..],
+        &[DEBEZIUM][..],
+    ] {
+        let e = params(headers).unwrap_err();
+        assert!(
+            e.starts_with("starrocks-emulator does not implement envelope: debezium"),
+            "{e}"
+        );
+    }
+}
