@@ -190,12 +190,17 @@ impl Reader<'_> {
     }
 }
 
+/// A Debezium event's row: its image, and whether the row is deleted.
+type Image<'a> = (&'a Json, bool);
+/// Why a Debezium event is filtered, and the value to show when it is not the whole document.
+type Filtered<'a> = (String, Option<&'a Json>);
+
 /// The row of a Debezium change event, as the BE's `DebeziumJsonDocumentStreamParser` reads
 /// it: the `after` image for `c`, `u` and `r`, the `before` image (deleted) for `d`. The event
 /// may sit in a `payload` wrapper (whose `schema` is ignored); `None` for a null payload (a
 /// tombstone, skipped). `Err` is the reason the event is filtered, and the value to show when
 /// it is not the whole document.
-fn debezium_image(doc: &Json) -> Result<Option<(&Json, bool)>, (String, Option<&Json>)> {
+fn debezium_image(doc: &Json) -> Result<Option<Image<'_>>, Filtered<'_>> {
     let event = match doc.get("payload") {
         Some(Json::Null) => return Ok(None),
         Some(payload) => payload,
