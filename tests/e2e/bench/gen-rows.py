@@ -4,7 +4,11 @@
     gen-rows.py SHAPE N OUT [FORMAT]   SHAPE is 100 (~100 B rows) or 1k (~1 KB rows); FORMAT is
                                        json (the default) or csv: the same values, tab-separated
                                        in the table's column order (StarRocks' default
-                                       column_separator), one row per line
+                                       column_separator), one row per line; or debezium: each
+                                       row as the `after` image of a Debezium create event in
+                                       JsonConverter's schema/payload form (what Debezium's
+                                       PostgreSQL connector writes with the worker's default
+                                       converter; `ts` as io.debezium.time.MicroTimestamp)
 
 Values vary from row to row (ids count up; the rest is drawn from a seeded generator), so
 compression sees realistic-ish data rather than one repeated line. Prints
@@ -31,11 +35,76 @@ AGENTS = [
 ]
 
 
+def connect_type(name, value, quoted):
+    """JsonConverter's schema of one bench column, as Debezium's PostgreSQL connector maps it."""
+    if name == "ts":
+        return {"type": "int64", "optional": True, "name": "io.debezium.time.MicroTimestamp",
+                "version": 1, "field": name}
+    if name == "id":
+        return {"type": "int64", "optional": False, "field": name}
+    if quoted:
+        return {"type": "string", "optional": True, "field": name}
+    if value in ("true", "false"):
+        return {"type": "boolean", "optional": True, "field": name}
+    if isinstance(value, str) and "." in value:
+        return {"type": "double", "optional": True, "field": name}
+    return {"type": "int64", "optional": True, "field": name}
+
+
+SCHEMAS = {}
+
+
+def debezium_event(fields, i):
+    """One create event for the row `fields` in JsonConverter's schema/payload form."""
+    import calendar
+    import json
+    names = tuple(k for k, _, _ in fields)
+    if names not in SCHEMAS:
+        row = {"type": "struct", "optional": True, "name": "bench.public.rows.Value",
+               "fields": [connect_type(k, v, q) for k, v, q in fields]}
+        source = {"type": "struct", "optional": False, "name": "io.debezium.connector.postgresql.Source",
+                  "fields": [{"type": "string", "optional": False, "field": f}
+                             for f in ("version", "connector", "name")]
+                  + [{"type": "int64", "optional": False, "field": "ts_ms"},
+                     {"type": "string", "optional": False, "field": "db"},
+                     {"type": "string", "optional": False, "field": "schema"},
+                     {"type": "string", "optional": False, "field": "table"},
+                     {"type": "int64", "optional": True, "field": "lsn"}]}
+        schema = {"type": "struct", "optional": False, "name": "bench.public.rows.Envelope",
+                  "version": 1, "fields": [dict(row, field="before"), dict(row, field="after"),
+                                           dict(source, field="source"),
+                                           {"type": "string", "optional": False, "field": "op"},
+                                           {"type": "int64", "optional": True, "field": "ts_ms"}]}
+        SCHEMAS[names] = json.dumps(schema, separators=(",", ":"))
+    after = {}
+    for k, v, q in fields:
+        if k == "ts":
+            t = calendar.timegm((int(v[0:4]), int(v[5:7]), int(v[8:10]), int(v[11:13]),
+                                 int(v[14:16]), int(v[17:19])))
+            after[k] = t * 1000000
+        elif q:
+            after[k] = v
+        elif v in ("true", "false"):
+            after[k] = v == "true"
+        elif isinstance(v, str):
+            after[k] = float(v)
+        else:
+            after[k] = v
+    ts_ms = 1714558830000 + i
+    payload = {"before": None, "after": after,
+               "source": {"version": "2.7.4.Final", "connector": "postgresql", "name": "bench",
+                          "ts_ms": ts_ms, "db": "postgres", "schema": "public", "table": "rows",
+                          "lsn": 24023128 + 64 * i},
+               "op": "c", "ts_ms": ts_ms + 7}
+    return '{"schema":%s,"payload":%s}' % (SCHEMAS[names],
+                                            json.dumps(payload, separators=(",", ":")))
+
+
 def main():
     shape, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     fmt = sys.argv[4] if len(sys.argv) > 4 else "json"
-    if fmt not in ("json", "csv"):
-        sys.exit("gen-rows.py: FORMAT is json or csv, not %s" % fmt)
+    if fmt not in ("json", "csv", "debezium"):
+        sys.exit("gen-rows.py: FORMAT is json, csv or debezium, not %s" % fmt)
     rnd = random.Random(20240501)
     # A pool of pre-built fragments keeps generation fast (a million rows in a few seconds).
     notes = [" ".join(rnd.choice(WORDS) for _ in range(rnd.randint(70, 90))) for _ in range(512)]
@@ -69,6 +138,8 @@ def main():
             if fmt == "json":
                 line = "{" + ",".join(('"%s":"%s"' if q else '"%s":%s') % (k, v)
                                       for k, v, q in fields) + "}"
+            elif fmt == "debezium":
+                line = debezium_event(fields, i)
             else:
                 line = "\t".join(str(v) for _, v, _ in fields)
             total += len(line)

@@ -8,8 +8,9 @@
                                                    <!-- bench-SECTION:end --> (SECTION:
                                                    results, the default, or memory)
 
-One table per row size x converter: the StarRocks sink (at-least-once, and exactly-once when
-run with --sinks ours-eo), the null sink, ours / null, and exactly-once / at-least-once.
+One table per row size x converter: the StarRocks sink (at-least-once, exactly-once when run
+with --sinks ours-eo, behind the seed's Debezium transforms with ours-smt), the null sink,
+ours / null, exactly-once / at-least-once, and envelope / transforms.
 With several runs per combination every figure is the median of its runs. Runs against a slow
 StarRocks (--slow-ms) add the sink's largest native memory for rows (pending-bytes) and its
 bound, 2 x bufferflush.maxbytes plus one poll's records.
@@ -26,10 +27,13 @@ CONV_LABEL = {
     "json": "JsonConverter (schemas.enable=false)",
     "bytes": "ByteArrayConverter (raw JSON)",
     "csv": "ByteArrayConverter (CSV lines, sink.properties.format=csv)",
+    "debezium": "Debezium events, JsonConverter (schemas.enable=true)",
+    "debezium-bytes": "Debezium events, ByteArrayConverter (JSON text with its schema)",
 }
 SINK_LABEL = {"ours": "StarRocks sink (ours)", "ours-eo": "StarRocks sink (ours), exactly-once",
+              "ours-smt": "StarRocks sink (ours) behind the seed's transforms",
               "null": "null sink"}
-SINKS = ("ours", "ours-eo", "null")
+SINKS = ("ours", "ours-eo", "ours-smt", "null")
 
 
 def splice(doc_path, report_path, section="results"):
@@ -129,7 +133,8 @@ def render(results_path, machine_path):
     failures = [r for r in results if r.get("error")]
 
     sizes = [s for s in ("100", "1k") if any(k[0] == s for k in groups)]
-    convs = [c for c in ("json", "bytes", "csv") if any(k[1] == c for k in groups)]
+    convs = [c for c in ("json", "bytes", "csv", "debezium", "debezium-bytes")
+             if any(k[1] == c for k in groups)]
     for size in sizes:
         for conv in convs:
             rows = {}
@@ -188,6 +193,12 @@ def render(results_path, machine_path):
                     ratio(o["drain_s"], n["drain_s"]), ratio(o["rec_s"], n["rec_s"]),
                     ratio(o["mb_s"], n["mb_s"]), ratio(o["cpu_per_m"], n["cpu_per_m"]),
                     ratio(o["cpu_util"], n["cpu_util"]), ratio(o["hwm_mb"], n["hwm_mb"])))
+            if "ours" in med and "ours-smt" in med:
+                o, t = med["ours"], med["ours-smt"]
+                w("| **envelope ÷ transforms** | %s | **%s** | | %s | **%s** | %s | **%s** | | | | |" % (
+                    ratio(o["drain_s"], t["drain_s"]), ratio(o["rec_s"], t["rec_s"]),
+                    ratio(o["mb_s"], t["mb_s"]), ratio(o["cpu_per_m"], t["cpu_per_m"]),
+                    ratio(o["cpu_util"], t["cpu_util"]), ratio(o["hwm_mb"], t["hwm_mb"])))
             if "ours" in med and "ours-eo" in med:
                 e, o = med["ours-eo"], med["ours"]
                 w("| **exactly-once ÷ at-least-once** | %s | **%s** | | %s | **%s** | %s | **%s** | | | | |" % (

@@ -11,10 +11,14 @@
 #   memory        ~1 KB raw rows against a slow StarRocks (every reply held 2 s): native memory
 #                 for rows against its bound
 #   exactly-once  ~100 B raw rows under sink.semantic=exactly-once beside at-least-once
+#   debezium      ~100 B rows as Debezium create events (500,000): ours with
+#                 starrocks.envelope=debezium (JsonConverter with schemas, and ByteArrayConverter)
+#                 beside ours behind the seed's transform chain and the null sink, count-only
+#                 emulator
 #
 #   tests/e2e/bench/report.sh [--kafka 3.9|4|X.Y.Z] [--repeat R] [SECTION...]
 #
-# Without SECTION names, all five run (about 25 minutes on 2 cores). A run whose table ends
+# Without SECTION names, all six run (about 30 minutes on 2 cores). A run whose table ends
 # with a row count other than N stops everything (run-bench.sh writes no report then).
 set -euo pipefail
 
@@ -31,7 +35,7 @@ while [ $# -gt 0 ]; do
     *) sections+=("$1"); shift ;;
   esac
 done
-[ ${#sections[@]} -gt 0 ] || sections=(count-only results partitions memory exactly-once)
+[ ${#sections[@]} -gt 0 ] || sections=(count-only results partitions memory exactly-once debezium)
 
 for section in "${sections[@]}"; do
   common=(--kafka "$kafka" --section "$section")
@@ -48,6 +52,10 @@ for section in "${sections[@]}"; do
     exactly-once)
       "$BENCH" "${common[@]}" --repeat "$repeat" --sizes 100 --converters bytes \
         --sinks "ours ours-eo" --no-consumer-baseline ;;
+    debezium)
+      "$BENCH" "${common[@]}" --repeat "$repeat" --emulator count-only --sizes 100 \
+        --n100 500000 --converters "debezium debezium-bytes" --sinks "null ours ours-smt" \
+        --no-consumer-baseline ;;
     *) echo "report.sh: no section $section (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -12,8 +12,14 @@
 #   --n1k N              rows of ~1 KB (default 500000)
 #   --sizes "100 1k"     which row sizes to run
 #   --converters "json bytes"  csv as well: the same rows as tab-separated CSV lines, through
-#                        ByteArrayConverter, our sink with sink.properties.format=csv
-#   --sinks "null ours"  ours-eo: the StarRocks sink under sink.semantic=exactly-once
+#                        ByteArrayConverter, our sink with sink.properties.format=csv;
+#                        debezium: the same rows as Debezium create events in JsonConverter's
+#                        schema/payload form (gen-rows.py), read by JsonConverter with schemas,
+#                        our sink with starrocks.envelope=debezium; debezium-bytes: those events
+#                        through ByteArrayConverter, our sink with the envelope
+#   --sinks "null ours"  ours-eo: the StarRocks sink under sink.semantic=exactly-once; ours-smt
+#                        (debezium events only): the StarRocks sink behind the seed's transform
+#                        chain (AddOpFieldForDebeziumRecord, Debezium 2.7's ExtractNewRecordState)
 #   --partitions P       partitions per topic; tasks.max = P (default 1)
 #   --repeat R           runs per combination, the median is reported (default 3)
 #   --no-consumer-baseline  skip ConsumerPerformance over each topic (Kafka's consumer alone)
@@ -189,14 +195,20 @@ table_ddl() {
 }
 
 # data_of SIZE CONVERTER: the topic's name suffix and row format the converter reads.
-data_of() { if [ "$2" = csv ]; then echo "${1}_csv csv"; else echo "$1 json"; fi; }
+data_of() {
+  case "$2" in
+    csv) echo "${1}_csv csv" ;;
+    debezium | debezium-bytes) echo "${1}_debezium debezium" ;;
+    *) echo "$1 json" ;;
+  esac
+}
 
-# preload SIZE [FORMAT]: topic bench_SIZE (FORMAT json, the default) or bench_SIZE_csv holds N
-# rows of that shape. Sets PAYLOAD_BYTES_<SIZE> or PAYLOAD_BYTES_<SIZE>_csv.
+# preload SIZE [FORMAT]: topic bench_SIZE (FORMAT json, the default) or bench_SIZE_FORMAT holds
+# N rows of that shape. Sets PAYLOAD_BYTES_<SIZE> or PAYLOAD_BYTES_<SIZE>_<FORMAT>.
 preload() {
   local size=$1 format=${2:-json} n data topic file info t
   data=$size
-  [ "$format" = csv ] && data=${size}_csv
+  [ "$format" != json ] && data=${size}_$format
   topic=bench_$data file=$RUN/rows-$data.$format
   n=$(shape_rows "$size")
   t=$SECONDS
@@ -260,7 +272,8 @@ connector_config() {
   local sink=$1 conv=$2 topic=$3 table=$4 vc
   case "$conv" in
     json) vc='{"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false"}' ;;
-    bytes | csv) vc='{"value.converter":"org.apache.kafka.connect.converters.ByteArrayConverter"}' ;;
+    bytes | csv | debezium-bytes) vc='{"value.converter":"org.apache.kafka.connect.converters.ByteArrayConverter"}' ;;
+    debezium) vc='{"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"true"}' ;;
   esac
   if is_ours "$sink"; then
     local semantic=at-least-once
@@ -277,6 +290,15 @@ connector_config() {
       if [ "$conv" = csv ]; then
         # Tab-separated rows: StarRocks' default column_separator.
         jq -c 'del(."sink.properties.strip_outer_array") + {"sink.properties.format": "csv"}'
+      elif [ "$sink" = ours-smt ]; then
+        # The seed's CDC recipe (its sr-sink JSON's transforms).
+        jq -c '. + {"transforms": "addfield,unwrap",
+          "transforms.addfield.type": "com.starrocks.connector.kafka.transforms.AddOpFieldForDebeziumRecord",
+          "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
+          "transforms.unwrap.drop.tombstones": "true",
+          "transforms.unwrap.delete.handling.mode": "rewrite"}'
+      elif [[ "$conv" == debezium* ]]; then
+        jq -c '. + {"starrocks.envelope": "debezium"}'
       else
         cat
       fi
@@ -287,8 +309,8 @@ connector_config() {
   fi | jq -c --argjson vc "$vc" --argjson x "$EXTRA" '. + $vc + $x'
 }
 
-# is_ours SINK: the StarRocks sink, in either delivery mode.
-is_ours() { [ "$1" = ours ] || [ "$1" = ours-eo ]; }
+# is_ours SINK: the StarRocks sink, in either delivery mode or behind the transforms.
+is_ours() { [ "$1" = ours ] || [ "$1" = ours-eo ] || [ "$1" = ours-smt ]; }
 
 # run_one SIZE CONVERTER SINK REP: appends one JSON line to $RESULTS.
 run_one() {
@@ -300,7 +322,7 @@ run_one() {
   n=$(shape_rows "$size")
   log "-- $size B rows, $conv converter, $sink sink (run $rep): $n records"
   if is_ours "$sink"; then
-    table=t${size}_${conv}
+    table=t${size}_${conv//-/_}
     sr_exec "USE $DB; DROP TABLE IF EXISTS $table; $(table_ddl "$size" "$table")"
   fi
   start_bench_worker "$id"
@@ -433,6 +455,8 @@ run_consumer_baseline() {
 t_start=$SECONDS
 kafka_env "$line" || fail "cannot resolve Kafka $line"
 log "== benchmark on Kafka $KAFKA_VERSION, run directory $RUN"
+# The seed's transform chain needs Debezium's ExtractNewRecordState on the plugin path.
+[[ " $sinks " == *" ours-smt "* ]] && WANT_DEBEZIUM=1
 prepare_plugins
 have_plugin || fail "no connector plugin: set PLUGIN_DIR (tests/e2e/bin/standin-plugin.sh) or build dist/"
 build_java
@@ -445,12 +469,14 @@ for size in $sizes; do
     preload "$size" json
   fi
   [[ " $converters " == *" csv "* ]] && preload "$size" csv
+  [[ " $converters " == *" debezium"* ]] && preload "$size" debezium
   if [ "$consumer_baseline" = 1 ] && [ -n "$(eval echo "\${PAYLOAD_BYTES_$size:-}")" ]; then
     run_consumer_baseline "$size"
   fi
   for ((rep = 1; rep <= repeat; rep++)); do
     for conv in $converters; do
       for sink in $sinks; do
+        [ "$sink" = ours-smt ] && [ "$conv" != debezium ] && continue
         run_one "$size" "$conv" "$sink" "$rep"
       done
     done

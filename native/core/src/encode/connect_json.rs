@@ -13,6 +13,8 @@
 //! Connect data (a STRUCT value has one datum per field, in field order); what does not fit the
 //! schema is an error naming the path to it.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use base64::Engine as _;
 use serde_json::Value;
 
@@ -20,6 +22,34 @@ use crate::record::{Datum, Field, Schema, SchemaType};
 
 /// At most this many levels of nesting, as for Connect data from the shim.
 const MAX_DEPTH: u32 = 64;
+
+/// How many schemas [`SchemaCache`] keeps: one per table a busy task sees at once.
+const CACHED_SCHEMAS: usize = 16;
+
+/// The schemas last read from JsonConverter's JSON form, by their text. A topic repeats its
+/// schema in every record, and reading it costs more than the payload's row: a record whose
+/// schema text is one of these is read without it.
+#[derive(Debug, Default)]
+pub(crate) struct SchemaCache(Mutex<Vec<(Box<str>, Arc<Schema>)>>);
+
+impl SchemaCache {
+    /// The schema of JSON text in JsonConverter's form.
+    pub(super) fn schema(&self, text: &str) -> Result<Arc<Schema>, String> {
+        let mut cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(i) = cached.iter().position(|(t, _)| **t == *text) {
+            // The most recent first: a topic of one table finds its schema at once.
+            let hit = cached.remove(i);
+            let schema = Arc::clone(&hit.1);
+            cached.insert(0, hit);
+            return Ok(schema);
+        }
+        let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let parsed = Arc::new(schema(&value)?);
+        cached.insert(0, (text.into(), Arc::clone(&parsed)));
+        cached.truncate(CACHED_SCHEMAS);
+        Ok(parsed)
+    }
+}
 
 /// A schema in JsonConverter's JSON form.
 pub(super) fn schema(value: &Value) -> Result<Schema, String> {

@@ -26,7 +26,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::connect_json;
+use super::connect_json::{self, SchemaCache};
 use super::decimal::write_decimal;
 use super::json::JsonWriter;
 use super::passthrough::json_kind;
@@ -99,12 +99,17 @@ fn no_image(record: &Record<'_>, op: &str, image: &str) -> Error {
 }
 
 /// Appends the row of one change event (0 for a truncate).
-pub(super) fn rows(json: &JsonWriter, record: &Record<'_>, sink: &mut impl RowSink) -> Result<u32> {
+pub(super) fn rows(
+    json: &JsonWriter,
+    schemas: &SchemaCache,
+    record: &Record<'_>,
+    sink: &mut impl RowSink,
+) -> Result<u32> {
     match &record.value {
         Payload::Null => Ok(0),
-        Payload::RawText(text) => rows_from_text(json, text, record, sink),
+        Payload::RawText(text) => rows_from_text(json, schemas, text, record, sink),
         Payload::RawBytes(bytes) => match std::str::from_utf8(bytes) {
-            Ok(text) => rows_from_text(json, text, record, sink),
+            Ok(text) => rows_from_text(json, schemas, text, record, sink),
             Err(e) => Err(Error::data(format!(
                 "malformed JSON in record value at {}: {e}",
                 record.position()
@@ -426,6 +431,7 @@ struct Wrapper<'a> {
 
 fn rows_from_text(
     json: &JsonWriter,
+    schemas: &SchemaCache,
     text: &str,
     record: &Record<'_>,
     sink: &mut impl RowSink,
@@ -435,20 +441,21 @@ fn rows_from_text(
         match (event.schema, event.payload) {
             // JsonConverter's wrapper with a schema: read as JsonConverter reads it, so that
             // Debezium's dates and decimals become StarRocks values as from a Struct.
-            (Some(_), Some(_)) => {
-                let value: Value = serde_json::from_str(text).map_err(|e| {
+            (Some(schema), Some(payload)) => {
+                let bad = |part: &str, reason: String| {
                     Error::data(format!(
-                        "malformed JSON in record value at {}: {e}",
+                        "the {part} of JsonConverter's wrapper in the record value at {}: {reason}",
                         record.position()
                     ))
-                })?;
-                return typed(
-                    &value["schema"],
-                    &value["payload"],
-                    "record value",
-                    record,
-                    |schema, datum| rows_from_data(json, Some(schema), datum, record, sink),
-                );
+                };
+                let schema = schemas.schema(schema.get()).map_err(|r| bad("schema", r))?;
+                let payload: Value = serde_json::from_str(payload.get())
+                    .map_err(|e| bad("payload", e.to_string()))?;
+                let bytes =
+                    connect_json::decode_bytes(&schema, &payload).map_err(|r| bad("payload", r))?;
+                let datum = connect_json::datum(&schema, &payload, &bytes)
+                    .map_err(|r| bad("payload", r))?;
+                return rows_from_data(json, Some(&schema), &datum, record, sink);
             }
             // The wrapper of schemaless data: its payload is the event.
             (None, Some(payload)) => event = parse_event(payload.get(), record)?,

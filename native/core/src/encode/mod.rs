@@ -34,6 +34,9 @@ use crate::config::{Envelope, Format, SinkConfig};
 use crate::error::{Error, Result};
 use crate::record::{Datum, Payload, Record, Schema, SchemaType};
 
+use std::sync::Arc;
+
+use connect_json::SchemaCache;
 use json::JsonWriter;
 
 /// Receives rows. `row()` starts a new row (writing whatever separator the body layout needs)
@@ -48,6 +51,8 @@ pub struct RowEncoder {
     format: Format,
     /// `starrocks.envelope`.
     envelope: Envelope,
+    /// Debezium events in JSON text with their schema: the schemas already read.
+    schemas: Arc<SchemaCache>,
     json: JsonWriter,
     /// The CSV row delimiter, so a value that ends with one does not make an empty row. The
     /// column separator plays no part: CSV values are passed through whole.
@@ -59,6 +64,7 @@ impl RowEncoder {
         RowEncoder {
             format: config.format,
             envelope: config.envelope,
+            schemas: Arc::default(),
             json: JsonWriter {
                 temporal: config.temporal_rendering,
             },
@@ -76,7 +82,7 @@ impl RowEncoder {
             (_, Payload::Null) => Ok(0),
             // The configuration allows Debezium events in JSON only.
             (Format::Json, _) if self.envelope == Envelope::Debezium => {
-                debezium::rows(&self.json, record, sink)
+                debezium::rows(&self.json, &self.schemas, record, sink)
             }
             (Format::Csv, _) => csv::rows(&self.row_delimiter, record, sink),
             (Format::Json, Payload::RawText(text)) => {

@@ -387,3 +387,30 @@ fn a_wrapper_whose_schema_or_payload_does_not_hold_is_refused_naming_the_part() 
         assert!(message.contains(expected), "{message}\nlacks: {expected}");
     }
 }
+
+#[test]
+fn json_converter_text_whose_schema_changes_is_read_under_its_new_schema() {
+    // One encoder, so the second event's schema text differs from the one it has read.
+    let encoder = debezium();
+    let event = |fields: &str, after: &str| {
+        format!(
+            r#"{{"schema":{{"type":"struct","fields":[{{"field":"op","type":"string"}},
+              {{"field":"after","type":"struct","fields":[{fields}]}}]}},
+              "payload":{{"op":"c","after":{after}}}}}"#
+        )
+    };
+    let id = r#"{"field":"id","type":"int32"}"#;
+    let day = r#"{"field":"day","type":"int32","name":"io.debezium.time.Date"}"#;
+    let first = event(id, r#"{"id":1,"day":19845}"#);
+    let second = event(&format!("{id},{day}"), r#"{"id":2,"day":19845}"#);
+    for (text, expected) in [
+        (&first, r#"{"id":1,"__op":0}"#),
+        (&second, r#"{"id":2,"day":"2024-05-02","__op":0}"#),
+        (&first, r#"{"id":1,"__op":0}"#),
+    ] {
+        assert_eq!(
+            encode(&encoder, Payload::RawText(text)).unwrap(),
+            [expected]
+        );
+    }
+}
