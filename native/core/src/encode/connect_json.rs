@@ -228,9 +228,31 @@ pub(super) fn datum<'v>(
     value: &'v Value,
     bytes: &'v Decoded,
 ) -> Result<Datum<'v>, String> {
+    read(schema, value, bytes, Vec::new())
+}
+
+/// [`datum`] of a value that is the field `within` of a larger one (named so in errors).
+pub(super) fn datum_in<'v>(
+    schema: &Schema,
+    value: &'v Value,
+    bytes: &'v Decoded,
+    within: &str,
+) -> Result<Datum<'v>, String> {
+    read(schema, value, bytes, vec![within.to_owned()])
+}
+
+/// `outer`: the path to the value, outermost first.
+fn read<'v>(
+    schema: &Schema,
+    value: &'v Value,
+    bytes: &'v Decoded,
+    outer: Vec<String>,
+) -> Result<Datum<'v>, String> {
     let mut at = Cursor::default();
     let mut path = Vec::new();
     to_datum(schema, value, bytes, &mut at, &mut path, 0).map_err(|reason| {
+        // `path` is innermost first.
+        path.extend(outer.into_iter().rev());
         if path.is_empty() {
             reason
         } else {

@@ -442,20 +442,13 @@ fn rows_from_text(
             // JsonConverter's wrapper with a schema: read as JsonConverter reads it, so that
             // Debezium's dates and decimals become StarRocks values as from a Struct.
             (Some(schema), Some(payload)) => {
-                let bad = |part: &str, reason: String| {
+                let schema = schemas.schema(schema.get()).map_err(|r| {
                     Error::data(format!(
-                        "the {part} of JsonConverter's wrapper in the record value at {}: {reason}",
+                        "the schema of JsonConverter's wrapper in the record value at {}: {r}",
                         record.position()
                     ))
-                };
-                let schema = schemas.schema(schema.get()).map_err(|r| bad("schema", r))?;
-                let payload: Value = serde_json::from_str(payload.get())
-                    .map_err(|e| bad("payload", e.to_string()))?;
-                let bytes =
-                    connect_json::decode_bytes(&schema, &payload).map_err(|r| bad("payload", r))?;
-                let datum = connect_json::datum(&schema, &payload, &bytes)
-                    .map_err(|r| bad("payload", r))?;
-                return rows_from_data(json, Some(&schema), &datum, record, sink);
+                })?;
+                return rows_under_schema(json, &schema, payload, record, sink);
             }
             // The wrapper of schemaless data: its payload is the event.
             (None, Some(payload)) => event = parse_event(payload.get(), record)?,
@@ -478,6 +471,66 @@ fn rows_from_text(
             None => delete_by_key(json, record, op, sink),
         },
     }
+}
+
+/// The row of an event in JSON text under its schema (JsonConverter's wrapper): only the image
+/// the op names is read into Connect data, as JsonConverter would read it; the rest of the event
+/// (`source`, `ts_ms`, `transaction`) is checked to be JSON and skipped.
+fn rows_under_schema(
+    json: &JsonWriter,
+    schema: &Schema,
+    payload: &RawValue,
+    record: &Record<'_>,
+    sink: &mut impl RowSink,
+) -> Result<u32> {
+    if payload.get() == "null" {
+        return Ok(0);
+    }
+    let event = parse_event(payload.get(), record)?;
+    let Some(op) = event.op.as_deref() else {
+        return Err(not_an_event(record, "it has no 'op'"));
+    };
+    let image = |name: &str, raw: Option<&RawValue>, op: Op, sink: &mut _| {
+        typed_image(json, schema, name, raw, op, record, sink)
+    };
+    match change(op, record)? {
+        Change::Truncate => Ok(0),
+        Change::Upsert => image("after", event.after, Op::Upsert, sink)?
+            .ok_or_else(|| no_image(record, op, "after")),
+        Change::Delete => match image("before", event.before, Op::Delete, sink)? {
+            Some(rows) => Ok(rows),
+            None => delete_by_key(json, record, op, sink),
+        },
+    }
+}
+
+/// One image of an event in JSON text, read under its field's schema in the event's schema;
+/// `None` when the event or the schema has no such image, or it is null.
+fn typed_image(
+    json: &JsonWriter,
+    schema: &Schema,
+    name: &str,
+    raw: Option<&RawValue>,
+    op: Op,
+    record: &Record<'_>,
+    sink: &mut impl RowSink,
+) -> Result<Option<u32>> {
+    let (Some(raw), Some(field)) = (raw, schema.fields.iter().find(|f| f.name == name)) else {
+        return Ok(None);
+    };
+    let bad = |reason: String| {
+        Error::data(format!(
+            "the payload of JsonConverter's wrapper in the record value at {}: {reason}",
+            record.position()
+        ))
+    };
+    let value: Value = serde_json::from_str(raw.get()).map_err(|e| bad(e.to_string()))?;
+    let bytes = connect_json::decode_bytes(&field.schema, &value).map_err(bad)?;
+    let datum = connect_json::datum_in(&field.schema, &value, &bytes, name).map_err(bad)?;
+    if matches!(datum, Datum::Null) {
+        return Ok(None);
+    }
+    data_image(json, name, Some(&field.schema), &datum, op, record, sink).map(Some)
 }
 
 fn parse_event<'t>(text: &'t str, record: &Record<'_>) -> Result<RawEvent<'t>> {

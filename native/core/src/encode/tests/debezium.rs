@@ -377,8 +377,9 @@ fn a_wrapper_whose_schema_or_payload_does_not_hold_is_refused_naming_the_part() 
              partition 3 offset 42: 'after.id': 300 does not fit",
         ),
         (
-            r#"{"schema":{"type":"struct","fields":[{"field":"b","type":"bytes"}]},
-               "payload":{"b":"not base64!"}}"#,
+            r#"{"schema":{"type":"struct","fields":[{"field":"op","type":"string"},
+               {"field":"after","type":"struct","fields":[{"field":"b","type":"bytes"}]}]},
+               "payload":{"op":"c","after":{"b":"not base64!"}}}"#,
             "BYTES that are not base64",
         ),
     ];
