@@ -26,7 +26,8 @@ impl RowSink for Rows {
     }
 }
 
-fn encoder(pairs: &[(&str, &str)]) -> RowEncoder {
+/// The configuration of the minimal connection keys and `pairs`.
+fn config(pairs: &[(&str, &str)]) -> Result<SinkConfig> {
     let props: HashMap<String, String> = [
         (keys::HTTP_URL, "127.0.0.1:8030"),
         (keys::DATABASE, "db"),
@@ -37,7 +38,11 @@ fn encoder(pairs: &[(&str, &str)]) -> RowEncoder {
     .chain(pairs)
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
     .collect();
-    let config = SinkConfig::from_map(&props).unwrap_or_else(|e| panic!("{pairs:?}: {e}"));
+    SinkConfig::from_map(&props)
+}
+
+fn encoder(pairs: &[(&str, &str)]) -> RowEncoder {
+    let config = config(pairs).unwrap_or_else(|e| panic!("{pairs:?}: {e}"));
     RowEncoder::new(&config)
 }
 
