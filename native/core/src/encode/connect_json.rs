@@ -23,6 +23,9 @@ use crate::record::{Datum, Field, Schema, SchemaType};
 /// At most this many levels of nesting, as for Connect data from the shim.
 const MAX_DEPTH: u32 = 64;
 
+/// Connect's logical Decimal.
+const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
+
 /// How many schemas [`SchemaCache`] keeps: one per table a busy task sees at once.
 const CACHED_SCHEMAS: usize = 16;
 
@@ -285,10 +288,27 @@ fn to_datum<'v>(
     if depth > MAX_DEPTH {
         return Err(format!("the payload nests deeper than {MAX_DEPTH} levels"));
     }
-    let mismatch = || format!("{value} does not fit its schema's type {:?}", schema.ty);
+    let mismatch = || {
+        if schema.name() == Some(DECIMAL) && value.is_number() {
+            // JsonConverter's decimal.format=NUMERIC: the number may already have lost digits
+            // to a double, so it is not read at all.
+            return format!(
+                "{value} is a Decimal written as a number (JsonConverter's \
+                 decimal.format=NUMERIC); the sink reads Decimals in the default BASE64 format"
+            );
+        }
+        format!("{value} does not fit its schema's type {:?}", schema.ty)
+    };
+    // As JsonConverter's `longValue()`: a number with no fraction, in range.
     let int = |min: i64, max: i64| {
         value
             .as_i64()
+            .or_else(|| {
+                value
+                    .as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
+                    .map(|f| f as i64)
+            })
             .filter(|n| (min..=max).contains(n))
             .ok_or_else(mismatch)
     };
@@ -327,6 +347,13 @@ fn to_datum<'v>(
             let val = schema.value.as_deref().expect("a map schema has values");
             let mut out = Vec::new();
             let entries: Vec<(Option<&'v Value>, Option<&'v str>, &'v Value)> = match value {
+                // JsonConverter writes a map as an object only when its keys are strings.
+                Value::Object(_) if key.ty != SchemaType::String => {
+                    return Err(format!(
+                        "a map whose keys are {:?} must be an array of [key, value] pairs",
+                        key.ty
+                    ))
+                }
                 Value::Object(object) => object
                     .iter()
                     .map(|(k, v)| (None, Some(k.as_str()), v))
@@ -430,5 +457,33 @@ mod tests {
             let e = schema(&serde_json::from_str(text).unwrap()).unwrap_err();
             assert!(e.contains(reason), "{e}");
         }
+    }
+
+    #[test]
+    fn numbers_read_as_json_converter_reads_them() {
+        let schema_text = r#"{"type":"struct","fields":[{"field":"d","type":"double"},
+            {"field":"n","type":"int64"}]}"#;
+        // 17 significant digits, which a parser that is not correctly rounded gets wrong.
+        read(schema_text, r#"{"d":989.9951327998887,"n":1.0}"#, |d| {
+            assert_eq!(
+                d,
+                &Datum::Struct(vec![Datum::Float64(989.995_132_799_888_7), Datum::Int64(1)])
+            )
+        });
+        let refused = |schema_text: &str, payload: &str| {
+            let schema = schema(&serde_json::from_str(schema_text).unwrap()).unwrap();
+            let payload: Value = serde_json::from_str(payload).unwrap();
+            let bytes = decode_bytes(&schema, &payload).unwrap();
+            datum(&schema, &payload, &bytes).unwrap_err()
+        };
+        let e = refused(schema_text, r#"{"d":1,"n":1.5}"#);
+        assert!(e.contains("'n': 1.5 does not fit"), "{e}");
+        let decimal = r#"{"type":"struct","fields":[{"field":"p","type":"bytes",
+            "name":"org.apache.kafka.connect.data.Decimal","parameters":{"scale":"2"}}]}"#;
+        let e = refused(decimal, r#"{"p":12.34}"#);
+        assert!(e.contains("decimal.format=NUMERIC"), "{e}");
+        let int_keys = r#"{"type":"map","keys":{"type":"int32"},"values":{"type":"string"}}"#;
+        let e = refused(int_keys, r#"{"1":"a"}"#);
+        assert!(e.contains("must be an array of [key, value] pairs"), "{e}");
     }
 }

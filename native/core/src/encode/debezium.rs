@@ -251,12 +251,15 @@ fn raw_key(
         ))
     };
     let key: &RawValue = serde_json::from_str(text).map_err(malformed)?;
-    match serde_json::from_str::<Wrapper<'_>>(key.get()) {
+    match wrapper_parts(key.get()) {
+        // The wrapper of a null key.
+        Some((_, payload)) if payload.get() == "null" => Err(missing()),
+        // The wrapper of schemaless data.
+        Some((schema, payload)) if schema.get() == "null" => {
+            raw_image(payload.get(), "key", Op::Delete, record, sink)
+        }
         // JsonConverter's wrapper around a key with its schema.
-        Ok(Wrapper {
-            schema: Some(_),
-            payload: Some(_),
-        }) => {
+        Some(_) => {
             let value: Value = serde_json::from_str(key.get()).map_err(malformed)?;
             typed(
                 &value["schema"],
@@ -267,13 +270,8 @@ fn raw_key(
             )?
             .ok_or_else(missing)
         }
-        // The wrapper of schemaless data.
-        Ok(Wrapper {
-            schema: None,
-            payload: Some(payload),
-        }) => raw_image(payload.get(), "key", Op::Delete, record, sink),
-        _ if key.get() == "null" => Err(missing()),
-        _ => raw_image(key.get(), "key", Op::Delete, record, sink),
+        None if key.get() == "null" => Err(missing()),
+        None => raw_image(key.get(), "key", Op::Delete, record, sink),
     }
 }
 
@@ -283,7 +281,7 @@ fn wrapper<'d, 'a>(
     schema: Option<&Schema>,
     datum: &'d Datum<'a>,
 ) -> Option<(&'d Datum<'a>, &'d Datum<'a>)> {
-    if schema.is_some() || field(None, datum, "op").is_some() {
+    if schema.is_some() || !matches!(datum, Datum::Map(entries) if entries.len() == 2) {
         return None;
     }
     let (_, wrapper_schema) = field(None, datum, "schema")?;
@@ -399,7 +397,7 @@ fn field<'d, 'a>(
 #[serde(expecting = "a Debezium change event (a JSON object)")]
 struct RawEvent<'a> {
     #[serde(borrow, default)]
-    op: Option<Cow<'a, str>>,
+    op: Option<&'a RawValue>,
     #[serde(borrow, default)]
     before: Option<&'a RawValue>,
     #[serde(borrow, default)]
@@ -411,22 +409,19 @@ struct RawEvent<'a> {
     schema: Option<&'a RawValue>,
 }
 
-/// Whether JSON text is JsonConverter's wrapper of a null value: `{"schema":…,"payload":null}`.
-fn is_null_wrapper(text: &str) -> bool {
-    serde_json::from_str::<BTreeMap<Cow<'_, str>, &RawValue>>(text).is_ok_and(|keys| {
-        keys.len() == 2
-            && keys.contains_key("schema")
-            && keys.get("payload").is_some_and(|p| p.get() == "null")
-    })
+/// The `schema` and `payload` of JSON text that is JsonConverter's wrapper: an object with
+/// exactly those two keys.
+fn wrapper_parts(text: &str) -> Option<(&RawValue, &RawValue)> {
+    let mut keys = serde_json::from_str::<BTreeMap<Cow<'_, str>, &RawValue>>(text).ok()?;
+    if keys.len() != 2 {
+        return None;
+    }
+    Some((keys.remove("schema")?, keys.remove("payload")?))
 }
 
-/// JsonConverter's `schema`/`payload` wrapper.
-#[derive(Deserialize)]
-struct Wrapper<'a> {
-    #[serde(borrow, default)]
-    schema: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    payload: Option<&'a RawValue>,
+/// Whether JSON text is JsonConverter's wrapper of a null value: `{"schema":…,"payload":null}`.
+fn is_null_wrapper(text: &str) -> bool {
+    wrapper_parts(text).is_some_and(|(_, payload)| payload.get() == "null")
 }
 
 fn rows_from_text(
@@ -457,7 +452,8 @@ fn rows_from_text(
             (_, None) => {}
         }
     }
-    let Some(op) = event.op.as_deref() else {
+    let op = event.op(record)?;
+    let Some(op) = op.as_deref() else {
         return Err(not_an_event(record, "it has no 'op'"));
     };
     match change(op, record)? {
@@ -487,7 +483,8 @@ fn rows_under_schema(
         return Ok(0);
     }
     let event = parse_event(payload.get(), record)?;
-    let Some(op) = event.op.as_deref() else {
+    let op = event.op(record)?;
+    let Some(op) = op.as_deref() else {
         return Err(not_an_event(record, "it has no 'op'"));
     };
     let image = |name: &str, raw: Option<&RawValue>, op: Op, sink: &mut _| {
@@ -531,6 +528,30 @@ fn typed_image(
         return Ok(None);
     }
     data_image(json, name, Some(&field.schema), &datum, op, record, sink).map(Some)
+}
+
+impl<'a> RawEvent<'a> {
+    /// The event's `op`, which must be a string.
+    fn op(&self, record: &Record<'_>) -> Result<Option<Cow<'a, str>>> {
+        let Some(raw) = self.op else {
+            return Ok(None);
+        };
+        match raw.get().as_bytes().first() {
+            Some(b'"') => serde_json::from_str(raw.get()).map(Some).map_err(|e| {
+                Error::data(format!(
+                    "malformed JSON in record value at {}: {e}",
+                    record.position()
+                ))
+            }),
+            first => {
+                let what = format!(
+                    "its 'op' is {}, not a string",
+                    first.map_or("empty", |&b| json_kind(b))
+                );
+                Err(not_an_event(record, &what))
+            }
+        }
+    }
 }
 
 fn parse_event<'t>(text: &'t str, record: &Record<'_>) -> Result<RawEvent<'t>> {

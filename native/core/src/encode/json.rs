@@ -3,8 +3,8 @@
 //! A top-level struct or map is one row; a top-level array of them is one row per element.
 //! Structs are objects with their fields in schema order, maps are objects (a key that is not a
 //! string becomes its JSON text), arrays are arrays, BYTES are base64, decimals are exact
-//! numbers, Debezium's JSON text is the JSON value it holds, and temporal logical types are
-//! rendered as [`TemporalRendering`] asks.
+//! numbers, Debezium's JSON text is the object or array it holds, and temporal logical types
+//! are rendered as [`TemporalRendering`] asks.
 //!
 //! Invariant: every byte written is valid UTF-8 JSON, and on success each row is one complete
 //! JSON object. No intermediate tree is built: the happy path allocates nothing beyond the row
@@ -310,8 +310,10 @@ fn not_a_row(schema: Option<&Schema>, datum: &Datum<'_>) -> Box<Fault> {
     ))
 }
 
-/// Debezium's JSON text, written as the JSON value it holds (not as a string of it), so that a
-/// StarRocks JSON column gets the document and a VARCHAR column its JSON text.
+/// Debezium's JSON text: a document that is an object or an array is written as itself (not as
+/// a string of it), so that a StarRocks JSON column gets the document and a VARCHAR column its
+/// text. A scalar document (`"abc"`, `1`, `null`) stays a string of its text, as before, so a
+/// VARCHAR column keeps the text it always got.
 fn write_embedded_json(out: &mut Vec<u8>, datum: &Datum<'_>) -> Written {
     let Datum::Str(text) = datum else {
         return Err(Fault::new(format!(
@@ -319,15 +321,17 @@ fn write_embedded_json(out: &mut Vec<u8>, datum: &Datum<'_>) -> Written {
             datum_type_name(datum)
         )));
     };
-    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| {
+    let trimmed = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+    if !matches!(trimmed.as_bytes().first(), Some(b'{' | b'[')) {
+        write_str(out, text.as_bytes());
+        return Ok(());
+    }
+    serde_json::from_str::<serde::de::IgnoredAny>(trimmed).map_err(|e| {
         Fault::new(format!(
             "an io.debezium.data.Json value that is not JSON: {e}"
         ))
     })?;
-    out.extend_from_slice(
-        text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
-            .as_bytes(),
-    );
+    out.extend_from_slice(trimmed.as_bytes());
     Ok(())
 }
 

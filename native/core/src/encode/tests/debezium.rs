@@ -168,7 +168,19 @@ fn a_delete_without_a_before_image_deletes_the_row_its_key_names() {
         let rows = encode_keyed(Payload::RawText(raw_delete), Payload::RawText(key)).unwrap();
         assert_eq!(rows, [r#"{"id":7,"__op":1}"#], "key {key}");
     }
-    for key in [Payload::Null, Payload::RawText("null")] {
+    // A plain key with a field named `payload` is no wrapper.
+    let rows = encode_keyed(
+        Payload::RawText(raw_delete),
+        Payload::RawText(r#"{"payload":5}"#),
+    )
+    .unwrap();
+    assert_eq!(rows, [r#"{"payload":5,"__op":1}"#]);
+    for key in [
+        Payload::Null,
+        Payload::RawText("null"),
+        Payload::RawText(r#"{"schema":null,"payload":null}"#),
+        Payload::RawText(r#"{"schema":{"type":"int32"},"payload":null}"#),
+    ] {
         let e = encode_keyed(Payload::RawText(raw_delete), key).unwrap_err();
         assert!(e.is_data(), "{e}");
         assert!(
@@ -186,6 +198,10 @@ fn values_that_are_not_row_changes_are_refused_naming_the_record() {
         (
             Payload::RawText(r#"{"id":1,"name":"a"}"#),
             "is not a Debezium change event: it has no 'op'",
+        ),
+        (
+            Payload::RawText(r#"{"op":1,"after":{"id":1}}"#),
+            "is not a Debezium change event: its 'op' is a number, not a string",
         ),
         (
             Payload::RawText(r#"{"op":"m","message":{"prefix":"p"}}"#),

@@ -351,7 +351,7 @@ fn schemaless_data_renders_by_its_natural_types() {
 }
 
 #[test]
-fn debezium_json_text_is_written_as_the_json_value_it_holds() {
+fn debezium_json_text_is_written_as_the_object_or_array_it_holds() {
     let schema = named(T::String, "io.debezium.data.Json");
     for (text, expected) in [
         (
@@ -359,7 +359,10 @@ fn debezium_json_text_is_written_as_the_json_value_it_holds() {
             r#"{"a": [1, 2.5e3], "b": null}"#,
         ),
         (r#"[true,"x"]"#, r#"[true,"x"]"#),
-        ("\"text\"", "\"text\""),
+        // A scalar document stays a string of its text.
+        ("\"text\"", r#""\"text\"""#),
+        ("null", r#""null""#),
+        ("12", r#""12""#),
     ] {
         assert_eq!(
             field_json(&json(), &schema, Datum::Str(text)).unwrap(),
