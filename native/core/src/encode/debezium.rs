@@ -128,17 +128,11 @@ fn rows_from_data(
     record: &Record<'_>,
     sink: &mut impl RowSink,
 ) -> Result<u32> {
-    if let Some((wrapper_schema, payload)) = wrapper(schema, datum) {
-        return match wrapper_schema {
-            Datum::Null => rows_from_data(json, None, payload, record, sink),
-            _ => typed(
-                wrapper_schema,
-                payload,
-                "record value",
-                record,
-                |schema, datum| rows_from_data(json, Some(schema), datum, record, sink),
-            ),
-        };
+    let mut again = |schema: Option<&Schema>, datum: &Datum<'_>| {
+        rows_from_data(json, schema, datum, record, sink)
+    };
+    if let Some(rows) = unwrapping(schema, datum, "record value", record, &mut again) {
+        return rows;
     }
     if matches!(datum, Datum::Null) {
         return Ok(0);
@@ -219,17 +213,10 @@ fn data_key(
     record: &Record<'_>,
     sink: &mut impl RowSink,
 ) -> Result<Option<u32>> {
-    if let Some((wrapper_schema, payload)) = wrapper(schema, datum) {
-        return match wrapper_schema {
-            Datum::Null => data_key(json, None, payload, record, sink),
-            _ => typed(
-                wrapper_schema,
-                payload,
-                "record key",
-                record,
-                |schema, datum| data_key(json, Some(schema), datum, record, sink),
-            ),
-        };
+    let mut again =
+        |schema: Option<&Schema>, datum: &Datum<'_>| data_key(json, schema, datum, record, sink);
+    if let Some(rows) = unwrapping(schema, datum, "record key", record, &mut again) {
+        return rows;
     }
     if matches!(datum, Datum::Null) {
         return Ok(None);
@@ -287,6 +274,24 @@ fn wrapper<'d, 'a>(
     let (_, wrapper_schema) = field(None, datum, "schema")?;
     let (_, payload) = field(None, datum, "payload")?;
     Some((wrapper_schema, payload))
+}
+
+/// When `datum` is JsonConverter's wrapper as schemaless data, `then` of what it stands for:
+/// its payload, read under the wrapper's schema when it has one.
+fn unwrapping<T>(
+    schema: Option<&Schema>,
+    datum: &Datum<'_>,
+    what: &str,
+    record: &Record<'_>,
+    then: &mut dyn FnMut(Option<&Schema>, &Datum<'_>) -> Result<T>,
+) -> Option<Result<T>> {
+    let (wrapper_schema, payload) = wrapper(schema, datum)?;
+    Some(match wrapper_schema {
+        Datum::Null => then(None, payload),
+        _ => typed(wrapper_schema, payload, what, record, |schema, datum| {
+            then(Some(schema), datum)
+        }),
+    })
 }
 
 /// Calls `then` with the Connect data that JsonConverter's wrapper (schemaless data, or JSON
