@@ -99,8 +99,14 @@ pub mod keys {
     /// Under `exactly-once`: the table, in the target database, that keeps the sink's progress.
     pub const PROGRESS_TABLE: &str = "sink.progress.table";
     /// The FEs' MySQL-protocol addresses, `host:port[,host:port...]`; by default the hosts of
-    /// `starrocks.http.url` on port 9030. Used under `exactly-once` only.
+    /// `starrocks.http.url` on port 9030. Used under `exactly-once` and to create or evolve tables.
     pub const QUERY_URL: &str = "starrocks.query.url";
+    /// `true` to create a missing table from the first record's schema (over `QUERY_URL`).
+    pub const TABLE_CREATE: &str = "starrocks.table.create";
+    /// `true` to add a column to the table when the record schema gains a field.
+    pub const TABLE_EVOLVE: &str = "starrocks.table.evolve";
+    /// `key=value[,key=value...]`: the `PROPERTIES` of the tables the sink creates.
+    pub const TABLE_CREATE_PROPERTIES: &str = "starrocks.table.create.properties";
 }
 
 /// Default of `sink.progress.table`.
@@ -286,6 +292,12 @@ pub struct SinkConfig {
     pub progress_table: String,
     /// `starrocks.query.url` as `host:port` entries (by default the FEs' hosts on 9030).
     pub query_addrs: Vec<String>,
+    /// `starrocks.table.create`.
+    pub table_create: bool,
+    /// `starrocks.table.evolve`.
+    pub table_evolve: bool,
+    /// `starrocks.table.create.properties`, in order.
+    pub table_properties: Vec<(String, String)>,
     /// Every `sink.properties.*` key, suffix lower-cased, as the Stream Load header to send.
     /// `format` is always present (lower-case); `compression` is lower-cased; a separator or
     /// delimiter that is not plain visible ASCII is rewritten in the `\xHH` form StarRocks
@@ -539,6 +551,22 @@ fn parse(
     let progress_table = p
         .optional_name(keys::PROGRESS_TABLE)
         .unwrap_or_else(|| DEFAULT_PROGRESS_TABLE.to_owned());
+    let table_create = p.boolean(keys::TABLE_CREATE);
+    let table_evolve = p.boolean(keys::TABLE_EVOLVE);
+    for key in [keys::TABLE_CREATE, keys::TABLE_EVOLVE] {
+        if p.boolean(key) && format == Format::Csv {
+            p.fail(
+                key,
+                "needs sink.properties.format=json: CSV rows carry no column names",
+            );
+        }
+    }
+    let table_properties = match p.trimmed(keys::TABLE_CREATE_PROPERTIES) {
+        None => Vec::new(),
+        Some(raw) => parse_table_properties(raw)
+            .map_err(|reason| p.fail(keys::TABLE_CREATE_PROPERTIES, reason))
+            .unwrap_or_default(),
+    };
     let query_addrs = match p.trimmed(keys::QUERY_URL) {
         None | Some("") => None,
         Some(raw) => parse_query_urls(raw)
@@ -575,12 +603,43 @@ fn parse(
                 semantic,
                 progress_table,
                 query_addrs: query_addrs.unwrap_or_else(|| default_query_addrs(&http_urls)),
+                table_create,
+                table_evolve,
+                table_properties,
                 http_urls,
                 load_headers,
             })
         }
         _ => Err(p.errors),
     }
+}
+
+/// `key=value[,key=value...]` (blank entries ignored) as the pairs of a `PROPERTIES` clause:
+/// names of letters, digits, `_` and `.`, values without quotes or backslashes.
+fn parse_table_properties(raw: &str) -> std::result::Result<Vec<(String, String)>, String> {
+    let mut pairs = Vec::new();
+    for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let Some((name, value)) = entry.split_once('=') else {
+            return Err(format!("'{entry}' is not key=value"));
+        };
+        let (name, value) = (name.trim(), value.trim());
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
+            return Err(format!(
+                "'{name}' is not a table property name (letters, digits, '_' and '.')"
+            ));
+        }
+        if value.chars().any(|c| matches!(c, '"' | '\\' | '\'') || c.is_control()) {
+            return Err(format!(
+                "the value of '{name}' may not hold quotes, backslashes or control characters"
+            ));
+        }
+        pairs.push((name.to_owned(), value.to_owned()));
+    }
+    Ok(pairs)
 }
 
 /// Every `sink.properties.*` key as a header; reports names and values that cannot be sent.

@@ -39,6 +39,7 @@
 pub mod batch_writer;
 pub mod buffer;
 pub mod config;
+pub mod ddl;
 pub mod decode;
 pub mod encode;
 pub mod error;

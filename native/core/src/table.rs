@@ -26,15 +26,41 @@ use std::time::Instant;
 use tokio::sync::{watch, Notify};
 
 use crate::buffer::{Bodies, FlushReason, Layout, Pending, Sealed, TableBuffer};
-use crate::encode::RowEncoder;
+use crate::config::TemporalRendering;
+use crate::ddl::Columns;
+use crate::encode::{RowEncoder, RowSink};
 use crate::error::{Error, Result};
 use crate::label::LabelScope;
 use crate::metrics::TableMetrics;
 use crate::offsets::{LoadId, OffsetTracker, TopicPartition, SKIPPED};
 use crate::pressure::TablePressure;
 use crate::progress::{self, Loaded, ProgressRow};
-use crate::record::{Payload, Record};
+use crate::record::{Payload, Record, Schema};
 use crate::stream_load::{Ended, LoadOutcome};
+
+/// How many distinct row schemas a table remembers as merged (a source that alternates between
+/// more only merges some again, which changes nothing).
+const SCHEMAS_KEPT: usize = 8;
+
+/// A table's buffer as the encoder's row sink, noting the row schemas the table has not seen.
+struct Following<'t> {
+    buffer: &'t mut TableBuffer,
+    known: &'t [Schema],
+    new: &'t mut Vec<Schema>,
+}
+
+impl RowSink for Following<'_> {
+    fn row(&mut self) -> &mut Vec<u8> {
+        self.buffer.row()
+    }
+
+    fn schema(&mut self, row: &Schema) {
+        // The latest schema is the likeliest: compared first.
+        if !self.known.iter().rev().any(|s| s == row) && !self.new.iter().any(|s| s == row) {
+            self.new.push(row.clone());
+        }
+    }
+}
 
 /// What every table of a sink shares: how rows are encoded and laid out, how large one body
 /// may grow, and the scope of the labels.
@@ -51,6 +77,9 @@ pub struct Shape {
     pub bodies: Bodies,
     /// Under `sink.semantic=exactly-once`: what the progress rows need.
     pub exactly_once: Option<ExactlyOnce>,
+    /// Under `starrocks.table.create` or `starrocks.table.evolve`: tables learn their columns
+    /// from their rows' schemas, which map to StarRocks types under this rendering.
+    pub follow: Option<TemporalRendering>,
 }
 
 /// What exactly-once loads write beside their rows (see `progress`).
@@ -114,6 +143,9 @@ struct Load {
     attempt: Arc<AtomicU32>,
     /// `Some` while the worker runs it: sending `true` cancels it.
     in_flight: Option<watch::Sender<bool>>,
+    /// Tables that follow the source: every column the body's rows ask for (and those of the
+    /// rows before them), which the worker makes sure the table has before the load.
+    columns: Option<Arc<Columns>>,
     /// Turns `true` once the load is the queue's first: every load before it is durable, so
     /// it may commit.
     turn: watch::Sender<bool>,
@@ -150,6 +182,8 @@ pub struct Job {
     pub register: bool,
     /// Exactly-once: the load's attempt counter (`stream_load::multi`).
     pub attempt: Arc<AtomicU32>,
+    /// Tables that follow the source: the columns the table must have before the load.
+    pub columns: Option<Arc<Columns>>,
 }
 
 /// One table of the sink.
@@ -168,6 +202,10 @@ pub struct Table {
     last_partition: Option<TopicPartition>,
     /// Exactly-once only.
     chain: Option<Chain>,
+    /// Tables that follow the source: the columns its rows asked for so far (they only grow).
+    columns: Option<Arc<Columns>>,
+    /// The row schemas already merged into `columns`, the latest last (at most [`SCHEMAS_KEPT`]).
+    schemas: Vec<Schema>,
     pub metrics: Arc<TableMetrics>,
     /// Wakes the table's worker when a load is queued or the sink stops.
     pub wake: Arc<Notify>,
@@ -187,6 +225,8 @@ impl Table {
             partitions: BTreeSet::new(),
             last_partition: None,
             chain,
+            columns: None,
+            schemas: Vec::new(),
             metrics,
             wake: Arc::new(Notify::new()),
         }
@@ -222,7 +262,19 @@ impl Table {
             });
             let id = *id;
             buffer.mark();
-            let rows = match shape.encoder.encode(record, buffer) {
+            let mut learnt = Vec::new();
+            let encoded = match shape.follow {
+                None => shape.encoder.encode(record, buffer),
+                Some(_) => {
+                    let mut following = Following {
+                        buffer,
+                        known: &self.schemas,
+                        new: &mut learnt,
+                    };
+                    shape.encoder.encode(record, &mut following)
+                }
+            };
+            let rows = match encoded {
                 Ok(rows) => rows,
                 Err(e) => {
                     buffer.rollback();
@@ -235,6 +287,9 @@ impl Table {
             }
             if buffer.len() <= shape.body_limit {
                 buffer.note(tp, record.offset);
+                for schema in learnt {
+                    self.learn(schema, record, shape);
+                }
                 TableMetrics::add(&self.metrics.rows, u64::from(rows));
                 if self.last_partition.as_ref() != Some(tp) {
                     if !self.partitions.contains(tp) {
@@ -257,6 +312,29 @@ impl Table {
             }
             self.seal(shape, seq, FlushReason::BodyLimit);
         }
+    }
+
+    /// Merges a row schema new to the table into its columns: the first one (with the record
+    /// key's schema, for the primary key) makes them.
+    fn learn(&mut self, schema: Schema, record: &Record<'_>, shape: &Shape) {
+        let Some(temporal) = shape.follow else { return };
+        match &self.columns {
+            None => {
+                let key = shape.encoder.key_schema(record);
+                self.columns = Some(Arc::new(Columns::of(&schema, key.as_deref(), temporal)));
+            }
+            Some(columns) => {
+                let mut grown = Columns::clone(columns);
+                if grown.merge(&schema, temporal) {
+                    tracing::info!(table = %self.name, schema = ?schema.name, "The records carry new fields: the next load adds their columns.");
+                    self.columns = Some(Arc::new(grown));
+                }
+            }
+        }
+        if self.schemas.len() == SCHEMAS_KEPT {
+            self.schemas.remove(0);
+        }
+        self.schemas.push(schema);
     }
 
     /// The buffer as the flush policy sees it; `None` when it holds no rows.
@@ -300,6 +378,7 @@ impl Table {
             attempt: Arc::new(AtomicU32::new(0)),
             in_flight: None,
             turn: watch::Sender::new(false),
+            columns: self.columns.clone(),
         });
         self.give_turn();
         self.wake.notify_one();
@@ -348,6 +427,7 @@ impl Table {
             progress: None,
             register: false,
             attempt: Arc::clone(&load.attempt),
+            columns: load.columns.clone(),
         };
         if let (Some(chain), Some(eo)) = (&self.chain, &shape.exactly_once) {
             let ranges = load.body.ranges();
@@ -630,6 +710,7 @@ mod tests {
             loads_in_flight: 2,
             bodies: Bodies::new(2),
             exactly_once: None,
+            follow: None,
         }
     }
 

@@ -391,6 +391,8 @@ pub fn judge(config: &SinkConfig, targets: &[Target], answers: &[Answer]) -> Ver
     }
     for (target, finding) in targets.iter().zip(&findings) {
         match finding {
+            // Created by the sink before its first load.
+            Finding::NoTable if config.table_create => {}
             Finding::NoTable => verdict.problems.push((
                 target.key.to_owned(),
                 format!(
@@ -606,6 +608,14 @@ mod tests {
         assert!(v.problems[1].1.contains("topic 'b'"), "{v:?}");
         assert_eq!(
             judge(&config, &targets, &[exists(), exists()]),
+            Verdict::default()
+        );
+        // A table the sink is to create may be missing.
+        let mut creating = p.clone();
+        creating.insert(keys::TABLE_CREATE.to_owned(), "true".to_owned());
+        let creating = SinkConfig::from_map(&creating).unwrap();
+        assert_eq!(
+            judge(&creating, &targets, &[missing(), missing()]),
             Verdict::default()
         );
 

@@ -110,6 +110,8 @@ pub fn declared() -> Vec<Declared> {
         one_of(keys::TEMPORAL_RENDERING, "string", &TEMPORAL_RENDERINGS),
         one_of(keys::ENVELOPE, "none", &ENVELOPES),
         one_of(keys::SEMANTIC, "at-least-once", &SEMANTICS),
+        one_of(keys::TABLE_CREATE, "false", &BOOLEANS),
+        one_of(keys::TABLE_EVOLVE, "false", &BOOLEANS),
         Declared {
             key: keys::PROGRESS_TABLE,
             default: DEFAULT_PROGRESS_TABLE.to_owned(),

@@ -592,3 +592,35 @@ fn exactly_once_is_chosen_by_sink_semantic() {
     assert_eq!(parse_ok(&[]).progress_table, "kafka_connect_progress");
     assert!(parse_err(&[("sink.semantic", "exactly_once")]).is_config());
 }
+
+#[test]
+fn tables_follow_the_source_only_when_asked_and_with_json_rows() {
+    let cfg = parse_ok(&[]);
+    assert!(!cfg.table_create && !cfg.table_evolve);
+    assert!(cfg.table_properties.is_empty());
+    let cfg = parse_ok(&[
+        (keys::TABLE_CREATE, "TRUE"),
+        (keys::TABLE_EVOLVE, "true"),
+        (
+            keys::TABLE_CREATE_PROPERTIES,
+            " replication_num = 1 ,, compression=LZ4 ",
+        ),
+    ]);
+    assert!(cfg.table_create && cfg.table_evolve);
+    assert_eq!(
+        cfg.table_properties,
+        [
+            ("replication_num".to_owned(), "1".to_owned()),
+            ("compression".to_owned(), "LZ4".to_owned())
+        ]
+    );
+    for key in [keys::TABLE_CREATE, keys::TABLE_EVOLVE] {
+        let e = parse_err(&[(key, "true"), ("sink.properties.format", "csv")]);
+        assert_eq!(e.key(), Some(key));
+        assert_eq!(parse_err(&[(key, "yes")]).key(), Some(key));
+    }
+    for bad in ["replication_num", "a b=1", "x=\"1\"", "x=1\\"] {
+        let e = parse_err(&[(keys::TABLE_CREATE_PROPERTIES, bad)]);
+        assert_eq!(e.key(), Some(keys::TABLE_CREATE_PROPERTIES), "{bad}");
+    }
+}

@@ -20,6 +20,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use serde::Deserialize;
@@ -171,6 +172,9 @@ fn data_image(
     record: &Record<'_>,
     sink: &mut impl RowSink,
 ) -> Result<u32> {
+    if let Some(row) = schema.filter(|s| s.ty == SchemaType::Struct && name != "key") {
+        sink.schema(row);
+    }
     json.image_row(sink.row(), name, schema, datum, op)
         .map(|()| 1)
         .map_err(|fault| Error::data(fault.describe(&record.position())))
@@ -259,6 +263,29 @@ fn raw_key(
         }
         None if key.get() == "null" => Err(missing()),
         None => raw_image(key.get(), "key", Op::Delete, record, sink),
+    }
+}
+
+/// The schema of a record key: Connect's, or that of JsonConverter's wrapper around it.
+pub(super) fn key_schema(schemas: &SchemaCache, key: &Payload<'_>) -> Option<Arc<Schema>> {
+    let of_text = |text: &str| {
+        let (schema, _) = wrapper_parts(text.trim())?;
+        (schema.get() != "null")
+            .then(|| schemas.schema(schema.get()).ok())
+            .flatten()
+    };
+    match key {
+        Payload::Null => None,
+        Payload::Data {
+            schema: Some(schema),
+            ..
+        } => Some(Arc::clone(schema)),
+        Payload::Data { schema: None, datum } => match wrapper(None, datum)? {
+            (Datum::Null, _) => None,
+            (schema, _) => schemas.schema(&schema.to_json().to_string()).ok(),
+        },
+        Payload::RawText(text) => of_text(text),
+        Payload::RawBytes(bytes) => of_text(std::str::from_utf8(bytes).ok()?),
     }
 }
 

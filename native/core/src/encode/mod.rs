@@ -43,6 +43,10 @@ use json::JsonWriter;
 /// and returns the buffer to append that row's bytes to.
 pub trait RowSink {
     fn row(&mut self) -> &mut Vec<u8>;
+
+    /// The STRUCT schema of the next row, where the record has one: a table that follows the
+    /// source takes its columns from it. Nothing by default.
+    fn schema(&mut self, _row: &Schema) {}
 }
 
 /// Turns record values into rows of the configured format.
@@ -91,11 +95,22 @@ impl RowEncoder {
             (Format::Json, Payload::RawBytes(bytes)) => {
                 passthrough::rows_from_bytes(bytes, record, sink)
             }
-            (Format::Json, Payload::Data { schema, datum }) => self
-                .json
-                .rows(schema.as_deref(), datum, sink)
-                .map_err(|fault| Error::data(fault.describe(&record.position()))),
+            (Format::Json, Payload::Data { schema, datum }) => {
+                if let Some(row) = schema.as_deref().filter(|s| s.ty == SchemaType::Struct) {
+                    sink.schema(row);
+                }
+                self.json
+                    .rows(schema.as_deref(), datum, sink)
+                    .map_err(|fault| Error::data(fault.describe(&record.position())))
+            }
         }
+    }
+
+    /// The schema of a record's key, where it has one: Connect's, or the one JsonConverter's
+    /// wrapper carries (as schemaless data or as JSON text). A table the sink creates takes its
+    /// primary key from it.
+    pub fn key_schema(&self, record: &Record<'_>) -> Option<Arc<Schema>> {
+        debezium::key_schema(&self.schemas, &record.key)
     }
 }
 

@@ -21,6 +21,7 @@
 //! [`CLOSE_WAIT`], `stop` not at all; a load of a revoked partition never commits after
 //! `close` returns (see `table`).
 
+mod follow;
 mod recovery;
 mod rejected;
 mod worker;
@@ -118,6 +119,8 @@ struct Shared {
     client: Arc<StreamLoadClient>,
     /// Exactly-once only: SQL over the FE's MySQL protocol.
     query: Option<QueryClient>,
+    /// Tables that follow the source: creates them and adds their columns.
+    follower: Option<Arc<follow::Follower>>,
     /// Exactly-once: the cluster's version was checked and the progress table exists.
     progress_ready: tokio::sync::Mutex<bool>,
     metrics: Metrics,
@@ -162,10 +165,13 @@ impl Sink {
                 connector: connector.to_owned(),
                 progress_table: config.progress_table.clone(),
             }),
+            follow: (config.table_create || config.table_evolve)
+                .then_some(config.temporal_rendering),
         };
         let shared = Arc::new(Shared {
             client: Arc::new(StreamLoadClient::new(&config)?),
             query: exactly_once.then(|| QueryClient::new(&config)),
+            follower: follow::Follower::of(&config).map(Arc::new),
             progress_ready: tokio::sync::Mutex::new(false),
             policy: RetryPolicy::of(&config),
             shape,

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tracing::Instrument;
 
+use super::follow;
 use super::rejected::{self, Settled};
 use super::Shared;
 use crate::metrics::TableMetrics;
@@ -148,12 +149,30 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
         });
         request
     };
+    let follower = sink.follower.clone();
     drop(sink);
     let raw_bytes = job.body.len() as u64;
     let started = Instant::now();
     let mut on_failure =
         |failure: &Failure| report_failure(shared, table, &metrics, &request, failure);
-    let result = if request.is_multi_table() {
+    // Tables that follow the source get the columns the rows ask for first.
+    let prepared = match (&follower, &job.columns) {
+        (Some(follower), Some(columns)) if !job.register => {
+            follow::prepare(
+                follower,
+                table,
+                columns,
+                &policy,
+                &mut on_failure,
+                &mut job.cancel,
+            )
+            .await
+        }
+        _ => Ok(()),
+    };
+    let result = if let Err(ended) = prepared {
+        Err(ended)
+    } else if request.is_multi_table() {
         multi::load(
             &client,
             &request,

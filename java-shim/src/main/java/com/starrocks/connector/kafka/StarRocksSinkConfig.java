@@ -20,8 +20,9 @@ import java.util.List;
 /**
  * The connector's configuration keys: those of StarRocks' own Kafka connector, with its
  * defaults and ranges, plus {@value #TEMPORAL_RENDERING}, {@value #ENVELOPE},
- * {@value #RETRY_TIMEOUT_MS}, {@value #TABLE_FAILURE}, {@value #LOADS_IN_FLIGHT}, and the
- * exactly-once keys {@value #SEMANTIC}, {@value #PROGRESS_TABLE} and {@value #QUERY_URL}.
+ * {@value #RETRY_TIMEOUT_MS}, {@value #TABLE_FAILURE}, {@value #LOADS_IN_FLIGHT}, the table
+ * keys {@value #TABLE_CREATE}, {@value #TABLE_EVOLVE} and {@value #TABLE_CREATE_PROPERTIES}, and
+ * the exactly-once keys {@value #SEMANTIC}, {@value #PROGRESS_TABLE} and {@value #QUERY_URL}.
  *
  * <p>This definition is what Connect's REST API and UIs show, and the option reference in the
  * docs is generated from it ({@link #main}). The values themselves are checked twice: here, by
@@ -54,6 +55,9 @@ public final class StarRocksSinkConfig {
     public static final String PARTIAL_UPDATE_MODE = "sink.properties.partial_update_mode";
     public static final String TEMPORAL_RENDERING = "starrocks.temporal.rendering";
     public static final String ENVELOPE = "starrocks.envelope";
+    public static final String TABLE_CREATE = "starrocks.table.create";
+    public static final String TABLE_EVOLVE = "starrocks.table.evolve";
+    public static final String TABLE_CREATE_PROPERTIES = "starrocks.table.create.properties";
     public static final String BUFFER_MAX_BYTES = "bufferflush.maxbytes";
     public static final String BUFFER_INTERVAL_MS = "bufferflush.intervalms";
     public static final String MAX_RETRIES = "sink.maxretries";
@@ -160,6 +164,26 @@ public final class StarRocksSinkConfig {
                         + "key), t and tombstones are skipped. Needs JSON format and a "
                         + "primary-key table. An extension of this connector.",
                 GROUP_LOAD, ++order, Width.SHORT, "Envelope");
+        def.define(TABLE_CREATE, Type.BOOLEAN, false, Importance.LOW,
+                "true: a table that does not exist is created, over the MySQL protocol ("
+                        + QUERY_URL + "), from the schema of the first record routed to it: "
+                        + "a primary-key table keyed on the record key's fields (Debezium's key "
+                        + "holds the source's primary key), else a duplicate-key table. Needs "
+                        + "records with schemas and JSON format. See docs/cdc.md for the types. "
+                        + "An extension of this connector.",
+                GROUP_LOAD, ++order, Width.SHORT, "Create tables");
+        def.define(TABLE_EVOLVE, Type.BOOLEAN, false, Importance.LOW,
+                "true: when the record schema gains a field the table lacks, the column is "
+                        + "added (ALTER TABLE ... ADD COLUMN over " + QUERY_URL + ") before the "
+                        + "first load that carries it. Columns are never dropped or retyped; a "
+                        + "field whose type no longer fits its column fails the table's loads "
+                        + "with an error naming both. An extension of this connector.",
+                GROUP_LOAD, ++order, Width.SHORT, "Add columns");
+        def.define(TABLE_CREATE_PROPERTIES, Type.STRING, "", Importance.LOW,
+                "The PROPERTIES of the tables " + TABLE_CREATE + " creates, as "
+                        + "key=value[,key=value...], for example replication_num=1 on a "
+                        + "cluster with one BE. Empty: StarRocks' defaults.",
+                GROUP_LOAD, ++order, Width.LONG, "Created tables' properties");
     }
 
     private static void defineBatching(ConfigDef def) {
@@ -242,7 +266,8 @@ public final class StarRocksSinkConfig {
                         + "every connector of the database.",
                 GROUP_DELIVERY, ++order, Width.MEDIUM, "Progress table");
         def.define(QUERY_URL, Type.STRING, "", Importance.LOW,
-                "Under exactly-once: the MySQL-protocol addresses of the FE nodes, "
+                "Under exactly-once, " + TABLE_CREATE + " or " + TABLE_EVOLVE + ": the "
+                        + "MySQL-protocol addresses of the FE nodes, "
                         + "comma-separated: <fe_host1>:<fe_query_port1>,... (a jdbc:mysql:// "
                         + "prefix is accepted). Empty: the hosts of " + HTTP_URL + " on port "
                         + "9030, StarRocks' default query_port.",

@@ -25,7 +25,8 @@ class StarRocksSinkConfigTest {
             "sink.properties.partial_update", "sink.properties.partial_update_mode",
             "starrocks.temporal.rendering", "starrocks.envelope", "sink.retry.timeoutms",
             "sink.table.failure", "sink.table.loads.in.flight", "sink.semantic",
-            "sink.progress.table", "starrocks.query.url");
+            "sink.progress.table", "starrocks.query.url", "starrocks.table.create",
+            "starrocks.table.evolve", "starrocks.table.create.properties");
 
     private final ConfigDef def = StarRocksSinkConfig.configDef();
 

@@ -1,0 +1,186 @@
+//! Tables that follow the source (`starrocks.table.create`, `starrocks.table.evolve`) against the
+//! in-process emulator: Debezium events in JsonConverter's JSON (as ByteArrayConverter hands
+//! them over) create their table keyed on the record key, a field the source gains becomes a
+//! column before the first load that carries it, and a field whose type no longer fits its
+//! column stops the table with an error naming it.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use common::*;
+use starrocks_emulator::catalog::KeyModel;
+use starrocks_emulator::{Config, Emulator};
+use starrocks_kafka_core::batch_writer::Session;
+use starrocks_kafka_core::offsets::TopicPartition;
+use starrocks_kafka_core::record::{Payload, Record};
+use starrocks_kafka_core::sink::Sink;
+
+const KEY_SCHEMA: &str =
+    r#"{"type":"struct","name":"pg.public.items.Key","fields":[{"field":"id","type":"int32","optional":false}]}"#;
+
+/// The row schema: `id`, `name`, `born` (io.debezium.time.Date), plus `extra` fields.
+fn row_schema(extra: &str) -> String {
+    format!(
+        r#"{{"type":"struct","optional":true,"name":"pg.public.items.Value","fields":[{{"field":"id","type":"int32","optional":false}},{{"field":"name","type":"string","optional":true}},{{"field":"born","type":"int32","optional":true,"name":"io.debezium.time.Date"}}{extra}]}}"#
+    )
+}
+
+/// A create event with JsonConverter's wrapper: `after` under `row`.
+fn event(row: &str, after: &str) -> String {
+    format!(
+        r#"{{"schema":{{"type":"struct","name":"pg.public.items.Envelope","fields":[{before},{after_field},{{"field":"op","type":"string","optional":false}}]}},"payload":{{"op":"c","before":null,"after":{after}}}}}"#,
+        before = row.replacen("{", r#"{"field":"before","#, 1),
+        after_field = row.replacen("{", r#"{"field":"after","#, 1),
+    )
+}
+
+fn key(id: i32) -> String {
+    format!(r#"{{"schema":{KEY_SCHEMA},"payload":{{"id":{id}}}}}"#)
+}
+
+fn record<'a>(offset: i64, key: &'a str, value: &'a str) -> Record<'a> {
+    let topic: Arc<str> = Arc::from("items");
+    Record {
+        original_topic: Arc::clone(&topic),
+        partition: 0,
+        offset,
+        topic,
+        timestamp: None,
+        key: Payload::RawBytes(key.as_bytes()),
+        value: Payload::RawBytes(value.as_bytes()),
+    }
+}
+
+fn following(emu: &Emulator, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let query = emu.query_addr().to_string();
+    let mut all = vec![
+        ("starrocks.topic2table.map", "items:items"),
+        ("starrocks.envelope", "debezium"),
+        ("starrocks.query.url", query.as_str()),
+        ("starrocks.table.create", "true"),
+        ("starrocks.table.evolve", "true"),
+        ("sink.properties.strip_outer_array", "false"),
+    ];
+    all.extend_from_slice(extra);
+    props(emu, &all)
+}
+
+fn started(props: &HashMap<String, String>) -> Sink {
+    let sink = Sink::start(props, "follow", "0").expect("the sink starts");
+    sink.open(&[TopicPartition::new("items", 0)]).unwrap();
+    sink
+}
+
+fn columns(emu: &Emulator) -> Vec<(String, String, bool)> {
+    let schema = emu.catalog().schema("example_db", "items").unwrap();
+    schema
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.ty.to_string(), c.nullable))
+        .collect()
+}
+
+fn col(name: &str, ty: &str, nullable: bool) -> (String, String, bool) {
+    (name.to_owned(), ty.to_owned(), nullable)
+}
+
+#[test]
+fn a_missing_table_is_created_keyed_on_the_record_key_and_gains_the_fields_the_source_adds() {
+    let emu = emulator(Config::ephemeral());
+    let sink = started(&following(&emu, &[]));
+    let mut session = Session::new();
+
+    let first = row_schema("");
+    let (k1, k2) = (key(1), key(2));
+    let v1 = event(&first, r#"{"id":1,"name":"ann","born":0}"#);
+    let v2 = event(&first, r#"{"id":2,"name":"bob","born":365}"#);
+    let batch = [record(0, &k1, &v1), record(1, &k2, &v2)];
+    sink.put(&session.batch(&batch)).expect("put succeeds");
+    wait_offsets(&sink, &[("items", 0, 2)]);
+
+    let schema = emu.catalog().schema("example_db", "items").unwrap();
+    assert_eq!(schema.model, KeyModel::Primary);
+    assert_eq!(schema.key, vec![0]);
+    assert_eq!(
+        columns(&emu),
+        [
+            col("id", "int(11)", false),
+            col("name", "varchar(65533)", true),
+            col("born", "date", true),
+        ]
+    );
+
+    // The source gains two columns: they are added before the load that carries them.
+    let grown = row_schema(
+        r#",{"field":"email","type":"string","optional":true},{"field":"visits","type":"int64","optional":true}"#,
+    );
+    let (k3, k1b) = (key(3), key(1));
+    let v3 = event(&grown, r#"{"id":3,"name":"cy","born":1,"email":"c@x","visits":7}"#);
+    let v1b = event(&grown, r#"{"id":1,"name":"ann","born":0,"email":"a@x","visits":null}"#);
+    let batch = [record(2, &k3, &v3), record(3, &k1b, &v1b)];
+    sink.put(&session.batch(&batch)).expect("put succeeds");
+    wait_offsets(&sink, &[("items", 0, 4)]);
+
+    assert_eq!(
+        columns(&emu)[3..],
+        [
+            col("email", "varchar(65533)", true),
+            col("visits", "bigint(20)", true)
+        ]
+    );
+    assert_eq!(
+        sorted(rows(&emu, "items")),
+        [
+            ["1", "ann", "1970-01-01", "a@x", "NULL"],
+            ["2", "bob", "1971-01-01", "NULL", "NULL"],
+            ["3", "cy", "1970-01-02", "c@x", "7"],
+        ]
+        .map(|r| r.map(str::to_owned).to_vec())
+    );
+    sink.stop();
+}
+
+#[test]
+fn a_field_whose_type_no_longer_fits_its_column_fails_the_table_naming_both() {
+    let emu = emulator(Config::ephemeral());
+    emu.run_script(
+        "USE example_db; CREATE TABLE items (id INT NOT NULL, name STRING, born DATE, \
+         score INT) PRIMARY KEY(id) DISTRIBUTED BY HASH(id);",
+    )
+    .unwrap();
+    let sink = started(&following(&emu, &[("sink.table.failure", "fail")]));
+    let mut session = Session::new();
+    let retyped = row_schema(r#",{"field":"score","type":"string","optional":true}"#);
+    let k = key(1);
+    let v = event(&retyped, r#"{"id":1,"name":"ann","born":0,"score":"high"}"#);
+    sink.put(&session.batch(&[record(0, &k, &v)]))
+        .expect("put succeeds");
+    let e = wait_failure(&sink).to_string();
+    assert!(e.contains("column 'score' is int(11) in StarRocks"), "{e}");
+    assert!(e.contains("VARCHAR(65533)"), "{e}");
+    assert!(rows(&emu, "items").is_empty());
+}
+
+#[test]
+fn without_table_creation_a_missing_table_is_not_created() {
+    let emu = emulator(Config::ephemeral());
+    let props = following(
+        &emu,
+        &[
+            ("starrocks.table.create", "false"),
+            ("sink.table.failure", "fail"),
+        ],
+    );
+    let sink = started(&props);
+    let mut session = Session::new();
+    let k = key(1);
+    let v = event(&row_schema(""), r#"{"id":1,"name":"ann","born":0}"#);
+    sink.put(&session.batch(&[record(0, &k, &v)]))
+        .expect("put succeeds");
+    let e = wait_failure(&sink).to_string();
+    assert!(e.contains("Table 'example_db.items' doesn't exist"), "{e}");
+    assert!(e.contains("starrocks.table.create is off"), "{e}");
+    assert!(emu.catalog().schema("example_db", "items").is_err());
+}
