@@ -632,7 +632,10 @@ fn parse_table_properties(raw: &str) -> std::result::Result<Vec<(String, String)
                 "'{name}' is not a table property name (letters, digits, '_' and '.')"
             ));
         }
-        if value.chars().any(|c| matches!(c, '"' | '\\' | '\'') || c.is_control()) {
+        if value
+            .chars()
+            .any(|c| matches!(c, '"' | '\\' | '\'') || c.is_control())
+        {
             return Err(format!(
                 "the value of '{name}' may not hold quotes, backslashes or control characters"
             ));

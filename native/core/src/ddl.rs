@@ -95,9 +95,7 @@ pub fn sql_type(schema: &Schema, temporal: TemporalRendering) -> String {
     let by_name = match schema.name() {
         Some("org.apache.kafka.connect.data.Decimal") => Some(decimal_type(schema)),
         Some("org.apache.kafka.connect.data.Date") if !numeric => Some("DATE".to_owned()),
-        Some("org.apache.kafka.connect.data.Timestamp") if !numeric => {
-            Some("DATETIME".to_owned())
-        }
+        Some("org.apache.kafka.connect.data.Timestamp") if !numeric => Some("DATETIME".to_owned()),
         Some("org.apache.kafka.connect.data.Time") if !numeric => Some(TEXT.to_owned()),
         Some("io.debezium.time.Date") if !numeric => Some("DATE".to_owned()),
         Some(
@@ -106,11 +104,9 @@ pub fn sql_type(schema: &Schema, temporal: TemporalRendering) -> String {
             | "io.debezium.time.NanoTimestamp"
             | "io.debezium.time.ZonedTimestamp",
         ) if !numeric => Some("DATETIME".to_owned()),
-        Some("io.debezium.time.Time" | "io.debezium.time.MicroTime" | "io.debezium.time.NanoTime")
-            if !numeric =>
-        {
-            Some(TEXT.to_owned())
-        }
+        Some(
+            "io.debezium.time.Time" | "io.debezium.time.MicroTime" | "io.debezium.time.NanoTime",
+        ) if !numeric => Some(TEXT.to_owned()),
         // The scale differs per value: only text keeps every digit.
         Some("io.debezium.data.VariableScaleDecimal") => Some(TEXT.to_owned()),
         Some("io.debezium.data.Json") => Some("JSON".to_owned()),
@@ -181,7 +177,10 @@ pub fn create_table(
             ));
         }
     }
-    let mut sql = format!("CREATE TABLE IF NOT EXISTS {} (", table_ref(database, table));
+    let mut sql = format!(
+        "CREATE TABLE IF NOT EXISTS {} (",
+        table_ref(database, table)
+    );
     for (i, c) in columns.columns.iter().enumerate() {
         let null = if columns.is_key(&c.name) {
             "NOT NULL"
@@ -291,8 +290,8 @@ fn family(ty: &str) -> Family {
     let base = ty.split(['(', '<', ' ']).next().unwrap_or("");
     match base {
         "tinyint" | "smallint" | "int" | "integer" | "bigint" | "largeint" => Family::Integer,
-        "float" | "double" | "decimal" | "decimalv2" | "decimal32" | "decimal64"
-        | "decimal128" | "decimal256" => Family::Number,
+        "float" | "double" | "decimal" | "decimalv2" | "decimal32" | "decimal64" | "decimal128"
+        | "decimal256" => Family::Number,
         "boolean" | "bool" => Family::Boolean,
         "char" | "varchar" | "string" | "text" => Family::Text,
         "date" => Family::Date,
@@ -380,7 +379,10 @@ mod tests {
                 },
             ),
         ]);
-        let key = row(vec![field("id", Schema::primitive(SchemaType::Int32, false))]);
+        let key = row(vec![field(
+            "id",
+            Schema::primitive(SchemaType::Int32, false),
+        )]);
         (image, key)
     }
 
@@ -388,8 +390,13 @@ mod tests {
     fn a_debezium_image_makes_a_primary_key_table_keyed_first_on_the_record_key() {
         let (image, key) = customers();
         let columns = Columns::of(&image, Some(&key), TemporalRendering::String);
-        let sql = create_table("db", "customers", &columns, &[("replication_num".into(), "1".into())])
-            .unwrap();
+        let sql = create_table(
+            "db",
+            "customers",
+            &columns,
+            &[("replication_num".into(), "1".into())],
+        )
+        .unwrap();
         assert_eq!(
             sql,
             "CREATE TABLE IF NOT EXISTS `db`.`customers` (`id` INT NOT NULL, \
@@ -402,7 +409,10 @@ mod tests {
     #[test]
     fn without_a_struct_key_in_the_row_the_table_is_duplicate_key() {
         let (image, _) = customers();
-        let other_key = row(vec![field("uuid", Schema::primitive(SchemaType::String, false))]);
+        let other_key = row(vec![field(
+            "uuid",
+            Schema::primitive(SchemaType::String, false),
+        )]);
         for key in [None, Some(&other_key)] {
             let columns = Columns::of(&image, key, TemporalRendering::String);
             assert!(columns.key.is_empty());
@@ -438,7 +448,11 @@ mod tests {
             &[("scale", "3")],
         );
         assert_eq!(t(&unsized_decimal), "DECIMAL(38,3)");
-        let variable = named(SchemaType::Struct, "io.debezium.data.VariableScaleDecimal", &[]);
+        let variable = named(
+            SchemaType::Struct,
+            "io.debezium.data.VariableScaleDecimal",
+            &[],
+        );
         assert_eq!(t(&variable), TEXT);
         assert_eq!(t(&Schema::primitive(SchemaType::Bytes, true)), TEXT);
         assert_eq!(t(&Schema::primitive(SchemaType::Float64, true)), "DOUBLE");
@@ -447,7 +461,10 @@ mod tests {
 
     #[test]
     fn a_key_that_cannot_be_a_primary_key_is_refused_naming_the_column() {
-        let image = row(vec![field("k", Schema::primitive(SchemaType::Float64, false))]);
+        let image = row(vec![field(
+            "k",
+            Schema::primitive(SchemaType::Float64, false),
+        )]);
         let key = image.clone();
         let columns = Columns::of(&image, Some(&key), TemporalRendering::String);
         let e = create_table("db", "t", &columns, &[]).unwrap_err();
@@ -462,9 +479,15 @@ mod tests {
         let mut columns = Columns::of(&image, Some(&key), TemporalRendering::String);
         assert!(!columns.merge(&image, TemporalRendering::String));
         let mut grown = image.clone();
-        grown.fields.push(field("email", Schema::primitive(SchemaType::String, true)));
-        grown.fields.push(field("NAME", Schema::primitive(SchemaType::String, true)));
-        grown.fields.push(field("visits", Schema::primitive(SchemaType::Int64, true)));
+        grown
+            .fields
+            .push(field("email", Schema::primitive(SchemaType::String, true)));
+        grown
+            .fields
+            .push(field("NAME", Schema::primitive(SchemaType::String, true)));
+        grown
+            .fields
+            .push(field("visits", Schema::primitive(SchemaType::Int64, true)));
         assert!(columns.merge(&grown, TemporalRendering::String));
         let names: Vec<&str> = columns.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
@@ -501,13 +524,19 @@ mod tests {
             ty: "bigint(20)".to_owned(),
         }];
         let e = missing(&columns, &retyped).unwrap_err();
-        assert!(e.contains("column 'name' is bigint(20) in StarRocks"), "{e}");
+        assert!(
+            e.contains("column 'name' is bigint(20) in StarRocks"),
+            "{e}"
+        );
         assert!(e.contains("VARCHAR(65533)"), "{e}");
     }
 
     #[test]
     fn names_are_quoted() {
-        let image = row(vec![field("we`ird", Schema::primitive(SchemaType::Int32, true))]);
+        let image = row(vec![field(
+            "we`ird",
+            Schema::primitive(SchemaType::Int32, true),
+        )]);
         let columns = Columns::of(&image, None, TemporalRendering::String);
         let sql = create_table("d", "t`x", &columns, &[]).unwrap();
         assert!(sql.starts_with("CREATE TABLE IF NOT EXISTS `d`.`t``x` (`we``ird` INT NULL)"));

@@ -326,7 +326,7 @@ impl Table {
             Some(columns) => {
                 let mut grown = Columns::clone(columns);
                 if grown.merge(&schema, temporal) {
-                    tracing::info!(table = %self.name, schema = ?schema.name, "The records carry new fields: the next load adds their columns.");
+                    tracing::info!(table = %self.name, schema = schema.name().unwrap_or_default(), "The records carry new fields: the next load adds their columns.");
                     self.columns = Some(Arc::new(grown));
                 }
             }

@@ -14,11 +14,10 @@ use starrocks_emulator::catalog::KeyModel;
 use starrocks_emulator::{Config, Emulator};
 use starrocks_kafka_core::batch_writer::Session;
 use starrocks_kafka_core::offsets::TopicPartition;
-use starrocks_kafka_core::record::{Payload, Record};
+use starrocks_kafka_core::record::{Datum, Field, Payload, Record, Schema, SchemaType};
 use starrocks_kafka_core::sink::Sink;
 
-const KEY_SCHEMA: &str =
-    r#"{"type":"struct","name":"pg.public.items.Key","fields":[{"field":"id","type":"int32","optional":false}]}"#;
+const KEY_SCHEMA: &str = r#"{"type":"struct","name":"pg.public.items.Key","fields":[{"field":"id","type":"int32","optional":false}]}"#;
 
 /// The row schema: `id`, `name`, `born` (io.debezium.time.Date), plus `extra` fields.
 fn row_schema(extra: &str) -> String {
@@ -117,8 +116,14 @@ fn a_missing_table_is_created_keyed_on_the_record_key_and_gains_the_fields_the_s
         r#",{"field":"email","type":"string","optional":true},{"field":"visits","type":"int64","optional":true}"#,
     );
     let (k3, k1b) = (key(3), key(1));
-    let v3 = event(&grown, r#"{"id":3,"name":"cy","born":1,"email":"c@x","visits":7}"#);
-    let v1b = event(&grown, r#"{"id":1,"name":"ann","born":0,"email":"a@x","visits":null}"#);
+    let v3 = event(
+        &grown,
+        r#"{"id":3,"name":"cy","born":1,"email":"c@x","visits":7}"#,
+    );
+    let v1b = event(
+        &grown,
+        r#"{"id":1,"name":"ann","born":0,"email":"a@x","visits":null}"#,
+    );
     let batch = [record(2, &k3, &v3), record(3, &k1b, &v1b)];
     sink.put(&session.batch(&batch)).expect("put succeeds");
     wait_offsets(&sink, &[("items", 0, 4)]);
@@ -183,4 +188,119 @@ fn without_table_creation_a_missing_table_is_not_created() {
     assert!(e.contains("Table 'example_db.items' doesn't exist"), "{e}");
     assert!(e.contains("starrocks.table.create is off"), "{e}");
     assert!(emu.catalog().schema("example_db", "items").is_err());
+}
+
+/// A Connect Struct value (`id`, `city` and, when `grown`, `zip`) keyed by a Struct of `id`.
+fn struct_record<'a>(
+    offset: i64,
+    schemas: &(Arc<Schema>, Arc<Schema>, Arc<Schema>),
+    id: i32,
+    city: &'a str,
+    zip: Option<i64>,
+) -> Record<'a> {
+    let (key, row, grown) = schemas;
+    let topic: Arc<str> = Arc::from("plain");
+    let mut values = vec![Datum::Int32(id), Datum::Str(city)];
+    let schema = match zip {
+        Some(zip) => {
+            values.push(Datum::Int64(zip));
+            grown
+        }
+        None => row,
+    };
+    Record {
+        original_topic: Arc::clone(&topic),
+        partition: 0,
+        offset,
+        topic,
+        timestamp: None,
+        key: Payload::Data {
+            schema: Some(Arc::clone(key)),
+            datum: Datum::Struct(vec![Datum::Int32(id)]),
+        },
+        value: Payload::Data {
+            schema: Some(Arc::clone(schema)),
+            datum: Datum::Struct(values),
+        },
+    }
+}
+
+fn struct_of(fields: &[(&str, SchemaType, bool)]) -> Arc<Schema> {
+    Arc::new(Schema {
+        fields: fields
+            .iter()
+            .map(|(name, ty, optional)| Field {
+                name: (*name).to_owned(),
+                schema: Schema::primitive(*ty, *optional),
+            })
+            .collect(),
+        ..Schema::primitive(SchemaType::Struct, false)
+    })
+}
+
+#[test]
+fn struct_records_without_an_envelope_create_and_evolve_their_table_too() {
+    let emu = emulator(Config::ephemeral());
+    let query = emu.query_addr().to_string();
+    let props = props(
+        &emu,
+        &[
+            ("starrocks.topic2table.map", "plain:plain"),
+            ("starrocks.query.url", query.as_str()),
+            ("starrocks.table.create", "true"),
+            ("starrocks.table.evolve", "true"),
+        ],
+    );
+    let sink = Sink::start(&props, "follow", "0").expect("the sink starts");
+    sink.open(&[TopicPartition::new("plain", 0)]).unwrap();
+    let mut session = Session::new();
+    let schemas = (
+        struct_of(&[("id", SchemaType::Int32, false)]),
+        struct_of(&[
+            ("id", SchemaType::Int32, false),
+            ("city", SchemaType::String, true),
+        ]),
+        struct_of(&[
+            ("id", SchemaType::Int32, false),
+            ("city", SchemaType::String, true),
+            ("zip", SchemaType::Int64, true),
+        ]),
+    );
+    let batch = [
+        struct_record(0, &schemas, 1, "Oslo", None),
+        struct_record(1, &schemas, 2, "Bergen", None),
+    ];
+    sink.put(&session.batch(&batch)).expect("put succeeds");
+    wait_offsets(&sink, &[("plain", 0, 2)]);
+    let batch = [
+        struct_record(2, &schemas, 1, "Oslo", Some(150)),
+        struct_record(3, &schemas, 3, "Tromsø", Some(9008)),
+    ];
+    sink.put(&session.batch(&batch)).expect("put succeeds");
+    wait_offsets(&sink, &[("plain", 0, 4)]);
+
+    let schema = emu.catalog().schema("example_db", "plain").unwrap();
+    assert_eq!(schema.model, KeyModel::Primary);
+    assert_eq!(
+        schema
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.ty.to_string()))
+            .collect::<Vec<_>>(),
+        [
+            ("id", "int(11)".to_owned()),
+            ("city", "varchar(65533)".to_owned()),
+            ("zip", "bigint(20)".to_owned())
+        ]
+    );
+    assert_eq!(
+        sorted(rows(&emu, "plain")),
+        [
+            ["1", "Oslo", "150"],
+            ["2", "Bergen", "NULL"],
+            ["3", "Tromsø", "9008"]
+        ]
+        .map(|r| r.map(str::to_owned).to_vec())
+    );
+    sink.stop();
 }

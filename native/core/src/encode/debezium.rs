@@ -280,7 +280,10 @@ pub(super) fn key_schema(schemas: &SchemaCache, key: &Payload<'_>) -> Option<Arc
             schema: Some(schema),
             ..
         } => Some(Arc::clone(schema)),
-        Payload::Data { schema: None, datum } => match wrapper(None, datum)? {
+        Payload::Data {
+            schema: None,
+            datum,
+        } => match wrapper(None, datum)? {
             (Datum::Null, _) => None,
             (schema, _) => schemas.schema(&schema.to_json().to_string()).ok(),
         },
