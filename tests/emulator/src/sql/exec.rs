@@ -14,7 +14,7 @@ use crate::sql::ast::{
 };
 use crate::sql::literal::default_value;
 use crate::sql::parser::{parse, split_statements, ParseErrorKind};
-use crate::sql::{query, variables};
+use crate::sql::{information_schema, query, variables};
 use crate::types::{ColumnType, Value};
 use crate::version::Version;
 
@@ -239,7 +239,9 @@ pub fn run(
             ok
         }
         Statement::Use { database } => {
-            if !catalog.has_database(database) {
+            if !catalog.has_database(database)
+                && !database.eq_ignore_ascii_case(information_schema::DATABASE)
+            {
                 return Err(unknown_database(database));
             }
             session.database = Some(database.clone());

@@ -10,6 +10,7 @@
 pub mod ast;
 pub mod exec;
 pub mod http_api;
+mod information_schema;
 pub mod lexer;
 pub mod literal;
 pub mod mysql;

@@ -11,6 +11,7 @@ use std::cmp::Ordering;
 
 use crate::catalog::{Catalog, TableSchema};
 use crate::sql::ast::{CmpOp, Condition, Delete, Select, SelectItem};
+use crate::sql::information_schema;
 use crate::sql::exec::{
     codes, database_of, no_such_table, ResultSet, Session, SqlError, TypedColumn,
 };
@@ -43,12 +44,24 @@ pub(crate) fn select(
     session: &Session,
     sel: &Select,
 ) -> Result<ResultSet, SqlError> {
-    let db = database_of(catalog, session, &sel.from)?;
-    let (schema, rows, counted) = catalog
-        .with_table(&db, &sel.from.name, |t| {
-            (t.schema.clone(), t.rows(), t.counted())
-        })
-        .map_err(|_| no_such_table(&db, &sel.from.name))?;
+    let (schema, rows, counted) = match information_schema::tables_config(catalog, session, sel)
+    {
+        Some(view) => view.map(|(schema, rows)| (schema, rows, 0))?,
+        None => {
+            let db = database_of(catalog, session, &sel.from)?;
+            catalog
+                .with_table(&db, &sel.from.name, |t| {
+                    (t.schema.clone(), t.rows(), t.counted())
+                })
+                .map_err(|_| no_such_table(&db, &sel.from.name))?
+        }
+    };
+    let db = sel
+        .from
+        .database
+        .clone()
+        .or_else(|| session.database.clone())
+        .unwrap_or_default();
     let count_star = sel
         .items
         .iter()

@@ -621,3 +621,54 @@ fn add_column_refuses_what_starrocks_refuses() {
         );
     }
 }
+
+#[test]
+fn tables_config_reports_each_tables_model() {
+    let catalog = Catalog::new();
+    let mut session = Session::default();
+    for sql in [
+        "CREATE DATABASE d",
+        "USE d",
+        "CREATE TABLE pk (id INT NOT NULL, v INT) PRIMARY KEY (id) DISTRIBUTED BY HASH(id)",
+        "CREATE TABLE dup (k INT, v INT) DUPLICATE KEY (k) DISTRIBUTED BY HASH(k)",
+    ] {
+        exec(&catalog, &mut session, sql);
+    }
+    let model = |table: &str| {
+        rows_of(
+            &catalog,
+            &format!(
+                "SELECT TABLE_MODEL FROM information_schema.tables_config \
+                 WHERE TABLE_SCHEMA = 'd' AND TABLE_NAME = '{table}'"
+            ),
+        )
+    };
+    assert_eq!(model("pk"), [[Some("PRI_KEYS".to_owned())]]);
+    assert_eq!(model("dup"), [[Some("DUP_KEYS".to_owned())]]);
+    assert!(model("nope").is_empty());
+
+    exec(&catalog, &mut session, "USE information_schema");
+    let all = rows(exec(
+        &catalog,
+        &mut session,
+        "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_ENGINE, TABLE_MODEL FROM tables_config \
+         ORDER BY TABLE_NAME",
+    ));
+    let text = |v: &[&str]| v.iter().map(|s| Some((*s).to_owned())).collect::<Vec<_>>();
+    assert_eq!(
+        all,
+        [
+            text(&["d", "dup", "OLAP", "DUP_KEYS"]),
+            text(&["d", "pk", "OLAP", "PRI_KEYS"])
+        ]
+    );
+    // What the emulator does not keep is refused, not invented.
+    for sql in [
+        "SELECT * FROM information_schema.tables_config",
+        "SELECT DISTRIBUTE_BUCKET FROM information_schema.tables_config",
+        "SELECT TABLE_NAME FROM information_schema.tables_config WHERE SORT_KEY = 'k'",
+        "SELECT * FROM information_schema.columns",
+    ] {
+        assert_eq!(fail(&catalog, &mut session, sql).code, codes::NOT_SUPPORTED, "{sql}");
+    }
+}
