@@ -304,3 +304,65 @@ fn struct_records_without_an_envelope_create_and_evolve_their_table_too() {
     );
     sink.stop();
 }
+
+#[test]
+fn the_debezium_envelope_refuses_a_table_that_is_not_a_primary_key_table() {
+    let emu = emulator(Config::ephemeral());
+    emu.run_script(
+        "USE example_db; CREATE TABLE items (id INT, name STRING, born DATE) \
+         DUPLICATE KEY(id) DISTRIBUTED BY HASH(id);",
+    )
+    .unwrap();
+    let props = following(
+        &emu,
+        &[
+            ("starrocks.table.create", "false"),
+            ("starrocks.table.evolve", "false"),
+            ("sink.table.failure", "fail"),
+        ],
+    );
+    let sink = started(&props);
+    let mut session = Session::new();
+    let k = key(1);
+    let v = event(&row_schema(""), r#"{"id":1,"name":"ann","born":0}"#);
+    sink.put(&session.batch(&[record(0, &k, &v)]))
+        .expect("put succeeds");
+    let e = wait_failure(&sink).to_string();
+    assert!(
+        e.contains("table 'example_db.items' is a DUP_KEYS table"),
+        "{e}"
+    );
+    assert!(rows(&emu, "items").is_empty());
+}
+
+#[test]
+fn the_envelope_loads_without_the_check_when_the_fe_cannot_be_asked() {
+    let emu = emulator(Config::ephemeral());
+    emu.run_script(
+        "USE example_db; CREATE TABLE items (id INT NOT NULL, name STRING, born DATE) \
+         PRIMARY KEY(id) DISTRIBUTED BY HASH(id);",
+    )
+    .unwrap();
+    for query in [emu.query_addr().to_string(), "127.0.0.1:1".to_owned()] {
+        let props = following(
+            &emu,
+            &[
+                ("starrocks.table.create", "false"),
+                ("starrocks.table.evolve", "false"),
+                ("starrocks.query.url", query.as_str()),
+            ],
+        );
+        let sink = started(&props);
+        let mut session = Session::new();
+        let k = key(1);
+        let v = event(&row_schema(""), r#"{"id":1,"name":"ann","born":0}"#);
+        sink.put(&session.batch(&[record(0, &k, &v)]))
+            .expect("put succeeds");
+        wait_offsets(&sink, &[("items", 0, 1)]);
+        sink.stop();
+    }
+    assert_eq!(
+        rows(&emu, "items"),
+        [["1", "ann", "1970-01-01"].map(str::to_owned).to_vec()]
+    );
+}

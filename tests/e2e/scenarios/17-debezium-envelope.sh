@@ -15,7 +15,9 @@
 # Observes: after the snapshot, the INSERT, the UPDATE and the DELETE, each customers table
 # equals the seed's table at that step; each types table holds the source's values as StarRocks
 # values (dates, times in UTC, exact decimals, JSON documents); every change event's offset is
-# committed, Debezium's tombstone for the deleted row included (the sink skips it itself).
+# committed, Debezium's tombstone for the deleted row included (the sink skips it itself); every
+# table's model was checked, and a fourth sink into a duplicate-key table fails, naming it,
+# before any row reaches it.
 # e2e-timeout: 360
 . "$(dirname "$0")/../bin/lib.sh"
 scenario_begin
@@ -83,11 +85,12 @@ done
 # The seed's sink settings, its transforms removed, starrocks.envelope=debezium added.
 sink_json() { # NAME TABLE CONVERTER_JSON
   jq -c --arg fe "$SR_FE_ALL" --arg pw "$SR_ROOT_PASSWORD" --arg name "$1" --arg topic "$topic" \
-    --arg topics "$topic,$types_topic" --arg map "$topic:$2,$types_topic:${2/customers/types}" \
+    --arg topics "$topic,$types_topic" --arg q "127.0.0.1:$SR_QUERY_PORT" --arg map "$topic:$2,$types_topic:${2/customers/types}" \
     --argjson conv "$3" '.name = $name
     | .config |= (with_entries(select(.key | startswith("transforms") | not))
       + {"starrocks.http.url": $fe, "starrocks.password": $pw, "starrocks.database.name": "cdc17",
-         "topics": $topics, "starrocks.topic2table.map": $map, "starrocks.envelope": "debezium"}
+         "topics": $topics, "starrocks.topic2table.map": $map, "starrocks.envelope": "debezium",
+         "starrocks.query.url": $q}
       + $conv)' "$(seed_file sr-sink.json)"
 }
 connector_post "$(sink_json "${sinks[0]}" "${tables[0]}" '{}')"
@@ -152,5 +155,29 @@ for name in "${sinks[@]}"; do
     fail "$name committed: $(connector_offsets "$name")"
 done
 log "ok: every change event is committed, the tombstone too"
+
+# Each sink checked its tables' model (a warning says when it could not), and a sink into a
+# duplicate-key table, where deletes would load as rows, fails before sending a row to it.
+check "warnings of an unchecked table model" 0 \
+  "$(grep -c 'Could not check that the table is a primary-key table' "$RUN/cdc17.log" || true)"
+sr_exec "USE cdc17; CREATE TABLE customers_dup (id INT, first_name STRING, last_name STRING,
+  email STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1"
+fresh_group connect-cdc-envelope-dup
+connector_post "$(jq -c '.config["topics"] = "'"$topic"'" | .config["sink.table.failure"] = "fail"
+  | .config["starrocks.topic2table.map"] = "'"$topic"':customers_dup"' \
+  <<<"$(sink_json cdc-envelope-dup customers_dup '{}')")"
+deadline=$((SECONDS + 90))
+while true; do
+  status=$(curl -sf "$URL/connectors/cdc-envelope-dup/status" || true)
+  jq -e '.tasks[0].state == "FAILED"' >/dev/null 2>&1 <<<"$status" && break
+  [ $SECONDS -lt $deadline ] || fail "the sink into a duplicate-key table did not fail: $status"
+  sleep 1
+done
+trace=$(jq -r '.tasks[0].trace' <<<"$status")
+grep -q "table 'cdc17.customers_dup' is a DUP_KEYS table" <<<"$trace" ||
+  fail "the trace does not name the table and its model: $(head -3 <<<"$trace")"
+check "rows sent to the duplicate-key table" "0" "$(sr_query cdc17 "select count(*) from customers_dup")"
+log "ok: a duplicate-key table is refused before any row: $(head -1 <<<"$trace" | cut -c1-200)"
+connector_delete cdc-envelope-dup
 
 stop_postgres

@@ -1,8 +1,15 @@
-//! Tables that follow the source (`starrocks.table.create`, `starrocks.table.evolve`): before a
-//! load whose rows ask for columns (`ddl::Columns`), its worker makes sure the table has them,
-//! over the FE's MySQL protocol — `DESC`, then `CREATE TABLE IF NOT EXISTS` for a table that is
-//! not there, `ALTER TABLE … ADD COLUMN` for the fields it lacks — and waits until `DESC` shows
-//! them (a schema change that is not a fast one runs as a job after the statement returns).
+//! What a table must be before a load is sent to it, made sure of over the FE's MySQL protocol
+//! by the table's worker:
+//!
+//! - Tables that follow the source (`starrocks.table.create`, `starrocks.table.evolve`): when
+//!   the load's rows ask for columns (`ddl::Columns`), the table has them — `DESC`, then `CREATE
+//!   TABLE IF NOT EXISTS` for a table that is not there, `ALTER TABLE … ADD COLUMN` for the
+//!   fields it lacks — and `DESC` shows them (a schema change that is not a fast one runs as a
+//!   job after the statement returns).
+//! - Under `starrocks.envelope=debezium`, the table is a primary-key table
+//!   (`information_schema.tables_config`), checked once: on any other table `__op` is not a
+//!   column, and deletes would load as rows. When the FE cannot be asked and nothing else needs
+//!   it, the load goes on without the check, with a warning.
 //!
 //! What a table was found to have is remembered, so a load whose columns it already has costs
 //! no statement. Each table has its own lock: a slow statement on one table holds up no other.
@@ -27,8 +34,14 @@ const SCHEMA_CHANGE_WAIT: Duration = Duration::from_secs(300);
 /// How often `DESC` is asked meanwhile.
 const SCHEMA_CHANGE_POLL: Duration = Duration::from_secs(1);
 
-/// The columns of each table as last described; `None` until its first load.
-type Known = Arc<tokio::sync::Mutex<Option<Vec<Existing>>>>;
+/// What is known of one table.
+#[derive(Debug, Default)]
+struct Known {
+    /// Checked once: it exists (or was created) and, under the Debezium envelope, its model.
+    ready: bool,
+    /// Its columns as last described (tables that follow the source).
+    columns: Vec<Existing>,
+}
 
 pub(super) struct Follower {
     query: QueryClient,
@@ -38,13 +51,15 @@ pub(super) struct Follower {
     properties: Vec<(String, String)>,
     /// Debezium's deletes need a primary-key table.
     needs_key: bool,
-    tables: Mutex<HashMap<String, Known>>,
+    tables: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Known>>>>,
 }
 
 impl Follower {
-    /// `None` unless the configuration asks tables to follow the source.
+    /// `None` when no table needs anything made sure of.
     pub(super) fn of(config: &SinkConfig) -> Option<Follower> {
-        (config.table_create || config.table_evolve).then(|| Follower {
+        let needed =
+            config.table_create || config.table_evolve || config.envelope == Envelope::Debezium;
+        needed.then(|| Follower {
             query: QueryClient::new(config),
             database: config.database.clone(),
             create: config.table_create,
@@ -55,9 +70,10 @@ impl Follower {
         })
     }
 
-    /// Makes `table` hold `columns`: created when missing (under `starrocks.table.create`), the
-    /// columns it lacks added (under `starrocks.table.evolve`).
-    pub(super) async fn ensure(&self, table: &str, columns: &Columns) -> Result<()> {
+    /// Makes `table` fit for a load whose rows ask for `columns` (when they have a schema):
+    /// created when missing (under `starrocks.table.create`), the columns it lacks added (under
+    /// `starrocks.table.evolve`), a primary-key table (under the Debezium envelope).
+    pub(super) async fn ensure(&self, table: &str, columns: Option<&Columns>) -> Result<()> {
         let known = Arc::clone(
             self.tables
                 .lock()
@@ -66,12 +82,34 @@ impl Follower {
                 .or_default(),
         );
         let mut known = known.lock().await;
-        if let Some(existing) = known.as_ref() {
-            let has_all = || ddl::missing(columns, existing).is_ok_and(|m| m.is_empty());
-            if !self.evolve || has_all() {
-                return Ok(());
+        let follows = self.create || self.evolve;
+        let has_all = |c: &Columns, known: &Known| {
+            ddl::missing(c, &known.columns).is_ok_and(|m| m.is_empty())
+        };
+        match columns.filter(|_| follows) {
+            _ if !known.ready => {}
+            None => return Ok(()),
+            // A table described before (it has columns) that has what is asked, or is not to
+            // gain columns.
+            Some(c) if !known.columns.is_empty() && (!self.evolve || has_all(c, &known)) => {
+                return Ok(())
             }
+            Some(_) => {}
         }
+        if let Some(columns) = columns.filter(|_| follows) {
+            known.columns = self.follow(table, columns).await?;
+        }
+        if !known.ready {
+            if self.needs_key {
+                self.check_model(table, follows).await?;
+            }
+            known.ready = true;
+        }
+        Ok(())
+    }
+
+    /// Creates the table or adds the columns it lacks, as configured; its columns then.
+    async fn follow(&self, table: &str, columns: &Columns) -> Result<Vec<Existing>> {
         let existing = match self.describe(table).await {
             Ok(existing) => existing,
             Err(e) if self.create && !e.is_retriable() => {
@@ -85,13 +123,43 @@ impl Follower {
             }
             Err(e) => return Err(e),
         };
-        let existing = if self.evolve {
-            self.add_missing(table, columns, existing).await?
+        if self.evolve {
+            self.add_missing(table, columns, existing).await
         } else {
-            existing
-        };
-        *known = Some(existing);
-        Ok(())
+            Ok(existing)
+        }
+    }
+
+    /// Whether the table is a primary-key table, as `information_schema.tables_config` says.
+    /// `required`: the FE is needed anyway (tables that follow the source), so not reaching it
+    /// is a failure; otherwise the load goes on unchecked, with a warning.
+    async fn check_model(&self, table: &str, required: bool) -> Result<()> {
+        let literal = |s: &str| s.replace('\\', "\\\\").replace('\'', "''");
+        let sql = format!(
+            "SELECT TABLE_MODEL FROM information_schema.tables_config \
+             WHERE TABLE_SCHEMA = '{}' AND TABLE_NAME = '{}'",
+            literal(&self.database),
+            literal(table)
+        );
+        match self.query.value(&sql).await {
+            Ok(Some(model)) if model.eq_ignore_ascii_case("PRI_KEYS") => Ok(()),
+            Ok(Some(model)) => Err(Error::fatal(format!(
+                "table '{}' is a {model} table, but starrocks.envelope=debezium needs a \
+                 primary-key table: anywhere else __op is no column, and deletes would load as \
+                 rows. Create it with PRIMARY KEY, or let the sink create it \
+                 (starrocks.table.create=true)",
+                self.name(table)
+            ))),
+            Ok(None) => {
+                tracing::warn!(table, "information_schema.tables_config has no row for the table (missing, or not visible to this user): whether it is a primary-key table was not checked.");
+                Ok(())
+            }
+            Err(e) if required => Err(e),
+            Err(e) => {
+                tracing::warn!(table, error = %e, "Could not check that the table is a primary-key table (starrocks.envelope=debezium needs one): loading without the check.");
+                Ok(())
+            }
+        }
     }
 
     fn name(&self, table: &str) -> String {
@@ -200,7 +268,7 @@ impl Follower {
 pub(super) async fn prepare(
     follower: &Follower,
     table: &str,
-    columns: &Columns,
+    columns: Option<&Columns>,
     policy: &RetryPolicy,
     on_failure: &mut impl FnMut(&Failure),
     cancel: &mut watch::Receiver<bool>,

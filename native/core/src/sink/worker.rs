@@ -155,13 +155,13 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
     let started = Instant::now();
     let mut on_failure =
         |failure: &Failure| report_failure(shared, table, &metrics, &request, failure);
-    // Tables that follow the source get the columns the rows ask for first.
-    let prepared = match (&follower, &job.columns) {
-        (Some(follower), Some(columns)) if !job.register => {
+    // The table made fit first: created, its columns added, its model checked (`follow`).
+    let prepared = match &follower {
+        Some(follower) if !job.register => {
             follow::prepare(
                 follower,
                 table,
-                columns,
+                job.columns.as_deref(),
                 &policy,
                 &mut on_failure,
                 &mut job.cancel,

@@ -40,7 +40,11 @@ pub(crate) fn tables_config(
     session: &Session,
     sel: &Select,
 ) -> Option<Result<(TableSchema, Vec<Vec<Value>>), SqlError>> {
-    let database = sel.from.database.as_deref().or(session.database.as_deref())?;
+    let database = sel
+        .from
+        .database
+        .as_deref()
+        .or(session.database.as_deref())?;
     if !database.eq_ignore_ascii_case(DATABASE) {
         return None;
     }

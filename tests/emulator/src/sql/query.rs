@@ -11,10 +11,10 @@ use std::cmp::Ordering;
 
 use crate::catalog::{Catalog, TableSchema};
 use crate::sql::ast::{CmpOp, Condition, Delete, Select, SelectItem};
-use crate::sql::information_schema;
 use crate::sql::exec::{
     codes, database_of, no_such_table, ResultSet, Session, SqlError, TypedColumn,
 };
+use crate::sql::information_schema;
 use crate::sql::literal::comparable;
 use crate::sql::variables::constant;
 use crate::types::{ColumnType, Value};
@@ -44,8 +44,7 @@ pub(crate) fn select(
     session: &Session,
     sel: &Select,
 ) -> Result<ResultSet, SqlError> {
-    let (schema, rows, counted) = match information_schema::tables_config(catalog, session, sel)
-    {
+    let (schema, rows, counted) = match information_schema::tables_config(catalog, session, sel) {
         Some(view) => view.map(|(schema, rows)| (schema, rows, 0))?,
         None => {
             let db = database_of(catalog, session, &sel.from)?;

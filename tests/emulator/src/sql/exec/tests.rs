@@ -669,6 +669,10 @@ fn tables_config_reports_each_tables_model() {
         "SELECT TABLE_NAME FROM information_schema.tables_config WHERE SORT_KEY = 'k'",
         "SELECT * FROM information_schema.columns",
     ] {
-        assert_eq!(fail(&catalog, &mut session, sql).code, codes::NOT_SUPPORTED, "{sql}");
+        assert_eq!(
+            fail(&catalog, &mut session, sql).code,
+            codes::NOT_SUPPORTED,
+            "{sql}"
+        );
     }
 }
