@@ -169,7 +169,8 @@ connector_post "$(jq -c '.config["topics"] = "'"$topic"'" | .config["sink.table.
 deadline=$((SECONDS + 90))
 while true; do
   status=$(curl -sf "$URL/connectors/cdc-envelope-dup/status" || true)
-  jq -e '.tasks[0].state == "FAILED"' >/dev/null 2>&1 <<<"$status" && break
+  # (jq -e succeeds on no input: the status is empty until the connector is known.)
+  [ -n "$status" ] && jq -e '.tasks[0].state == "FAILED"' >/dev/null 2>&1 <<<"$status" && break
   [ $SECONDS -lt $deadline ] || fail "the sink into a duplicate-key table did not fail: $status"
   sleep 1
 done
