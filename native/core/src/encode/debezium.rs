@@ -30,7 +30,7 @@ use serde_json::Value;
 use super::connect_json::{self, SchemaCache};
 use super::decimal::write_decimal;
 use super::json::JsonWriter;
-use super::passthrough::json_kind;
+use super::passthrough::{json_kind, json_text};
 use super::{datum_type_name, RowSink};
 use crate::error::{Error, Result};
 use crate::record::{Datum, Payload, Record, Schema, SchemaType};
@@ -109,13 +109,10 @@ pub(super) fn rows(
     match &record.value {
         Payload::Null => Ok(0),
         Payload::RawText(text) => rows_from_text(json, schemas, text, record, sink),
-        Payload::RawBytes(bytes) => match std::str::from_utf8(bytes) {
-            Ok(text) => rows_from_text(json, schemas, text, record, sink),
-            Err(e) => Err(Error::data(format!(
-                "malformed JSON in record value at {}: {e}",
-                record.position()
-            ))),
-        },
+        Payload::RawBytes(bytes) => {
+            let text = json_text(bytes, "record value", record)?;
+            rows_from_text(json, schemas, text, record, sink)
+        }
         Payload::Data { schema, datum } => {
             rows_from_data(json, schema.as_deref(), datum, record, sink)
         }
@@ -199,13 +196,10 @@ fn delete_by_key(
         Payload::Data { schema, datum } => data_key(json, schema.as_deref(), datum, record, sink)
             .and_then(|rows| rows.ok_or_else(missing)),
         Payload::RawText(text) => raw_key(json, text, record, sink, missing),
-        Payload::RawBytes(bytes) => match std::str::from_utf8(bytes) {
-            Ok(text) => raw_key(json, text, record, sink, missing),
-            Err(e) => Err(Error::data(format!(
-                "malformed JSON in the record key at {}: {e}",
-                record.position()
-            ))),
-        },
+        Payload::RawBytes(bytes) => {
+            let text = json_text(bytes, "the record key", record)?;
+            raw_key(json, text, record, sink, missing)
+        }
     }
 }
 

@@ -24,13 +24,17 @@ pub(super) fn rows_from_bytes(
     record: &Record<'_>,
     sink: &mut impl RowSink,
 ) -> Result<u32> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => rows_from_text(text, record, sink),
-        Err(e) => Err(Error::data(format!(
-            "malformed JSON in record value at {}: {e}",
+    rows_from_text(json_text(bytes, "record value", record)?, record, sink)
+}
+
+/// A `byte[]` value or key (`what`) as the JSON text it must be: UTF-8.
+pub(super) fn json_text<'b>(bytes: &'b [u8], what: &str, record: &Record<'_>) -> Result<&'b str> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        Error::data(format!(
+            "malformed JSON in {what} at {}: {e}",
             record.position()
-        ))),
-    }
+        ))
+    })
 }
 
 /// Rows from a `String` value: it must be JSON.
