@@ -39,17 +39,26 @@ fn key(id: i32) -> String {
     format!(r#"{{"schema":{KEY_SCHEMA},"payload":{{"id":{id}}}}}"#)
 }
 
-fn record<'a>(offset: i64, key: &'a str, value: &'a str) -> Record<'a> {
-    let topic: Arc<str> = Arc::from("items");
-    Record {
-        original_topic: Arc::clone(&topic),
-        partition: 0,
+/// An event and its key as ByteArrayConverter hands them over.
+fn bytes_record<'a>(offset: i64, key: &'a str, value: &'a str) -> Record<'a> {
+    let (key, value) = (key.as_bytes(), value.as_bytes());
+    record(
+        "items",
+        0,
         offset,
-        topic,
-        timestamp: None,
-        key: Payload::RawBytes(key.as_bytes()),
-        value: Payload::RawBytes(value.as_bytes()),
-    }
+        Payload::RawBytes(key),
+        Payload::RawBytes(value),
+    )
+}
+
+/// Puts the create event of row `id` (its `after` under the first row schema) at offset 0 and
+/// returns the error the sink then fails with.
+fn first_event_fails(sink: &Sink, id: i32, after: &str) -> String {
+    let mut session = Session::new();
+    let (k, v) = (key(id), event(&row_schema(""), after));
+    sink.put(&session.batch(&[bytes_record(0, &k, &v)]))
+        .expect("put succeeds");
+    wait_failure(sink).to_string()
 }
 
 fn following(emu: &Emulator, extra: &[(&str, &str)]) -> HashMap<String, String> {
@@ -95,7 +104,7 @@ fn a_missing_table_is_created_keyed_on_the_record_key_and_gains_the_fields_the_s
     let (k1, k2) = (key(1), key(2));
     let v1 = event(&first, r#"{"id":1,"name":"ann","born":0}"#);
     let v2 = event(&first, r#"{"id":2,"name":"bob","born":365}"#);
-    let batch = [record(0, &k1, &v1), record(1, &k2, &v2)];
+    let batch = [bytes_record(0, &k1, &v1), bytes_record(1, &k2, &v2)];
     sink.put(&session.batch(&batch)).expect("put succeeds");
     wait_offsets(&sink, &[("items", 0, 2)]);
 
@@ -124,7 +133,7 @@ fn a_missing_table_is_created_keyed_on_the_record_key_and_gains_the_fields_the_s
         &grown,
         r#"{"id":1,"name":"ann","born":0,"email":"a@x","visits":null}"#,
     );
-    let batch = [record(2, &k3, &v3), record(3, &k1b, &v1b)];
+    let batch = [bytes_record(2, &k3, &v3), bytes_record(3, &k1b, &v1b)];
     sink.put(&session.batch(&batch)).expect("put succeeds");
     wait_offsets(&sink, &[("items", 0, 4)]);
 
@@ -160,7 +169,7 @@ fn a_field_whose_type_no_longer_fits_its_column_fails_the_table_naming_both() {
     let retyped = row_schema(r#",{"field":"score","type":"string","optional":true}"#);
     let k = key(1);
     let v = event(&retyped, r#"{"id":1,"name":"ann","born":0,"score":"high"}"#);
-    sink.put(&session.batch(&[record(0, &k, &v)]))
+    sink.put(&session.batch(&[bytes_record(0, &k, &v)]))
         .expect("put succeeds");
     let e = wait_failure(&sink).to_string();
     assert!(e.contains("column 'score' is int(11) in StarRocks"), "{e}");
@@ -179,12 +188,7 @@ fn without_table_creation_a_missing_table_is_not_created() {
         ],
     );
     let sink = started(&props);
-    let mut session = Session::new();
-    let k = key(1);
-    let v = event(&row_schema(""), r#"{"id":1,"name":"ann","born":0}"#);
-    sink.put(&session.batch(&[record(0, &k, &v)]))
-        .expect("put succeeds");
-    let e = wait_failure(&sink).to_string();
+    let e = first_event_fails(&sink, 1, r#"{"id":1,"name":"ann","born":0}"#);
     assert!(e.contains("Table 'example_db.items' doesn't exist"), "{e}");
     assert!(e.contains("starrocks.table.create is off"), "{e}");
     assert!(emu.catalog().schema("example_db", "items").is_err());
@@ -199,7 +203,6 @@ fn struct_record<'a>(
     zip: Option<i64>,
 ) -> Record<'a> {
     let (key, row, grown) = schemas;
-    let topic: Arc<str> = Arc::from("plain");
     let mut values = vec![Datum::Int32(id), Datum::Str(city)];
     let schema = match zip {
         Some(zip) => {
@@ -208,21 +211,15 @@ fn struct_record<'a>(
         }
         None => row,
     };
-    Record {
-        original_topic: Arc::clone(&topic),
-        partition: 0,
-        offset,
-        topic,
-        timestamp: None,
-        key: Payload::Data {
-            schema: Some(Arc::clone(key)),
-            datum: Datum::Struct(vec![Datum::Int32(id)]),
-        },
-        value: Payload::Data {
-            schema: Some(Arc::clone(schema)),
-            datum: Datum::Struct(values),
-        },
-    }
+    let key = Payload::Data {
+        schema: Some(Arc::clone(key)),
+        datum: Datum::Struct(vec![Datum::Int32(id)]),
+    };
+    let value = Payload::Data {
+        schema: Some(Arc::clone(schema)),
+        datum: Datum::Struct(values),
+    };
+    record("plain", 0, offset, key, value)
 }
 
 fn struct_of(fields: &[(&str, SchemaType, bool)]) -> Arc<Schema> {
@@ -322,12 +319,7 @@ fn the_debezium_envelope_refuses_a_table_that_is_not_a_primary_key_table() {
         ],
     );
     let sink = started(&props);
-    let mut session = Session::new();
-    let k = key(1);
-    let v = event(&row_schema(""), r#"{"id":1,"name":"ann","born":0}"#);
-    sink.put(&session.batch(&[record(0, &k, &v)]))
-        .expect("put succeeds");
-    let e = wait_failure(&sink).to_string();
+    let e = first_event_fails(&sink, 1, r#"{"id":1,"name":"ann","born":0}"#);
     assert!(
         e.contains("table 'example_db.items' is a DUP_KEYS table"),
         "{e}"
@@ -356,7 +348,7 @@ fn the_envelope_loads_without_the_check_when_the_fe_cannot_be_asked() {
         let mut session = Session::new();
         let k = key(1);
         let v = event(&row_schema(""), r#"{"id":1,"name":"ann","born":0}"#);
-        sink.put(&session.batch(&[record(0, &k, &v)]))
+        sink.put(&session.batch(&[bytes_record(0, &k, &v)]))
             .expect("put succeeds");
         wait_offsets(&sink, &[("items", 0, 1)]);
         sink.stop();

@@ -52,8 +52,14 @@ pub fn props(emu: &Emulator, extra: &[(&str, &str)]) -> HashMap<String, String> 
     p
 }
 
-/// A record whose value is a raw JSON string (StringConverter), or a tombstone for `None`.
-pub fn raw<'a>(topic: &str, partition: i32, offset: i64, json: Option<&'a str>) -> Record<'a> {
+/// A record of `topic` (not renamed by a transform) with this key and value.
+pub fn record<'a>(
+    topic: &str,
+    partition: i32,
+    offset: i64,
+    key: Payload<'a>,
+    value: Payload<'a>,
+) -> Record<'a> {
     let topic: Arc<str> = Arc::from(topic);
     Record {
         original_topic: Arc::clone(&topic),
@@ -61,9 +67,15 @@ pub fn raw<'a>(topic: &str, partition: i32, offset: i64, json: Option<&'a str>) 
         offset,
         topic,
         timestamp: None,
-        key: Payload::Null,
-        value: json.map_or(Payload::Null, Payload::RawText),
+        key,
+        value,
     }
+}
+
+/// A record whose value is a raw JSON string (StringConverter), or a tombstone for `None`.
+pub fn raw<'a>(topic: &str, partition: i32, offset: i64, json: Option<&'a str>) -> Record<'a> {
+    let value = json.map_or(Payload::Null, Payload::RawText);
+    record(topic, partition, offset, Payload::Null, value)
 }
 
 /// The seed's records as JsonConverter (schemas.enable=false) hands them over: schemaless maps.
