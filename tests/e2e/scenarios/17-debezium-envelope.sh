@@ -23,16 +23,8 @@
 scenario_begin
 require_plugin_or_fail
 
-debezium_version=${E2E_DEBEZIUM_NATIVE:-3.6.1.Final}
-dbz=$("$E2E_DIR/bin/resolve.sh" debezium "$debezium_version") || fail "cannot resolve Debezium $debezium_version"
-mkdir -p "$RUN/plugins-cdc17"
-ln -sfn "$PLUGIN_HOME" "$RUN/plugins-cdc17/starrocks"
-ln -sfn "$dbz" "$RUN/plugins-cdc17/debezium-connector-postgres"
-start_own_worker cdc17 "$RUN/plugins-cdc17"
+start_debezium_worker cdc17
 URL=$(worker_url cdc17)
-listed=$(curl -sf "$URL/connector-plugins" |
-  jq -r '.[] | select(.class == "io.debezium.connector.postgresql.PostgresConnector") | .version')
-check "Debezium's version on the scenario's worker" "$debezium_version" "$listed"
 
 source_name=cdc-envelope-source
 topic=cdc17.public.customers

@@ -14,12 +14,7 @@
 scenario_begin
 require_plugin_or_fail
 
-debezium_version=${E2E_DEBEZIUM_NATIVE:-3.6.1.Final}
-dbz=$("$E2E_DIR/bin/resolve.sh" debezium "$debezium_version") || fail "cannot resolve Debezium $debezium_version"
-mkdir -p "$RUN/plugins-cdc18"
-ln -sfn "$PLUGIN_HOME" "$RUN/plugins-cdc18/starrocks"
-ln -sfn "$dbz" "$RUN/plugins-cdc18/debezium-connector-postgres"
-start_own_worker cdc18 "$RUN/plugins-cdc18"
+start_debezium_worker cdc18
 URL=$(worker_url cdc18)
 
 topic=cdc18.public.items

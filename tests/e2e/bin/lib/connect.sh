@@ -179,6 +179,23 @@ start_own_worker() {
   restart_second_worker "$name"
 }
 
+# start_debezium_worker NAME: start_own_worker NAME with the connector and the newest Debezium
+# PostgreSQL plugin (E2E_DEBEZIUM_NATIVE, default 3.6.1.Final) on its plugin.path; checks the
+# worker lists that Debezium. Sets DEBEZIUM_VERSION.
+start_debezium_worker() {
+  local name=$1 dbz listed
+  DEBEZIUM_VERSION=${E2E_DEBEZIUM_NATIVE:-3.6.1.Final}
+  dbz=$("$E2E_DIR/bin/resolve.sh" debezium "$DEBEZIUM_VERSION") ||
+    fail "cannot resolve Debezium $DEBEZIUM_VERSION"
+  mkdir -p "$RUN/plugins-$name"
+  ln -sfn "$PLUGIN_HOME" "$RUN/plugins-$name/starrocks"
+  ln -sfn "$dbz" "$RUN/plugins-$name/debezium-connector-postgres"
+  start_own_worker "$name" "$RUN/plugins-$name"
+  listed=$(curl -sf "$(worker_url "$name")/connector-plugins" |
+    jq -r '.[] | select(.class == "io.debezium.connector.postgresql.PostgresConnector") | .version')
+  check "Debezium's version on worker $name" "$DEBEZIUM_VERSION" "$listed"
+}
+
 # worker_url NAME: the REST address of a distributed worker (`worker`: the shared one).
 worker_url() {
   local props=$RUN/$1.properties

@@ -33,13 +33,16 @@ const NOT_MODELED: [&str; 7] = [
     "PROPERTIES",
 ];
 
+/// The view's schema and rows.
+type View = (TableSchema, Vec<Vec<Value>>);
+
 /// `Some` when the query reads `information_schema.tables_config` (by name or after `USE
 /// information_schema`): its schema and rows, or why the query cannot be answered.
 pub(crate) fn tables_config(
     catalog: &Catalog,
     session: &Session,
     sel: &Select,
-) -> Option<Result<(TableSchema, Vec<Vec<Value>>), SqlError>> {
+) -> Option<Result<View, SqlError>> {
     let database = sel
         .from
         .database

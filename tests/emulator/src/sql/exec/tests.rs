@@ -545,8 +545,9 @@ fn add_column_extends_the_schema_and_gives_stored_rows_the_default_or_null() {
     );
 }
 
-#[test]
-fn add_column_refuses_what_starrocks_refuses() {
+/// Database `d` (the session's) with a primary-key table `pk (id, v)` and a duplicate-key table
+/// `dup (k, v)`.
+fn pk_and_dup() -> (Catalog, Session) {
     let catalog = Catalog::new();
     let mut session = Session::default();
     for sql in [
@@ -557,6 +558,12 @@ fn add_column_refuses_what_starrocks_refuses() {
     ] {
         exec(&catalog, &mut session, sql);
     }
+    (catalog, session)
+}
+
+#[test]
+fn add_column_refuses_what_starrocks_refuses() {
+    let (catalog, mut session) = pk_and_dup();
     let cases: [(&str, u16, &str); 6] = [
         (
             "ALTER TABLE pk ADD COLUMN V BIGINT",
@@ -624,16 +631,7 @@ fn add_column_refuses_what_starrocks_refuses() {
 
 #[test]
 fn tables_config_reports_each_tables_model() {
-    let catalog = Catalog::new();
-    let mut session = Session::default();
-    for sql in [
-        "CREATE DATABASE d",
-        "USE d",
-        "CREATE TABLE pk (id INT NOT NULL, v INT) PRIMARY KEY (id) DISTRIBUTED BY HASH(id)",
-        "CREATE TABLE dup (k INT, v INT) DUPLICATE KEY (k) DISTRIBUTED BY HASH(k)",
-    ] {
-        exec(&catalog, &mut session, sql);
-    }
+    let (catalog, mut session) = pk_and_dup();
     let model = |table: &str| {
         rows_of(
             &catalog,
