@@ -28,6 +28,40 @@ pub struct Column {
     pub name: String,
     /// The SQL type, as `CREATE TABLE` takes it.
     pub ty: String,
+    /// What the JSON writer writes into it: what an existing column must take.
+    pub values: Values,
+}
+
+impl Column {
+    fn of(name: &str, schema: &Schema, temporal: TemporalRendering) -> Column {
+        let (ty, values) = column_type(schema, temporal);
+        Column {
+            name: name.to_owned(),
+            ty,
+            values,
+        }
+    }
+}
+
+/// What the JSON writer writes for a column's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Values {
+    /// Whole numbers of this many bytes (1, 2, 4 or 8).
+    Integer(u8),
+    /// Exact decimals: at most `precision` digits (when the source says), `scale` of them after
+    /// the point (`None`: it differs per value).
+    Decimal {
+        precision: Option<u32>,
+        scale: Option<u32>,
+    },
+    /// FLOAT32 and FLOAT64.
+    Float,
+    Boolean,
+    Text,
+    Date,
+    DateTime,
+    /// A JSON document (arrays, maps, structs, `io.debezium.data.Json`).
+    Json,
 }
 
 /// The columns of a table, as its records' schemas ask for them, in the order first seen.
@@ -45,19 +79,14 @@ impl Columns {
     pub fn of(image: &Schema, key: Option<&Schema>, temporal: TemporalRendering) -> Columns {
         let mut columns = Columns::default();
         if let Some(key) = key.filter(|k| k.ty == SchemaType::Struct && !k.fields.is_empty()) {
-            let in_row = |name: &str| image.fields.iter().any(|f| same(&f.name, name));
-            if key.fields.iter().all(|f| in_row(&f.name)) {
+            let in_row = |name: &str| image.fields.iter().find(|f| same(&f.name, name));
+            if key.fields.iter().all(|f| in_row(&f.name).is_some()) {
                 for field in &key.fields {
+                    let schema = in_row(&field.name).map_or(&field.schema, |f| &f.schema);
                     columns.key.push(field.name.clone());
-                    let schema = image
-                        .fields
-                        .iter()
-                        .find(|f| same(&f.name, &field.name))
-                        .map_or(&field.schema, |f| &f.schema);
-                    columns.columns.push(Column {
-                        name: field.name.clone(),
-                        ty: sql_type(schema, temporal),
-                    });
+                    columns
+                        .columns
+                        .push(Column::of(&field.name, schema, temporal));
                 }
             }
         }
@@ -65,22 +94,27 @@ impl Columns {
         columns
     }
 
-    /// Adds the fields of `image` that are not columns yet; whether any was added.
+    /// Takes in the fields of `image`: a new field becomes a column, a known one takes the type
+    /// the image now gives it (so a retyped field is judged against the table). Whether
+    /// anything changed.
     pub fn merge(&mut self, image: &Schema, temporal: TemporalRendering) -> bool {
-        let before = self.columns.len();
+        let mut changed = false;
         for field in &image.fields {
-            if !self.columns.iter().any(|c| same(&c.name, &field.name)) {
-                self.columns.push(Column {
-                    name: field.name.clone(),
-                    ty: sql_type(&field.schema, temporal),
-                });
+            let column = Column::of(&field.name, &field.schema, temporal);
+            match self.columns.iter_mut().find(|c| same(&c.name, &field.name)) {
+                Some(known) if known.ty == column.ty && known.values == column.values => {}
+                Some(known) => {
+                    known.ty = column.ty;
+                    known.values = column.values;
+                    changed = true;
+                }
+                None => {
+                    self.columns.push(column);
+                    changed = true;
+                }
             }
         }
-        self.columns.len() > before
-    }
-
-    fn is_key(&self, name: &str) -> bool {
-        self.key.iter().any(|k| same(k, name))
+        changed
     }
 }
 
@@ -91,60 +125,76 @@ fn same(a: &str, b: &str) -> bool {
 
 /// The StarRocks type that takes what the JSON writer writes for a value of `schema`.
 pub fn sql_type(schema: &Schema, temporal: TemporalRendering) -> String {
+    column_type(schema, temporal).0
+}
+
+fn column_type(schema: &Schema, temporal: TemporalRendering) -> (String, Values) {
     let numeric = temporal == TemporalRendering::Numeric;
+    let named = |ty: &str, values: Values| Some((ty.to_owned(), values));
     let by_name = match schema.name() {
         Some("org.apache.kafka.connect.data.Decimal") => Some(decimal_type(schema)),
-        Some("org.apache.kafka.connect.data.Date") if !numeric => Some("DATE".to_owned()),
-        Some("org.apache.kafka.connect.data.Timestamp") if !numeric => Some("DATETIME".to_owned()),
-        Some("org.apache.kafka.connect.data.Time") if !numeric => Some(TEXT.to_owned()),
-        Some("io.debezium.time.Date") if !numeric => Some("DATE".to_owned()),
+        Some("org.apache.kafka.connect.data.Date" | "io.debezium.time.Date") if !numeric => {
+            named("DATE", Values::Date)
+        }
         Some(
-            "io.debezium.time.Timestamp"
+            "org.apache.kafka.connect.data.Timestamp"
+            | "io.debezium.time.Timestamp"
             | "io.debezium.time.MicroTimestamp"
             | "io.debezium.time.NanoTimestamp"
             | "io.debezium.time.ZonedTimestamp",
-        ) if !numeric => Some("DATETIME".to_owned()),
+        ) if !numeric => named("DATETIME", Values::DateTime),
         Some(
-            "io.debezium.time.Time" | "io.debezium.time.MicroTime" | "io.debezium.time.NanoTime",
-        ) if !numeric => Some(TEXT.to_owned()),
+            "org.apache.kafka.connect.data.Time"
+            | "io.debezium.time.Time"
+            | "io.debezium.time.MicroTime"
+            | "io.debezium.time.NanoTime",
+        ) if !numeric => named(TEXT, Values::Text),
         // The scale differs per value: only text keeps every digit.
-        Some("io.debezium.data.VariableScaleDecimal") => Some(TEXT.to_owned()),
-        Some("io.debezium.data.Json") => Some("JSON".to_owned()),
+        Some("io.debezium.data.VariableScaleDecimal") => named(
+            TEXT,
+            Values::Decimal {
+                precision: None,
+                scale: None,
+            },
+        ),
+        Some("io.debezium.data.Json") => named("JSON", Values::Json),
         _ => None,
     };
     by_name.unwrap_or_else(|| {
-        match schema.ty {
-            SchemaType::Int8 => "TINYINT",
-            SchemaType::Int16 => "SMALLINT",
-            SchemaType::Int32 => "INT",
-            SchemaType::Int64 => "BIGINT",
-            SchemaType::Float32 => "FLOAT",
-            SchemaType::Float64 => "DOUBLE",
-            SchemaType::Boolean => "BOOLEAN",
-            SchemaType::String | SchemaType::Bytes => TEXT,
-            SchemaType::Array | SchemaType::Map | SchemaType::Struct => "JSON",
-        }
-        .to_owned()
+        let (ty, values) = match schema.ty {
+            SchemaType::Int8 => ("TINYINT", Values::Integer(1)),
+            SchemaType::Int16 => ("SMALLINT", Values::Integer(2)),
+            SchemaType::Int32 => ("INT", Values::Integer(4)),
+            SchemaType::Int64 => ("BIGINT", Values::Integer(8)),
+            SchemaType::Float32 => ("FLOAT", Values::Float),
+            SchemaType::Float64 => ("DOUBLE", Values::Float),
+            SchemaType::Boolean => ("BOOLEAN", Values::Boolean),
+            SchemaType::String | SchemaType::Bytes => (TEXT, Values::Text),
+            SchemaType::Array | SchemaType::Map | SchemaType::Struct => ("JSON", Values::Json),
+        };
+        (ty.to_owned(), values)
     })
 }
 
 /// DECIMAL(p,s) from Connect's `scale` and Debezium's `connect.decimal.precision` (38 when
 /// the source says none); text when the number cannot fit a DECIMAL column.
-fn decimal_type(schema: &Schema) -> String {
+fn decimal_type(schema: &Schema) -> (String, Values) {
     let scale: u32 = schema
         .param("scale")
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let precision: u32 = schema
+    let said: Option<u32> = schema
         .param("connect.decimal.precision")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(MAX_DECIMAL_PRECISION)
-        .max(scale)
-        .max(1);
+        .and_then(|p| p.parse().ok());
+    let values = Values::Decimal {
+        precision: said,
+        scale: Some(scale),
+    };
+    let precision = said.unwrap_or(MAX_DECIMAL_PRECISION).max(scale).max(1);
     if precision > MAX_DECIMAL_PRECISION {
-        TEXT.to_owned()
+        (TEXT.to_owned(), values)
     } else {
-        format!("DECIMAL({precision},{scale})")
+        (format!("DECIMAL({precision},{scale})"), values)
     }
 }
 
@@ -157,61 +207,75 @@ fn table_ref(database: &str, table: &str) -> String {
     format!("{}.{}", quoted(database), quoted(table))
 }
 
+/// Whether a key (primary, or a duplicate-key table's sort key) may hold these values.
+fn key_values(values: Values) -> bool {
+    matches!(
+        values,
+        Values::Integer(_) | Values::Boolean | Values::Date | Values::DateTime
+    ) || values == Values::Text
+}
+
 /// `CREATE TABLE IF NOT EXISTS` for `columns`: a primary-key table when they have a key, else a
-/// duplicate-key table. Refused (with the reason) when a key column's type cannot be a key.
+/// duplicate-key table keyed on its first column that can be a key (placed first). Refused
+/// (with the reason) when a key column's type cannot be a key.
 pub fn create_table(
     database: &str,
     table: &str,
     columns: &Columns,
     properties: &[(String, String)],
 ) -> Result<String, String> {
-    if columns.columns.is_empty() {
-        return Err("the record schema has no fields".to_owned());
-    }
+    let key_column = |name: &str| columns.columns.iter().find(|c| same(&c.name, name));
     for name in &columns.key {
-        let column = columns.columns.iter().find(|c| same(&c.name, name));
-        if let Some(c) = column.filter(|c| !key_type(&c.ty)) {
+        if let Some(c) = key_column(name).filter(|c| !key_values(c.values)) {
             return Err(format!(
                 "key column '{}' would be {}, which a primary key cannot be",
                 c.name, c.ty
             ));
         }
     }
-    let mut sql = format!(
-        "CREATE TABLE IF NOT EXISTS {} (",
-        table_ref(database, table)
-    );
-    for (i, c) in columns.columns.iter().enumerate() {
-        let null = if columns.is_key(&c.name) {
-            "NOT NULL"
-        } else {
-            "NULL"
-        };
-        let sep = if i == 0 { "" } else { ", " };
-        let _ = write!(sql, "{sep}{} {} {null}", quoted(&c.name), c.ty);
-    }
-    sql.push(')');
-    let keys = |names: &[String]| {
-        names
+    let key: Vec<String> = if columns.key.is_empty() {
+        let first = columns
+            .columns
             .iter()
-            .map(|n| quoted(n))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if columns.key.is_empty() {
-        let first = &columns.columns[0].name;
-        let _ = write!(
-            sql,
-            " DUPLICATE KEY({0}) DISTRIBUTED BY HASH({0})",
-            quoted(first)
-        );
+            .find(|c| key_values(c.values))
+            .ok_or_else(|| {
+                if columns.columns.is_empty() {
+                    "the record schema has no fields".to_owned()
+                } else {
+                    "no field of the record schema can be a key column (FLOAT, DOUBLE, DECIMAL \
+                     and JSON cannot)"
+                        .to_owned()
+                }
+            })?;
+        vec![first.name.clone()]
     } else {
-        let _ = write!(
-            sql,
-            " PRIMARY KEY({0}) DISTRIBUTED BY HASH({0})",
-            keys(&columns.key)
-        );
-    }
+        columns.key.clone()
+    };
+    let is_key = |name: &str| key.iter().any(|k| same(k, name));
+    // Key columns first, in the key's order; then the rest in theirs.
+    let ordered = key
+        .iter()
+        .filter_map(|k| key_column(k))
+        .chain(columns.columns.iter().filter(|c| !is_key(&c.name)));
+    let definitions: Vec<String> = ordered
+        .map(|c| {
+            // A primary key holds no NULL; a duplicate key's sort column may.
+            let primary = !columns.key.is_empty() && is_key(&c.name);
+            let null = if primary { "NOT NULL" } else { "NULL" };
+            format!("{} {} {null}", quoted(&c.name), c.ty)
+        })
+        .collect();
+    let key_list = key.iter().map(|k| quoted(k)).collect::<Vec<_>>().join(", ");
+    let model = if columns.key.is_empty() {
+        "DUPLICATE"
+    } else {
+        "PRIMARY"
+    };
+    let mut sql = format!(
+        "CREATE TABLE IF NOT EXISTS {} ({}) {model} KEY({key_list}) DISTRIBUTED BY HASH({key_list})",
+        table_ref(database, table),
+        definitions.join(", ")
+    );
     if !properties.is_empty() {
         let pairs: Vec<String> = properties
             .iter()
@@ -222,24 +286,20 @@ pub fn create_table(
     Ok(sql)
 }
 
-/// Whether a primary key may hold a column of this type.
-fn key_type(ty: &str) -> bool {
-    matches!(
-        family(ty),
-        Family::Integer | Family::Boolean | Family::Text | Family::Date | Family::DateTime
-    )
-}
-
-/// `ALTER TABLE … ADD COLUMN …` for the columns the table lacks, each nullable.
+/// `ALTER TABLE … ADD COLUMN …` for the columns the table lacks, each nullable, after the
+/// others: one column as `ADD COLUMN c T NULL`, several as `ADD COLUMN (c T NULL, …)`.
 pub fn add_columns(database: &str, table: &str, missing: &[&Column]) -> String {
-    let clauses: Vec<String> = missing
+    let defs: Vec<String> = missing
         .iter()
-        .map(|c| format!("ADD COLUMN {} {} NULL", quoted(&c.name), c.ty))
+        .map(|c| format!("{} {} NULL", quoted(&c.name), c.ty))
         .collect();
+    let clause = match defs.as_slice() {
+        [one] => one.clone(),
+        many => format!("({})", many.join(", ")),
+    };
     format!(
-        "ALTER TABLE {} {}",
-        table_ref(database, table),
-        clauses.join(", ")
+        "ALTER TABLE {} ADD COLUMN {clause}",
+        table_ref(database, table)
     )
 }
 
@@ -258,7 +318,7 @@ pub fn missing<'c>(columns: &'c Columns, existing: &[Existing]) -> Result<Vec<&'
     for column in &columns.columns {
         match existing.iter().find(|e| same(&e.name, &column.name)) {
             None => missing.push(column),
-            Some(e) if !fits(&column.ty, &e.ty) => {
+            Some(e) if !fits(column.values, kind(&e.ty)) => {
                 return Err(format!(
                     "column '{}' is {} in StarRocks, but the records now carry values for {}; \
                      the sink never retypes a column: change it with ALTER TABLE … MODIFY \
@@ -272,47 +332,98 @@ pub fn missing<'c>(columns: &'c Columns, existing: &[Existing]) -> Result<Vec<&'
     Ok(missing)
 }
 
+/// What an existing column holds, as `DESC` spells its type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Family {
-    Integer,
-    Number,
+enum Kind {
+    /// Bytes: 1 (TINYINT) to 16 (LARGEINT).
+    Integer(u8),
+    Decimal {
+        precision: u32,
+        scale: u32,
+    },
+    Float,
     Boolean,
     Text,
     Date,
     DateTime,
     Json,
+    /// Anything else (ARRAY, MAP, BITMAP, …): not judged.
     Other,
 }
 
-/// The family of a type as `CREATE TABLE` or `DESC` spells it.
-fn family(ty: &str) -> Family {
+fn kind(ty: &str) -> Kind {
     let ty = ty.trim().to_ascii_lowercase();
     let base = ty.split(['(', '<', ' ']).next().unwrap_or("");
+    let args: Vec<u32> = ty
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(inside, _)| {
+            inside
+                .split(',')
+                .filter_map(|a| a.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
     match base {
-        "tinyint" | "smallint" | "int" | "integer" | "bigint" | "largeint" => Family::Integer,
-        "float" | "double" | "decimal" | "decimalv2" | "decimal32" | "decimal64" | "decimal128"
-        | "decimal256" => Family::Number,
-        "boolean" | "bool" => Family::Boolean,
-        "char" | "varchar" | "string" | "text" => Family::Text,
-        "date" => Family::Date,
-        "datetime" | "timestamp" => Family::DateTime,
-        "json" => Family::Json,
-        _ => Family::Other,
+        "tinyint" => Kind::Integer(1),
+        "smallint" => Kind::Integer(2),
+        "int" | "integer" => Kind::Integer(4),
+        "bigint" => Kind::Integer(8),
+        "largeint" => Kind::Integer(16),
+        "decimal" | "decimalv2" | "decimalv3" | "decimal32" | "decimal64" | "decimal128"
+        | "decimal256" | "numeric" => Kind::Decimal {
+            precision: args.first().copied().unwrap_or(10),
+            scale: args.get(1).copied().unwrap_or(0),
+        },
+        "float" | "double" => Kind::Float,
+        "boolean" | "bool" => Kind::Boolean,
+        "char" | "varchar" | "string" | "text" => Kind::Text,
+        "date" => Kind::Date,
+        "datetime" | "timestamp" => Kind::DateTime,
+        "json" => Kind::Json,
+        _ => Kind::Other,
     }
 }
 
-/// Whether values written for a `wanted` column load into an `existing` one as they are meant:
-/// text and JSON columns take anything the writer writes; numbers go into numbers, dates into
-/// dates or datetimes. Anything else (a number column that now gets text) would load NULLs or
-/// reject rows, so it is refused up front.
-fn fits(wanted: &str, existing: &str) -> bool {
-    use Family::*;
-    match (family(wanted), family(existing)) {
-        (_, Text | Other) | (_, Json) => true,
-        (w, e) if w == e => true,
-        (Integer | Boolean, Number | Integer) => true,
-        (Number, Number) => true,
-        (Date, DateTime) => true,
+/// Decimal digits a whole number of `bytes` may need.
+fn integer_digits(bytes: u8) -> u32 {
+    match bytes {
+        1 => 3,
+        2 => 5,
+        4 => 10,
+        _ => 19,
+    }
+}
+
+/// Whether what the writer writes loads into an existing column unchanged. Under StarRocks'
+/// default `strict_mode=false` a value a column cannot hold loads as NULL, so a column that
+/// cannot hold every value is refused up front: narrower integers, decimals with fewer integer
+/// digits or a smaller scale, numbers where text comes, and so on. Text and JSON columns take
+/// anything; floats, and decimals whose scale the source does not fix, go into any number
+/// column (the source's choice of a column for them stands).
+fn fits(values: Values, existing: Kind) -> bool {
+    match (values, existing) {
+        (_, Kind::Text | Kind::Json | Kind::Other) => true,
+        (Values::Integer(w), Kind::Integer(e)) => w <= e,
+        (Values::Integer(w), Kind::Decimal { precision, scale }) => {
+            integer_digits(w) <= precision.saturating_sub(scale)
+        }
+        (Values::Integer(_) | Values::Boolean | Values::Float, Kind::Float) => true,
+        (
+            Values::Decimal {
+                precision,
+                scale: Some(s),
+            },
+            Kind::Decimal {
+                precision: p,
+                scale: e,
+            },
+        ) => s <= e && precision.is_none_or(|p1| p1.saturating_sub(s) <= p.saturating_sub(e)),
+        (Values::Decimal { .. }, Kind::Decimal { .. } | Kind::Float) => true,
+        (Values::Float, Kind::Decimal { .. }) => true,
+        (Values::Boolean, Kind::Boolean | Kind::Integer(_) | Kind::Decimal { .. }) => true,
+        (Values::Date, Kind::Date | Kind::DateTime) => true,
+        (Values::DateTime, Kind::DateTime) => true,
         _ => false,
     }
 }
@@ -516,7 +627,11 @@ mod tests {
         let lacking = missing(&columns, &existing).unwrap();
         assert_eq!(
             add_columns("db", "t", &lacking),
-            "ALTER TABLE `db`.`t` ADD COLUMN `doc` JSON NULL, ADD COLUMN `tags` JSON NULL"
+            "ALTER TABLE `db`.`t` ADD COLUMN (`doc` JSON NULL, `tags` JSON NULL)"
+        );
+        assert_eq!(
+            add_columns("db", "t", &lacking[..1]),
+            "ALTER TABLE `db`.`t` ADD COLUMN `doc` JSON NULL"
         );
 
         let retyped: Vec<Existing> = vec![Existing {
@@ -529,6 +644,127 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("VARCHAR(65533)"), "{e}");
+    }
+
+    #[test]
+    fn an_existing_column_must_hold_every_value_the_records_carry() {
+        let t = |ty: SchemaType| Schema::primitive(ty, true);
+        let decimal = |params: &[(&str, &str)]| {
+            named(
+                SchemaType::Bytes,
+                "org.apache.kafka.connect.data.Decimal",
+                params,
+            )
+        };
+        let variable = named(
+            SchemaType::Struct,
+            "io.debezium.data.VariableScaleDecimal",
+            &[],
+        );
+        let zoned = named(SchemaType::String, "io.debezium.time.ZonedTimestamp", &[]);
+        let date = named(SchemaType::Int32, "io.debezium.time.Date", &[]);
+        let cases: Vec<(Schema, &str, bool)> = vec![
+            (t(SchemaType::Int32), "int(11)", true),
+            (t(SchemaType::Int32), "bigint(20)", true),
+            (t(SchemaType::Int64), "int(11)", false),
+            (t(SchemaType::Int32), "decimal(12,2)", true),
+            (t(SchemaType::Int32), "decimal(10,2)", false),
+            (t(SchemaType::Int64), "double", true),
+            (t(SchemaType::String), "int(11)", false),
+            (t(SchemaType::String), "varchar(64)", true),
+            (t(SchemaType::String), "json", true),
+            (t(SchemaType::Int32), "varchar(65533)", true),
+            (t(SchemaType::Float64), "decimal(10,2)", true),
+            (t(SchemaType::Float64), "bigint(20)", false),
+            (
+                decimal(&[("scale", "2"), ("connect.decimal.precision", "10")]),
+                "decimal(10,2)",
+                true,
+            ),
+            (
+                decimal(&[("scale", "2"), ("connect.decimal.precision", "12")]),
+                "decimal(10,2)",
+                false,
+            ),
+            (
+                decimal(&[("scale", "3"), ("connect.decimal.precision", "10")]),
+                "decimal(12,2)",
+                false,
+            ),
+            (decimal(&[("scale", "2")]), "decimal(18,4)", true),
+            (decimal(&[("scale", "2")]), "int(11)", false),
+            (variable.clone(), "decimal(38,9)", true),
+            (variable, "varchar(65533)", true),
+            (zoned.clone(), "datetime", true),
+            (zoned, "date", false),
+            (date.clone(), "datetime", true),
+            (date, "int(11)", false),
+            (t(SchemaType::Boolean), "tinyint(4)", true),
+            (t(SchemaType::Map), "bigint(20)", false),
+            (t(SchemaType::Int32), "array<int(11)>", true),
+        ];
+        for (schema, existing, expected) in cases {
+            let image = row(vec![field("c", schema)]);
+            let columns = Columns::of(&image, None, TemporalRendering::String);
+            let existing = [Existing {
+                name: "C".to_owned(),
+                ty: existing.to_owned(),
+            }];
+            assert_eq!(
+                missing(&columns, &existing).is_ok(),
+                expected,
+                "{:?} into {}",
+                columns.columns[0],
+                existing[0].ty
+            );
+        }
+    }
+
+    #[test]
+    fn a_field_retyped_at_the_source_takes_its_new_type() {
+        let before = row(vec![field(
+            "score",
+            Schema::primitive(SchemaType::Int32, true),
+        )]);
+        let after = row(vec![field(
+            "score",
+            Schema::primitive(SchemaType::String, true),
+        )]);
+        let mut columns = Columns::of(&before, None, TemporalRendering::String);
+        assert!(columns.merge(&after, TemporalRendering::String));
+        assert_eq!(columns.columns[0].ty, TEXT);
+        let existing = [Existing {
+            name: "score".to_owned(),
+            ty: "int(11)".to_owned(),
+        }];
+        assert!(missing(&columns, &existing).is_err());
+    }
+
+    #[test]
+    fn a_duplicate_key_table_is_keyed_on_its_first_column_that_can_be_a_key() {
+        let image = row(vec![
+            field("ratio", Schema::primitive(SchemaType::Float64, true)),
+            field("doc", Schema::primitive(SchemaType::Map, true)),
+            field(
+                "at",
+                named(SchemaType::Int64, "io.debezium.time.MicroTimestamp", &[]),
+            ),
+            field("n", Schema::primitive(SchemaType::Int32, true)),
+        ]);
+        let columns = Columns::of(&image, None, TemporalRendering::String);
+        let sql = create_table("db", "t", &columns, &[]).unwrap();
+        assert_eq!(
+            sql,
+            "CREATE TABLE IF NOT EXISTS `db`.`t` (`at` DATETIME NULL, `ratio` DOUBLE NULL, \
+             `doc` JSON NULL, `n` INT NULL) DUPLICATE KEY(`at`) DISTRIBUTED BY HASH(`at`)"
+        );
+        let unkeyable = row(vec![field(
+            "r",
+            Schema::primitive(SchemaType::Float32, true),
+        )]);
+        let columns = Columns::of(&unkeyable, None, TemporalRendering::String);
+        let e = create_table("db", "t", &columns, &[]).unwrap_err();
+        assert!(e.contains("can be a key column"), "{e}");
     }
 
     #[test]

@@ -358,3 +358,26 @@ fn the_envelope_loads_without_the_check_when_the_fe_cannot_be_asked() {
         [["1", "ann", "1970-01-01"].map(str::to_owned).to_vec()]
     );
 }
+
+#[test]
+fn a_field_retyped_while_the_task_runs_fails_the_table_before_its_values_load() {
+    let emu = emulator(Config::ephemeral());
+    let sink = started(&following(&emu, &[("sink.table.failure", "fail")]));
+    let mut session = Session::new();
+    let as_int = row_schema(r#",{"field":"score","type":"int32","optional":true}"#);
+    let as_text = row_schema(r#",{"field":"score","type":"string","optional":true}"#);
+    let (k1, k2) = (key(1), key(2));
+    let v1 = event(&as_int, r#"{"id":1,"name":"ann","born":0,"score":7}"#);
+    sink.put(&session.batch(&[bytes_record(0, &k1, &v1)]))
+        .expect("put succeeds");
+    wait_offsets(&sink, &[("items", 0, 1)]);
+    let v2 = event(&as_text, r#"{"id":2,"name":"bob","born":0,"score":"high"}"#);
+    sink.put(&session.batch(&[bytes_record(1, &k2, &v2)]))
+        .expect("put succeeds");
+    let e = wait_failure(&sink).to_string();
+    assert!(e.contains("column 'score' is int(11) in StarRocks"), "{e}");
+    assert_eq!(
+        rows(&emu, "items"),
+        [["1", "ann", "1970-01-01", "7"].map(str::to_owned).to_vec()]
+    );
+}

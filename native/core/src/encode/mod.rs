@@ -96,7 +96,13 @@ impl RowEncoder {
                 passthrough::rows_from_bytes(bytes, record, sink)
             }
             (Format::Json, Payload::Data { schema, datum }) => {
-                if let Some(row) = schema.as_deref().filter(|s| s.ty == SchemaType::Struct) {
+                // A STRUCT is a row; an ARRAY of STRUCTs, one row per element.
+                let row = schema.as_deref().and_then(|s| match s.ty {
+                    SchemaType::Struct => Some(s),
+                    SchemaType::Array => s.value.as_deref().filter(|e| e.ty == SchemaType::Struct),
+                    _ => None,
+                });
+                if let Some(row) = row {
                     sink.schema(row);
                 }
                 self.json

@@ -83,17 +83,16 @@ impl Follower {
         );
         let mut known = known.lock().await;
         let follows = self.create || self.evolve;
-        let has_all = |c: &Columns, known: &Known| {
-            ddl::missing(c, &known.columns).is_ok_and(|m| m.is_empty())
+        // Whether the columns described before (a table always has some) take `c`'s values,
+        // and have all of them when the table is to gain columns.
+        let suffices = |c: &Columns, known: &Known| {
+            !known.columns.is_empty()
+                && ddl::missing(c, &known.columns).is_ok_and(|m| !self.evolve || m.is_empty())
         };
         match columns.filter(|_| follows) {
             _ if !known.ready => {}
             None => return Ok(()),
-            // A table described before (it has columns) that has what is asked, or is not to
-            // gain columns.
-            Some(c) if !known.columns.is_empty() && (!self.evolve || has_all(c, &known)) => {
-                return Ok(())
-            }
+            Some(c) if suffices(c, &known) => return Ok(()),
             Some(_) => {}
         }
         if let Some(columns) = columns.filter(|_| follows) {
@@ -118,7 +117,8 @@ impl Follower {
             }
             Err(e) if !self.create && !e.is_retriable() => {
                 return Err(Error::fatal(format!(
-                    "{e} (starrocks.table.create is off: the sink creates no table)"
+                    "{e} (if the table is missing: starrocks.table.create is off, so the sink \
+                     does not create it)"
                 )))
             }
             Err(e) => return Err(e),
@@ -126,8 +126,14 @@ impl Follower {
         if self.evolve {
             self.add_missing(table, columns, existing).await
         } else {
+            // Not to gain columns, but still never to load values a column cannot hold.
+            ddl::missing(columns, &existing).map_err(|reason| self.unfit(table, reason))?;
             Ok(existing)
         }
+    }
+
+    fn unfit(&self, table: &str, reason: String) -> Error {
+        Error::fatal(format!("table '{}': {reason}", self.name(table)))
     }
 
     /// Whether the table is a primary-key table, as `information_schema.tables_config` says.
@@ -216,10 +222,10 @@ impl Follower {
         let lacking = |existing: &[Existing]| -> Result<Vec<String>> {
             ddl::missing(columns, existing)
                 .map(|m| m.iter().map(|c| c.name.clone()).collect())
-                .map_err(|reason| Error::fatal(format!("table '{}': {reason}", self.name(table))))
+                .map_err(|reason| self.unfit(table, reason))
         };
-        let missing = ddl::missing(columns, &existing)
-            .map_err(|reason| Error::fatal(format!("table '{}': {reason}", self.name(table))))?;
+        let missing =
+            ddl::missing(columns, &existing).map_err(|reason| self.unfit(table, reason))?;
         if missing.is_empty() {
             return Ok(existing);
         }
@@ -280,7 +286,12 @@ pub(super) async fn prepare(
         if *cancel.borrow() {
             return Err(Ended::Cancelled { rollback: false });
         }
-        let error = match follower.ensure(table, columns).await {
+        // The statements are safe to cut short and run again: a cancelled load stops here.
+        let ensured = tokio::select! {
+            ensured = follower.ensure(table, columns) => ensured,
+            _ = cancel.wait_for(|c| *c) => return Err(Ended::Cancelled { rollback: false }),
+        };
+        let error = match ensured {
             Ok(()) => return Ok(()),
             Err(e) => e,
         };
