@@ -43,13 +43,14 @@ impl Column {
     }
 }
 
-/// What the JSON writer writes for a column's values.
+/// What a column holds: the values the JSON writer writes for a field, or what an existing
+/// column's type takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Values {
-    /// Whole numbers of this many bytes (1, 2, 4 or 8).
+    /// Whole numbers of this many bytes (1, 2, 4 or 8; 16 for LARGEINT).
     Integer(u8),
-    /// Exact decimals: at most `precision` digits (when the source says), `scale` of them after
-    /// the point (`None`: it differs per value).
+    /// Exact decimals: at most `precision` digits (`None`: the source does not say), `scale` of
+    /// them after the point (`None`: it differs per value).
     Decimal {
         precision: Option<u32>,
         scale: Option<u32>,
@@ -62,6 +63,8 @@ pub enum Values {
     DateTime,
     /// A JSON document (arrays, maps, structs, `io.debezium.data.Json`).
     Json,
+    /// An existing column of another type (ARRAY, MAP, BITMAP, …): not judged.
+    Other,
 }
 
 /// The columns of a table, as its records' schemas ask for them, in the order first seen.
@@ -333,25 +336,7 @@ pub fn missing<'c>(columns: &'c Columns, existing: &[Existing]) -> Result<Vec<&'
 }
 
 /// What an existing column holds, as `DESC` spells its type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// Bytes: 1 (TINYINT) to 16 (LARGEINT).
-    Integer(u8),
-    Decimal {
-        precision: u32,
-        scale: u32,
-    },
-    Float,
-    Boolean,
-    Text,
-    Date,
-    DateTime,
-    Json,
-    /// Anything else (ARRAY, MAP, BITMAP, …): not judged.
-    Other,
-}
-
-fn kind(ty: &str) -> Kind {
+fn kind(ty: &str) -> Values {
     let ty = ty.trim().to_ascii_lowercase();
     let base = ty.split(['(', '<', ' ']).next().unwrap_or("");
     let args: Vec<u32> = ty
@@ -365,23 +350,23 @@ fn kind(ty: &str) -> Kind {
         })
         .unwrap_or_default();
     match base {
-        "tinyint" => Kind::Integer(1),
-        "smallint" => Kind::Integer(2),
-        "int" | "integer" => Kind::Integer(4),
-        "bigint" => Kind::Integer(8),
-        "largeint" => Kind::Integer(16),
+        "tinyint" => Values::Integer(1),
+        "smallint" => Values::Integer(2),
+        "int" | "integer" => Values::Integer(4),
+        "bigint" => Values::Integer(8),
+        "largeint" => Values::Integer(16),
         "decimal" | "decimalv2" | "decimalv3" | "decimal32" | "decimal64" | "decimal128"
-        | "decimal256" | "numeric" => Kind::Decimal {
-            precision: args.first().copied().unwrap_or(10),
-            scale: args.get(1).copied().unwrap_or(0),
+        | "decimal256" | "numeric" => Values::Decimal {
+            precision: Some(args.first().copied().unwrap_or(10)),
+            scale: Some(args.get(1).copied().unwrap_or(0)),
         },
-        "float" | "double" => Kind::Float,
-        "boolean" | "bool" => Kind::Boolean,
-        "char" | "varchar" | "string" | "text" => Kind::Text,
-        "date" => Kind::Date,
-        "datetime" | "timestamp" => Kind::DateTime,
-        "json" => Kind::Json,
-        _ => Kind::Other,
+        "float" | "double" => Values::Float,
+        "boolean" | "bool" => Values::Boolean,
+        "char" | "varchar" | "string" | "text" => Values::Text,
+        "date" => Values::Date,
+        "datetime" | "timestamp" => Values::DateTime,
+        "json" => Values::Json,
+        _ => Values::Other,
     }
 }
 
@@ -401,29 +386,33 @@ fn integer_digits(bytes: u8) -> u32 {
 /// digits or a smaller scale, numbers where text comes, and so on. Text and JSON columns take
 /// anything; floats, and decimals whose scale the source does not fix, go into any number
 /// column (the source's choice of a column for them stands).
-fn fits(values: Values, existing: Kind) -> bool {
+fn fits(values: Values, existing: Values) -> bool {
+    use Values::*;
     match (values, existing) {
-        (_, Kind::Text | Kind::Json | Kind::Other) => true,
-        (Values::Integer(w), Kind::Integer(e)) => w <= e,
-        (Values::Integer(w), Kind::Decimal { precision, scale }) => {
-            integer_digits(w) <= precision.saturating_sub(scale)
-        }
-        (Values::Integer(_) | Values::Boolean | Values::Float, Kind::Float) => true,
+        (_, Text | Json | Other) => true,
+        (Integer(w), Integer(e)) => w <= e,
         (
-            Values::Decimal {
+            Integer(w),
+            Decimal {
+                precision: Some(p),
+                scale: Some(s),
+            },
+        ) => integer_digits(w) <= p.saturating_sub(s),
+        (Integer(_) | Boolean | Float, Float) => true,
+        (
+            Decimal {
                 precision,
                 scale: Some(s),
             },
-            Kind::Decimal {
-                precision: p,
-                scale: e,
+            Decimal {
+                precision: Some(p),
+                scale: Some(e),
             },
         ) => s <= e && precision.is_none_or(|p1| p1.saturating_sub(s) <= p.saturating_sub(e)),
-        (Values::Decimal { .. }, Kind::Decimal { .. } | Kind::Float) => true,
-        (Values::Float, Kind::Decimal { .. }) => true,
-        (Values::Boolean, Kind::Boolean | Kind::Integer(_) | Kind::Decimal { .. }) => true,
-        (Values::Date, Kind::Date | Kind::DateTime) => true,
-        (Values::DateTime, Kind::DateTime) => true,
+        (Decimal { .. } | Float, Decimal { .. } | Float) => true,
+        (Boolean, Boolean | Integer(_) | Decimal { .. }) => true,
+        (Date, Date | DateTime) => true,
+        (DateTime, DateTime) => true,
         _ => false,
     }
 }
