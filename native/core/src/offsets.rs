@@ -63,6 +63,8 @@ pub struct OffsetTracker {
     done: HashSet<LoadId>,
     /// How many spans refer to each pending or done load.
     refs: HashMap<LoadId, usize>,
+    /// A load was completed since [`OffsetTracker::committable`] was last asked.
+    advanced: bool,
 }
 
 impl OffsetTracker {
@@ -91,7 +93,14 @@ impl OffsetTracker {
     pub fn complete(&mut self, load: LoadId) {
         if self.refs.contains_key(&load) {
             self.done.insert(load);
+            self.advanced = true;
         }
+    }
+
+    /// Whether a load was completed since `committable` was last asked: its offsets may have
+    /// moved on.
+    pub fn advanced(&self) -> bool {
+        self.advanced
     }
 
     fn is_done(&self, load: LoadId) -> bool {
@@ -101,6 +110,7 @@ impl OffsetTracker {
     /// Advances every partition over its finished spans and returns the committable offsets
     /// (the next offset to consume) of the partitions that have one.
     pub fn committable(&mut self) -> Vec<(TopicPartition, i64)> {
+        self.advanced = false;
         let mut released = Vec::new();
         for track in self.tracks.values_mut() {
             while let Some(span) = track.spans.front().copied() {

@@ -11,7 +11,7 @@ use starrocks_emulator::Config;
 use starrocks_kafka_core::batch_writer::Session;
 use starrocks_kafka_core::offsets::TopicPartition;
 use starrocks_kafka_core::record::Record;
-use starrocks_kafka_core::sink::{PutReply, Sink};
+use starrocks_kafka_core::sink::{Flow, PutReply, Sink, COMMIT_SOON};
 
 mod common;
 
@@ -25,8 +25,15 @@ fn the_seed_records_land_in_the_seed_table_and_their_offsets_commit() {
     let mut session = Session::new();
     assert_eq!(
         sink.put(&session.batch(&seed_records())).unwrap(),
-        PutReply::default(),
-        "nothing rejected, nothing paused"
+        PutReply {
+            flow: Flow {
+                call_again_in: Some(COMMIT_SOON),
+                ..Flow::default()
+            },
+            batches: 1,
+            ..PutReply::default()
+        },
+        "nothing rejected, nothing paused; called back while the rows are on their way"
     );
     wait_offsets(&sink, &[("test", 0, 3)]);
     assert_eq!(rows(&emu, "test_tbl"), seed_table());
@@ -856,4 +863,39 @@ fn validate_asks_starrocks_for_the_credentials_the_database_and_each_table() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[test]
+fn a_put_asks_for_a_commit_soon_after_rows_become_durable() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(&props(&emu, &[]), "commit-soon", "0").unwrap();
+    let mut session = Session::new();
+    let first = sink.put(&session.batch(&seed_records())).unwrap();
+    assert_eq!(
+        first.flow.call_again_in,
+        Some(COMMIT_SOON),
+        "rows on their way"
+    );
+    assert!(!first.flow.commit, "nothing durable yet");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let reply = sink.put(&session.batch(&[])).unwrap();
+        if reply.flow.commit {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never asked for a commit: {reply:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        rows(&emu, "test_tbl").len(),
+        3,
+        "asked only once the rows are there"
+    );
+    assert_eq!(offsets(&sink), [("test".to_string(), 0, 3)]);
+    let after = sink.put(&session.batch(&[])).unwrap();
+    assert!(!after.flow.commit, "committed: nothing new is durable");
+    assert_eq!(after.flow.call_again_in, None, "nothing on its way");
 }

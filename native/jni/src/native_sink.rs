@@ -6,7 +6,7 @@
 //! ever called, and nothing native is touched from any thread but the calling one.
 //!
 //! Invariant: the batch a `put` reads is the caller's direct buffer itself, borrowed for the
-//! duration of the call and never copied or kept.
+//! duration of the call; the core copies it for its intake thread and keeps no pointer to it.
 
 use std::collections::HashMap;
 
@@ -62,9 +62,10 @@ fn open(h: i64, partitions: &[TopicPartition]) -> Result<Vec<u8>> {
     reply::partitions(&resume)
 }
 
-/// Puts one batch; `None` when nothing was rejected and nothing is to pause or resume.
+/// Submits one batch; returns the reply to the batch submitted before (`Sink::submit`),
+/// `None` when nothing was rejected and nothing is to pause or resume.
 fn put(h: i64, batch: &[u8]) -> Result<Option<Vec<u8>>> {
-    let reply = handle::get(h)?.put(batch)?;
+    let reply = handle::get(h)?.submit(batch)?;
     reply::put(&reply)
 }
 

@@ -32,8 +32,10 @@ pub fn partitions(partitions: &[TopicPartition]) -> Result<Vec<u8>> {
 
 /// The rejected records (`count u32, count × {index u32, message (u32 length + UTF-8)}`), the
 /// partitions to pause, the partitions to resume (each as in [`partitions`]),
-/// `call_again_ms u32` (0: no need), and the partitions to consume again from an offset (as in
-/// [`offsets`]). `None` when there is nothing to say.
+/// `call_again_ms u32` (0: no need), the partitions to consume again from an offset (as in
+/// [`offsets`]), `commit u8` (1: ask Connect to commit offsets now), and `batches u32` (how
+/// many of the oldest batches not yet answered the reply answers). `None` when there is
+/// nothing to say.
 pub fn put(reply: &PutReply) -> Result<Option<Vec<u8>>> {
     if *reply == PutReply::default() {
         return Ok(None);
@@ -51,6 +53,8 @@ pub fn put(reply: &PutReply) -> Result<Option<Vec<u8>>> {
     });
     out.extend_from_slice(&call_again_ms.to_le_bytes());
     out.extend_from_slice(&offsets(&reply.flow.rewind)?);
+    out.push(u8::from(reply.flow.commit));
+    out.extend_from_slice(&reply.batches.to_le_bytes());
     Ok(Some(out))
 }
 
@@ -123,7 +127,7 @@ mod tests {
     }
 
     #[test]
-    fn a_put_reply_is_rejections_then_pauses_resumes_the_call_back_delay_and_rewinds() {
+    fn a_put_reply_is_rejections_pauses_resumes_call_back_rewinds_commit_and_batches() {
         let reply = put(&PutReply {
             rejected: vec![Rejected {
                 index: 258,
@@ -134,7 +138,9 @@ mod tests {
                 resume: vec![],
                 call_again_in: Some(Duration::from_millis(500)),
                 rewind: vec![(TopicPartition::new("r", 2), 7)],
+                commit: true,
             },
+            batches: 2,
         })
         .unwrap()
         .expect("something to say");
@@ -145,6 +151,8 @@ mod tests {
         expected.extend_from_slice(&500u32.to_le_bytes());
         expected.extend_from_slice(&[1, 0, 0, 0, 1, 0, b'r', 2, 0, 0, 0]);
         expected.extend_from_slice(&7i64.to_le_bytes());
+        expected.push(1);
+        expected.extend_from_slice(&[2, 0, 0, 0]);
         assert_eq!(reply, expected);
         assert_eq!(put(&PutReply::default()).unwrap(), None, "nothing to say");
     }

@@ -22,6 +22,7 @@
 //! `close` returns (see `table`).
 
 mod follow;
+mod intake;
 mod recovery;
 mod rejected;
 mod worker;
@@ -29,8 +30,8 @@ mod worker;
 pub use recovery::reset_progress;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::buffer::{self, Bodies, FlushReason, Layout};
@@ -52,6 +53,13 @@ use crate::table::{ExactlyOnce, Sequence, Shape, Table};
 pub const CLOSE_WAIT: Duration = Duration::from_secs(10);
 /// While partitions are paused, how soon the shim calls `put` again to resume them.
 pub const RESUME_CHECK: Duration = Duration::from_millis(500);
+/// While `submit`'s reply answers no batch (the intake is still on them), how soon the shim
+/// calls `put` again for the answers.
+pub const INTAKE_BEHIND: Duration = Duration::from_millis(20);
+/// While rows are on their way to StarRocks, how soon the shim calls `put` again, and the
+/// least time between two offset commits the sink asks for: offsets commit within about this
+/// long of their rows becoming durable, not at Connect's next `offset.flush.interval.ms`.
+pub const COMMIT_SOON: Duration = Duration::from_millis(200);
 
 /// A record `put` skipped under `errors.tolerance=all`, for the errant record reporter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,13 +81,62 @@ pub struct Flow {
     /// Records handed back: consume these partitions again from these offsets
     /// (`SinkTaskContext.offset`). Exactly-once: records of partitions still recovering.
     pub rewind: Vec<(TopicPartition, i64)>,
+    /// Rows became durable since the last `pre_commit`, at least [`COMMIT_SOON`] ago: ask
+    /// Connect to commit offsets now (`SinkTaskContext.requestCommit`).
+    pub commit: bool,
 }
 
 /// What `put` returns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PutReply {
+    /// Rejected records, by their position in the batches this reply answers, taken
+    /// together in order.
     pub rejected: Vec<Rejected>,
     pub flow: Flow,
+    /// How many batches this reply answers: the oldest ones not yet answered.
+    pub batches: u32,
+}
+
+/// A batch taken in, its answer not yet handed to the shim. Its rejected records are held in
+/// the tracker (Connect has not been asked to report them, so no offset may pass them) until
+/// [`Shared::hand_over`] releases them.
+#[derive(Debug, Default)]
+struct Answer {
+    /// How many records the batch held.
+    records: u32,
+    rejected: Vec<Rejected>,
+    /// The partition and offset of each of `rejected`, in the same order.
+    held: Vec<(TopicPartition, i64)>,
+    /// What to do with the consumer, as of the end of the batch.
+    flow: Flow,
+}
+
+impl Answer {
+    /// Forgets what concerns revoked partitions: their offsets are forgotten and Connect's
+    /// next owner consumes (and reports) their records again.
+    fn forget(&mut self, revoked: &HashSet<TopicPartition>) {
+        let (rejected, held) = std::mem::take(&mut self.rejected)
+            .into_iter()
+            .zip(std::mem::take(&mut self.held))
+            .filter(|(_, (tp, _))| !revoked.contains(tp))
+            .unzip();
+        self.rejected = rejected;
+        self.held = held;
+        // A stale pause must not pause a partition the task gets back.
+        self.flow.pause.retain(|tp| !revoked.contains(tp));
+        self.flow.resume.retain(|tp| !revoked.contains(tp));
+        self.flow.rewind.retain(|(tp, _)| !revoked.contains(tp));
+    }
+}
+
+/// A partition handed back (exactly-once recovery).
+#[derive(Debug, Clone, Copy)]
+struct Rewound {
+    /// The first batch Connect polls after seeking back: the number of the batch submitted
+    /// with the call that handed the rewind over, plus one. `None` until then. Records of the
+    /// partition in earlier batches were consumed before the seek, and are dropped: Connect
+    /// delivers them again.
+    from_batch: Option<u64>,
 }
 
 struct State {
@@ -102,11 +159,13 @@ struct State {
     /// Exactly-once: partitions opened whose progress is still being recovered. Their
     /// records are handed back (rewound) and they stay paused.
     recovering: BTreeSet<TopicPartition>,
-    /// Partitions handed back, with the offset Connect consumes them again from; until a
-    /// record of theirs comes back, Connect's position for them is not theirs to commit.
-    rewound: BTreeMap<TopicPartition, i64>,
+    /// Partitions handed back; until a record of theirs comes back from the rewind on,
+    /// Connect's position for them is not theirs to commit.
+    rewound: BTreeMap<TopicPartition, Rewound>,
     /// Records StarRocks rejected, to report when Connect delivers them again.
     reports: rejected::Reports,
+    /// When `pre_commit` was last called.
+    last_commit: Instant,
 }
 
 struct Shared {
@@ -119,6 +178,8 @@ struct Shared {
     client: Arc<StreamLoadClient>,
     /// Exactly-once only: SQL over the FE's MySQL protocol.
     query: Option<QueryClient>,
+    /// How many batches were submitted (or put): each batch's number.
+    batches: AtomicU64,
     /// Tables that follow the source: creates them and adds their columns.
     follower: Option<Arc<follow::Follower>>,
     /// Exactly-once: the cluster's version was checked and the progress table exists.
@@ -133,6 +194,8 @@ struct Shared {
 /// A running sink: one per Connect task.
 pub struct Sink {
     shared: Arc<Shared>,
+    /// The thread [`Sink::submit`] hands batches to, started by the first.
+    intake: OnceLock<intake::Intake>,
 }
 
 impl Sink {
@@ -172,6 +235,7 @@ impl Sink {
             client: Arc::new(StreamLoadClient::new(&config)?),
             query: exactly_once.then(|| QueryClient::new(&config)),
             follower: follow::Follower::of(&config).map(Arc::new),
+            batches: AtomicU64::new(0),
             progress_ready: tokio::sync::Mutex::new(false),
             policy: RetryPolicy::of(&config),
             shape,
@@ -196,6 +260,7 @@ impl Sink {
                 recovering: BTreeSet::new(),
                 rewound: BTreeMap::new(),
                 reports: rejected::Reports::default(),
+                last_commit: Instant::now(),
             }),
             changed: Condvar::new(),
             stopped: AtomicBool::new(false),
@@ -211,7 +276,10 @@ impl Sink {
                 "StarRocks sink started."
             )
         });
-        Ok(Sink { shared })
+        Ok(Sink {
+            shared,
+            intake: OnceLock::new(),
+        })
     }
 
     /// Partitions assigned to the task. They start unpaused (returned for the shim to resume:
@@ -219,6 +287,7 @@ impl Sink {
     /// again. Under exactly-once their recovery starts: until it is done they are paused again
     /// by the next `put` and their records handed back.
     pub fn open(&self, partitions: &[TopicPartition]) -> Result<Vec<TopicPartition>> {
+        self.settle(|_| ());
         let mut state = self.shared.lock();
         check(&state)?;
         let assigned = state.assigned.get_or_insert_with(HashSet::new);
@@ -236,11 +305,58 @@ impl Sink {
         Ok(partitions.to_vec())
     }
 
-    /// Takes one put batch (the shim's batch format). Returns the records skipped under
-    /// `errors.tolerance=all` (any other bad record is an error) and what to pause or resume.
-    /// Never waits for StarRocks.
+    /// Takes one put batch (the shim's batch format) in the caller's thread. Returns the
+    /// records skipped under `errors.tolerance=all` (any other bad record is an error) and
+    /// what to pause or resume. Never waits for StarRocks. A sink is driven by `put` or by
+    /// [`Sink::submit`], not both.
     pub fn put(&self, batch: &[u8]) -> Result<PutReply> {
-        let shared = &self.shared;
+        let number = self.shared.batches.fetch_add(1, Ordering::SeqCst) + 1;
+        let answer = self.shared.take(batch, number)?;
+        Ok(self.shared.hand_over(vec![answer], number))
+    }
+
+    /// Takes one put batch as `put` does, but behind: the batch is copied to the sink's intake
+    /// thread, which takes it in while Connect polls the next ones, and the reply answers the
+    /// batches taken in since the last call ([`PutReply::batches`]), with what to pause and
+    /// resume now. Waits only while [`intake::DEPTH`] batches are not yet taken in. Rejected
+    /// records stay held until this call hands them over, and an error of a batch becomes
+    /// this call's error, and every later one's (never a retriable one: Connect would deliver
+    /// again only this call's records).
+    pub fn submit(&self, batch: &[u8]) -> Result<PutReply> {
+        let intake = match self.intake.get() {
+            Some(intake) => intake,
+            None => {
+                // A task's calls come from one thread at a time: no other can set it meanwhile.
+                let _ = self.intake.set(intake::Intake::spawn(&self.shared)?);
+                self.intake.get().expect("the intake was just set")
+            }
+        };
+        let number = self.shared.batches.fetch_add(1, Ordering::SeqCst) + 1;
+        let answers = intake.submit(batch, number).map_err(|e| {
+            if e.is_retriable() {
+                Error::fatal(e.to_string())
+            } else {
+                e
+            }
+        })?;
+        Ok(self.shared.hand_over(answers, number))
+    }
+
+    /// Waits until the intake holds no batch not yet taken in, then gives `f` the answers not
+    /// yet handed over.
+    fn settle<R>(&self, f: impl FnOnce(&mut [Answer]) -> R) -> R {
+        match self.intake.get() {
+            Some(intake) => intake.settled(f),
+            None => f(&mut []),
+        }
+    }
+}
+
+impl Shared {
+    /// Takes one put batch in: decode, route, encode, flush, and the flow to answer with.
+    /// `number`: the batch's place among those submitted (from 1).
+    fn take(self: &Arc<Self>, batch: &[u8], number: u64) -> Result<Answer> {
+        let shared = self;
         let mut guard = shared.lock();
         check(&guard)?;
         let State {
@@ -257,13 +373,16 @@ impl Sink {
             ..
         } = &mut *guard;
         let mut rejected = Vec::new();
+        let mut held = Vec::new();
         let mut rewind = Vec::new();
         let exactly_once = shared.query.is_some();
         let now = Instant::now();
         // Records come in runs of one partition and one table (Connect hands them over per
         // partition): what is looked up per partition is looked up once per run.
         let mut run: Option<Run<'_>> = None;
-        for (index, record) in decoder.decode(batch)?.iter().enumerate() {
+        let decoded = decoder.decode(batch)?;
+        let records = decoded.len() as u32;
+        for (index, record) in decoded.iter().enumerate() {
             if !run.as_ref().is_some_and(|r| r.holds(record)) {
                 if let Some(done) = run {
                     done.settle(tracker);
@@ -280,12 +399,20 @@ impl Sink {
                 let lane = if recovering.contains(&tp) {
                     // Handed back: consumed again from its first offset once recovered.
                     if !rewound.contains_key(&tp) {
-                        rewound.insert(tp.clone(), record.offset);
+                        rewound.insert(tp.clone(), Rewound { from_batch: None });
                         rewind.push((tp.clone(), record.offset));
                     }
                     None
+                } else if let Some(r) = rewound.get(&tp) {
+                    if r.from_batch.is_some_and(|from| number >= from) {
+                        // Consumed again from the rewind on.
+                        rewound.remove(&tp);
+                        Some(shared.route(tables, seq, &record.topic))
+                    } else {
+                        // Polled before Connect sought back: it comes again.
+                        None
+                    }
                 } else {
-                    rewound.remove(&tp);
                     Some(shared.route(tables, seq, &record.topic))
                 };
                 run = Some(Run {
@@ -306,14 +433,15 @@ impl Sink {
                     rejected::Replayed::New => {}
                     rejected::Replayed::Skip => continue,
                     rejected::Replayed::Report(message) => {
-                        // Held until now: Connect awaits the report before committing past it.
+                        // Held until handed over: Connect awaits the report before
+                        // committing past it.
                         span.settle(tracker, tp);
-                        tracker.release(tp, record.offset);
                         TableMetrics::add(&table.metrics.dead_letter_records, 1);
                         rejected.push(Rejected {
                             index: index as u32,
                             message,
                         });
+                        held.push((tp.clone(), record.offset));
                         continue;
                     }
                 }
@@ -328,10 +456,13 @@ impl Sink {
                 Err(e) if shared.tolerate_errors && e.is_data() => {
                     TableMetrics::add(&table.metrics.dead_letter_records, 1);
                     span.note(tracker, tp, record.offset, SKIPPED);
+                    span.settle(tracker, tp);
+                    tracker.hold(tp, record.offset);
                     rejected.push(Rejected {
                         index: index as u32,
                         message: e.to_string(),
                     });
+                    held.push((tp.clone(), record.offset));
                 }
                 Err(e) => {
                     // The records before it are buffered: the tracker must know them.
@@ -351,9 +482,82 @@ impl Sink {
         if !rejected.is_empty() {
             tracing::warn!(parent: &shared.span, count = rejected.len(), "Records rejected under errors.tolerance=all, handed to Connect's errant record reporter.");
         }
-        Ok(PutReply { rejected, flow })
+        Ok(Answer {
+            records,
+            rejected,
+            held,
+            flow,
+        })
     }
 
+    /// Hands answers to the shim as one reply, in order: their rejected records are released,
+    /// since the shim reports them before Connect's next offset commit (which awaits the
+    /// reports). A partition handed back counts its records again from the batch after
+    /// `submitted` (the number of the batch submitted with this call), the first Connect polls
+    /// after seeking back. The state is locked only for these, so that the task thread does
+    /// not wait while the intake takes a batch in.
+    fn hand_over(&self, answers: Vec<Answer>, submitted: u64) -> PutReply {
+        if answers
+            .iter()
+            .any(|a| !a.held.is_empty() || !a.flow.rewind.is_empty())
+        {
+            let mut state = self.lock();
+            for (tp, offset) in answers.iter().flat_map(|a| &a.held) {
+                state.tracker.release(tp, *offset);
+            }
+            for (tp, _) in answers.iter().flat_map(|a| &a.flow.rewind) {
+                if let Some(r) = state.rewound.get_mut(tp) {
+                    r.from_batch.get_or_insert(submitted + 1);
+                }
+            }
+        }
+        let batches = answers.len() as u32;
+        let mut reply = PutReply {
+            batches,
+            ..PutReply::default()
+        };
+        // Each answer's pauses and resumes change what the one before left: the last word on
+        // a partition stands.
+        let mut paused: BTreeMap<TopicPartition, bool> = BTreeMap::new();
+        let mut rewind: BTreeMap<TopicPartition, i64> = BTreeMap::new();
+        let mut base = 0u32;
+        for answer in answers {
+            reply
+                .rejected
+                .extend(answer.rejected.into_iter().map(|r| Rejected {
+                    index: base + r.index,
+                    message: r.message,
+                }));
+            base += answer.records;
+            let flow = answer.flow;
+            paused.extend(flow.pause.into_iter().map(|tp| (tp, true)));
+            paused.extend(flow.resume.into_iter().map(|tp| (tp, false)));
+            for (tp, offset) in flow.rewind {
+                // Consumed again from the lowest offset asked for.
+                let at = rewind.entry(tp).or_insert(offset);
+                *at = (*at).min(offset);
+            }
+            reply.flow.call_again_in = flow.call_again_in;
+            reply.flow.commit |= flow.commit;
+        }
+        for (tp, pause) in paused {
+            if pause {
+                reply.flow.pause.push(tp);
+            } else {
+                reply.flow.resume.push(tp);
+            }
+        }
+        reply.flow.rewind = rewind.into_iter().collect();
+        if batches == 0 {
+            // The intake is still on the batches: come back soon for their answers, even if
+            // no record arrives.
+            reply.flow.call_again_in = Some(INTAKE_BEHIND);
+        }
+        reply
+    }
+}
+
+impl Sink {
     /// Flushes the buffers that are due (as `put` does: a commit does not force a flush, so
     /// `bufferflush.intervalms` keeps its meaning) and returns, without waiting for loads in
     /// flight, the committable offset of every partition that has one: the next offset to
@@ -369,11 +573,15 @@ impl Sink {
         &self,
         consumed: &[(TopicPartition, i64)],
     ) -> Result<Vec<(TopicPartition, i64)>> {
+        // Connect counts a submitted batch as consumed: the tracker must know its records
+        // before `consumed` can mean anything.
+        self.settle(|_| ());
         let shared = &self.shared;
         let mut guard = shared.lock();
         check(&guard)?;
         shared.flush(&mut guard);
         let state = &mut *guard;
+        state.last_commit = Instant::now();
         let mut offsets: BTreeMap<TopicPartition, i64> =
             state.tracker.committable().into_iter().collect();
         for (tp, offset) in consumed {
@@ -396,8 +604,13 @@ impl Sink {
     /// ones, under a new label.
     pub fn close(&self, partitions: &[TopicPartition]) -> Result<()> {
         let shared = &self.shared;
-        let mut guard = shared.lock();
         let revoked: HashSet<TopicPartition> = partitions.iter().cloned().collect();
+        self.settle(|answers| {
+            for answer in answers {
+                answer.forget(&revoked);
+            }
+        });
+        let mut guard = shared.lock();
         let is_revoked = |tp: &TopicPartition| revoked.contains(tp);
         {
             let state = &mut *guard;
@@ -442,6 +655,9 @@ impl Sink {
         let shared = &self.shared;
         if shared.stopped.swap(true, Ordering::SeqCst) {
             return;
+        }
+        if let Some(intake) = self.intake.get() {
+            intake.close();
         }
         let mut state = shared.lock();
         for table in state.tables.values_mut() {
@@ -634,6 +850,7 @@ impl Shared {
     fn flow(&self, state: &mut State) -> Flow {
         let pressures: Vec<_> = state.tables.values().map(Table::pressure).collect();
         let paused = pressure::paused(&pressures, self.config.buffer_max_bytes);
+        let in_flight = pressures.iter().any(|p| p.pending > 0);
         let mut wanted: BTreeSet<TopicPartition> = state.recovering.iter().cloned().collect();
         for ((table, pressure), paused) in state.tables.values().zip(&pressures).zip(paused) {
             TableMetrics::set(&table.metrics.pending_bytes, pressure.pending);
@@ -647,11 +864,21 @@ impl Shared {
             tracing::debug!(parent: &self.span, pause = ?pause, resume = ?resume, "Partitions paused and resumed.");
         }
         state.paused = wanted;
+        let call_again_in = if !state.paused.is_empty() {
+            Some(RESUME_CHECK)
+        } else if in_flight || state.tracker.advanced() {
+            // To ask for the commit soon after the rows are durable, even with no record
+            // coming (and once more if a commit came too recently to ask at once).
+            Some(COMMIT_SOON)
+        } else {
+            None
+        };
         Flow {
             pause,
             resume,
-            call_again_in: (!state.paused.is_empty()).then_some(RESUME_CHECK),
+            call_again_in,
             rewind: Vec::new(),
+            commit: state.tracker.advanced() && state.last_commit.elapsed() >= COMMIT_SOON,
         }
     }
 }

@@ -6,7 +6,8 @@
 //! (`stream_load::reject`) and settles them by the policy there:
 //!
 //! - **Report** (`errors.tolerance=all`): Connect's errant record reporter takes a
-//!   `SinkRecord`, which only the shim has, and only during `put`. So the sink asks Connect
+//!   `SinkRecord`, which only the shim has, and only until the answer to its batch. So the
+//!   sink asks Connect
 //!   for the records again: it holds their offsets (nothing at or past one commits), hands
 //!   the shim a rewind to the lowest (`SinkTaskContext.offset`), and when Connect delivers
 //!   them again [`Reports::replayed`] picks them out for `put` to return as rejected, with

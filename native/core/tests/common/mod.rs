@@ -52,6 +52,11 @@ pub fn props(emu: &Emulator, extra: &[(&str, &str)]) -> HashMap<String, String> 
     p
 }
 
+/// A sink of task 0 of `connector`, started with `props(emu, extra)`.
+pub fn start_sink(emu: &Emulator, extra: &[(&str, &str)], connector: &str) -> Sink {
+    Sink::start(&props(emu, extra), connector, "0").expect("the sink starts")
+}
+
 /// A record of `topic` (not renamed by a transform) with this key and value.
 pub fn record<'a>(
     topic: &str,

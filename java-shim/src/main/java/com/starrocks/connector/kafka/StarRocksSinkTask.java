@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -31,9 +32,11 @@ import java.util.Set;
  * The sink task: adapts Connect's calls to the native core, one JNI call each.
  *
  * <p>{@link #put} encodes the whole batch into one reusable direct buffer
- * ({@code docs/batch-format.md}) and hands it over in one call; the core routes, buffers,
- * flushes and retries, and never waits for StarRocks: it answers which partitions to pause
- * (a table that cannot take more rows) and resume, which this task passes to Connect's
+ * ({@code docs/batch-format.md}) and hands it over in one call; the core takes it in on its
+ * own thread while Connect polls the next batch, routes, buffers, flushes and retries, and
+ * never waits for StarRocks. Each {@code put} gets the answers to the batches taken in since
+ * the last one: which of their records were rejected, and which partitions to pause (a table
+ * that cannot take more rows) and resume, which this task passes to Connect's
  * {@link org.apache.kafka.connect.sink.SinkTaskContext}. {@link #preCommit} returns only the
  * offsets the core reports durable, for the records' original topic-partitions. The core's
  * log events reach the worker's log through {@link NativeLogs}, within about a second.
@@ -51,6 +54,11 @@ public class StarRocksSinkTask extends SinkTask {
     private final TaskHandle handle = new TaskHandle();
     private final BatchEncoder.RecordErrorHandler onBadRecord = this::onBadRecord;
     private BatchEncoder encoder;
+    /**
+     * The records of the batches handed to the core and not yet answered, oldest first: a
+     * later {@code put}'s reply answers them, naming rejected records by index.
+     */
+    private final ArrayDeque<List<SinkRecord>> submitted = new ArrayDeque<>();
     private SinkMetrics metrics;
     private ErrantRecordReporter reporter;
     private boolean tolerateAll;
@@ -122,18 +130,13 @@ public class StarRocksSinkTask extends SinkTask {
             try {
                 ByteBuffer batch = encoder.encode(records, onBadRecord);
                 reply = NativeReplies.put(NativeSink.put(h, batch, batch.position()));
+                submitted.addLast(encoder.takeRecords());
             } catch (RuntimeException e) {
                 // The core may not have read the batch's definitions: start the ids afresh.
                 encoder.reset();
                 throw e;
             }
-            for (NativeReplies.Rejection r : reply.rejections) {
-                if (r.index < 0 || r.index >= encoder.recordCount()) {
-                    throw new ConnectException("The native core rejected record " + r.index
-                            + " of a batch of " + encoder.recordCount() + ": " + r.message);
-                }
-                onBadRecord(encoder.record(r.index), new DataException(r.message));
-            }
+            takeAnswers(reply);
             pause(reply.pause);
             resume(reply.resume);
             if (!reply.rewind.isEmpty() && context != null) {
@@ -141,6 +144,9 @@ public class StarRocksSinkTask extends SinkTask {
             }
             if (reply.callAgainMillis > 0 && context != null) {
                 context.timeout(reply.callAgainMillis);
+            }
+            if (reply.commit && context != null) {
+                context.requestCommit();
             }
             refreshMetrics(h, false);
         } finally {
@@ -217,6 +223,35 @@ public class StarRocksSinkTask extends SinkTask {
             }
         }
         LOG.info("Stopped StarRocks sink task {} of connector {}", taskId, connectorName);
+    }
+
+    /**
+     * Forgets the records of the oldest batches the reply answers, handing each rejected one
+     * to Connect's errant record reporter (or failing) first.
+     */
+    private void takeAnswers(NativeReplies.PutReply reply) {
+        int batches = reply.batches;
+        if (batches > submitted.size()) {
+            throw new ConnectException("The native core answered " + batches
+                    + " batches, but only " + submitted.size() + " await an answer");
+        }
+        if (reply.rejections.isEmpty()) {
+            for (int i = 0; i < batches; i++) {
+                submitted.removeFirst();
+            }
+            return;
+        }
+        List<SinkRecord> answered = new ArrayList<>();
+        for (int i = 0; i < batches; i++) {
+            answered.addAll(submitted.removeFirst());
+        }
+        for (NativeReplies.Rejection r : reply.rejections) {
+            if (r.index < 0 || r.index >= answered.size()) {
+                throw new ConnectException("The native core rejected record " + r.index
+                        + " of " + answered.size() + " answered: " + r.message);
+            }
+            onBadRecord(answered.get(r.index), new DataException(r.message));
+        }
     }
 
     /** Pauses the partitions the core names that Connect assigned to this task. */

@@ -72,6 +72,7 @@ class NativeSinkIT {
                 task.open(Collections.singleton(TEST_0));
                 long deadline = System.currentTimeMillis() + 20_000;
                 task.put(Seed.records());
+                answers(task);
                 while (!context.rewound.isEmpty()) {
                     assertEquals(Collections.singletonMap(TEST_0, 0L), context.rewound);
                     assertTrue(System.currentTimeMillis() < deadline, "never recovered");
@@ -81,6 +82,7 @@ class NativeSinkIT {
                         task.put(Collections.emptyList());
                     }
                     task.put(Seed.records());
+                    answers(task);
                 }
                 Map<TopicPartition, OffsetAndMetadata> three =
                         Collections.singletonMap(TEST_0, new OffsetAndMetadata(3));
@@ -145,6 +147,8 @@ class NativeSinkIT {
                 assertTrue(context.reported.isEmpty());
                 // Connect delivers the partition again from the rewind.
                 task.put(records.subList(1, 3));
+                assertTrue(context.reported.isEmpty(), "reported with the reply, a put later");
+                answers(task);
                 assertEquals(1, context.reported.size(), "only the bad record");
                 org.apache.kafka.connect.sink.SinkRecord bad = context.reported.get(0).getKey();
                 assertEquals(1L, bad.kafkaOffset());
@@ -159,6 +163,16 @@ class NativeSinkIT {
                 task.stop();
             }
         }
+    }
+
+    /**
+     * Makes the task act on the answers to every batch it was given: a put's batch is taken in
+     * behind it, and a later put hands its answer over; preCommit waits until the core has
+     * taken every batch in.
+     */
+    private static void answers(StarRocksSinkTask task) {
+        task.preCommit(Collections.<TopicPartition, OffsetAndMetadata>emptyMap());
+        task.put(Collections.<org.apache.kafka.connect.sink.SinkRecord>emptyList());
     }
 
     /** A Connect task context that records pauses, resumes, rewinds and reported records. */

@@ -58,7 +58,7 @@ public final class BatchEncoder {
     private final SessionIds<String> topics = new SessionIds<>(new HashMap<String, Integer>());
     private final SessionIds<Schema> schemas = new SessionIds<>(new IdentityHashMap<Schema, Integer>());
     private final ValueWriter values;
-    private final List<SinkRecord> encoded = new ArrayList<>();
+    private List<SinkRecord> encoded = new ArrayList<>();
     /** Ids below these have had their definitions sent. */
     private int definedTopics;
     private int definedSchemas;
@@ -113,6 +113,16 @@ public final class BatchEncoder {
             reset();
             throw e;
         }
+    }
+
+    /**
+     * The RECORD entries of the last batch, in order (rejections refer to records by index),
+     * handed to the caller: the encoder starts a new list for the next batch.
+     */
+    public List<SinkRecord> takeRecords() {
+        List<SinkRecord> records = encoded;
+        encoded = new ArrayList<>(records.size());
+        return records;
     }
 
     /** The {@code index}-th RECORD of the last batch (rejections refer to records by index). */

@@ -42,7 +42,7 @@ public final class NativeReplies {
     public static final class PutReply {
         public static final PutReply EMPTY = new PutReply(Collections.<Rejection>emptyList(),
                 Collections.<TopicPartition>emptyList(), Collections.<TopicPartition>emptyList(), 0,
-                Collections.<TopicPartition, Long>emptyMap());
+                Collections.<TopicPartition, Long>emptyMap(), false, 0);
 
         public final List<Rejection> rejections;
         /** Partitions to pause ({@code SinkTaskContext.pause}). */
@@ -53,15 +53,24 @@ public final class NativeReplies {
         public final long callAgainMillis;
         /** Partitions to consume again from these offsets ({@code SinkTaskContext.offset}). */
         public final Map<TopicPartition, Long> rewind;
+        /** Rows became durable: ask Connect to commit now ({@code requestCommit}). */
+        public final boolean commit;
+        /**
+         * How many batches the reply answers: the oldest not yet answered. Rejection indexes
+         * count the records of these batches together, in order.
+         */
+        public final int batches;
 
         PutReply(List<Rejection> rejections, List<TopicPartition> pause,
                 List<TopicPartition> resume, long callAgainMillis,
-                Map<TopicPartition, Long> rewind) {
+                Map<TopicPartition, Long> rewind, boolean commit, int batches) {
             this.rejections = rejections;
             this.pause = pause;
             this.resume = resume;
             this.callAgainMillis = callAgainMillis;
             this.rewind = rewind;
+            this.commit = commit;
+            this.batches = batches;
         }
     }
 
@@ -110,7 +119,9 @@ public final class NativeReplies {
      * The rejected records {@code (count u32, count x {index u32, message (u32 length +
      * UTF-8)})}, the partitions to pause and those to resume (each as in {@link #partitions}),
      * then {@code call_again_ms u32}, then the partitions to consume again from an offset (as in
-     * {@link #offsets}); {@code null} means nothing.
+     * {@link #offsets}), then {@code commit u8} (1: ask Connect to commit now), then
+     * {@code batches u32} (how many of the oldest batches not yet answered it answers);
+     * {@code null} means nothing.
      */
     public static PutReply put(byte[] reply) {
         if (reply == null || reply.length == 0) {
@@ -134,8 +145,14 @@ public final class NativeReplies {
                 int partition = in.getInt();
                 rewind.put(new TopicPartition(topic, partition), in.getLong());
             }
+            boolean commit = in.get() != 0;
+            int batches = in.getInt();
+            if (batches < 0) {
+                throw new IllegalArgumentException("batch count " + Integer.toUnsignedString(batches));
+            }
             end(in, "put reply");
-            return new PutReply(rejections, pause, resume, callAgainMillis, rewind);
+            return new PutReply(rejections, pause, resume, callAgainMillis, rewind, commit,
+                    batches);
         } catch (BufferUnderflowException | IllegalArgumentException e) {
             throw malformed("put reply", e);
         }

@@ -44,8 +44,10 @@ public final class NativeSink {
     public static native byte[] open(long handle, String[] topics, int[] partitions);
 
     /**
-     * Decodes and buffers one batch ({@code docs/batch-format.md}) of {@code length} bytes from
-     * the start of {@code batch}; never waits for StarRocks. Returns {@code null}, or the
+     * Hands one batch ({@code docs/batch-format.md}) of {@code length} bytes from the start of
+     * {@code batch} to the core, which copies it and decodes and buffers it on its own thread;
+     * never waits for StarRocks. Returns the answers to the <em>earlier</em> batches taken in
+     * since the last call ({@code null} when there is nothing to say): how many they are, their
      * records rejected under {@code errors.tolerance=all}, the partitions to pause and resume,
      * and how soon to call again ({@link NativeReplies#put}).
      */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,7 +48,9 @@ class NativeRepliesTest {
         reply.i32(1).i16(1).u8('a').i32(3)   // pause a-3
                 .i32(2).i16(1).u8('b').i32(0).i16(1).u8('b').i32(1)   // resume b-0, b-1
                 .i32(500)
-                .i32(1).i16(1).u8('r').i32(2).i64(7);   // rewind r-2 to offset 7
+                .i32(1).i16(1).u8('r').i32(2).i64(7)   // rewind r-2 to offset 7
+                .u8(1)   // commit now
+                .i32(2);   // answers two batches
 
         NativeReplies.PutReply put = NativeReplies.put(reply.toArray());
 
@@ -62,6 +65,9 @@ class NativeRepliesTest {
                 put.resume);
         assertEquals(500, put.callAgainMillis);
         assertEquals(java.util.Collections.singletonMap(new TopicPartition("r", 2), 7L), put.rewind);
+        assertTrue(put.commit);
+        assertEquals(2, put.batches);
+        assertFalse(NativeReplies.put(null).commit);
         assertTrue(NativeReplies.put(null).rejections.isEmpty());
         assertTrue(NativeReplies.put(null).rewind.isEmpty());
         assertEquals(0, NativeReplies.put(null).callAgainMillis);

@@ -1,0 +1,182 @@
+//! The intake: a task's batches taken in behind `put`, beside Connect's next polls.
+//!
+//! Connect's task thread polls, converts and calls `put` in turn; whatever `put` does, the
+//! consuming waits for. [`Intake::submit`] copies the batch to the sink's intake thread and
+//! returns at once with the answers to the batches taken in since, so decoding, encoding and
+//! flushing overlap polling and converting the next batches. The task thread waits only when
+//! [`DEPTH`] batches are not yet taken in: the queue absorbs the moments the intake thread
+//! does not get a core, as long as it keeps up on average.
+//!
+//! Invariants: batches are taken in in the order submitted, one at a time. Each answer is
+//! handed over exactly once, in order, by a later `submit`. [`Intake::settled`] waits until
+//! no submitted batch is still to be taken in, so `pre_commit`, `open` and `close` see every
+//! record Connect counts as delivered. A panic while taking a batch in becomes that batch's
+//! error. After [`Intake::close`] the thread takes nothing more in and ends.
+
+use std::collections::VecDeque;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use super::{Answer, Shared};
+use crate::error::{Error, Result};
+
+/// How many submitted batches may wait to be taken in (the one being taken in included)
+/// before `submit` waits.
+pub const DEPTH: usize = 3;
+
+pub(super) struct Intake {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    slot: Mutex<Slot>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct Slot {
+    /// Batches submitted and not yet picked up by the thread, oldest first, with their
+    /// numbers.
+    queued: VecDeque<(u64, Vec<u8>)>,
+    /// The thread is taking a batch in.
+    busy: bool,
+    /// The answers of the batches taken in, not yet handed over, oldest first.
+    answers: Vec<Answer>,
+    /// Memory of batches taken in, for the next copies.
+    spare: Vec<Vec<u8>>,
+    /// A batch failed: every later submit fails with this, since the batches after it were
+    /// not taken in.
+    failed: Option<String>,
+    /// The error of the batch that failed, until a submit hands it over.
+    error: Option<Error>,
+    closed: bool,
+}
+
+impl Slot {
+    /// How many submitted batches are still to be taken in (none once closed: the thread
+    /// drops them).
+    fn in_progress(&self) -> usize {
+        usize::from(self.busy) + if self.closed { 0 } else { self.queued.len() }
+    }
+}
+
+impl Intake {
+    /// Starts the intake thread of `shared`'s sink.
+    pub(super) fn spawn(shared: &Arc<Shared>) -> Result<Intake> {
+        let inner = Arc::new(Inner {
+            slot: Mutex::new(Slot::default()),
+            changed: Condvar::new(),
+        });
+        let thread_inner = Arc::clone(&inner);
+        let thread_shared = Arc::clone(shared);
+        std::thread::Builder::new()
+            .name("starrocks-intake".to_owned())
+            .spawn(move || run(&thread_inner, &thread_shared))
+            .map_err(|e| Error::fatal(format!("Could not start the sink's intake thread: {e}")))?;
+        Ok(Intake { inner })
+    }
+
+    /// Hands `batch` (copied) to the thread, first waiting while [`DEPTH`] batches are still
+    /// to be taken in, and returns the answers of those taken in since the last call. On a
+    /// batch's error, `batch` is not taken.
+    pub(super) fn submit(&self, batch: &[u8], number: u64) -> Result<Vec<Answer>> {
+        let mut slot = self.inner.wait_until(|s| s.in_progress() < DEPTH);
+        if slot.closed {
+            return Err(Error::fatal("The StarRocks sink is stopped."));
+        }
+        if let Some(e) = slot.error.take() {
+            return Err(e);
+        }
+        if let Some(failed) = &slot.failed {
+            return Err(Error::fatal(failed.clone()));
+        }
+        let answers = std::mem::take(&mut slot.answers);
+        let mut copy = slot.spare.pop().unwrap_or_default();
+        copy.clear();
+        copy.extend_from_slice(batch);
+        slot.queued.push_back((number, copy));
+        drop(slot);
+        self.inner.changed.notify_all();
+        Ok(answers)
+    }
+
+    /// Waits until no submitted batch is still to be taken in, then gives `f` the answers not
+    /// yet handed over.
+    pub(super) fn settled<R>(&self, f: impl FnOnce(&mut [Answer]) -> R) -> R {
+        let mut slot = self.inner.wait_until(|s| s.in_progress() == 0);
+        f(&mut slot.answers)
+    }
+
+    /// Ends the thread once it is done with the batch it is taking in; a batch still queued is
+    /// dropped. Returns at once.
+    pub(super) fn close(&self) {
+        self.inner.lock().closed = true;
+        self.inner.changed.notify_all();
+    }
+}
+
+impl Drop for Intake {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, Slot> {
+        self.slot.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn wait_until(&self, ready: impl Fn(&Slot) -> bool) -> MutexGuard<'_, Slot> {
+        let mut slot = self.lock();
+        while !ready(&slot) {
+            slot = self.changed.wait(slot).unwrap_or_else(|e| e.into_inner());
+        }
+        slot
+    }
+}
+
+/// The thread: takes each queued batch in, until closed.
+fn run(inner: &Inner, shared: &Arc<Shared>) {
+    loop {
+        let batch = {
+            let mut slot = inner.lock();
+            while slot.queued.is_empty() && !slot.closed {
+                slot = inner.changed.wait(slot).unwrap_or_else(|e| e.into_inner());
+            }
+            if slot.closed {
+                slot.queued.clear();
+                drop(slot);
+                inner.changed.notify_all();
+                return;
+            }
+            slot.busy = true;
+            slot.queued.pop_front().expect("a batch is queued")
+        };
+        let (number, batch) = batch;
+        let answer = panic::catch_unwind(AssertUnwindSafe(|| shared.take(&batch, number)))
+            .unwrap_or_else(|payload| Err(Error::fatal(panicked(payload.as_ref()))));
+        let mut slot = inner.lock();
+        match answer {
+            Ok(answer) => slot.answers.push(answer),
+            Err(e) => {
+                // The batches after it are not taken in: Connect counts them as delivered.
+                slot.failed = Some(e.to_string());
+                slot.error = Some(e);
+                slot.queued.clear();
+            }
+        }
+        slot.spare.push(batch);
+        slot.busy = false;
+        drop(slot);
+        inner.changed.notify_all();
+    }
+}
+
+fn panicked(payload: &(dyn std::any::Any + Send)) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_owned());
+    format!("The StarRocks sink's native code failed while taking a batch in: {what}")
+}
