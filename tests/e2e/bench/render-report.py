@@ -13,7 +13,7 @@ with --sinks ours-eo, behind the seed's Debezium transforms with ours-smt), the 
 ours / null, exactly-once / at-least-once, and envelope / transforms.
 With several runs per combination every figure is the median of its runs. Runs against a slow
 StarRocks (--slow-ms) add the sink's largest native memory for rows (pending-bytes) and its
-bound, 2 x bufferflush.maxbytes plus one poll's records.
+bound, 2 x bufferflush.maxbytes plus four polls' records.
 """
 import json
 import statistics
@@ -177,13 +177,14 @@ def render(results_path, machine_path):
                     fmt(d["emu_per_m"], 2), fmt(d["broker_per_m"], 2), rows_txt))
             if slow and "ours" in rows:
                 max_bytes = int(m.get("max_bytes", "94371840"))
-                put_mb = MAX_POLL_RECORDS * sample["bytes"] / sample["n"] / 2**20
+                # Four polls: up to three batches wait in the sink's intake, and one put's.
+                put_mb = 4 * MAX_POLL_RECORDS * sample["bytes"] / sample["n"] / 2**20
                 bound = 2 * max_bytes / 2**20 + put_mb
                 pend = [x["pending_mb"] for x in rows["ours"] if x["pending_mb"] is not None]
                 w("")
                 w("Native memory for rows (buffers plus loads not yet durable, the sum of the "
                   "tables' `pending-bytes` sampled over JMX every 200 ms): largest %s MiB over %d "
-                  "run(s); the bound is 2 × bufferflush.maxbytes (%.0f MiB) + one poll of %d "
+                  "run(s); the bound is 2 × bufferflush.maxbytes (%.0f MiB) + four polls of %d "
                   "records (%.1f MiB) = **%.1f MiB**; bufferflush.maxbytes alone is %.0f MiB."
                   % (fmt(max(pend) if pend else None), len(pend), 2 * max_bytes / 2**20,
                      MAX_POLL_RECORDS, put_mb, bound, max_bytes / 2**20))

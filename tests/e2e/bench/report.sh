@@ -18,8 +18,9 @@
 #
 #   tests/e2e/bench/report.sh [--kafka 3.9|4|X.Y.Z] [--repeat R] [SECTION...]
 #
-# Without SECTION names, all six run (about 30 minutes on 2 cores). A run whose table ends
-# with a row count other than N stops everything (run-bench.sh writes no report then).
+# Without SECTION names, all six run (each section's report says how long it took). A run
+# whose table ends with a row count other than N stops everything (run-bench.sh writes no
+# report then).
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "$0")" && pwd)/run-bench.sh

@@ -8,8 +8,8 @@
 #   tests/e2e/bench/run-bench.sh [options]
 #
 #   --kafka 3.9|4|X.Y.Z  Kafka line (default 3.9, i.e. 3.9.2)
-#   --n100 N             rows of ~100 B (default 3000000)
-#   --n1k N              rows of ~1 KB (default 500000)
+#   --n100 N             rows of ~100 B (default 10000000)
+#   --n1k N              rows of ~1 KB (default 1000000)
 #   --sizes "100 1k"     which row sizes to run
 #   --converters "json bytes"  csv as well: the same rows as tab-separated CSV lines, through
 #                        ByteArrayConverter, our sink with sink.properties.format=csv;
@@ -60,8 +60,8 @@ BENCH_DIR=$E2E_DIR/bench
 . "$E2E_DIR/bin/lib.sh"
 
 line=3.9
-n100=3000000
-n1k=500000
+n100=10000000
+n1k=1000000
 sizes="100 1k"
 converters="json bytes"
 sinks="null ours"
