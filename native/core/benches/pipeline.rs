@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use starrocks_kafka_core::batch_writer::Session;
+use starrocks_kafka_core::batch_writer::{self, Session};
 use starrocks_kafka_core::decode::Decoder;
 use starrocks_kafka_core::encode::{RowEncoder, RowSink};
 use starrocks_kafka_core::record::{Datum, Field, Payload, Record, Schema, SchemaType};
@@ -60,9 +60,9 @@ fn schema(fields: usize) -> Arc<Schema> {
 }
 
 fn record<'a>(offset: i64, value: Payload<'a>) -> Record<'a> {
-    let topic: Arc<str> = Arc::from("bench");
+    let topic = batch_writer::topic("bench");
     Record {
-        original_topic: Arc::clone(&topic),
+        original_topic: topic,
         partition: 0,
         offset,
         topic,

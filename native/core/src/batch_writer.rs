@@ -12,6 +12,24 @@ use std::sync::Arc;
 
 use crate::record::{Datum, Payload, Record, Schema, SchemaType};
 
+/// A topic as records hold it, for records built by hand: a reference into a table that lives
+/// as long as the test. Each name is allocated once per thread and never freed.
+pub fn topic(name: &str) -> &'static Arc<str> {
+    thread_local! {
+        static TOPICS: std::cell::RefCell<std::collections::HashMap<String, &'static Arc<str>>> =
+            Default::default();
+    }
+    TOPICS.with(|topics| {
+        let mut topics = topics.borrow_mut();
+        if let Some(&topic) = topics.get(name) {
+            return topic;
+        }
+        let topic: &'static Arc<str> = Box::leak(Box::new(Arc::from(name)));
+        topics.insert(name.to_string(), topic);
+        topic
+    })
+}
+
 pub fn varint(out: &mut Vec<u8>, mut n: u64) {
     while n >= 0x80 {
         out.push((n as u8 & 0x7f) | 0x80);
@@ -154,8 +172,8 @@ impl Session {
         let flags = u8::from(std::mem::take(&mut self.reset));
         let mut out = header(1, flags, records.len() as u32);
         for r in records {
-            self.define_topic(&mut out, &r.original_topic);
-            self.define_topic(&mut out, &r.topic);
+            self.define_topic(&mut out, r.original_topic);
+            self.define_topic(&mut out, r.topic);
             self.define_payload(&mut out, &r.key);
             self.define_payload(&mut out, &r.value);
             self.record(&mut out, r);
@@ -223,10 +241,10 @@ impl Session {
 
     fn record(&self, out: &mut Vec<u8>, r: &Record<'_>) {
         out.push(0x03);
-        varint(out, self.topic_id(&r.original_topic));
+        varint(out, self.topic_id(r.original_topic));
         out.extend_from_slice(&r.partition.to_le_bytes());
         out.extend_from_slice(&r.offset.to_le_bytes());
-        varint(out, self.topic_id(&r.topic));
+        varint(out, self.topic_id(r.topic));
         match r.timestamp {
             None => out.push(0),
             Some(t) => {

@@ -3,8 +3,9 @@
 //! A [`Decoder`] lives as long as the task's session and owns its topic and schema tables:
 //! TOPIC_DEF and SCHEMA_DEF entries append to them, RECORD entries refer to them by id, and a
 //! batch with the RESET flag starts them afresh. Records borrow their strings and bytes from
-//! the batch; topics and schemas are `Arc` clones, so decoding a record allocates nothing but
-//! the `Vec`s of its arrays, maps and structs.
+//! the batch and their topics from the session's table (so decoding one takes no reference
+//! count); schemas are `Arc` clones. Decoding a record allocates nothing but the `Vec`s of its
+//! arrays, maps and structs.
 //!
 //! Invariant: any input either decodes completely or returns an [`Error::data`] naming what is
 //! wrong, the byte offset, and the record it is in — never a panic, an unbounded allocation or
@@ -59,6 +60,17 @@ struct Header {
     count: usize,
 }
 
+/// A RECORD entry as read, its topics by id: the table may still grow within the batch.
+struct Entry<'a> {
+    original_topic: usize,
+    partition: i32,
+    offset: i64,
+    topic: usize,
+    timestamp: Option<i64>,
+    key: Payload<'a>,
+    value: Payload<'a>,
+}
+
 /// The tables as they were before a batch, to restore if it fails.
 enum Saved {
     /// The batch reset the tables: these are the ones it replaced.
@@ -72,9 +84,10 @@ impl Decoder {
         Decoder::default()
     }
 
-    /// Decodes one batch. Records borrow from `bytes`. TOPIC_DEF/SCHEMA_DEF entries update the
-    /// session tables; RESET clears them first. On error the tables are left as they were.
-    pub fn decode<'a>(&mut self, bytes: &'a [u8]) -> Result<Vec<Record<'a>>> {
+    /// Decodes one batch. Records borrow from `bytes` and from the session's topic table.
+    /// TOPIC_DEF/SCHEMA_DEF entries update the session tables; RESET clears them first. On
+    /// error the tables are left as they were.
+    pub fn decode<'a>(&'a mut self, bytes: &'a [u8]) -> Result<Vec<Record<'a>>> {
         let mut cur = Cursor::new(bytes);
         let header = header(&mut cur).map_err(|f| error(f, ""))?;
         let saved = if header.reset {
@@ -82,20 +95,37 @@ impl Decoder {
         } else {
             Saved::Lengths(self.table.topics.len(), self.table.schemas.len())
         };
-        let result = self.entries(&mut cur, header.count);
-        if result.is_err() {
-            match saved {
-                Saved::Tables(table) => self.table = table,
-                Saved::Lengths(topics, schemas) => {
-                    self.table.topics.truncate(topics);
-                    self.table.schemas.truncate(schemas);
+        let entries = match self.entries(&mut cur, header.count) {
+            Ok(entries) => entries,
+            Err(e) => {
+                match saved {
+                    Saved::Tables(table) => self.table = table,
+                    Saved::Lengths(topics, schemas) => {
+                        self.table.topics.truncate(topics);
+                        self.table.schemas.truncate(schemas);
+                    }
                 }
+                return Err(e);
             }
-        }
-        result
+        };
+        // Every definition of the batch is in: the topic ids (checked as they were read)
+        // become references into the table.
+        let topics: &'a [Arc<str>] = &self.table.topics;
+        Ok(entries
+            .into_iter()
+            .map(|e| Record {
+                original_topic: &topics[e.original_topic],
+                partition: e.partition,
+                offset: e.offset,
+                topic: &topics[e.topic],
+                timestamp: e.timestamp,
+                key: e.key,
+                value: e.value,
+            })
+            .collect())
     }
 
-    fn entries<'a>(&mut self, cur: &mut Cursor<'a>, count: usize) -> Result<Vec<Record<'a>>> {
+    fn entries<'a>(&mut self, cur: &mut Cursor<'a>, count: usize) -> Result<Vec<Entry<'a>>> {
         let mut records = Vec::with_capacity(count);
         while records.len() < count {
             let index = records.len();
@@ -149,15 +179,15 @@ impl Decoder {
         Ok(())
     }
 
-    fn record<'a>(&self, cur: &mut Cursor<'a>, index: usize) -> Result<Record<'a>> {
+    fn record<'a>(&self, cur: &mut Cursor<'a>, index: usize) -> Result<Entry<'a>> {
         let (original_topic, partition, offset) = self
             .record_source(cur)
             .map_err(|f| error(f, &format!(", record index {index}")))?;
         // The same text as `Record::position`, which needs a whole record.
         let context = |part: &str| {
             format!(
-                ", record index {index} (topic '{original_topic}' partition {partition} offset \
-                 {offset}){part}"
+                ", record index {index} (topic '{}' partition {partition} offset {offset}){part}",
+                self.table.topics[original_topic]
             )
         };
         let topic = self
@@ -168,7 +198,7 @@ impl Decoder {
         let value = self
             .payload(cur)
             .map_err(|f| error(f, &context(", value")))?;
-        Ok(Record {
+        Ok(Entry {
             original_topic,
             partition,
             offset,
@@ -179,21 +209,22 @@ impl Decoder {
         })
     }
 
-    /// The original topic, partition and offset: what error messages name a record by.
-    fn record_source(&self, cur: &mut Cursor<'_>) -> Step<(Arc<str>, i32, i64)> {
+    /// The original topic's id, partition and offset: what error messages name a record by.
+    fn record_source(&self, cur: &mut Cursor<'_>) -> Step<(usize, i32, i64)> {
         let topic = self.topic_ref(cur, "original topic id")?;
         let partition = cur.i32("partition")?;
         let offset = cur.i64("offset")?;
         Ok((topic, partition, offset))
     }
 
-    fn topic_ref(&self, cur: &mut Cursor<'_>, what: &str) -> Step<Arc<str>> {
+    /// A defined topic id, as an index into the topic table.
+    fn topic_ref(&self, cur: &mut Cursor<'_>, what: &str) -> Step<usize> {
         let at = cur.pos();
         let id = cur.varint(what)?;
-        let topics = &self.table.topics;
-        match usize::try_from(id).ok().and_then(|i| topics.get(i)) {
-            Some(topic) => Ok(Arc::clone(topic)),
-            None => Err(undefined("topic", id, topics.len(), at)),
+        let defined = self.table.topics.len();
+        match usize::try_from(id).ok().filter(|&i| i < defined) {
+            Some(index) => Ok(index),
+            None => Err(undefined("topic", id, defined, at)),
         }
     }
 

@@ -25,10 +25,28 @@ pub type LoadId = u64;
 pub const SKIPPED: LoadId = 0;
 
 /// An original Kafka topic-partition.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+// Equal exactly when the derived comparison would say so (`same_topic`), which keeps `Hash` and
+// `Ord` consistent with it.
+#[allow(clippy::derived_hash_with_manual_eq)]
+#[derive(Debug, Clone, Hash, PartialOrd, Ord)]
 pub struct TopicPartition {
     pub topic: Arc<str>,
     pub partition: i32,
+}
+
+impl PartialEq for TopicPartition {
+    fn eq(&self, other: &TopicPartition) -> bool {
+        self.partition == other.partition && same_topic(&self.topic, &other.topic)
+    }
+}
+
+impl Eq for TopicPartition {}
+
+/// Two topic names are the same name. Within a session they are almost always clones of one
+/// `Arc` from the decoder's topic table, so the text is compared only when they are not: this
+/// is on every record's way.
+pub fn same_topic(a: &Arc<str>, b: &Arc<str>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
 }
 
 impl TopicPartition {

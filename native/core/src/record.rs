@@ -120,12 +120,13 @@ pub enum Payload<'a> {
 /// One sink record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record<'a> {
-    /// The original topic (before renaming SMTs): offsets belong to it.
-    pub original_topic: Arc<str>,
+    /// The original topic (before renaming SMTs): offsets belong to it. Borrowed from the
+    /// session's topic table, so a record costs no reference count.
+    pub original_topic: &'a Arc<str>,
     pub partition: i32,
     pub offset: i64,
     /// The current topic (after SMTs): it routes the record to a table.
-    pub topic: Arc<str>,
+    pub topic: &'a Arc<str>,
     pub timestamp: Option<i64>,
     pub key: Payload<'a>,
     pub value: Payload<'a>,

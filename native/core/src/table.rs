@@ -207,6 +207,9 @@ pub struct Table {
     /// The row schemas already merged into `columns`, the latest last (at most [`SCHEMAS_KEPT`]).
     schemas: Vec<Schema>,
     pub metrics: Arc<TableMetrics>,
+    /// Records and rows appended since the metrics last counted them: they are counted once
+    /// per run of records (`count_appended`), not per record.
+    appended: (u64, u64),
     /// Wakes the table's worker when a load is queued or the sink stops.
     pub wake: Arc<Notify>,
 }
@@ -228,12 +231,22 @@ impl Table {
             columns: None,
             schemas: Vec::new(),
             metrics,
+            appended: (0, 0),
             wake: Arc::new(Notify::new()),
         }
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Adds the records and rows appended since the last call to the table's metrics.
+    pub fn count_appended(&mut self) {
+        let (records, rows) = std::mem::take(&mut self.appended);
+        if records > 0 {
+            TableMetrics::add(&self.metrics.records, records);
+            TableMetrics::add(&self.metrics.rows, rows);
+        }
     }
 
     /// Appends the rows of one record. Returns the load that will carry them, or `None` when
@@ -248,7 +261,7 @@ impl Table {
         seq: &mut Sequence,
         now: Instant,
     ) -> Result<Option<LoadId>> {
-        TableMetrics::add(&self.metrics.records, 1);
+        self.appended.0 += 1;
         if record.value == Payload::Null {
             return Ok(None);
         }
@@ -290,7 +303,7 @@ impl Table {
                 for schema in learnt {
                     self.learn(schema, record, shape);
                 }
-                TableMetrics::add(&self.metrics.rows, u64::from(rows));
+                self.appended.1 += u64::from(rows);
                 if self.last_partition.as_ref() != Some(tp) {
                     if !self.partitions.contains(tp) {
                         self.partitions.insert(tp.clone());
@@ -715,12 +728,11 @@ mod tests {
     }
 
     fn record(offset: i64, json: &str) -> Record<'_> {
-        let topic: Arc<str> = Arc::from("t");
         Record {
-            original_topic: Arc::clone(&topic),
+            original_topic: crate::batch_writer::topic("t"),
             partition: 0,
             offset,
-            topic,
+            topic: crate::batch_writer::topic("t"),
             timestamp: None,
             key: Payload::Null,
             value: Payload::RawText(json),

@@ -5,11 +5,10 @@
 //! this process may do first.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use base64::Engine as _;
 use starrocks_emulator::{start, Config};
-use starrocks_kafka_core::batch_writer::Session;
+use starrocks_kafka_core::batch_writer::{self, Session};
 use starrocks_kafka_core::log::{self, LogEvent};
 use starrocks_kafka_core::offsets::TopicPartition;
 use starrocks_kafka_core::record::{Datum, Payload, Record};
@@ -18,9 +17,9 @@ use starrocks_kafka_core::sink::Sink;
 const PASSWORD: &str = "s3cr3t-pw";
 
 fn seed_record(offset: i64, id: i64, city: &'static str) -> Record<'static> {
-    let topic: Arc<str> = Arc::from("test");
+    let topic = batch_writer::topic("test");
     Record {
-        original_topic: Arc::clone(&topic),
+        original_topic: topic,
         partition: 0,
         offset,
         topic,

@@ -2,13 +2,12 @@
 //! rows in the emulator's tables, offsets out of `pre_commit`, under every fault the emulator
 //! can inject — with no lost row and no duplicate.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use starrocks_emulator::faults::Fault;
 use starrocks_emulator::testing::{refused, wait_until};
 use starrocks_emulator::Config;
-use starrocks_kafka_core::batch_writer::Session;
+use starrocks_kafka_core::batch_writer::{self, Session};
 use starrocks_kafka_core::offsets::TopicPartition;
 use starrocks_kafka_core::record::Record;
 use starrocks_kafka_core::sink::{Flow, PutReply, Sink, COMMIT_SOON};
@@ -803,7 +802,7 @@ fn records_renamed_where_the_original_topic_is_unknown_are_refused_before_any_ro
     let renamed: Vec<Record> = seed_records()
         .into_iter()
         .map(|r| Record {
-            original_topic: Arc::from("events-raw"),
+            original_topic: batch_writer::topic("events-raw"),
             ..r
         })
         .collect();

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::record::{Datum, Field, Payload, Record, Schema, SchemaType};
-use encoder::Session;
+use encoder::{topic, Session};
 
 // ---- building the data model ----------------------------------------------------------------
 
@@ -87,17 +87,17 @@ pub(super) fn schemaless(datum: Datum<'_>) -> Payload<'_> {
 /// A record of topic `orders`, partition 3, with a timestamp.
 pub(super) fn record<'a>(offset: i64, key: Payload<'a>, value: Payload<'a>) -> Record<'a> {
     Record {
-        original_topic: Arc::from("orders"),
+        original_topic: topic("orders"),
         partition: 3,
         offset,
-        topic: Arc::from("orders"),
+        topic: topic("orders"),
         timestamp: Some(1_700_000_000_000 + offset),
         key,
         value,
     }
 }
 
-pub(super) fn decode_ok<'a>(decoder: &mut Decoder, bytes: &'a [u8]) -> Vec<Record<'a>> {
+pub(super) fn decode_ok<'a>(decoder: &'a mut Decoder, bytes: &'a [u8]) -> Vec<Record<'a>> {
     decoder
         .decode(bytes)
         .unwrap_or_else(|e| panic!("decoding failed: {e}"))
@@ -217,7 +217,8 @@ fn records_of_one_schema_share_one_definition() {
         .map(|i| record(i, Payload::Null, typed(&schema, Datum::Int64(i))))
         .collect();
     let bytes = Session::new().batch(&records);
-    let decoded = decode_ok(&mut Decoder::new(), &bytes);
+    let mut decoder = Decoder::new();
+    let decoded = decode_ok(&mut decoder, &bytes);
     let schemas: Vec<_> = decoded
         .iter()
         .map(|r| match &r.value {
@@ -228,7 +229,7 @@ fn records_of_one_schema_share_one_definition() {
         })
         .collect();
     assert!(Arc::ptr_eq(&schemas[0], &schemas[1]) && Arc::ptr_eq(&schemas[1], &schemas[2]));
-    assert!(Arc::ptr_eq(&decoded[0].topic, &decoded[2].original_topic));
+    assert!(Arc::ptr_eq(decoded[0].topic, decoded[2].original_topic));
 }
 
 #[test]
@@ -276,7 +277,8 @@ fn logical_types_keep_their_names_and_parameters() {
         Datum::Str("{\"a\":1}"),
     ]);
     let bytes = Session::new().batch(&[record(0, Payload::Null, typed(&schema, datum.clone()))]);
-    let decoded = decode_ok(&mut Decoder::new(), &bytes);
+    let mut decoder = Decoder::new();
+    let decoded = decode_ok(&mut decoder, &bytes);
     let Payload::Data {
         schema: Some(got),
         datum: got_datum,
@@ -435,14 +437,15 @@ fn schemaless_tags_decode_as_the_spec_numbers_them() {
     }
     let mut batch = encoder::header(1, 0, 1);
     batch.extend(body);
-    let records = decode_ok(&mut Decoder::new(), &batch);
+    let mut decoder = Decoder::new();
+    let records = decode_ok(&mut decoder, &batch);
     assert_eq!(records[0].value, schemaless(Datum::Array(expected)));
 }
 
 #[test]
 fn raw_payloads_tombstones_and_renamed_topics_round_trip() {
     let mut renamed = record(1, Payload::RawText("k-1"), Payload::RawText("plain text ✓"));
-    renamed.topic = Arc::from("orders_v2");
+    renamed.topic = topic("orders_v2");
     renamed.timestamp = None;
     round_trip(&[
         record(0, Payload::RawBytes(&[0xc3, 0x28]), Payload::RawBytes(&[])),

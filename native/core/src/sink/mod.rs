@@ -41,7 +41,7 @@ use crate::encode::RowEncoder;
 use crate::error::{Error, Result};
 use crate::label::LabelScope;
 use crate::metrics::{Metrics, TableMetrics};
-use crate::offsets::{LoadId, OffsetTracker, TopicPartition, SKIPPED};
+use crate::offsets::{same_topic, LoadId, OffsetTracker, TopicPartition, SKIPPED};
 use crate::pressure;
 use crate::progress::Loaded;
 use crate::query::QueryClient;
@@ -388,7 +388,7 @@ impl Shared {
                     done.settle(tracker);
                 }
                 let tp = TopicPartition {
-                    topic: Arc::clone(&record.original_topic),
+                    topic: Arc::clone(record.original_topic),
                     partition: record.partition,
                 };
                 if assigned.as_ref().is_some_and(|a| !a.contains(&tp)) {
@@ -407,17 +407,17 @@ impl Shared {
                     if r.from_batch.is_some_and(|from| number >= from) {
                         // Consumed again from the rewind on.
                         rewound.remove(&tp);
-                        Some(shared.route(tables, seq, &record.topic))
+                        Some(shared.route(tables, seq, record.topic))
                     } else {
                         // Polled before Connect sought back: it comes again.
                         None
                     }
                 } else {
-                    Some(shared.route(tables, seq, &record.topic))
+                    Some(shared.route(tables, seq, record.topic))
                 };
                 run = Some(Run {
                     tp,
-                    topic: Arc::clone(&record.topic),
+                    topic: Arc::clone(record.topic),
                     table: lane,
                     span: Span::default(),
                 });
@@ -467,6 +467,7 @@ impl Shared {
                 Err(e) => {
                     // The records before it are buffered: the tracker must know them.
                     span.settle(tracker, tp);
+                    table.count_appended();
                     return Err(e);
                 }
             }
@@ -695,12 +696,15 @@ struct Run<'t> {
 impl Run<'_> {
     fn holds(&self, record: &Record<'_>) -> bool {
         record.partition == self.tp.partition
-            && record.original_topic == self.tp.topic
-            && record.topic == self.topic
+            && same_topic(record.original_topic, &self.tp.topic)
+            && same_topic(record.topic, &self.topic)
     }
 
     fn settle(mut self, tracker: &mut OffsetTracker) {
         self.span.settle(tracker, &self.tp);
+        if let Some(table) = self.table {
+            table.count_appended();
+        }
     }
 }
 

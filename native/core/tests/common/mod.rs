@@ -3,11 +3,11 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use starrocks_emulator::testing;
 use starrocks_emulator::{start, Config, Emulator};
+use starrocks_kafka_core::batch_writer;
 use starrocks_kafka_core::offsets::TopicPartition;
 use starrocks_kafka_core::record::{Datum, Payload, Record};
 use starrocks_kafka_core::sink::Sink;
@@ -65,9 +65,9 @@ pub fn record<'a>(
     key: Payload<'a>,
     value: Payload<'a>,
 ) -> Record<'a> {
-    let topic: Arc<str> = Arc::from(topic);
+    let topic = batch_writer::topic(topic);
     Record {
-        original_topic: Arc::clone(&topic),
+        original_topic: topic,
         partition,
         offset,
         topic,

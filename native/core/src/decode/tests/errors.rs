@@ -238,7 +238,7 @@ fn rich_batch() -> Vec<u8> {
         &[("scale", "2")],
     ));
     let mut renamed = record(4, Payload::RawText("k"), Payload::RawBytes(b"\x00\x01"));
-    renamed.topic = Arc::from("renamed");
+    renamed.topic = topic("renamed");
     renamed.timestamp = None;
     Session::new().batch(&[
         record(0, Payload::Null, typed(&every, value)),

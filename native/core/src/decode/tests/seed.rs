@@ -21,10 +21,10 @@ use crate::batch_writer::Session;
 /// `the_test_encoder_writes_the_seed_fixture_exactly` checks that the test encoder agrees.
 fn seed_records() -> Vec<Record<'static>> {
     let row = |offset: i64, id: i64, city: &'static str| Record {
-        original_topic: Arc::from("test"),
+        original_topic: topic("test"),
         partition: 0,
         offset,
-        topic: Arc::from("test"),
+        topic: topic("test"),
         timestamp: Some(1_700_000_000_000 + offset),
         key: Payload::Null,
         value: schemaless(Datum::Map(vec![
@@ -60,7 +60,8 @@ fn seed_fixture() -> Vec<u8> {
 #[test]
 fn the_seed_fixture_decodes_to_the_seed_records() {
     let bytes = seed_fixture();
-    let records = decode_ok(&mut Decoder::new(), &bytes);
+    let mut decoder = Decoder::new();
+    let records = decode_ok(&mut decoder, &bytes);
     assert_eq!(records, seed_records());
     assert_eq!(records[3].position(), "topic 'test' partition 0 offset 3");
     assert_eq!(

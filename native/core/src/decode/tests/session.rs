@@ -42,8 +42,8 @@ fn reset_forgets_the_ids_defined_before_it() {
     session.restart();
     let new = Arc::new(prim(SchemaType::String));
     let mut moved = record(1, Payload::Null, typed(&new, Datum::Str("s")));
-    moved.original_topic = Arc::from("payments");
-    moved.topic = Arc::from("payments");
+    moved.original_topic = topic("payments");
+    moved.topic = topic("payments");
     let bytes = session.batch(std::slice::from_ref(&moved));
     assert_eq!(bytes[5], FLAG_RESET);
     assert_eq!(decode_ok(&mut decoder, &bytes), [moved.clone()]);
@@ -72,7 +72,7 @@ fn a_failed_batch_leaves_the_session_tables_as_they_were() {
     // A batch that defines topic 1 and schema 1, then breaks in its record's value.
     let b = Arc::new(prim(SchemaType::Int64));
     let mut other = record(1, Payload::Null, typed(&b, Datum::Int64(2)));
-    other.topic = Arc::from("elsewhere");
+    other.topic = topic("elsewhere");
     let good = session.batch(std::slice::from_ref(&other));
     let broken = &good[..good.len() - 1];
     assert!(decoder.decode(broken).is_err());

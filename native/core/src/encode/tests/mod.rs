@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::*;
+use crate::batch_writer::topic;
 use crate::config::keys;
 use crate::record::{Field, SchemaType as T};
 
@@ -60,10 +61,10 @@ fn csv() -> RowEncoder {
 
 fn record(value: Payload<'_>) -> Record<'_> {
     Record {
-        original_topic: Arc::from("orders"),
+        original_topic: topic("orders"),
         partition: 3,
         offset: 42,
-        topic: Arc::from("orders_renamed"),
+        topic: topic("orders_renamed"),
         timestamp: Some(1_714_558_830_123),
         key: Payload::RawText("key is ignored"),
         value,
