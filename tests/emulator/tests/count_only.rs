@@ -56,6 +56,24 @@ fn a_load_is_answered_as_in_full_mode_and_its_rows_counted() {
             "{\"id\":1,\"city\":\"a\"}\n{\"id\":2,",
             1,
         ),
+        // Arrays read past the one-pass count of a clean array: malformed inside, two arrays
+        // back to back, an empty array, leading whitespace.
+        (
+            [JSON_ARRAY, &[TOLERANT]].concat(),
+            r#"[{"id":1,"city":"a"},{"id":2,"city":}]"#,
+            0,
+        ),
+        (
+            JSON_ARRAY.to_vec(),
+            "[{\"id\":1,\"city\":\"a\"}]\n[{\"id\":2,\"city\":\"b\"}]",
+            2,
+        ),
+        (JSON_ARRAY.to_vec(), " \n[]", 0),
+        (
+            JSON_ARRAY.to_vec(),
+            "\n [ {\"id\":1,\"city\":\"a\"} , {\"id\":2} ]\n",
+            2,
+        ),
         // The wrong framing for the headers: an array without strip_outer_array.
         (
             [NDJSON, &[TOLERANT]].concat(),

@@ -30,7 +30,10 @@ pub(super) struct Intake {
 
 struct Inner {
     slot: Mutex<Slot>,
-    changed: Condvar,
+    /// Wakes the thread: a batch was queued, or the intake closed.
+    work: Condvar,
+    /// Wakes `submit` and `settled`: a batch was taken in, or the intake closed.
+    room: Condvar,
 }
 
 #[derive(Default)]
@@ -50,6 +53,11 @@ struct Slot {
     /// The error of the batch that failed, until a submit hands it over.
     error: Option<Error>,
     closed: bool,
+    /// The thread waits for a batch: `submit` must wake it.
+    idle: bool,
+    /// How many callers wait in `wait_until`: the thread must wake them. Without waiters
+    /// nobody is woken, which saves a system call per batch on either side.
+    waiting: usize,
 }
 
 impl Slot {
@@ -65,7 +73,8 @@ impl Intake {
     pub(super) fn spawn(shared: &Arc<Shared>) -> Result<Intake> {
         let inner = Arc::new(Inner {
             slot: Mutex::new(Slot::default()),
-            changed: Condvar::new(),
+            work: Condvar::new(),
+            room: Condvar::new(),
         });
         let thread_inner = Arc::clone(&inner);
         let thread_shared = Arc::clone(shared);
@@ -95,8 +104,11 @@ impl Intake {
         copy.clear();
         copy.extend_from_slice(batch);
         slot.queued.push_back((number, copy));
+        let idle = slot.idle;
         drop(slot);
-        self.inner.changed.notify_all();
+        if idle {
+            self.inner.work.notify_one();
+        }
         Ok(answers)
     }
 
@@ -111,7 +123,8 @@ impl Intake {
     /// dropped. Returns at once.
     pub(super) fn close(&self) {
         self.inner.lock().closed = true;
-        self.inner.changed.notify_all();
+        self.inner.work.notify_one();
+        self.inner.room.notify_all();
     }
 }
 
@@ -129,9 +142,20 @@ impl Inner {
     fn wait_until(&self, ready: impl Fn(&Slot) -> bool) -> MutexGuard<'_, Slot> {
         let mut slot = self.lock();
         while !ready(&slot) {
-            slot = self.changed.wait(slot).unwrap_or_else(|e| e.into_inner());
+            slot.waiting += 1;
+            slot = self.room.wait(slot).unwrap_or_else(|e| e.into_inner());
+            slot.waiting -= 1;
         }
         slot
+    }
+
+    /// Wakes the callers waiting in `wait_until`, if any.
+    fn wake_waiting(&self, slot: MutexGuard<'_, Slot>) {
+        let waiting = slot.waiting > 0;
+        drop(slot);
+        if waiting {
+            self.room.notify_all();
+        }
     }
 }
 
@@ -141,12 +165,13 @@ fn run(inner: &Inner, shared: &Arc<Shared>) {
         let batch = {
             let mut slot = inner.lock();
             while slot.queued.is_empty() && !slot.closed {
-                slot = inner.changed.wait(slot).unwrap_or_else(|e| e.into_inner());
+                slot.idle = true;
+                slot = inner.work.wait(slot).unwrap_or_else(|e| e.into_inner());
+                slot.idle = false;
             }
             if slot.closed {
                 slot.queued.clear();
-                drop(slot);
-                inner.changed.notify_all();
+                inner.wake_waiting(slot);
                 return;
             }
             slot.busy = true;
@@ -167,8 +192,7 @@ fn run(inner: &Inner, shared: &Arc<Shared>) {
         }
         slot.spare.push(batch);
         slot.busy = false;
-        drop(slot);
-        inner.changed.notify_all();
+        inner.wake_waiting(slot);
     }
 }
 

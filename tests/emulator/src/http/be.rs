@@ -335,7 +335,7 @@ async fn stream_load(
             return abort(m, bytes).outcome(bytes);
         }
     }
-    let data = match load::decompress(&params, &raw) {
+    let data = match load::decompress(&params, raw) {
         Ok(d) => d,
         Err(m) => return abort(m, bytes).outcome(bytes),
     };

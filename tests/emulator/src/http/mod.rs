@@ -322,7 +322,10 @@ pub enum BodyError {
 /// Reads a whole body, up to `limit` bytes.
 pub async fn read_body(body: Incoming, limit: u64) -> Result<Vec<u8>, BodyError> {
     let mut body = body;
-    let mut out = Vec::new();
+    // Sized once from Content-Length where it is known: a body of tens of MB grown by
+    // doubling would be copied and faulted in again at every step.
+    let declared = hyper::body::Body::size_hint(&body).lower().min(limit + 1);
+    let mut out = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| BodyError::Transport(e.to_string()))?;
         if let Ok(data) = frame.into_data() {

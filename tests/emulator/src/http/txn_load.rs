@@ -169,7 +169,7 @@ pub(super) async fn receive(
     check_size(cluster, &params, load_bytes + bytes)
         .map_err(|m| ("INTERNAL_ERROR".to_string(), m, bytes))?;
     let data =
-        load::decompress(&params, &raw).map_err(|m| ("INTERNAL_ERROR".to_string(), m, bytes))?;
+        load::decompress(&params, raw).map_err(|m| ("INTERNAL_ERROR".to_string(), m, bytes))?;
     Ok(Received::Data {
         params,
         data,

@@ -10,18 +10,21 @@ use std::io::Read;
 
 use super::{Compression, LoadParams};
 
-/// Decompresses `body` according to `params`; an empty body stays empty.
-pub fn decompress(params: &LoadParams, body: &[u8]) -> Result<Vec<u8>, String> {
+/// Decompresses `body` according to `params`; an uncompressed body is returned as it is, and
+/// an empty body stays empty.
+pub fn decompress(params: &LoadParams, body: Vec<u8>) -> Result<Vec<u8>, String> {
     let Some(codec) = params.compression.or(params.format_compression) else {
-        return Ok(body.to_vec());
+        return Ok(body);
     };
     if body.is_empty() {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
     let read = match codec {
-        Compression::Gzip => flate2::read::MultiGzDecoder::new(body).read_to_end(&mut out),
-        Compression::Lz4Frame => lz4_flex::frame::FrameDecoder::new(body).read_to_end(&mut out),
+        Compression::Gzip => flate2::read::MultiGzDecoder::new(&body[..]).read_to_end(&mut out),
+        Compression::Lz4Frame => {
+            lz4_flex::frame::FrameDecoder::new(&body[..]).read_to_end(&mut out)
+        }
     };
     read.map_err(|e| format!("Failed to decompress the {} body: {e}", codec.name()))?;
     Ok(out)
@@ -70,7 +73,7 @@ mod tests {
         ];
         for (headers, body) in cases {
             let p = params(headers).unwrap();
-            assert_eq!(decompress(&p, &body).unwrap(), data, "{headers:?}");
+            assert_eq!(decompress(&p, body.clone()).unwrap(), data, "{headers:?}");
         }
     }
 
@@ -78,20 +81,23 @@ mod tests {
     fn compressed_csv_formats_decompress_without_a_compression_header() {
         let data = b"1,a\n";
         assert_eq!(
-            decompress(&params(&[("format", "gzip")]).unwrap(), &gzip(data)).unwrap(),
+            decompress(&params(&[("format", "gzip")]).unwrap(), gzip(data)).unwrap(),
             data
         );
         assert_eq!(
-            decompress(&params(&[("format", "LZ4")]).unwrap(), &lz4(data)).unwrap(),
+            decompress(&params(&[("format", "LZ4")]).unwrap(), lz4(data)).unwrap(),
             data
         );
     }
 
     #[test]
     fn uncompressed_and_empty_bodies_pass_through() {
-        assert_eq!(decompress(&params(&[]).unwrap(), b"x").unwrap(), b"x");
+        assert_eq!(
+            decompress(&params(&[]).unwrap(), b"x".to_vec()).unwrap(),
+            b"x"
+        );
         assert!(
-            decompress(&params(&[("compression", "gzip")]).unwrap(), b"")
+            decompress(&params(&[("compression", "gzip")]).unwrap(), Vec::new())
                 .unwrap()
                 .is_empty()
         );
@@ -101,7 +107,7 @@ mod tests {
     fn a_corrupt_body_names_its_codec() {
         let err = decompress(
             &params(&[("compression", "lz4_frame")]).unwrap(),
-            b"garbage",
+            b"garbage".to_vec(),
         )
         .unwrap_err();
         assert!(

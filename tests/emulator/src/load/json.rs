@@ -309,6 +309,12 @@ fn read_documents(
 pub(crate) fn count(params: &LoadParams, body: &[u8]) -> ParsedBatch {
     let strip = params.strip_outer_array;
     let mut batch = ParsedBatch::default();
+    if strip && !params.debezium {
+        if let Some(rows) = count_objects(body) {
+            batch.counted = rows;
+            return batch;
+        }
+    }
     read_documents(body, &mut batch, |raw, batch| {
         let text = raw.get().trim_start();
         if params.debezium {
@@ -340,6 +346,35 @@ pub(crate) fn count(params: &LoadParams, body: &[u8]) -> ParsedBatch {
         Ok(())
     });
     batch
+}
+
+/// The rows of a body that is one well-formed array of objects and nothing else, read in one
+/// pass; `None` for any other body, which the general path then reads (and rejects from) as
+/// it always does. Only a speed-up of the common case: what it counts, the general path
+/// would count too.
+fn count_objects(body: &[u8]) -> Option<u64> {
+    struct Objects;
+    impl<'de> serde::de::Visitor<'de> for Objects {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array of objects")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
+            let mut rows = 0;
+            while let Some(item) = seq.next_element::<&RawValue>()? {
+                if !item.get().trim_start().starts_with('{') {
+                    return Err(serde::de::Error::custom("an element is not an object"));
+                }
+                rows += 1;
+            }
+            Ok(rows)
+        }
+    }
+    let text = std::str::from_utf8(body).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let rows = serde::Deserializer::deserialize_seq(&mut de, Objects).ok()?;
+    de.end().ok()?;
+    Some(rows)
 }
 
 /// The cell for a looked-up JSON value.

@@ -459,7 +459,7 @@ fn compressed_bodies_load_after_decompression() {
     enc.write_all(b"[{\"id\": 1}, {\"id\": 2}]").unwrap();
     let body = enc.finish().unwrap();
     let p = params(&[JSON, STRIP, ("compression", "gzip")]).unwrap();
-    let plain = decompress(&p, &body).unwrap();
+    let plain = decompress(&p, body.clone()).unwrap();
     let batch = parse_body(&orders(KeyModel::Primary), &p, &plain).unwrap();
     assert_eq!(batch.ops.len(), 2);
 }
