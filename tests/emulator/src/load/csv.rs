@@ -68,15 +68,15 @@ pub(crate) fn count(params: &LoadParams, plan: &Plan, body: &[u8]) -> ParsedBatc
         if record.is_empty() {
             continue;
         }
-        let fields = split(record, &params.column_separator);
+        let fields = field_count(record, &params.column_separator);
         if std::str::from_utf8(record).is_err() {
             batch.rejected.push(Rejected {
                 reason: "Invalid UTF-8 row".to_string(),
                 row: String::from_utf8_lossy(record).into_owned(),
             });
-        } else if fields.len() != plan.sources.len() {
+        } else if fields != plan.sources.len() {
             batch.rejected.push(Rejected {
-                reason: field_count_reason(params, plan, fields.len()),
+                reason: field_count_reason(params, plan, fields),
                 row: String::from_utf8_lossy(record).into_owned(),
             });
         } else {
@@ -98,23 +98,28 @@ fn field_count_reason(params: &LoadParams, plan: &Plan, fields: usize) -> String
     )
 }
 
-/// Splits `data` on every occurrence of `delim`; the piece after a trailing delimiter is
-/// empty (and skipped by the caller).
+/// Splits `data` on every occurrence of `delim` (leftmost first, not overlapping); the piece
+/// after a trailing delimiter is empty (and skipped by the caller).
 fn split<'a>(data: &'a [u8], delim: &[u8]) -> Vec<&'a [u8]> {
+    if delim.is_empty() {
+        return vec![data];
+    }
     let mut parts = Vec::new();
     let mut start = 0;
-    let mut i = 0;
-    while !delim.is_empty() && i + delim.len() <= data.len() {
-        if &data[i..i + delim.len()] == delim {
-            parts.push(&data[start..i]);
-            i += delim.len();
-            start = i;
-        } else {
-            i += 1;
-        }
+    for at in memchr::memmem::find_iter(data, delim) {
+        parts.push(&data[start..at]);
+        start = at + delim.len();
     }
     parts.push(&data[start..]);
     parts
+}
+
+/// How many pieces [`split`] would cut `record` into.
+fn field_count(record: &[u8], delim: &[u8]) -> usize {
+    if delim.is_empty() {
+        return 1;
+    }
+    memchr::memmem::find_iter(record, delim).count() + 1
 }
 
 /// The BE's `string_2_asc`: quoted, `\n` and `\t` escaped, other unprintables as `0x..`.
@@ -142,6 +147,16 @@ mod tests {
         assert_eq!(split(b"a||b|c", b"||"), vec![&b"a"[..], b"b|c"]);
         assert_eq!(split(b"", b"\n"), vec![&b""[..]]);
         assert_eq!(split(b"x\x01\x01y", &[1]), vec![&b"x"[..], b"", b"y"]);
+        assert_eq!(split(b"a|||b", b"||"), vec![&b"a"[..], b"|b"]);
+        for (data, delim) in [
+            (&b"a\r\nb\r\n"[..], &b"\r\n"[..]),
+            (b"a||b|c", b"||"),
+            (b"", b"\n"),
+            (b"a|||b", b"||"),
+            (b"abc", b""),
+        ] {
+            assert_eq!(field_count(data, delim), split(data, delim).len());
+        }
     }
 
     #[test]
