@@ -319,12 +319,20 @@ pub enum BodyError {
     TooLarge,
 }
 
+/// The most [`read_body`] reserves up front from a declared `Content-Length`.
+const PRESIZE_CAP: u64 = 256 << 20;
+
 /// Reads a whole body, up to `limit` bytes.
 pub async fn read_body(body: Incoming, limit: u64) -> Result<Vec<u8>, BodyError> {
     let mut body = body;
     // Sized once from Content-Length where it is known: a body of tens of MB grown by
-    // doubling would be copied and faulted in again at every step.
-    let declared = hyper::body::Body::size_hint(&body).lower().min(limit + 1);
+    // doubling would be copied and faulted in again at every step. What a client declares
+    // is reserved only up to PRESIZE_CAP; a larger body grows as it arrives, so a claim of
+    // gigabytes costs nothing until the bytes come.
+    let declared = hyper::body::Body::size_hint(&body)
+        .lower()
+        .min(limit + 1)
+        .min(PRESIZE_CAP);
     let mut out = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| BodyError::Transport(e.to_string()))?;
