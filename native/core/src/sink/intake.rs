@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use super::{Answer, Shared};
+use super::Answer;
 use crate::error::{Error, Result};
 
 /// How many submitted batches may wait to be taken in (the one being taken in included)
@@ -69,18 +69,20 @@ impl Slot {
 }
 
 impl Intake {
-    /// Starts the intake thread of `shared`'s sink.
-    pub(super) fn spawn(shared: &Arc<Shared>) -> Result<Intake> {
+    /// Starts an intake thread that takes each batch in with `take` (the sink's
+    /// `Shared::take`).
+    pub(super) fn spawn(
+        take: impl Fn(&[u8], u64) -> Result<Answer> + Send + 'static,
+    ) -> Result<Intake> {
         let inner = Arc::new(Inner {
             slot: Mutex::new(Slot::default()),
             work: Condvar::new(),
             room: Condvar::new(),
         });
         let thread_inner = Arc::clone(&inner);
-        let thread_shared = Arc::clone(shared);
         std::thread::Builder::new()
             .name("starrocks-intake".to_owned())
-            .spawn(move || run(&thread_inner, &thread_shared))
+            .spawn(move || run(&thread_inner, take))
             .map_err(|e| Error::fatal(format!("Could not start the sink's intake thread: {e}")))?;
         Ok(Intake { inner })
     }
@@ -160,7 +162,7 @@ impl Inner {
 }
 
 /// The thread: takes each queued batch in, until closed.
-fn run(inner: &Inner, shared: &Arc<Shared>) {
+fn run(inner: &Inner, take: impl Fn(&[u8], u64) -> Result<Answer>) {
     loop {
         let batch = {
             let mut slot = inner.lock();
@@ -178,7 +180,7 @@ fn run(inner: &Inner, shared: &Arc<Shared>) {
             slot.queued.pop_front().expect("a batch is queued")
         };
         let (number, batch) = batch;
-        let answer = panic::catch_unwind(AssertUnwindSafe(|| shared.take(&batch, number)))
+        let answer = panic::catch_unwind(AssertUnwindSafe(|| take(&batch, number)))
             .unwrap_or_else(|payload| Err(Error::fatal(panicked(payload.as_ref()))));
         let mut slot = inner.lock();
         match answer {
@@ -203,4 +205,108 @@ fn panicked(payload: &(dyn std::any::Any + Send)) -> String {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic".to_owned());
     format!("The StarRocks sink's native code failed while taking a batch in: {what}")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::{self, RecvTimeoutError};
+    use std::time::Duration;
+
+    use super::*;
+
+    const LONG: Duration = Duration::from_secs(10);
+
+    fn answered(records: u32) -> Result<Answer> {
+        Ok(Answer {
+            records,
+            ..Answer::default()
+        })
+    }
+
+    /// A `take` that tells the test the number of each batch it starts on, then waits for
+    /// the test's go (or for the test to hang up) before answering it.
+    #[allow(clippy::type_complexity)]
+    fn gated() -> (
+        impl Fn(&[u8], u64) -> Result<Answer> + Send + 'static,
+        mpsc::Receiver<u64>,
+        mpsc::Sender<()>,
+    ) {
+        let (started, starts) = mpsc::channel();
+        let (go, gate) = mpsc::channel::<()>();
+        let take = move |_: &[u8], number| {
+            started.send(number).ok();
+            gate.recv().ok();
+            answered(1)
+        };
+        (take, starts, go)
+    }
+
+    #[test]
+    fn a_panic_while_taking_a_batch_in_is_that_batchs_error_and_every_later_submits() {
+        let intake = Intake::spawn(|batch: &[u8], _| {
+            assert!(batch != b"boom", "the batch went boom");
+            answered(1)
+        })
+        .unwrap();
+        intake.submit(b"fine", 1).unwrap();
+        intake.submit(b"boom", 2).unwrap();
+        intake.settled(|_| ());
+        let err = intake.submit(b"fine", 3).expect_err("the panic");
+        assert!(
+            err.to_string()
+                .contains("failed while taking a batch in: the batch went boom"),
+            "{err}"
+        );
+        assert!(!err.is_retriable());
+        let again = intake.submit(b"fine", 4).expect_err("still failed");
+        assert!(again.to_string().contains("went boom"), "{again}");
+    }
+
+    #[test]
+    fn close_finishes_the_batch_being_taken_in_and_drops_those_still_queued() {
+        let (take, starts, go) = gated();
+        let intake = Intake::spawn(take).unwrap();
+        intake.submit(b"1", 1).unwrap();
+        assert_eq!(starts.recv_timeout(LONG), Ok(1));
+        intake.submit(b"2", 2).unwrap();
+        intake.submit(b"3", 3).unwrap();
+        intake.close();
+        go.send(()).unwrap();
+        // The thread ends without starting on 2 or 3: `take`, and the sender in it, are gone.
+        assert_eq!(
+            starts.recv_timeout(LONG),
+            Err(RecvTimeoutError::Disconnected)
+        );
+        // Nothing is left to wait for, and nothing more is taken.
+        intake.settled(|answers| assert!(answers.len() <= 1));
+        let err = intake.submit(b"4", 4).expect_err("closed");
+        assert!(err.to_string().contains("stopped"), "{err}");
+    }
+
+    #[test]
+    fn submit_waits_while_depth_batches_are_not_yet_taken_in() {
+        let (take, starts, go) = gated();
+        let intake = Arc::new(Intake::spawn(take).unwrap());
+        for number in 1..=DEPTH as u64 {
+            intake.submit(b"x", number).unwrap();
+        }
+        assert_eq!(starts.recv_timeout(LONG), Ok(1));
+        let (returned, returns) = mpsc::channel();
+        let waiting = Arc::clone(&intake);
+        let submitter = std::thread::spawn(move || {
+            let answers = waiting.submit(b"x", DEPTH as u64 + 1).unwrap();
+            returned.send(answers.len()).unwrap();
+        });
+        assert_eq!(
+            returns.recv_timeout(Duration::from_millis(300)),
+            Err(RecvTimeoutError::Timeout),
+            "submit returned with {DEPTH} batches not yet taken in"
+        );
+        go.send(()).unwrap();
+        // Batch 1 is taken in: there is room, and its answer comes back with the call.
+        assert_eq!(returns.recv_timeout(LONG), Ok(1));
+        submitter.join().unwrap();
+        drop(go);
+        intake.settled(|answers| assert_eq!(answers.len(), DEPTH));
+    }
 }

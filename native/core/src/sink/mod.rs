@@ -327,7 +327,9 @@ impl Sink {
             Some(intake) => intake,
             None => {
                 // A task's calls come from one thread at a time: no other can set it meanwhile.
-                let _ = self.intake.set(intake::Intake::spawn(&self.shared)?);
+                let shared = Arc::clone(&self.shared);
+                let take = move |batch: &[u8], number| shared.take(batch, number);
+                let _ = self.intake.set(intake::Intake::spawn(take)?);
                 self.intake.get().expect("the intake was just set")
             }
         };
