@@ -24,6 +24,26 @@ pub enum SchemaType {
     Struct,
 }
 
+impl SchemaType {
+    /// The type's name as Connect spells it (`INT8`, `STRUCT`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            SchemaType::Int8 => "INT8",
+            SchemaType::Int16 => "INT16",
+            SchemaType::Int32 => "INT32",
+            SchemaType::Int64 => "INT64",
+            SchemaType::Float32 => "FLOAT32",
+            SchemaType::Float64 => "FLOAT64",
+            SchemaType::Boolean => "BOOLEAN",
+            SchemaType::String => "STRING",
+            SchemaType::Bytes => "BYTES",
+            SchemaType::Array => "ARRAY",
+            SchemaType::Map => "MAP",
+            SchemaType::Struct => "STRUCT",
+        }
+    }
+}
+
 /// A Connect schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schema {

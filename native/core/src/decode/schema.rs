@@ -117,8 +117,8 @@ fn check_logical(schema: &Schema, at: usize) -> Step<()> {
             at,
             format!(
                 "a {name} schema must be {}, not {}",
-                type_name(base),
-                type_name(schema.ty)
+                base.name(),
+                schema.ty.name()
             ),
         ));
     }
@@ -137,22 +137,4 @@ fn check_logical(schema: &Schema, at: usize) -> Step<()> {
         ));
     }
     Ok(())
-}
-
-/// The type's name as Connect spells it.
-pub(super) fn type_name(ty: SchemaType) -> &'static str {
-    match ty {
-        SchemaType::Int8 => "INT8",
-        SchemaType::Int16 => "INT16",
-        SchemaType::Int32 => "INT32",
-        SchemaType::Int64 => "INT64",
-        SchemaType::Float32 => "FLOAT32",
-        SchemaType::Float64 => "FLOAT64",
-        SchemaType::Boolean => "BOOLEAN",
-        SchemaType::String => "STRING",
-        SchemaType::Bytes => "BYTES",
-        SchemaType::Array => "ARRAY",
-        SchemaType::Map => "MAP",
-        SchemaType::Struct => "STRUCT",
-    }
 }

@@ -9,7 +9,6 @@
 use std::sync::Arc;
 
 use super::cursor::{Cursor, Fault, Step};
-use super::schema::type_name;
 use super::{schema_ref, MAX_DEPTH};
 use crate::record::{Datum, Schema, SchemaType};
 
@@ -123,7 +122,7 @@ pub(super) fn datum<'a>(
                     id_at,
                     format!(
                         "struct datum refers to a {} schema, expected STRUCT",
-                        type_name(schema.ty)
+                        schema.ty.name()
                     ),
                 ));
             }

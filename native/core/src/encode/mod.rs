@@ -124,8 +124,8 @@ impl RowEncoder {
 /// `a schemaless MAP value`.
 fn value_kind(schema: Option<&Schema>, datum: &Datum<'_>) -> String {
     let (ty, name, schemaless) = match (schema, datum) {
-        (_, Datum::TypedStruct(schema, _)) => (type_name(schema.ty), schema.name(), false),
-        (Some(schema), _) => (type_name(schema.ty), schema.name(), false),
+        (_, Datum::TypedStruct(schema, _)) => (schema.ty.name(), schema.name(), false),
+        (Some(schema), _) => (schema.ty.name(), schema.name(), false),
         (None, _) => (datum_type_name(datum), None, true),
     };
     let article = if ty.starts_with(['A', 'E', 'I', 'O', 'U']) {
@@ -137,23 +137,6 @@ fn value_kind(schema: Option<&Schema>, datum: &Datum<'_>) -> String {
     match name {
         Some(name) => format!("{article}{schemaless} {ty} value (schema '{name}')"),
         None => format!("{article}{schemaless} {ty} value"),
-    }
-}
-
-fn type_name(ty: SchemaType) -> &'static str {
-    match ty {
-        SchemaType::Int8 => "INT8",
-        SchemaType::Int16 => "INT16",
-        SchemaType::Int32 => "INT32",
-        SchemaType::Int64 => "INT64",
-        SchemaType::Float32 => "FLOAT32",
-        SchemaType::Float64 => "FLOAT64",
-        SchemaType::Boolean => "BOOLEAN",
-        SchemaType::String => "STRING",
-        SchemaType::Bytes => "BYTES",
-        SchemaType::Array => "ARRAY",
-        SchemaType::Map => "MAP",
-        SchemaType::Struct => "STRUCT",
     }
 }
 
