@@ -93,6 +93,51 @@ def ratio(a, b, digits=2):
     return "{:.{}f}×".format(a / b, digits)
 
 
+def thread_table(rows, groups, size, conv):
+    """The worker's CPU by thread role, and the time those threads waited for a core, per 1M
+    records (medians over the runs; bench/threads.py), for each sink with those figures."""
+    per_sink = {}
+    for sink in SINKS:
+        runs = [r for r in groups.get((size, conv, sink), [])
+                if sink in rows and r.get("threads") and metrics(r)]
+        if runs:
+            per_sink[sink] = runs
+    if not per_sink:
+        return []
+    roles = []
+    for runs in per_sink.values():
+        for r in runs:
+            for name in r["threads"]:
+                if name not in roles:
+                    roles.append(name)
+
+    def med(runs, name, key):
+        return statistics.median(r["threads"].get(name, {}).get(key, 0.0) / (r["n"] / 1e6)
+                                 for r in runs)
+
+    first = next(iter(per_sink.values()))
+    roles.sort(key=lambda name: -med(first, name, "cpu_s"))
+    out = ["The worker's threads, from the connector's start to just after the drain "
+           "(`bench/threads.py`: CPU, and time spent runnable but waiting for a core, per 1M "
+           "records; medians of the runs):", "",
+           "| thread | " + " | ".join("%s CPU-s | %s waiting for a core, s" % (s, s)
+                                       for s in per_sink) + " |",
+           "|---|" + "---|---|" * len(per_sink)]
+    totals = {s: [0.0, 0.0] for s in per_sink}
+    for name in roles:
+        cells = []
+        for sink, runs in per_sink.items():
+            cpu, runq = med(runs, name, "cpu_s"), med(runs, name, "runq_s")
+            totals[sink][0] += cpu
+            totals[sink][1] += runq
+            cells.append("%s | %s" % (fmt(cpu, 2), fmt(runq, 2)))
+        out.append("| %s | %s |" % (name, " | ".join(cells)))
+    out.append("| *all (sums of the medians)* | %s |" % " | ".join(
+        "*%s* | *%s*" % (fmt(c, 2), fmt(q, 2)) for c, q in totals.values()))
+    out.append("")
+    return out
+
+
 def render(results_path, machine_path):
     results = [json.loads(l) for l in open(results_path) if l.strip()]
     m = json.load(open(machine_path))
@@ -207,12 +252,15 @@ def render(results_path, machine_path):
                     ratio(e["mb_s"], o["mb_s"]), ratio(e["cpu_per_m"], o["cpu_per_m"]),
                     ratio(e["cpu_util"], o["cpu_util"]), ratio(e["hwm_mb"], o["hwm_mb"])))
             cons = [r for r in groups.get((size, "-", "consumer"), []) if not r.get("error")]
+            threads_rows = thread_table(rows, groups, size, conv)
             if cons:
                 c = cons[0]
                 rec_s = c["fetch_rec_s"]
                 w("| *Kafka consumer alone* | *%s* | *%s* | | *%s* | | | | | | | |" % (
                     fmt(c["n"] / rec_s, 2), fmt_int(rec_s), fmt(c["bytes"] / (c["n"] / rec_s) / 1e6)))
             w("")
+            for line in threads_rows:
+                w(line)
     if failures:
         w("### Runs that did not complete")
         w("")

@@ -345,6 +345,7 @@ run_one() {
   fi
   local config w0 e0 b0 t0
   config=$(connector_config "$sink" "$conv" "$topic" "$table")
+  python3 -B "$BENCH_DIR/threads.py" snapshot "$WORKER_PID" >"$RUN/$id/threads.before.json" || true
   w0=$(cpu_ticks "$WORKER_PID")
   e0=$(cpu_ticks "$EMULATOR_PID")
   b0=$(cpu_ticks "$BROKER_PID")
@@ -366,6 +367,13 @@ run_one() {
     fi
   done
   wait "$watcher" 2>/dev/null || true
+  # The worker's threads, read once the watcher has seen the drain end (within its poll).
+  local threads=null
+  if python3 -B "$BENCH_DIR/threads.py" snapshot "$WORKER_PID" >"$RUN/$id/threads.after.json" &&
+    python3 -B "$BENCH_DIR/threads.py" delta "$RUN/$id/threads.before.json" "$RUN/$id/threads.after.json" \
+      >"$RUN/$id/threads.json"; then
+    threads=$(<"$RUN/$id/threads.json")
+  fi
   local max_pending=null
   if [ -n "$memwatch" ]; then
     kill -TERM "$memwatch" 2>/dev/null || true
@@ -403,7 +411,7 @@ run_one() {
     --argjson w0 "$w0" --argjson e0 "$e0" --argjson b0 "$b0" --argjson tck "$CLK_TCK" \
     --argjson hwm "${hwm:-0}" --argjson rss "${rss:-0}" --argjson rows "${rows:-null}" \
     --argjson loads "${loads:-null}" --argjson load_bytes "${load_bytes:-null}" --arg error "$error" \
-    --argjson slow_ms "$slow_ms" --argjson max_pending "${max_pending:-null}" '
+    --argjson slow_ms "$slow_ms" --argjson max_pending "${max_pending:-null}" --argjson threads "$threads" '
     def kv: split(" ") | map(select(test("=")) | split("=") | {(.[0]): (.[1] | tonumber)}) | add // {};
     ($first | split(" ")) as $f | ($done | split(" ")) as $d | ($done | kv) as $k |
     {size: $size, conv: $conv, sink: $sink, rep: $rep, n: $n, bytes: $bytes,
@@ -416,7 +424,7 @@ run_one() {
      broker_cpu_s: (if $done == "" then null else (($k.broker - $b0) / $tck) end),
      worker_hwm_kb: $hwm, worker_rss_end_kb: $rss, table_rows: $rows,
      stream_loads: $loads, stream_load_bytes: $load_bytes,
-     slow_ms: $slow_ms, max_pending_bytes: $max_pending,
+     slow_ms: $slow_ms, max_pending_bytes: $max_pending, threads: $threads,
      error: (if $error == "" then null else $error end)}' >>"$RESULTS"
   tail -1 "$RESULTS" | jq -r '"   drain \(if .t_done_ms then ((.t_done_ms - .t_put_ms)/1000) else "-" end) s, worker CPU \(.worker_cpu_s) s, peak RSS \(.worker_hwm_kb/1024|floor) MB, rows \(.table_rows), max pending \(.max_pending_bytes) B"' >&2
   URL=$CONNECT_URL connector_delete "$name"
