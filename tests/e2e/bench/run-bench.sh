@@ -367,7 +367,8 @@ run_one() {
     fi
   done
   wait "$watcher" 2>/dev/null || true
-  # The worker's threads, read once the watcher has seen the drain end (within its poll).
+  # The worker's threads, read once the watcher has seen the drain end: up to ~0.75 s after it
+  # (the watcher's poll and this loop's sleep).
   local threads=null
   if python3 -B "$BENCH_DIR/threads.py" snapshot "$WORKER_PID" >"$RUN/$id/threads.after.json" &&
     python3 -B "$BENCH_DIR/threads.py" delta "$RUN/$id/threads.before.json" "$RUN/$id/threads.after.json" \

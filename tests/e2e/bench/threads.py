@@ -16,12 +16,14 @@ import sys
 
 TICK = os.sysconf("SC_CLK_TCK")
 
-# (prefix of the kernel's thread name, at most 15 characters; the role it is shown as)
+# (prefix of the kernel's thread name, at most 15 characters; the role it is shown as). The
+# core's load threads are named exactly "starrocks-sink"; the shim's log drain,
+# "starrocks-sink-log-drain", shows as "starrocks-sink-" and is not one of them.
+EXACT = {"starrocks-sink": "sink: loads"}
 ROLES = (
     ("pool-", "Connect task (poll, convert, put)"),
     ("task-thread-", "Connect task (poll, convert, put)"),
     ("starrocks-intak", "sink: intake"),
-    ("starrocks-sink", "sink: loads"),
     ("C1 CompilerThre", "JIT compilers"),
     ("C2 CompilerThre", "JIT compilers"),
     ("GC Thread", "garbage collector"),
@@ -32,6 +34,8 @@ OTHER = "everything else"
 
 
 def role(name):
+    if name in EXACT:
+        return EXACT[name]
     for prefix, label in ROLES:
         if name.startswith(prefix):
             return label

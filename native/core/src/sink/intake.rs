@@ -216,6 +216,25 @@ mod tests {
 
     const LONG: Duration = Duration::from_secs(10);
 
+    /// Runs `test` on a thread of its own and fails if it has not ended within a minute, so a
+    /// wait that never ends fails the test instead of hanging the suite.
+    fn bounded(test: impl FnOnce() + Send + 'static) {
+        let (ended, end) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            test();
+            ended.send(()).ok();
+        });
+        match end.recv_timeout(Duration::from_secs(60)) {
+            Ok(()) => thread.join().unwrap(),
+            Err(RecvTimeoutError::Disconnected) => {
+                if let Err(panic) = thread.join() {
+                    panic::resume_unwind(panic);
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => panic!("the test still waits after a minute"),
+        }
+    }
+
     fn answered(records: u32) -> Result<Answer> {
         Ok(Answer {
             records,
@@ -243,70 +262,76 @@ mod tests {
 
     #[test]
     fn a_panic_while_taking_a_batch_in_is_that_batchs_error_and_every_later_submits() {
-        let intake = Intake::spawn(|batch: &[u8], _| {
-            assert!(batch != b"boom", "the batch went boom");
-            answered(1)
-        })
-        .unwrap();
-        intake.submit(b"fine", 1).unwrap();
-        intake.submit(b"boom", 2).unwrap();
-        intake.settled(|_| ());
-        let err = intake.submit(b"fine", 3).expect_err("the panic");
-        assert!(
-            err.to_string()
-                .contains("failed while taking a batch in: the batch went boom"),
-            "{err}"
-        );
-        assert!(!err.is_retriable());
-        let again = intake.submit(b"fine", 4).expect_err("still failed");
-        assert!(again.to_string().contains("went boom"), "{again}");
+        bounded(|| {
+            let intake = Intake::spawn(|batch: &[u8], _| {
+                assert!(batch != b"boom", "the batch went boom");
+                answered(1)
+            })
+            .unwrap();
+            intake.submit(b"fine", 1).unwrap();
+            intake.submit(b"boom", 2).unwrap();
+            intake.settled(|_| ());
+            let err = intake.submit(b"fine", 3).expect_err("the panic");
+            assert!(
+                err.to_string()
+                    .contains("failed while taking a batch in: the batch went boom"),
+                "{err}"
+            );
+            assert!(!err.is_retriable());
+            let again = intake.submit(b"fine", 4).expect_err("still failed");
+            assert!(again.to_string().contains("went boom"), "{again}");
+        });
     }
 
     #[test]
     fn close_finishes_the_batch_being_taken_in_and_drops_those_still_queued() {
-        let (take, starts, go) = gated();
-        let intake = Intake::spawn(take).unwrap();
-        intake.submit(b"1", 1).unwrap();
-        assert_eq!(starts.recv_timeout(LONG), Ok(1));
-        intake.submit(b"2", 2).unwrap();
-        intake.submit(b"3", 3).unwrap();
-        intake.close();
-        go.send(()).unwrap();
-        // The thread ends without starting on 2 or 3: `take`, and the sender in it, are gone.
-        assert_eq!(
-            starts.recv_timeout(LONG),
-            Err(RecvTimeoutError::Disconnected)
-        );
-        // Nothing is left to wait for, and nothing more is taken.
-        intake.settled(|answers| assert!(answers.len() <= 1));
-        let err = intake.submit(b"4", 4).expect_err("closed");
-        assert!(err.to_string().contains("stopped"), "{err}");
+        bounded(|| {
+            let (take, starts, go) = gated();
+            let intake = Intake::spawn(take).unwrap();
+            intake.submit(b"1", 1).unwrap();
+            assert_eq!(starts.recv_timeout(LONG), Ok(1));
+            intake.submit(b"2", 2).unwrap();
+            intake.submit(b"3", 3).unwrap();
+            intake.close();
+            go.send(()).unwrap();
+            // The thread ends without starting on 2 or 3: `take`, and the sender in it, are gone.
+            assert_eq!(
+                starts.recv_timeout(LONG),
+                Err(RecvTimeoutError::Disconnected)
+            );
+            // Nothing is left to wait for, and nothing more is taken.
+            intake.settled(|answers| assert_eq!(answers.len(), 1));
+            let err = intake.submit(b"4", 4).expect_err("closed");
+            assert!(err.to_string().contains("stopped"), "{err}");
+        });
     }
 
     #[test]
     fn submit_waits_while_depth_batches_are_not_yet_taken_in() {
-        let (take, starts, go) = gated();
-        let intake = Arc::new(Intake::spawn(take).unwrap());
-        for number in 1..=DEPTH as u64 {
-            intake.submit(b"x", number).unwrap();
-        }
-        assert_eq!(starts.recv_timeout(LONG), Ok(1));
-        let (returned, returns) = mpsc::channel();
-        let waiting = Arc::clone(&intake);
-        let submitter = std::thread::spawn(move || {
-            let answers = waiting.submit(b"x", DEPTH as u64 + 1).unwrap();
-            returned.send(answers.len()).unwrap();
+        bounded(|| {
+            let (take, starts, go) = gated();
+            let intake = Arc::new(Intake::spawn(take).unwrap());
+            for number in 1..=DEPTH as u64 {
+                intake.submit(b"x", number).unwrap();
+            }
+            assert_eq!(starts.recv_timeout(LONG), Ok(1));
+            let (returned, returns) = mpsc::channel();
+            let waiting = Arc::clone(&intake);
+            let submitter = std::thread::spawn(move || {
+                let answers = waiting.submit(b"x", DEPTH as u64 + 1).unwrap();
+                returned.send(answers.len()).unwrap();
+            });
+            assert_eq!(
+                returns.recv_timeout(Duration::from_millis(300)),
+                Err(RecvTimeoutError::Timeout),
+                "submit returned with {DEPTH} batches not yet taken in"
+            );
+            go.send(()).unwrap();
+            // Batch 1 is taken in: there is room, and its answer comes back with the call.
+            assert_eq!(returns.recv_timeout(LONG), Ok(1));
+            submitter.join().unwrap();
+            drop(go);
+            intake.settled(|answers| assert_eq!(answers.len(), DEPTH));
         });
-        assert_eq!(
-            returns.recv_timeout(Duration::from_millis(300)),
-            Err(RecvTimeoutError::Timeout),
-            "submit returned with {DEPTH} batches not yet taken in"
-        );
-        go.send(()).unwrap();
-        // Batch 1 is taken in: there is room, and its answer comes back with the call.
-        assert_eq!(returns.recv_timeout(LONG), Ok(1));
-        submitter.join().unwrap();
-        drop(go);
-        intake.settled(|answers| assert_eq!(answers.len(), DEPTH));
     }
 }
