@@ -112,19 +112,72 @@ fn raw_batch(size: usize) -> Vec<u8> {
     Session::new().batch(&records)
 }
 
+/// Schemaless records as JsonConverter (`schemas.enable=false`) hands them over: a map per
+/// record with `bench_row`'s columns, the integers as INT64 and the amount as FLOAT64.
+fn map_batch(size: usize) -> Vec<u8> {
+    let notes: Vec<String> = (0..RECORDS)
+        .map(|i| {
+            let mut note = String::new();
+            while note.len() + 120 < size {
+                note.push_str(["lorem ", "ipsum ", "dolor ", "amet "][(i + note.len()) % 4]);
+            }
+            note
+        })
+        .collect();
+    let records: Vec<Record> = (0..RECORDS)
+        .map(|i| {
+            let r = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16;
+            let mut entries = vec![
+                (Datum::Str("id"), Datum::Int64(i as i64)),
+                (Datum::Str("user_id"), Datum::Int64((r % 1_000_003) as i64)),
+                (Datum::Str("event"), Datum::Str("click")),
+                (
+                    Datum::Str("amount"),
+                    Datum::Float64((r % 10_000_000) as f64 / 100.0),
+                ),
+                (Datum::Str("ok"), Datum::Bool(r & 1 == 1)),
+                (Datum::Str("ts"), Datum::Str("2024-05-17 12:34:56")),
+            ];
+            if size >= 500 {
+                entries.push((Datum::Str("note"), Datum::Str(&notes[i])));
+            }
+            record(
+                i as i64,
+                Payload::Data {
+                    schema: None,
+                    datum: Datum::Map(entries),
+                },
+            )
+        })
+        .collect();
+    Session::new().batch(&records)
+}
+
 fn decode_encode(c: &mut Criterion) {
     let encoder = RowEncoder::new(&config());
     let mut group = c.benchmark_group("decode+encode");
     group.throughput(Throughput::Elements(RECORDS as u64));
-    for (name, batch) in [
-        ("struct-100B", struct_batch(100)),
-        ("struct-1KB", struct_batch(1024)),
-        ("raw-100B", raw_batch(100)),
-        ("raw-1KB", raw_batch(1024)),
+    // As the sink decodes (plain values kept as bytes for JSON without an envelope), and the
+    // schemaless maps once more through their trees, to show what the plain path saves.
+    let plain = RowEncoder::writes_plain_data(&config());
+    for (name, batch, plain) in [
+        ("struct-100B", struct_batch(100), plain),
+        ("struct-1KB", struct_batch(1024), plain),
+        ("map-100B", map_batch(100), plain),
+        ("map-1KB", map_batch(1024), plain),
+        ("map-100B-tree", map_batch(100), false),
+        ("map-1KB-tree", map_batch(1024), false),
+        ("raw-100B", raw_batch(100), plain),
+        ("raw-1KB", raw_batch(1024), plain),
     ] {
         group.bench_function(name, |b| {
             b.iter_batched(
-                || (Decoder::new(), Body(Vec::with_capacity(batch.len() * 2), 0)),
+                || {
+                    (
+                        Decoder::new().with_plain_values(plain),
+                        Body(Vec::with_capacity(batch.len() * 2), 0),
+                    )
+                },
                 |(mut decoder, mut body)| {
                     for r in decoder.decode(&batch).expect("decodes") {
                         encoder.encode(&r, &mut body).expect("encodes");

@@ -259,6 +259,10 @@ impl Session {
     fn payload(&self, out: &mut Vec<u8>, p: &Payload<'_>) {
         match p {
             Payload::Null => out.push(0),
+            Payload::PlainData(plain) => {
+                out.push(3);
+                out.extend_from_slice(plain.0);
+            }
             Payload::RawBytes(b) => {
                 out.push(1);
                 bytes(out, b);

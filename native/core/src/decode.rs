@@ -13,8 +13,11 @@
 //! tables exactly as they were before it.
 
 mod cursor;
+mod plain;
 mod schema;
 mod value;
+
+pub use plain::Visitor as PlainVisitor;
 
 use std::mem;
 use std::sync::Arc;
@@ -52,6 +55,8 @@ const MIN_RECORD_LEN: usize = 1 + 1 + 4 + 8 + 1 + 1 + 1 + 1;
 #[derive(Debug, Default)]
 pub struct Decoder {
     table: SchemaTable,
+    /// Record values that are plain data stay as their bytes ([`Payload::PlainData`]).
+    plain_values: bool,
 }
 
 /// What the header says.
@@ -82,6 +87,14 @@ enum Saved {
 impl Decoder {
     pub fn new() -> Decoder {
         Decoder::default()
+    }
+
+    /// A decoder that keeps record values which are plain data (schemaless maps of strings,
+    /// numbers, booleans and nulls; `decode::plain`) as their bytes, [`Payload::PlainData`],
+    /// for an encoder that writes them as JSON without a tree. Keys are always decoded.
+    pub fn with_plain_values(mut self, on: bool) -> Decoder {
+        self.plain_values = on;
+        self
     }
 
     /// Decodes one batch. Records borrow from `bytes` and from the session's topic table.
@@ -194,9 +207,11 @@ impl Decoder {
             .topic_ref(cur, "topic id")
             .map_err(|f| error(f, &context("")))?;
         let timestamp = timestamp(cur).map_err(|f| error(f, &context("")))?;
-        let key = self.payload(cur).map_err(|f| error(f, &context(", key")))?;
+        let key = self
+            .payload(cur, false)
+            .map_err(|f| error(f, &context(", key")))?;
         let value = self
-            .payload(cur)
+            .payload(cur, self.plain_values)
             .map_err(|f| error(f, &context(", value")))?;
         Ok(Entry {
             original_topic,
@@ -228,15 +243,19 @@ impl Decoder {
         }
     }
 
-    fn payload<'a>(&self, cur: &mut Cursor<'a>) -> Step<Payload<'a>> {
+    /// A key or value; `plain` keeps plain data as its bytes.
+    fn payload<'a>(&self, cur: &mut Cursor<'a>, plain: bool) -> Step<Payload<'a>> {
         let at = cur.pos();
         Ok(match cur.u8("payload kind")? {
             KIND_NULL => Payload::Null,
             KIND_RAW_BYTES => Payload::RawBytes(cur.bytes("RAW_BYTES payload")?),
             KIND_RAW_TEXT => Payload::RawText(cur.str("RAW_TEXT payload")?),
-            KIND_DATA => Payload::Data {
-                schema: None,
-                datum: value::datum(cur, &self.table.schemas, 0)?,
+            KIND_DATA => match plain.then(|| plain::scan(cur)).flatten() {
+                Some(data) => Payload::PlainData(data),
+                None => Payload::Data {
+                    schema: None,
+                    datum: value::datum(cur, &self.table.schemas, 0)?,
+                },
             },
             KIND_TYPED => {
                 let schema = schema_ref(cur, &self.table.schemas)?;

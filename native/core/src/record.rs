@@ -135,7 +135,16 @@ pub enum Payload<'a> {
         schema: Option<Arc<Schema>>,
         datum: Datum<'a>,
     },
+    /// Schemaless Connect data of JSON's own kinds, as its batch bytes: what a decoder asked
+    /// for plain values makes of a value without bytes, decimals, dates or structs in it
+    /// (`decode::plain`). `PlainData::datum` builds its tree.
+    PlainData(PlainData<'a>),
 }
+
+/// A schemaless datum's bytes in the batch format, scanned by the decoder: a map, or an array
+/// of maps, of strings, numbers, booleans and nulls (see `decode::plain`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlainData<'a>(pub(crate) &'a [u8]);
 
 /// One sink record.
 #[derive(Debug, Clone, PartialEq)]

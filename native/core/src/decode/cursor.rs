@@ -42,6 +42,7 @@ impl Fault {
 }
 
 /// A reader over the batch bytes; values it returns borrow from them.
+#[derive(Clone)]
 pub(super) struct Cursor<'a> {
     bytes: &'a [u8],
     pos: usize,
@@ -55,6 +56,12 @@ impl<'a> Cursor<'a> {
     /// The offset of the next byte to read.
     pub(super) fn pos(&self) -> usize {
         self.pos
+    }
+
+    /// The next byte, without reading it.
+    #[inline]
+    pub(super) fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
     }
 
     pub(super) fn remaining(&self) -> usize {

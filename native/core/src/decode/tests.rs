@@ -5,6 +5,7 @@
 
 use crate::batch_writer as encoder;
 mod errors;
+mod plain;
 mod seed;
 mod session;
 

@@ -22,12 +22,10 @@ pub(super) fn rows(
         Payload::RawBytes(bytes) => bytes,
         Payload::Null => return Ok(0),
         Payload::Data { schema, datum } => {
-            return Err(Error::data(format!(
-                "CSV format needs String or byte[] record values (StringConverter or \
-                 ByteArrayConverter); got {} at {}",
-                value_kind(schema.as_deref(), datum),
-                record.position()
-            )));
+            return Err(not_text(value_kind(schema.as_deref(), datum), record))
+        }
+        Payload::PlainData(plain) => {
+            return Err(not_text(value_kind(None, &plain.datum()?), record))
         }
     };
     let row = match bytes.strip_suffix(row_delimiter) {
@@ -36,4 +34,12 @@ pub(super) fn rows(
     };
     sink.row().extend_from_slice(row);
     Ok(1)
+}
+
+fn not_text(kind: String, record: &Record<'_>) -> Error {
+    Error::data(format!(
+        "CSV format needs String or byte[] record values (StringConverter or ByteArrayConverter); \
+         got {kind} at {}",
+        record.position()
+    ))
 }

@@ -116,6 +116,7 @@ pub(super) fn rows(
         Payload::Data { schema, datum } => {
             rows_from_data(json, schema.as_deref(), datum, record, sink)
         }
+        Payload::PlainData(plain) => rows_from_data(json, None, &plain.datum()?, record, sink),
     }
 }
 
@@ -194,6 +195,8 @@ fn delete_by_key(
     match &record.key {
         Payload::Null => Err(missing()),
         Payload::Data { schema, datum } => data_key(json, schema.as_deref(), datum, record, sink)
+            .and_then(|rows| rows.ok_or_else(missing)),
+        Payload::PlainData(plain) => data_key(json, None, &plain.datum()?, record, sink)
             .and_then(|rows| rows.ok_or_else(missing)),
         Payload::RawText(text) => raw_key(json, text, record, sink, missing),
         Payload::RawBytes(bytes) => {
@@ -277,12 +280,18 @@ pub(super) fn key_schema(schemas: &SchemaCache, key: &Payload<'_>) -> Option<Arc
         Payload::Data {
             schema: None,
             datum,
-        } => match wrapper(None, datum)? {
-            (Datum::Null, _) => None,
-            (schema, _) => schemas.schema(&schema.to_json().to_string()).ok(),
-        },
+        } => wrapped_schema(schemas, datum),
+        Payload::PlainData(plain) => wrapped_schema(schemas, &plain.datum().ok()?),
         Payload::RawText(text) => of_text(text),
         Payload::RawBytes(bytes) => of_text(std::str::from_utf8(bytes).ok()?),
+    }
+}
+
+/// The schema in JsonConverter's wrapper around a schemaless key, unless it is null.
+fn wrapped_schema(schemas: &SchemaCache, datum: &Datum<'_>) -> Option<Arc<Schema>> {
+    match wrapper(None, datum)? {
+        (Datum::Null, _) => None,
+        (schema, _) => schemas.schema(&schema.to_json().to_string()).ok(),
     }
 }
 

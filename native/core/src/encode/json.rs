@@ -17,10 +17,13 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 
 use super::debezium::Op;
+use crate::decode::PlainVisitor;
+
 use super::decimal::write_decimal;
 use super::temporal::{Temporal, Unit};
 use super::{datum_type_name, value_kind, RowSink};
 use crate::config::TemporalRendering;
+use crate::record::PlainData;
 use crate::record::{Datum, Schema, SchemaType};
 
 const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
@@ -398,6 +401,79 @@ fn key_label(key: &Datum<'_>) -> String {
     }
 }
 
+/// Writes the rows of plain data (`Payload::PlainData`) straight from its bytes: the same text
+/// [`JsonWriter::rows`] writes for the tree of the same data, which `json_tests` check. Plain
+/// data has nothing a row could fail on (its floats are finite, its keys strings), and no
+/// logical types, so the temporal rendering plays no part.
+pub(super) fn plain_rows(
+    plain: &PlainData<'_>,
+    sink: &mut impl RowSink,
+) -> crate::error::Result<u32> {
+    plain.rows(|row| row.walk(&mut PlainJson(sink.row())))
+}
+
+/// Writes what it visits as JSON text.
+struct PlainJson<'o>(&'o mut Vec<u8>);
+
+impl PlainVisitor for PlainJson<'_> {
+    fn null(&mut self) {
+        self.0.extend_from_slice(b"null");
+    }
+
+    fn bool(&mut self, value: bool) {
+        self.0
+            .extend_from_slice(if value { b"true" } else { b"false" });
+    }
+
+    fn int(&mut self, value: i64) {
+        push_int(self.0, value);
+    }
+
+    fn float32(&mut self, value: f32) {
+        self.0
+            .extend_from_slice(zmij::Buffer::new().format_finite(value).as_bytes());
+    }
+
+    fn float64(&mut self, value: f64) {
+        self.0
+            .extend_from_slice(zmij::Buffer::new().format_finite(value).as_bytes());
+    }
+
+    fn str(&mut self, text: &[u8]) {
+        write_str(self.0, text);
+    }
+
+    fn array_start(&mut self) {
+        self.0.push(b'[');
+    }
+
+    fn array_item(&mut self, index: usize) {
+        if index > 0 {
+            self.0.push(b',');
+        }
+    }
+
+    fn array_end(&mut self) {
+        self.0.push(b']');
+    }
+
+    fn map_start(&mut self) {
+        self.0.push(b'{');
+    }
+
+    fn map_key(&mut self, index: usize, key: &[u8]) {
+        if index > 0 {
+            self.0.push(b',');
+        }
+        write_str(self.0, key);
+        self.0.push(b':');
+    }
+
+    fn map_end(&mut self) {
+        self.0.push(b'}');
+    }
+}
+
 fn push_int(out: &mut Vec<u8>, value: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
 }
@@ -459,12 +535,22 @@ pub(super) fn write_str(out: &mut Vec<u8>, text: &[u8]) {
     out.reserve(text.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    for (i, &byte) in text.iter().enumerate() {
+    let mut i = 0;
+    while i < text.len() {
+        // Eight bytes at a time while none of them needs escaping: most text has none.
+        if let Some(word) = text[i..].first_chunk::<8>() {
+            if !needs_escape(u64::from_le_bytes(*word)) {
+                i += 8;
+                continue;
+            }
+        }
+        let byte = text[i];
         let escape = ESCAPE[usize::from(byte)];
+        i += 1;
         if escape == 0 {
             continue;
         }
-        out.extend_from_slice(&text[start..i]);
+        out.extend_from_slice(&text[start..i - 1]);
         if escape == b'u' {
             out.extend_from_slice(b"\\u00");
             out.push(HEX[usize::from(byte >> 4)]);
@@ -473,8 +559,22 @@ pub(super) fn write_str(out: &mut Vec<u8>, text: &[u8]) {
             out.push(b'\\');
             out.push(escape);
         }
-        start = i + 1;
+        start = i;
     }
     out.extend_from_slice(&text[start..]);
     out.push(b'"');
+}
+
+/// Whether any of the eight bytes in `word` is one [`ESCAPE`] names: below 0x20, `"` or `\`.
+/// (The classic "has a byte less than n" and "has a zero byte" tests: exact about whether one
+/// exists, which is all that is asked.)
+#[inline(always)]
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    (below_space | zero(quote) | zero(backslash)) & HIGH != 0
 }

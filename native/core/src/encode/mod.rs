@@ -76,6 +76,13 @@ impl RowEncoder {
         }
     }
 
+    /// Whether this configuration writes plain data (`Payload::PlainData`) straight from its
+    /// bytes, so a decoder should keep record values that are plain as bytes: JSON rows without
+    /// an envelope. Every other configuration reads plain data through its tree.
+    pub fn writes_plain_data(config: &SinkConfig) -> bool {
+        config.format == Format::Json && config.envelope == Envelope::None
+    }
+
     /// Appends the rows of one record's VALUE (keys are ignored, as upstream does). Returns how
     /// many rows were written; 0 for a tombstone (Payload::Null value).
     ///
@@ -95,6 +102,7 @@ impl RowEncoder {
             (Format::Json, Payload::RawBytes(bytes)) => {
                 passthrough::rows_from_bytes(bytes, record, sink)
             }
+            (Format::Json, Payload::PlainData(plain)) => json::plain_rows(plain, sink),
             (Format::Json, Payload::Data { schema, datum }) => {
                 // A STRUCT is a row; an ARRAY of STRUCTs, one row per element.
                 let row = schema.as_deref().and_then(|s| match s.ty {

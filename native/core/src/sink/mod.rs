@@ -248,7 +248,7 @@ impl Sink {
             metrics: Metrics::default(),
             span,
             state: Mutex::new(State {
-                decoder: Decoder::new(),
+                decoder: Decoder::new().with_plain_values(RowEncoder::writes_plain_data(&config)),
                 tables: BTreeMap::new(),
                 tracker: OffsetTracker::new(),
                 seq: Sequence::default(),

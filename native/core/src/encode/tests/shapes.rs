@@ -1,6 +1,7 @@
 //! Nesting, map keys, string escaping, top-level rows, and the errors of Connect data.
 
 use super::*;
+use proptest::strategy::Strategy as _;
 
 #[test]
 fn nested_structs_maps_and_arrays_keep_schema_field_order() {
@@ -110,6 +111,25 @@ fn strings_are_escaped_per_rfc_8259() {
         encode(&json(), typed(schema, Datum::Struct(vec![Datum::Int8(1)]))).ok(),
         Some(vec![r#"{"we\"ird\n":1}"#.to_owned()])
     );
+}
+
+proptest::proptest! {
+    /// Escaping looks at eight bytes at a time: whatever sits where in those eight, the text is
+    /// serde_json's (which escapes as RFC 8259 asks, in the same forms).
+    #[test]
+    fn strings_are_escaped_wherever_the_bytes_fall(
+        text in proptest::collection::vec(
+            proptest::sample::select(vec!['a', ' ', '"', '\\', '\n', '\u{0}', '\u{1f}', '\u{7f}', 'ü', '😀']),
+            0..40,
+        ).prop_map(|chars: Vec<char>| chars.into_iter().collect::<String>())
+    ) {
+        let mut out = Vec::new();
+        crate::encode::json::write_str(&mut out, text.as_bytes());
+        proptest::prop_assert_eq!(
+            String::from_utf8(out).expect("UTF-8"),
+            serde_json::to_string(&text).expect("a string serializes")
+        );
+    }
 }
 
 #[test]

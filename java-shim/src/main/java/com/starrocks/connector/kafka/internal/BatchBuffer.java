@@ -4,6 +4,7 @@ import org.apache.kafka.connect.errors.ConnectException;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A growable, reusable direct buffer with the primitive writers of the batch format
@@ -19,6 +20,14 @@ final class BatchBuffer {
 
     /** Strings up to this many chars go through {@link #scratch}. */
     static final int SCRATCH_CHARS = 16 * 1024;
+
+    /**
+     * Strings of at least this many chars (and at most {@link #SCRATCH_CHARS}) are encoded by
+     * {@code String.getBytes(UTF_8)}: for text that is all ASCII the JDK copies its bytes in
+     * bulk, which beats the char loop from about 60 chars on (JDK 17: 170 against 270 ns for
+     * 900 chars; the loop wins below, where the array's allocation dominates).
+     */
+    static final int BULK_CHARS = 64;
 
     private ByteBuffer buf;
     /** One string's UTF-8 bytes: at most 3 per char (a surrogate pair takes 4 for 2). */
@@ -130,15 +139,23 @@ final class BatchBuffer {
 
     /**
      * {@code varint length} followed by the string's UTF-8 bytes. Unpaired surrogates become
-     * {@code '?'}, as {@code String.getBytes(UTF_8)} writes them. A string of up to
-     * {@value #SCRATCH_CHARS} chars is encoded in one pass into a heap array and copied in bulk
-     * (array stores are cheaper than a direct buffer's checked puts); a longer one in two
-     * passes straight into the buffer, so the scratch array stays small.
+     * {@code '?'}, as {@code String.getBytes(UTF_8)} writes them. A string shorter than
+     * {@value #BULK_CHARS} chars is encoded in one pass into a heap array and copied in bulk
+     * (array stores are cheaper than a direct buffer's checked puts); one of up to
+     * {@value #SCRATCH_CHARS} chars by {@code getBytes}; a longer one in two passes straight
+     * into the buffer, so that no array as large as it is allocated.
      */
     void string(String s) {
         int n = s.length();
         if (n > SCRATCH_CHARS) {
             stringInPlace(s);
+            return;
+        }
+        if (n >= BULK_CHARS) {
+            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+            varint(utf8.length);
+            ensure(utf8.length);
+            buf.put(utf8);
             return;
         }
         byte[] b = scratch;

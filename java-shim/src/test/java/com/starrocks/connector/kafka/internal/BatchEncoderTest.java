@@ -402,8 +402,12 @@ class BatchEncoderTest {
         }
         longest.setLength(BatchBuffer.SCRATCH_CHARS);
         longer.append(longest).append("\u00fc\udc00");
-        // Up to SCRATCH_CHARS through the scratch array, longer ones straight into the buffer.
+        String bulkAscii = repeat("x", BatchBuffer.BULK_CHARS);
+        String bulkMixed = repeat("a\u00fc\u6771\ud83d\ude80\ud800", BatchBuffer.BULK_CHARS / 6 + 1);
+        // Short ones through the scratch array, from BULK_CHARS to SCRATCH_CHARS by getBytes,
+        // longer ones straight into the buffer.
         String[] samples = {"", "ascii", "Z\u00fcrich", "\u6771\u4eac", "\ud83d\ude80", "a\ud800b", "\udc00",
+            repeat("y", BatchBuffer.BULK_CHARS - 1), bulkAscii, bulkMixed, bulkMixed + "\udc00",
             longest.toString(), longer.toString()};
         for (String s : samples) {
             BatchBuffer buffer = new BatchBuffer(4);
@@ -411,6 +415,15 @@ class BatchEncoderTest {
             assertEquals(new Bytes().string(s).hex(), Bytes.hex(Bytes.written(buffer.buffer())), s);
             assertEquals(s.getBytes(StandardCharsets.UTF_8).length, BatchBuffer.utf8Length(s), s);
         }
+    }
+
+    /** {@code String.repeat}, which the Java 8 this module compiles for lacks. */
+    private static String repeat(String s, int times) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < times; i++) {
+            out.append(s);
+        }
+        return out.toString();
     }
 
     @Test
