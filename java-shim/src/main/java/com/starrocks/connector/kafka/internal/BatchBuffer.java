@@ -5,17 +5,21 @@ import org.apache.kafka.connect.errors.ConnectException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
- * A growable, reusable direct buffer with the primitive writers of the batch format
+ * A growable, reusable buffer with the primitive writers of the batch format
  * ({@code docs/batch-format.md}): little-endian fixed-width integers, LEB128 varints, and
- * length-prefixed UTF-8 strings written without an intermediate {@code byte[]}.
+ * length-prefixed UTF-8 strings.
  *
- * <p>The buffer doubles when it runs out of room and is never shrunk, so a task's steady state
- * allocates nothing per record.
+ * <p>The batch is written into a heap array, whose stores the JIT compiles to plain moves (a
+ * direct buffer's checks cost a third of the encoding of small records), and copied in one
+ * bulk put into a direct buffer when {@link #buffer()} hands it to the core. Both double when
+ * they run out of room and are never shrunk, so a task's steady state allocates nothing per
+ * record but the arrays of long strings.
  */
 final class BatchBuffer {
-    /** The largest batch a direct buffer can hold, with headroom the JDK asks for. */
+    /** The largest batch an array or a direct buffer can hold, with headroom the JDK asks for. */
     private static final int MAX_CAPACITY = Integer.MAX_VALUE - 8;
 
     /** Strings up to this many chars go through {@link #scratch}. */
@@ -29,121 +33,153 @@ final class BatchBuffer {
      */
     static final int BULK_CHARS = 64;
 
-    private ByteBuffer buf;
+    private byte[] buf;
+    private int pos;
+    private ByteBuffer direct;
     /** One string's UTF-8 bytes: at most 3 per char (a surrogate pair takes 4 for 2). */
     private final byte[] scratch = new byte[3 * SCRATCH_CHARS];
 
     BatchBuffer(int initialCapacity) {
-        buf = ByteBuffer.allocateDirect(initialCapacity).order(ByteOrder.LITTLE_ENDIAN);
+        buf = new byte[initialCapacity];
+        direct = ByteBuffer.allocateDirect(initialCapacity).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** The buffer; bytes {@code [0, position())} are the batch written so far. */
+    /**
+     * The batch written so far, bytes {@code [0, position())}, copied into a direct buffer
+     * whose position is the batch's length. The buffer is reused: it is valid until the next
+     * write or {@link #clear()}.
+     */
     ByteBuffer buffer() {
-        return buf;
+        if (direct.capacity() < pos) {
+            direct = ByteBuffer.allocateDirect(buf.length).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        direct.clear();
+        direct.put(buf, 0, pos);
+        return direct;
+    }
+
+    /** The byte at {@code index}, already written. */
+    byte byteAt(int index) {
+        return buf[index];
     }
 
     int position() {
-        return buf.position();
+        return pos;
     }
 
     void position(int position) {
-        buf.position(position);
+        pos = position;
     }
 
     void clear() {
-        buf.clear();
+        pos = 0;
     }
 
     private void ensure(int n) {
-        if (buf.remaining() >= n) {
+        if (buf.length - pos >= n) {
             return;
         }
-        long needed = (long) buf.position() + n;
+        long needed = (long) pos + n;
         if (needed > MAX_CAPACITY) {
             throw new ConnectException("The batch does not fit in one buffer (" + needed
                     + " bytes); lower consumer.override.max.poll.records");
         }
-        long capacity = Math.max(buf.capacity(), 1024);
+        long capacity = Math.max(buf.length, 1024);
         while (capacity < needed) {
             capacity *= 2;
         }
-        ByteBuffer bigger = ByteBuffer.allocateDirect((int) Math.min(capacity, MAX_CAPACITY))
-                .order(ByteOrder.LITTLE_ENDIAN);
-        buf.flip();
-        bigger.put(buf);
-        buf = bigger;
+        buf = Arrays.copyOf(buf, (int) Math.min(capacity, MAX_CAPACITY));
     }
 
     void u8(int v) {
         ensure(1);
-        buf.put((byte) v);
+        buf[pos++] = (byte) v;
     }
 
     void i16(short v) {
         ensure(2);
-        buf.putShort(v);
+        buf[pos] = (byte) v;
+        buf[pos + 1] = (byte) (v >> 8);
+        pos += 2;
     }
 
     void i32(int v) {
         ensure(4);
-        buf.putInt(v);
+        putInt(pos, v);
+        pos += 4;
     }
 
     void i64(long v) {
         ensure(8);
-        buf.putLong(v);
+        putInt(pos, (int) v);
+        putInt(pos + 4, (int) (v >>> 32));
+        pos += 8;
     }
 
+    /** The float's bits as they are (NaN payloads too), as {@code ByteBuffer.putFloat}. */
     void f32(float v) {
-        ensure(4);
-        buf.putFloat(v);
+        i32(Float.floatToRawIntBits(v));
     }
 
+    /** The double's bits as they are (NaN payloads too), as {@code ByteBuffer.putDouble}. */
     void f64(double v) {
-        ensure(8);
-        buf.putDouble(v);
+        i64(Double.doubleToRawLongBits(v));
     }
 
     void i32At(int index, int v) {
-        buf.putInt(index, v);
+        putInt(index, v);
     }
 
     void u8At(int index, int v) {
-        buf.put(index, (byte) v);
+        buf[index] = (byte) v;
+    }
+
+    private void putInt(int at, int v) {
+        buf[at] = (byte) v;
+        buf[at + 1] = (byte) (v >> 8);
+        buf[at + 2] = (byte) (v >> 16);
+        buf[at + 3] = (byte) (v >> 24);
     }
 
     /** An unsigned LEB128 integer (the value is treated as unsigned 64-bit). */
     void varint(long v) {
         ensure(10);
         while ((v & ~0x7FL) != 0) {
-            buf.put((byte) ((v & 0x7F) | 0x80));
+            buf[pos++] = (byte) ((v & 0x7F) | 0x80);
             v >>>= 7;
         }
-        buf.put((byte) v);
+        buf[pos++] = (byte) v;
     }
 
     /** {@code varint length} followed by the bytes. */
     void bytes(byte[] b) {
         varint(b.length);
-        ensure(b.length);
-        buf.put(b);
+        put(b, b.length);
     }
 
     /** {@code varint length} followed by the buffer's remaining bytes (its position is kept). */
     void bytes(ByteBuffer b) {
         ByteBuffer view = b.duplicate();
-        varint(view.remaining());
-        ensure(view.remaining());
-        buf.put(view);
+        int n = view.remaining();
+        varint(n);
+        ensure(n);
+        view.get(buf, pos, n);
+        pos += n;
+    }
+
+    private void put(byte[] b, int n) {
+        ensure(n);
+        System.arraycopy(b, 0, buf, pos, n);
+        pos += n;
     }
 
     /**
      * {@code varint length} followed by the string's UTF-8 bytes. Unpaired surrogates become
      * {@code '?'}, as {@code String.getBytes(UTF_8)} writes them. A string shorter than
-     * {@value #BULK_CHARS} chars is encoded in one pass into a heap array and copied in bulk
-     * (array stores are cheaper than a direct buffer's checked puts); one of up to
-     * {@value #SCRATCH_CHARS} chars by {@code getBytes}; a longer one in two passes straight
-     * into the buffer, so that no array as large as it is allocated.
+     * {@value #BULK_CHARS} chars is encoded in one pass into a scratch array and copied in bulk
+     * behind its length; one of up to
+     * {@value #SCRATCH_CHARS} chars by {@code getBytes}; a longer one in two passes (its length,
+     * then its bytes) straight into the batch, so that no array as large as it is allocated.
      */
     void string(String s) {
         int n = s.length();
@@ -152,10 +188,7 @@ final class BatchBuffer {
             return;
         }
         if (n >= BULK_CHARS) {
-            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-            varint(utf8.length);
-            ensure(utf8.length);
-            buf.put(utf8);
+            bytes(s.getBytes(StandardCharsets.UTF_8));
             return;
         }
         byte[] b = scratch;
@@ -183,8 +216,7 @@ final class BatchBuffer {
             }
         }
         varint(j);
-        ensure(j);
-        buf.put(b, 0, j);
+        put(b, j);
     }
 
     private void stringInPlace(String s) {
@@ -195,23 +227,23 @@ final class BatchBuffer {
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
             if (c < 0x80) {
-                buf.put((byte) c);
+                buf[pos++] = (byte) c;
             } else if (c < 0x800) {
-                buf.put((byte) (0xC0 | (c >> 6)));
-                buf.put((byte) (0x80 | (c & 0x3F)));
+                buf[pos++] = (byte) (0xC0 | (c >> 6));
+                buf[pos++] = (byte) (0x80 | (c & 0x3F));
             } else if (Character.isHighSurrogate(c) && i + 1 < n
                     && Character.isLowSurrogate(s.charAt(i + 1))) {
                 int cp = Character.toCodePoint(c, s.charAt(++i));
-                buf.put((byte) (0xF0 | (cp >> 18)));
-                buf.put((byte) (0x80 | ((cp >> 12) & 0x3F)));
-                buf.put((byte) (0x80 | ((cp >> 6) & 0x3F)));
-                buf.put((byte) (0x80 | (cp & 0x3F)));
+                buf[pos++] = (byte) (0xF0 | (cp >> 18));
+                buf[pos++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                buf[pos++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                buf[pos++] = (byte) (0x80 | (cp & 0x3F));
             } else if (Character.isSurrogate(c)) {
-                buf.put((byte) '?');
+                buf[pos++] = (byte) '?';
             } else {
-                buf.put((byte) (0xE0 | (c >> 12)));
-                buf.put((byte) (0x80 | ((c >> 6) & 0x3F)));
-                buf.put((byte) (0x80 | (c & 0x3F)));
+                buf[pos++] = (byte) (0xE0 | (c >> 12));
+                buf[pos++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                buf[pos++] = (byte) (0x80 | (c & 0x3F));
             }
         }
     }

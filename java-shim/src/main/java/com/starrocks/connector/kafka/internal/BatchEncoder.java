@@ -137,7 +137,7 @@ public final class BatchEncoder {
 
     /** Whether the last encoded batch carries the RESET flag (for tests and logs). */
     boolean lastBatchReset() {
-        return (out.buffer().get(FLAGS_AT) & FLAG_RESET) != 0;
+        return (out.byteAt(FLAGS_AT) & FLAG_RESET) != 0;
     }
 
     private void add(SinkRecord record, RecordErrorHandler onError) {

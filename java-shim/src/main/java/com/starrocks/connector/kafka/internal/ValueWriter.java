@@ -224,7 +224,11 @@ final class ValueWriter {
         }
     }
 
-    /** A schemaless datum: a tag, then its body. */
+    /**
+     * A schemaless datum: a tag, then its body. The final classes JsonConverter hands over most
+     * are tested first: a class test is one compare, while each interface test ({@code Map},
+     * {@code List}) scans the value's class's interfaces.
+     */
     void datum(Object value) {
         if (value == null) {
             out.u8(D_NULL);
@@ -234,6 +238,11 @@ final class ValueWriter {
         } else if (value instanceof Long) {
             out.u8(D_INT64);
             out.i64((Long) value);
+        } else if (value instanceof Double) {
+            out.u8(D_FLOAT64);
+            out.f64((Double) value);
+        } else if (value instanceof Boolean) {
+            out.u8((Boolean) value ? D_TRUE : D_FALSE);
         } else if (value instanceof Integer) {
             out.u8(D_INT32);
             out.i32((Integer) value);
@@ -252,11 +261,6 @@ final class ValueWriter {
             for (Object element : list) {
                 datum(element);
             }
-        } else if (value instanceof Boolean) {
-            out.u8((Boolean) value ? D_TRUE : D_FALSE);
-        } else if (value instanceof Double) {
-            out.u8(D_FLOAT64);
-            out.f64((Double) value);
         } else if (value instanceof Float) {
             out.u8(D_FLOAT32);
             out.f32((Float) value);
