@@ -2,15 +2,15 @@
 //!
 //! Each export is a shell: it marshals its Java arguments, calls one safe function below that
 //! returns a `Result`, and marshals the answer back; [`entry`] catches panics and throws errors.
-//! Only handles, strings, primitive arrays and one direct `ByteBuffer` cross. No Java method is
-//! ever called, and nothing native is touched from any thread but the calling one.
+//! Only handles, strings and primitive arrays cross. No Java method is ever called, and nothing
+//! native is touched from any thread but the calling one.
 //!
-//! Invariant: the batch a `put` reads is the caller's direct buffer itself, borrowed for the
-//! duration of the call; the core copies it for its intake thread and keeps no pointer to it.
+//! Invariant: the batch a `put` reads is copied once, from the caller's `byte[]` straight into
+//! the core's intake buffer (`GetByteArrayRegion`); nothing keeps a pointer into Java's heap.
 
 use std::collections::HashMap;
 
-use jni::objects::{JByteBuffer, JClass, JIntArray, JLongArray, JObject, JObjectArray, JString};
+use jni::objects::{JByteArray, JClass, JIntArray, JLongArray, JObject, JObjectArray, JString};
 use jni::sys::{jboolean, jbyteArray, jint, jlong, jobjectArray, jstring};
 use jni::{Env, EnvUnowned};
 use starrocks_kafka_core::config::Valid;
@@ -62,10 +62,30 @@ fn open(h: i64, partitions: &[TopicPartition]) -> Result<Vec<u8>> {
     reply::partitions(&resume)
 }
 
-/// Submits one batch; returns the reply to the batch submitted before (`Sink::submit`),
-/// `None` when nothing was rejected and nothing is to pause or resume.
-fn put(h: i64, batch: &[u8]) -> Result<Option<Vec<u8>>> {
-    let reply = handle::get(h)?.submit(batch)?;
+/// Submits the first `length` bytes of `batch`; returns the reply to the batches taken in
+/// before (`Sink::submit`), `None` when nothing was rejected and nothing is to pause or resume.
+fn put(env: &Env<'_>, h: i64, batch: &JByteArray<'_>, length: jint) -> Result<Option<Vec<u8>>> {
+    if batch.is_null() {
+        return Err(Error::Call("The batch is null.".into()));
+    }
+    let capacity = batch.len(env)?;
+    let length = usize::try_from(length)
+        .ok()
+        .filter(|&l| l <= capacity)
+        .ok_or_else(|| {
+            Error::Call(format!(
+                "The batch length {length} is outside the array's {capacity} bytes."
+            ))
+        })?;
+    let reply = handle::get(h)?.submit_with(length, |copy| {
+        // SAFETY: `i8` and `u8` have the same size and alignment, and every bit pattern is
+        // valid for both; the slice covers exactly `copy`'s bytes and lives only for the call.
+        let as_jbytes =
+            unsafe { std::slice::from_raw_parts_mut(copy.as_mut_ptr().cast::<i8>(), copy.len()) };
+        batch.get_region(env, 0, as_jbytes).map_err(|e| {
+            starrocks_kafka_core::Error::fatal(format!("Could not copy the batch from Java: {e}"))
+        })
+    })?;
     reply::put(&reply)
 }
 
@@ -183,33 +203,6 @@ fn byte_array<'local>(env: &mut Env<'local>, bytes: &[u8]) -> Result<JObject<'lo
     Ok(env.byte_array_from_slice(bytes)?.into())
 }
 
-/// The first `length` bytes of a direct buffer, borrowed for as long as `buffer` is.
-fn direct_bytes<'b>(env: &Env<'_>, buffer: &'b JByteBuffer<'_>, length: jint) -> Result<&'b [u8]> {
-    if buffer.is_null() {
-        return Err(Error::Call("The batch buffer is null.".into()));
-    }
-    let address = env
-        .get_direct_buffer_address(buffer)
-        .map_err(|_| Error::Call("The batch buffer is not a direct ByteBuffer.".into()))?;
-    let capacity = env.get_direct_buffer_capacity(buffer)?;
-    let length = usize::try_from(length)
-        .ok()
-        .filter(|&l| l <= capacity)
-        .ok_or_else(|| {
-            Error::Call(format!(
-                "The batch length {length} is outside the buffer's capacity of {capacity} bytes."
-            ))
-        })?;
-    if length == 0 {
-        return Ok(&[]);
-    }
-    // SAFETY: `address` is the start of the direct buffer's memory, `length` is within its
-    // capacity, and the memory is neither moved nor freed while Java holds the buffer, which
-    // it does for the whole call: the slice does not outlive `buffer`. The shim does not write
-    // to the buffer during the call (it is single-threaded per task).
-    Ok(unsafe { std::slice::from_raw_parts(address, length) })
-}
-
 // ----- the exports -----
 
 #[unsafe(no_mangle)]
@@ -299,15 +292,12 @@ pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_pu
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     h: jlong,
-    batch: JByteBuffer<'local>,
+    batch: JByteArray<'local>,
     length: jint,
 ) -> jbyteArray {
-    entry(&mut env, |env| {
-        let bytes = direct_bytes(env, &batch, length)?;
-        match put(h, bytes)? {
-            Some(reply) => byte_array(env, &reply),
-            None => Ok(JObject::null()),
-        }
+    entry(&mut env, |env| match put(env, h, &batch, length)? {
+        Some(reply) => byte_array(env, &reply),
+        None => Ok(JObject::null()),
     })
     .into_raw()
 }

@@ -90,21 +90,50 @@ impl Intake {
     /// Hands `batch` (copied) to the thread, first waiting while [`DEPTH`] batches are still
     /// to be taken in, and returns the answers of those taken in since the last call. On a
     /// batch's error, `batch` is not taken.
+    #[cfg(test)]
     pub(super) fn submit(&self, batch: &[u8], number: u64) -> Result<Vec<Answer>> {
-        let mut slot = self.inner.wait_until(|s| s.in_progress() < DEPTH);
+        self.submit_with(
+            batch.len(),
+            |copy| {
+                copy.copy_from_slice(batch);
+                Ok(())
+            },
+            number,
+        )
+    }
+
+    /// [`submit`](Self::submit) of a batch of `len` bytes that `fill` writes into the intake's
+    /// buffer, so a caller whose bytes are not a slice (a Java array) copies them once. The
+    /// lock is not held while `fill` runs; if it fails, nothing is queued.
+    pub(super) fn submit_with(
+        &self,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> Result<()>,
+        number: u64,
+    ) -> Result<Vec<Answer>> {
+        let mut copy = {
+            let mut slot = self.inner.wait_until(|s| s.in_progress() < DEPTH);
+            if slot.closed {
+                return Err(stopped());
+            }
+            if let Some(e) = slot.error.take() {
+                return Err(e);
+            }
+            if let Some(failed) = &slot.failed {
+                return Err(Error::fatal(failed.clone()));
+            }
+            slot.spare.pop().unwrap_or_default()
+        };
+        // A spare buffer keeps its length, so only what it grows by is zeroed.
+        copy.resize(len, 0);
+        fill(&mut copy)?;
+        // Only this task's thread submits, and the intake only takes batches out: there is
+        // still room for this one.
+        let mut slot = self.inner.lock();
         if slot.closed {
-            return Err(Error::fatal("The StarRocks sink is stopped."));
-        }
-        if let Some(e) = slot.error.take() {
-            return Err(e);
-        }
-        if let Some(failed) = &slot.failed {
-            return Err(Error::fatal(failed.clone()));
+            return Err(stopped());
         }
         let answers = std::mem::take(&mut slot.answers);
-        let mut copy = slot.spare.pop().unwrap_or_default();
-        copy.clear();
-        copy.extend_from_slice(batch);
         slot.queued.push_back((number, copy));
         let idle = slot.idle;
         drop(slot);
@@ -128,6 +157,10 @@ impl Intake {
         self.inner.work.notify_one();
         self.inner.room.notify_all();
     }
+}
+
+fn stopped() -> Error {
+    Error::fatal("The StarRocks sink is stopped.")
 }
 
 impl Drop for Intake {

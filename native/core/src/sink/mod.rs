@@ -323,6 +323,20 @@ impl Sink {
     /// this call's error, and every later one's (never a retriable one: Connect would deliver
     /// again only this call's records).
     pub fn submit(&self, batch: &[u8]) -> Result<PutReply> {
+        self.submit_with(batch.len(), |copy| {
+            copy.copy_from_slice(batch);
+            Ok(())
+        })
+    }
+
+    /// [`submit`](Self::submit) of a batch of `len` bytes that `fill` writes into the intake's
+    /// buffer: the one copy of a batch whose bytes are not a slice (a Java array). An error of
+    /// `fill` is this call's, and nothing is submitted.
+    pub fn submit_with(
+        &self,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> Result<()>,
+    ) -> Result<PutReply> {
         let intake = match self.intake.get() {
             Some(intake) => intake,
             None => {
@@ -334,7 +348,7 @@ impl Sink {
             }
         };
         let number = self.shared.batches.fetch_add(1, Ordering::SeqCst) + 1;
-        let answers = intake.submit(batch, number).map_err(|e| {
+        let answers = intake.submit_with(len, fill, number).map_err(|e| {
             if e.is_retriable() {
                 Error::fatal(e.to_string())
             } else {

@@ -19,7 +19,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -128,8 +127,8 @@ public class StarRocksSinkTask extends SinkTask {
             }
             NativeReplies.PutReply reply;
             try {
-                ByteBuffer batch = encoder.encode(records, onBadRecord);
-                reply = NativeReplies.put(NativeSink.put(h, batch, batch.position()));
+                int length = encoder.encode(records, onBadRecord);
+                reply = NativeReplies.put(NativeSink.put(h, encoder.array(), length));
                 submitted.addLast(encoder.takeRecords());
             } catch (RuntimeException e) {
                 // The core may not have read the batch's definitions: start the ids afresh.

@@ -3,7 +3,6 @@ package com.starrocks.connector.kafka.internal;
 import org.apache.kafka.connect.errors.ConnectException;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -13,10 +12,10 @@ import java.util.Arrays;
  * length-prefixed UTF-8 strings.
  *
  * <p>The batch is written into a heap array, whose stores the JIT compiles to plain moves (a
- * direct buffer's checks cost a third of the encoding of small records), and copied in one
- * bulk put into a direct buffer when {@link #buffer()} hands it to the core. Both double when
- * they run out of room and are never shrunk, so a task's steady state allocates nothing per
- * record but the arrays of long strings.
+ * direct buffer's checks cost a third of the encoding of small records); the core copies it
+ * from there once, into its own buffer. The array doubles when it runs out of room and is
+ * never shrunk, so a task's steady state allocates nothing per record but the arrays of long
+ * strings.
  */
 final class BatchBuffer {
     /** The largest batch an array or a direct buffer can hold, with headroom the JDK asks for. */
@@ -35,27 +34,19 @@ final class BatchBuffer {
 
     private byte[] buf;
     private int pos;
-    private ByteBuffer direct;
     /** One string's UTF-8 bytes: at most 3 per char (a surrogate pair takes 4 for 2). */
     private final byte[] scratch = new byte[3 * SCRATCH_CHARS];
 
     BatchBuffer(int initialCapacity) {
         buf = new byte[initialCapacity];
-        direct = ByteBuffer.allocateDirect(initialCapacity).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
-     * The batch written so far, bytes {@code [0, position())}, copied into a direct buffer
-     * whose position is the batch's length. The buffer is reused: it is valid until the next
-     * write or {@link #clear()}.
+     * The array the batch is written into: bytes {@code [0, position())} are the batch so far.
+     * It is reused, and replaced when it grows.
      */
-    ByteBuffer buffer() {
-        if (direct.capacity() < pos) {
-            direct = ByteBuffer.allocateDirect(buf.length).order(ByteOrder.LITTLE_ENDIAN);
-        }
-        direct.clear();
-        direct.put(buf, 0, pos);
-        return direct;
+    byte[] array() {
+        return buf;
     }
 
     /** The byte at {@code index}, already written. */

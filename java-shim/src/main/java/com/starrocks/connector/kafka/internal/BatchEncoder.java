@@ -85,10 +85,10 @@ public final class BatchEncoder {
     }
 
     /**
-     * Encodes the records into the encoder's buffer and returns it; the batch is the bytes from
-     * 0 to the buffer's position. The buffer is reused by the next call.
+     * Encodes the records into the encoder's array and returns the batch's length: the batch
+     * is {@link #array()}'s bytes from 0 to that length. The array is reused by the next call.
      */
-    public ByteBuffer encode(Collection<SinkRecord> records, RecordErrorHandler onError) {
+    public int encode(Collection<SinkRecord> records, RecordErrorHandler onError) {
         try {
             if (topics.size() + schemas.size() > MAX_SESSION_ENTRIES) {
                 reset();
@@ -108,11 +108,16 @@ public final class BatchEncoder {
             }
             out.i32At(COUNT_AT, encoded.size());
             resetPending = false;
-            return out.buffer();
+            return out.position();
         } catch (RuntimeException | Error e) {
             reset();
             throw e;
         }
+    }
+
+    /** The array the last batch was encoded into (its length is what {@link #encode} returned). */
+    public byte[] array() {
+        return out.array();
     }
 
     /**

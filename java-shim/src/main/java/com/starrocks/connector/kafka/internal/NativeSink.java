@@ -1,6 +1,5 @@
 package com.starrocks.connector.kafka.internal;
 
-import java.nio.ByteBuffer;
 
 /**
  * The native methods of the Rust core, exactly as {@code docs/jni.md} lists them (Rust side:
@@ -51,7 +50,7 @@ public final class NativeSink {
      * records rejected under {@code errors.tolerance=all}, the partitions to pause and resume,
      * and how soon to call again ({@link NativeReplies#put}).
      */
-    public static native byte[] put(long handle, ByteBuffer batch, int length);
+    public static native byte[] put(long handle, byte[] batch, int length);
 
     /**
      * Flushes and waits a little for loads in flight; returns the durable offsets. The arrays are Connect's current

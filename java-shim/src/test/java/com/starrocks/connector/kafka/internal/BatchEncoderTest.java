@@ -42,7 +42,7 @@ class BatchEncoderTest {
     private static final long T0 = 1_700_000_000_000L;
 
     private static byte[] encode(BatchEncoder encoder, SinkRecord... records) {
-        return Bytes.written(encoder.encode(Arrays.asList(records), FAIL));
+        return Bytes.written(encoder, encoder.encode(Arrays.asList(records), FAIL));
     }
 
     private static SinkRecord record(String topic, int partition, long offset, Schema schema,
@@ -74,7 +74,8 @@ class BatchEncoderTest {
         records.add(new SinkRecord("test", 0, key.schema(), key.value(), null, null, 3, null,
                 TimestampType.NO_TIMESTAMP_TYPE));
 
-        byte[] batch = Bytes.written(new BatchEncoder().encode(records, FAIL));
+        BatchEncoder encoder = new BatchEncoder();
+        byte[] batch = Bytes.written(encoder, encoder.encode(records, FAIL));
 
         assertEquals(fixture("batch-v1-seed.hex"), Bytes.hex(batch));
     }
@@ -274,7 +275,7 @@ class BatchEncoderTest {
         SinkRecord bad = record("bad", 0, 0, null, Collections.singletonList(new Object()));
         SinkRecord good = record("good", 0, 1, null, 5L);
 
-        byte[] batch = Bytes.written(encoder.encode(Arrays.asList(bad, good),
+        byte[] batch = Bytes.written(encoder, encoder.encode(Arrays.asList(bad, good),
                 (record, error) -> skipped.add(record)));
 
         assertEquals(Collections.singletonList(bad), skipped);
@@ -412,7 +413,7 @@ class BatchEncoderTest {
         for (String s : samples) {
             BatchBuffer buffer = new BatchBuffer(4);
             buffer.string(s);
-            assertEquals(new Bytes().string(s).hex(), Bytes.hex(Bytes.written(buffer.buffer())), s);
+            assertEquals(new Bytes().string(s).hex(), Bytes.hex(Bytes.written(buffer)), s);
             assertEquals(s.getBytes(StandardCharsets.UTF_8).length, BatchBuffer.utf8Length(s), s);
         }
     }
@@ -432,7 +433,7 @@ class BatchEncoderTest {
         for (long v : samples) {
             BatchBuffer buffer = new BatchBuffer(1);
             buffer.varint(v);
-            assertEquals(new Bytes().varint(v).hex(), Bytes.hex(Bytes.written(buffer.buffer())));
+            assertEquals(new Bytes().varint(v).hex(), Bytes.hex(Bytes.written(buffer)));
         }
         assertEquals("ffffffffffffffffff01", Bytes.hex(written(-1L)));
         assertEquals("ac02", Bytes.hex(written(300)));
@@ -443,6 +444,6 @@ class BatchEncoderTest {
     private static byte[] written(long varint) {
         BatchBuffer buffer = new BatchBuffer(1);
         buffer.varint(varint);
-        return Bytes.written(buffer.buffer());
+        return Bytes.written(buffer);
     }
 }

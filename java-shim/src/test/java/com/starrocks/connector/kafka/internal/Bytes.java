@@ -1,8 +1,8 @@
 package com.starrocks.connector.kafka.internal;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /** Builds expected bytes by hand, independently of the encoder, and prints bytes as hex. */
 final class Bytes {
@@ -73,12 +73,13 @@ final class Bytes {
         return s.toString();
     }
 
-    /** The bytes {@code [0, position)} of an encoder's buffer. */
-    static byte[] written(ByteBuffer buffer) {
-        byte[] bytes = new byte[buffer.position()];
-        ByteBuffer view = buffer.duplicate();
-        view.flip();
-        view.get(bytes);
-        return bytes;
+    /** The bytes {@code [0, position)} a buffer has written. */
+    static byte[] written(BatchBuffer buffer) {
+        return Arrays.copyOf(buffer.array(), buffer.position());
+    }
+
+    /** The batch an encoder has just written, {@code length} bytes long. */
+    static byte[] written(BatchEncoder encoder, int length) {
+        return Arrays.copyOf(encoder.array(), length);
     }
 }
