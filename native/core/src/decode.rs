@@ -5,7 +5,9 @@
 //! batch with the RESET flag starts them afresh. Records borrow their strings and bytes from
 //! the batch and their topics from the session's table (so decoding one takes no reference
 //! count); schemas are `Arc` clones. Decoding a record allocates nothing but the `Vec`s of its
-//! arrays, maps and structs.
+//! arrays, maps and structs — and nothing at all for a value kept as plain data
+//! ([`Decoder::with_plain_values`], `plain`): schemaless maps of strings, numbers, booleans and
+//! nulls stay as their bytes, which the JSON encoder reads without a tree.
 //!
 //! Invariant: any input either decodes completely or returns an [`Error::data`] naming what is
 //! wrong, the byte offset, and the record it is in — never a panic, an unbounded allocation or
