@@ -5,7 +5,6 @@
 
 use crate::batch_writer as encoder;
 mod errors;
-mod plain;
 mod seed;
 mod session;
 

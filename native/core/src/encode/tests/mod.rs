@@ -1,9 +1,11 @@
 //! Table-driven tests of row encoding, with the helpers they share: `types` converts every
 //! Connect and Debezium type in both temporal renderings, `shapes` covers nesting, map keys,
 //! escaping and the errors of Connect data, `text` covers raw JSON pass-through, CSV rows and
-//! tombstones, `debezium` the change events of `starrocks.envelope=debezium`.
+//! tombstones, `debezium` the change events of `starrocks.envelope=debezium`, `plain` the
+//! JsonConverter values the decoder keeps as bytes (`decode::plain`) against their trees.
 
 mod debezium;
+mod plain;
 mod shapes;
 mod text;
 mod types;

@@ -1,82 +1,23 @@
 //! Plain values (`decode::plain`): a decoder asked for them keeps exactly the values that are
-//! plain as bytes, those bytes read back as the tree the plain decoder would have built, and
+//! plain as bytes, those bytes read back as the tree a decoder without plain values builds, and
 //! the JSON written from them is the JSON written from that tree.
-
-use std::collections::HashMap;
 
 use proptest::prelude::*;
 
 use super::*;
-use crate::encode::{RowEncoder, RowSink};
-use crate::SinkConfig;
-
-/// Collects rows one `Vec` each.
-#[derive(Default)]
-struct Rows(Vec<Vec<u8>>);
-
-impl RowSink for Rows {
-    fn row(&mut self) -> &mut Vec<u8> {
-        self.0.push(Vec::new());
-        self.0.last_mut().expect("a row was just pushed")
-    }
-}
-
-fn json_encoder() -> RowEncoder {
-    let props: HashMap<String, String> = [
-        ("starrocks.http.url", "127.0.0.1:8030"),
-        ("starrocks.database.name", "db"),
-        ("starrocks.username", "root"),
-        ("starrocks.password", ""),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    let config = SinkConfig::from_map(&props).expect("a valid config");
-    assert!(RowEncoder::writes_plain_data(&config));
-    RowEncoder::new(&config)
-}
+use crate::batch_writer::Session;
+use crate::decode::{Decoder, MAX_DEPTH};
 
 fn batch_of(value: Datum<'_>) -> Vec<u8> {
-    let record = Record {
-        original_topic: topic("t"),
-        partition: 0,
-        offset: 7,
-        topic: topic("t"),
-        timestamp: None,
-        key: Payload::Null,
-        value: Payload::Data {
-            schema: None,
-            datum: value,
-        },
-    };
-    Session::new().batch(&[record])
+    Session::new().batch(&[record(Payload::Data {
+        schema: None,
+        datum: value,
+    })])
 }
 
-/// The rows a record value gives, or the error's message.
+/// The rows a record value gives as JSON, or the error's message.
 fn rows(value: &Payload<'_>) -> std::result::Result<Vec<String>, String> {
-    let record = Record {
-        original_topic: topic("t"),
-        partition: 0,
-        offset: 7,
-        topic: topic("t"),
-        timestamp: None,
-        key: Payload::Null,
-        value: value.clone(),
-    };
-    let mut rows = Rows::default();
-    let count = json_encoder()
-        .encode(&record, &mut rows)
-        .map_err(|e| e.to_string())?;
-    assert_eq!(
-        count as usize,
-        rows.0.len(),
-        "the count is the rows written"
-    );
-    Ok(rows
-        .0
-        .into_iter()
-        .map(|r| String::from_utf8(r).expect("rows are UTF-8"))
-        .collect())
+    encode(&json(), value.clone()).map_err(|e| e.to_string())
 }
 
 /// What `decode::plain` calls plain, said again from the tree: a map, or an array of maps, of
@@ -231,6 +172,8 @@ proptest! {
 
 #[test]
 fn the_benchmark_row_is_plain_and_writes_its_json() {
+    let config = config(&[]).expect("a valid config");
+    assert!(RowEncoder::writes_plain_data(&config));
     let row = Datum::Map(vec![
         (Datum::Str("id"), Datum::Int64(1)),
         (Datum::Str("user_id"), Datum::Int64(42)),
@@ -256,7 +199,7 @@ fn the_benchmark_row_is_plain_and_writes_its_json() {
 
 #[test]
 fn values_that_are_not_plain_decode_as_trees() {
-    let point = Arc::new(structure(vec![("x", prim(SchemaType::Int32))]));
+    let point = Arc::new(structure(&[("x", prim(T::Int32))]));
     let cases = [
         // A struct inside schemaless data needs its schema.
         Datum::Map(vec![(
