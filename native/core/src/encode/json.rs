@@ -1,4 +1,5 @@
-//! Connect data (`Payload::Data`) to JSON rows, written by hand straight into the row buffer.
+//! Connect data (`Payload::Data`) to JSON rows, written by hand straight into the row buffer;
+//! plain data (`Payload::PlainData`) is written from its batch bytes by [`plain_rows`].
 //!
 //! A top-level struct or map is one row; a top-level array of them is one row per element.
 //! Structs are objects with their fields in schema order, maps are objects (a key that is not a
@@ -402,7 +403,7 @@ fn key_label(key: &Datum<'_>) -> String {
 }
 
 /// Writes the rows of plain data (`Payload::PlainData`) straight from its bytes: the same text
-/// [`JsonWriter::rows`] writes for the tree of the same data, which `json_tests` check. Plain
+/// [`JsonWriter::rows`] writes for the tree of the same data (`encode/tests/plain.rs`). Plain
 /// data has nothing a row could fail on (its floats are finite, its keys strings), and no
 /// logical types, so the temporal rendering plays no part.
 pub(super) fn plain_rows(

@@ -61,6 +61,20 @@ struct Slot {
 }
 
 impl Slot {
+    /// Why a batch cannot be submitted now: the intake closed, or a batch failed (its error
+    /// once, handed over here, then the failure's text).
+    fn refusal(&mut self) -> Option<Error> {
+        if self.closed {
+            return Some(stopped());
+        }
+        if let Some(e) = self.error.take() {
+            return Some(e);
+        }
+        self.failed
+            .as_ref()
+            .map(|failed| Error::fatal(failed.clone()))
+    }
+
     /// How many submitted batches are still to be taken in (none once closed: the thread
     /// drops them).
     fn in_progress(&self) -> usize {
@@ -113,26 +127,23 @@ impl Intake {
     ) -> Result<Vec<Answer>> {
         let mut copy = {
             let mut slot = self.inner.wait_until(|s| s.in_progress() < DEPTH);
-            if slot.closed {
-                return Err(stopped());
-            }
-            if let Some(e) = slot.error.take() {
-                return Err(e);
-            }
-            if let Some(failed) = &slot.failed {
-                return Err(Error::fatal(failed.clone()));
+            if let Some(refused) = slot.refusal() {
+                return Err(refused);
             }
             slot.spare.pop().unwrap_or_default()
         };
         // A spare buffer keeps its length, so only what it grows by is zeroed.
         copy.resize(len, 0);
-        fill(&mut copy)?;
+        let filled = fill(&mut copy);
+        let mut slot = self.inner.lock();
+        // Look again: while the lock was free, an earlier batch may have failed (then this one
+        // must not be taken in after it) or the intake closed.
+        if let Some(refused) = filled.err().or_else(|| slot.refusal()) {
+            slot.spare.push(copy);
+            return Err(refused);
+        }
         // Only this task's thread submits, and the intake only takes batches out: there is
         // still room for this one.
-        let mut slot = self.inner.lock();
-        if slot.closed {
-            return Err(stopped());
-        }
         let answers = std::mem::take(&mut slot.answers);
         slot.queued.push_back((number, copy));
         let idle = slot.idle;
@@ -313,6 +324,58 @@ mod tests {
             assert!(!err.is_retriable());
             let again = intake.submit(b"fine", 4).expect_err("still failed");
             assert!(again.to_string().contains("went boom"), "{again}");
+        });
+    }
+
+    #[test]
+    fn a_batch_copied_while_an_earlier_one_fails_is_refused_not_taken_in() {
+        bounded(|| {
+            let (taken, takes) = mpsc::channel();
+            let intake = Intake::spawn(move |batch: &[u8], number| {
+                taken.send(number).ok();
+                if batch == b"bad" {
+                    return Err(Error::data("the batch is bad"));
+                }
+                answered(1)
+            })
+            .unwrap();
+            intake.submit(b"bad", 1).unwrap();
+            // Batch 2 is being copied (the lock is free) while batch 1 fails.
+            let err = intake
+                .submit_with(
+                    2,
+                    |copy| {
+                        intake.settled(|_| ());
+                        copy.copy_from_slice(b"ok");
+                        Ok(())
+                    },
+                    2,
+                )
+                .expect_err("batch 1 failed");
+            assert!(err.to_string().contains("the batch is bad"), "{err}");
+            intake.settled(|_| ());
+            assert_eq!(takes.try_iter().collect::<Vec<_>>(), vec![1]);
+            let again = intake.submit(b"ok", 3).expect_err("still failed");
+            assert!(again.to_string().contains("the batch is bad"), "{again}");
+        });
+    }
+
+    #[test]
+    fn a_copy_that_fails_queues_nothing() {
+        bounded(|| {
+            let (taken, takes) = mpsc::channel();
+            let intake = Intake::spawn(move |_: &[u8], number| {
+                taken.send(number).ok();
+                answered(1)
+            })
+            .unwrap();
+            let err = intake
+                .submit_with(3, |_| Err(Error::fatal("the copy failed")), 1)
+                .expect_err("the copy's error");
+            assert!(err.to_string().contains("the copy failed"), "{err}");
+            intake.submit(b"next", 2).unwrap();
+            intake.settled(|_| ());
+            assert_eq!(takes.try_iter().collect::<Vec<_>>(), vec![2]);
         });
     }
 

@@ -30,7 +30,7 @@ import java.util.Set;
 /**
  * The sink task: adapts Connect's calls to the native core, one JNI call each.
  *
- * <p>{@link #put} encodes the whole batch into one reusable direct buffer
+ * <p>{@link #put} encodes the whole batch into one reusable array
  * ({@code docs/batch-format.md}) and hands it over in one call; the core takes it in on its
  * own thread while Connect polls the next batch, routes, buffers, flushes and retries, and
  * never waits for StarRocks. Each {@code put} gets the answers to the batches taken in since

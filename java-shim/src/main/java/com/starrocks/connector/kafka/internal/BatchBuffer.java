@@ -18,7 +18,7 @@ import java.util.Arrays;
  * strings.
  */
 final class BatchBuffer {
-    /** The largest batch an array or a direct buffer can hold, with headroom the JDK asks for. */
+    /** The largest batch an array can hold, with headroom the JDK asks for. */
     private static final int MAX_CAPACITY = Integer.MAX_VALUE - 8;
 
     /** Strings up to this many chars go through {@link #scratch}. */

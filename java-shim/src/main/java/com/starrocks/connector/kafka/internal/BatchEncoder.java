@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * Encodes a {@code put()}'s records into one batch of the format in
- * {@code docs/batch-format.md} (version 1), in one reusable direct buffer.
+ * {@code docs/batch-format.md} (version 1), in one reusable array.
  *
  * <p>Topic names and {@code Schema} objects get session ids the first time they are met; their
  * TOPIC_DEF / SCHEMA_DEF entries are written once, just before the first record that uses them,
