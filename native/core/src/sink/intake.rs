@@ -304,6 +304,24 @@ mod tests {
         (take, starts, go)
     }
 
+    /// A `take` that tells the test the number of each batch it takes in, and fails the batch
+    /// `bad`.
+    #[allow(clippy::type_complexity)]
+    fn recording() -> (
+        impl Fn(&[u8], u64) -> Result<Answer> + Send + 'static,
+        mpsc::Receiver<u64>,
+    ) {
+        let (taken, takes) = mpsc::channel();
+        let take = move |batch: &[u8], number| {
+            taken.send(number).ok();
+            if batch == b"bad" {
+                return Err(Error::data("the batch is bad"));
+            }
+            answered(1)
+        };
+        (take, takes)
+    }
+
     #[test]
     fn a_panic_while_taking_a_batch_in_is_that_batchs_error_and_every_later_submits() {
         bounded(|| {
@@ -330,15 +348,8 @@ mod tests {
     #[test]
     fn a_batch_copied_while_an_earlier_one_fails_is_refused_not_taken_in() {
         bounded(|| {
-            let (taken, takes) = mpsc::channel();
-            let intake = Intake::spawn(move |batch: &[u8], number| {
-                taken.send(number).ok();
-                if batch == b"bad" {
-                    return Err(Error::data("the batch is bad"));
-                }
-                answered(1)
-            })
-            .unwrap();
+            let (take, takes) = recording();
+            let intake = Intake::spawn(take).unwrap();
             intake.submit(b"bad", 1).unwrap();
             // Batch 2 is being copied (the lock is free) while batch 1 fails.
             let err = intake
@@ -363,12 +374,8 @@ mod tests {
     #[test]
     fn a_copy_that_fails_queues_nothing() {
         bounded(|| {
-            let (taken, takes) = mpsc::channel();
-            let intake = Intake::spawn(move |_: &[u8], number| {
-                taken.send(number).ok();
-                answered(1)
-            })
-            .unwrap();
+            let (take, takes) = recording();
+            let intake = Intake::spawn(take).unwrap();
             let err = intake
                 .submit_with(3, |_| Err(Error::fatal("the copy failed")), 1)
                 .expect_err("the copy's error");
