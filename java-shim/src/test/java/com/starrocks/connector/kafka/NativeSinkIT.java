@@ -513,4 +513,26 @@ class NativeSinkIT {
 
         assertTrue(e.getMessage().contains("does not name a running sink"), e.getMessage());
     }
+
+    @Test
+    void aPutOfANullBatchOrALengthPastItsArrayIsACleanExceptionAndTheSinkCarriesOn() throws Exception {
+        NativeLoader.load();
+        String[][] kv = StarRocksSinkTask.keysAndValues(emulator.seedConfig(""));
+        long handle = NativeSink.start(kv[0], kv[1], "bad-put", "0");
+        try {
+            ConnectException nothing = assertThrows(ConnectException.class,
+                    () -> NativeSink.put(handle, null, 0));
+            assertTrue(nothing.getMessage().contains("The batch is null"), nothing.getMessage());
+            ConnectException past = assertThrows(ConnectException.class,
+                    () -> NativeSink.put(handle, new byte[4], 5));
+            assertTrue(past.getMessage().contains("outside the array's 4 bytes"), past.getMessage());
+            ConnectException negative = assertThrows(ConnectException.class,
+                    () -> NativeSink.put(handle, new byte[4], -1));
+            assertTrue(negative.getMessage().contains("outside"), negative.getMessage());
+            // Nothing reached the sink: its offsets are still there to ask for.
+            NativeSink.preCommit(handle, new String[0], new int[0], new long[0]);
+        } finally {
+            NativeSink.stop(handle);
+        }
+    }
 }
