@@ -229,11 +229,19 @@ fn values_that_are_not_plain_decode_as_trees() {
 }
 
 #[test]
-fn nesting_past_the_limit_fails_as_the_tree_does() {
+fn nesting_up_to_the_limit_is_plain_and_past_it_fails_as_the_tree_does() {
+    // MAX_DEPTH maps, one inside the other: the innermost at the deepest level allowed.
     let mut deep = Datum::Map(vec![]);
-    for _ in 0..MAX_DEPTH {
+    for _ in 1..MAX_DEPTH {
         deep = Datum::Map(vec![(Datum::Str("a"), deep)]);
     }
+    let batch = batch_of(deep.clone());
+    let mut decoder = Decoder::new().with_plain_values(true);
+    let records = decoder.decode(&batch).expect("decodes");
+    assert!(matches!(records[0].value, Payload::PlainData(_)));
+    check(&batch);
+    // One more level is too deep.
+    let deep = Datum::Map(vec![(Datum::Str("a"), deep)]);
     let batch = batch_of(deep);
     let error = Decoder::new()
         .with_plain_values(true)
