@@ -16,22 +16,10 @@
 //! `value::datum` would build from them, in the same order.
 
 use super::cursor::{Cursor, Fault, Step};
-use super::{value, MAX_DEPTH};
+use super::value::{self, tag::*};
+use super::MAX_DEPTH;
 use crate::error::{Error, Result};
 use crate::record::{Datum, PlainData};
-
-const NULL: u8 = 0x00;
-const FALSE: u8 = 0x01;
-const TRUE: u8 = 0x02;
-const INT8: u8 = 0x03;
-const INT16: u8 = 0x04;
-const INT32: u8 = 0x05;
-const INT64: u8 = 0x06;
-const FLOAT32: u8 = 0x07;
-const FLOAT64: u8 = 0x08;
-const STRING: u8 = 0x09;
-const ARRAY: u8 = 0x0B;
-const MAP: u8 = 0x0C;
 
 /// The reads' names, for faults no one sees: a value that fails here is decoded again, as a
 /// tree, and that names what is wrong.

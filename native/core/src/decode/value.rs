@@ -12,6 +12,26 @@ use super::cursor::{Cursor, Fault, Step};
 use super::{schema_ref, MAX_DEPTH};
 use crate::record::{Datum, Schema, SchemaType};
 
+/// The tags of schemaless datums (`docs/batch-format.md`, "schemaless datum").
+pub(super) mod tag {
+    pub(in crate::decode) const NULL: u8 = 0x00;
+    pub(in crate::decode) const FALSE: u8 = 0x01;
+    pub(in crate::decode) const TRUE: u8 = 0x02;
+    pub(in crate::decode) const INT8: u8 = 0x03;
+    pub(in crate::decode) const INT16: u8 = 0x04;
+    pub(in crate::decode) const INT32: u8 = 0x05;
+    pub(in crate::decode) const INT64: u8 = 0x06;
+    pub(in crate::decode) const FLOAT32: u8 = 0x07;
+    pub(in crate::decode) const FLOAT64: u8 = 0x08;
+    pub(in crate::decode) const STRING: u8 = 0x09;
+    pub(in crate::decode) const BYTES: u8 = 0x0A;
+    pub(in crate::decode) const ARRAY: u8 = 0x0B;
+    pub(in crate::decode) const MAP: u8 = 0x0C;
+    pub(in crate::decode) const DECIMAL: u8 = 0x0D;
+    pub(in crate::decode) const TIMESTAMP: u8 = 0x0E;
+    pub(in crate::decode) const STRUCT: u8 = 0x0F;
+}
+
 /// Reads a value of `schema` at nesting level `depth` (0 for a payload).
 pub(super) fn typed<'a>(cur: &mut Cursor<'a>, schema: &Schema, depth: u32) -> Step<Datum<'a>> {
     if schema.optional && !cur.flag("presence byte")? {
@@ -70,18 +90,18 @@ pub(super) fn datum<'a>(
 ) -> Step<Datum<'a>> {
     let at = cur.pos();
     Ok(match cur.u8("datum tag")? {
-        0x00 => Datum::Null,
-        0x01 => Datum::Bool(false),
-        0x02 => Datum::Bool(true),
-        0x03 => Datum::Int8(cur.i8("int8 datum")?),
-        0x04 => Datum::Int16(cur.i16("int16 datum")?),
-        0x05 => Datum::Int32(cur.i32("int32 datum")?),
-        0x06 => Datum::Int64(cur.i64("int64 datum")?),
-        0x07 => Datum::Float32(cur.f32("float32 datum")?),
-        0x08 => Datum::Float64(cur.f64("float64 datum")?),
-        0x09 => Datum::Str(cur.str("string datum")?),
-        0x0A => Datum::Bytes(cur.bytes("bytes datum")?),
-        0x0B => {
+        tag::NULL => Datum::Null,
+        tag::FALSE => Datum::Bool(false),
+        tag::TRUE => Datum::Bool(true),
+        tag::INT8 => Datum::Int8(cur.i8("int8 datum")?),
+        tag::INT16 => Datum::Int16(cur.i16("int16 datum")?),
+        tag::INT32 => Datum::Int32(cur.i32("int32 datum")?),
+        tag::INT64 => Datum::Int64(cur.i64("int64 datum")?),
+        tag::FLOAT32 => Datum::Float32(cur.f32("float32 datum")?),
+        tag::FLOAT64 => Datum::Float64(cur.f64("float64 datum")?),
+        tag::STRING => Datum::Str(cur.str("string datum")?),
+        tag::BYTES => Datum::Bytes(cur.bytes("bytes datum")?),
+        tag::ARRAY => {
             check_depth(at, depth)?;
             let n = cur.count("array datum length", 1)?;
             let mut items = Vec::with_capacity(n);
@@ -90,7 +110,7 @@ pub(super) fn datum<'a>(
             }
             Datum::Array(items)
         }
-        0x0C => {
+        tag::MAP => {
             check_depth(at, depth)?;
             let n = cur.count("map datum size", 2)?;
             let mut entries = Vec::with_capacity(n);
@@ -101,7 +121,7 @@ pub(super) fn datum<'a>(
             }
             Datum::Map(entries)
         }
-        0x0D => {
+        tag::DECIMAL => {
             let scale_at = cur.pos();
             let scale = cur.zigzag("decimal datum scale")?;
             let Ok(scale) = i32::try_from(scale) else {
@@ -113,8 +133,8 @@ pub(super) fn datum<'a>(
             let unscaled = cur.bytes("decimal datum unscaled value")?;
             Datum::Decimal { unscaled, scale }
         }
-        0x0E => Datum::Timestamp(cur.i64("timestamp datum")?),
-        0x0F => {
+        tag::TIMESTAMP => Datum::Timestamp(cur.i64("timestamp datum")?),
+        tag::STRUCT => {
             let id_at = cur.pos();
             let schema = schema_ref(cur, schemas)?;
             if schema.ty != SchemaType::Struct {
@@ -133,10 +153,10 @@ pub(super) fn datum<'a>(
                 other => other,
             }
         }
-        tag => {
+        unknown => {
             return Err(Fault::new(
                 at,
-                format!("unknown datum tag 0x{tag:02x} (0x00 to 0x0F are defined)"),
+                format!("unknown datum tag 0x{unknown:02x} (0x00 to 0x0F are defined)"),
             ))
         }
     })
