@@ -158,7 +158,8 @@ final class BatchBuffer {
         pos += n;
     }
 
-    private void put(byte[] b, int n) {
+    /** The first {@code n} bytes of {@code b}, as they are. */
+    void put(byte[] b, int n) {
         ensure(n);
         System.arraycopy(b, 0, buf, pos, n);
         pos += n;

@@ -55,8 +55,23 @@ final class ValueWriter {
     static final int D_TIMESTAMP = 0x0E;
     static final int D_STRUCT = 0x0F;
 
+    /** Map keys whose encoding is kept: a power of two. */
+    static final int KEY_SLOTS = 128;
+    /** The longest encoded map key kept (tag, length and UTF-8 bytes). */
+    static final int KEY_BYTES = 48;
+
     private final BatchBuffer out;
     private final SessionIds<Schema> schemaIds;
+    /**
+     * The last map key encoded in each slot (by {@code String.hashCode}), with its encoding.
+     * JsonConverter's maps share their key instances from record to record (Jackson
+     * canonicalises field names), so a key is encoded once and then copied; a key is matched by
+     * identity, so one that is equal but another instance is encoded again, which is still
+     * correct.
+     */
+    private final String[] keys = new String[KEY_SLOTS];
+    private final byte[][] keyBytes = new byte[KEY_SLOTS][];
+    private final int[] keyLengths = new int[KEY_SLOTS];
 
     ValueWriter(BatchBuffer out, SessionIds<Schema> schemaIds) {
         this.out = out;
@@ -251,7 +266,7 @@ final class ValueWriter {
             out.u8(D_MAP);
             out.varint(map.size());
             for (Map.Entry<?, ?> e : map.entrySet()) {
-                datum(e.getKey());
+                key(e.getKey());
                 datum(e.getValue());
             }
         } else if (value instanceof List) {
@@ -292,6 +307,33 @@ final class ValueWriter {
         } else {
             throw new DataException("schemaless data holds a " + value.getClass().getName()
                     + ", which Connect data cannot contain");
+        }
+    }
+
+    /** A map's key, as {@link #datum}; a string key's encoding is copied when it is kept. */
+    private void key(Object key) {
+        if (!(key instanceof String)) {
+            datum(key);
+            return;
+        }
+        String s = (String) key;
+        int slot = s.hashCode() & (KEY_SLOTS - 1);
+        if (keys[slot] == s) {
+            out.put(keyBytes[slot], keyLengths[slot]);
+            return;
+        }
+        int start = out.position();
+        datum(s);
+        int n = out.position() - start;
+        if (n <= KEY_BYTES) {
+            byte[] kept = keyBytes[slot];
+            if (kept == null) {
+                kept = new byte[KEY_BYTES];
+                keyBytes[slot] = kept;
+            }
+            System.arraycopy(out.array(), start, kept, 0, n);
+            keyLengths[slot] = n;
+            keys[slot] = s;
         }
     }
 

@@ -258,6 +258,64 @@ class BatchEncoderTest {
     }
 
     @Test
+    void writesMapKeysTheSameWhetherTheirEncodingIsKeptOrNot() {
+        // "Aa" and "BB" share a hash, so they take turns in one slot; the 46-char key is the
+        // longest kept (48 bytes with its tag and length), the 47-char one is never kept.
+        String[] names = {"id", "Aa", "BB", "Z\u00fcrich", "a\ud800b", "", repeat("k", 46),
+            repeat("k", 47), "nested"};
+        List<Object> keys = new ArrayList<>(Arrays.<Object>asList(names));
+        keys.add(7);
+        keys.add(null);
+        List<SinkRecord> records = new ArrayList<>();
+        Bytes expected = new Bytes().header(false, 80).u8(0x01).varint(0).string("t");
+        for (int i = 0; i < 80; i++) {
+            // Key instances reused from record to record, as JsonConverter's are, and new
+            // instances of the same keys, whose encoding is never reused.
+            Map<Object, Object> value = keyedMap(keys, i, i % 2 == 1);
+            records.add(record("t", 0, i, null, value));
+            expected.u8(0x03).varint(0).i32(0).i64(i).varint(0).u8(1).i64(T0 + i).u8(0).u8(3);
+            datum(expected, value);
+        }
+        assertEquals(expected.hex(), Bytes.hex(encode(new BatchEncoder(),
+                records.toArray(new SinkRecord[0]))));
+    }
+
+    /** A map of some of {@code keys} (which ones turns with {@code i}), one holding a map. */
+    private static Map<Object, Object> keyedMap(List<Object> keys, int i, boolean newInstances) {
+        Map<Object, Object> map = new LinkedHashMap<>();
+        for (int k = 0; k < keys.size(); k++) {
+            if ((i + k) % 3 == 0) {
+                continue;
+            }
+            Object key = keys.get(k);
+            if (newInstances && key instanceof String) {
+                key = new String((String) key);
+            }
+            Object value = "nested".equals(key) ? keyedMap(keys, i + 1, newInstances) : i * 31 + k;
+            map.put(key, value);
+        }
+        return map;
+    }
+
+    /** The schemaless datum of a map, string, int or null, written by hand. */
+    private static void datum(Bytes out, Object value) {
+        if (value == null) {
+            out.u8(0x00);
+        } else if (value instanceof String) {
+            out.u8(0x09).string((String) value);
+        } else if (value instanceof Integer) {
+            out.u8(0x05).i32((Integer) value);
+        } else {
+            Map<?, ?> map = (Map<?, ?>) value;
+            out.u8(0x0C).varint(map.size());
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                datum(out, e.getKey());
+                datum(out, e.getValue());
+            }
+        }
+    }
+
+    @Test
     void refusesAJavaTypeThatConnectDataCannotHoldNamingTheRecord() {
         Map<String, Object> value = Collections.<String, Object>singletonMap("x", new Object());
 
