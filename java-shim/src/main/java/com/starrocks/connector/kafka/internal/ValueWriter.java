@@ -72,6 +72,11 @@ final class ValueWriter {
     private final String[] keys = new String[KEY_SLOTS];
     private final byte[][] keyBytes = new byte[KEY_SLOTS][];
     private final int[] keyLengths = new int[KEY_SLOTS];
+    /** Writes one map entry; {@code Map.forEach} walks a HashMap's table without an iterator. */
+    private final java.util.function.BiConsumer<Object, Object> entry = (k, v) -> {
+        key(k);
+        datum(v);
+    };
 
     ValueWriter(BatchBuffer out, SessionIds<Schema> schemaIds) {
         this.out = out;
@@ -265,10 +270,7 @@ final class ValueWriter {
             Map<?, ?> map = (Map<?, ?>) value;
             out.u8(D_MAP);
             out.varint(map.size());
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                key(e.getKey());
-                datum(e.getValue());
-            }
+            map.forEach(entry);
         } else if (value instanceof List) {
             List<?> list = (List<?>) value;
             out.u8(D_ARRAY);
