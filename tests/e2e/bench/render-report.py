@@ -169,6 +169,12 @@ def render(results_path, machine_path):
     extra = m.get("extra", "{}")
     if extra not in ("{}", ""):
         w("| extra connector config | `%s` |" % extra)
+    warmup = int(m.get("warmup", "0") or 0)
+    if warmup:
+        w("| warm-up | each run's worker first drains %d %% of N rows of the same shape through "
+          "a connector of its own; the figures are of the measured drain after it |" % warmup)
+    else:
+        w("| warm-up | none: each run is measured from a cold JVM |")
     w("| runs per combination | %s (median shown) |" % m["repeat"])
     w("")
 

@@ -22,6 +22,10 @@
 #                        chain (AddOpFieldForDebeziumRecord, Debezium 2.7's ExtractNewRecordState)
 #   --partitions P       partitions per topic; tasks.max = P (default 1)
 #   --repeat R           runs per combination, the median is reported (default 3)
+#   --warmup PCT         before each measured drain, the same worker drains a warm-up topic of
+#                        PCT % of N rows of the same shape through a connector of its own (into a
+#                        table of its own), so that the measured drain runs on compiled code, as
+#                        a long-running worker does; 0 measures from a cold JVM (default 20)
 #   --no-consumer-baseline  skip ConsumerPerformance over each topic (Kafka's consumer alone)
 #   --compression C      producer compression for the preload: lz4 (default), none, zstd, ...
 #   --commit-ms MS       the worker's offset.flush.interval.ms (default 1000)
@@ -45,8 +49,10 @@
 # connect-distributed.sh uses); BENCH_CONNECTOR_EXTRA (a JSON object) is merged into every
 # connector's configuration, e.g. '{"consumer.override.max.poll.records":"2000"}'.
 #
-# Every run gets a fresh Connect worker (so VmHWM is that run's peak) and a fresh consumer
-# group; the clock starts when the connector is created (PUT /connectors/NAME/config) and
+# Every run gets a fresh Connect worker and a fresh consumer group; after the warm-up drain
+# (--warmup) the worker's peak RSS is reset (/proc/PID/clear_refs), so VmHWM is the measured
+# drain's peak. The clock starts when the measured connector is created (PUT
+# /connectors/NAME/config) and
 # stops when the group's committed offsets reach the log end (polled every 250 ms through the
 # Admin API by lagwatch/LagWatch.java, outside the worker). CPU is utime+stime of the worker
 # process over that window. For the StarRocks sink the table's row count must equal N: a run
@@ -67,6 +73,7 @@ converters="json bytes"
 sinks="null ours"
 partitions=1
 repeat=3
+warmup=20
 compression=lz4
 commit_ms=1000
 slow_ms=0
@@ -87,6 +94,7 @@ while [ $# -gt 0 ]; do
     --sinks) sinks=$2; shift 2 ;;
     --partitions) partitions=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     --compression) compression=$2; shift 2 ;;
     --commit-ms) commit_ms=$2; shift 2 ;;
     --slow-ms) slow_ms=$2; shift 2 ;;
@@ -108,6 +116,9 @@ NULL_CLASS=com.starrocks.bench.nullsink.NullSinkConnector
 DB=bench
 POLL_MS=250
 CLK_TCK=$(getconf CLK_TCK)
+
+[[ "$warmup" =~ ^[0-9]+$ ]] && [ "$warmup" -le 100 ] ||
+  { echo "run-bench.sh: --warmup is a percentage from 0 to 100, not $warmup" >&2; exit 2; }
 
 case "$emulator_mode" in
   full) ;;
@@ -182,6 +193,9 @@ build_java() {
 # shape_rows SIZE: N for that row size.
 shape_rows() { case "$1" in 100) echo "$n100" ;; 1k) echo "$n1k" ;; esac; }
 
+# warmup_rows SIZE: the warm-up topic's rows for that size (0: no warm-up).
+warmup_rows() { echo $(($(shape_rows "$1") * warmup / 100)); }
+
 # table_ddl SIZE NAME: a duplicate-key table whose columns match gen-rows.py's rows.
 table_ddl() {
   case "$1" in
@@ -204,17 +218,27 @@ data_of() {
 }
 
 # preload SIZE [FORMAT]: topic bench_SIZE (FORMAT json, the default) or bench_SIZE_FORMAT holds
-# N rows of that shape. Sets PAYLOAD_BYTES_<SIZE> or PAYLOAD_BYTES_<SIZE>_<FORMAT>.
+# N rows of that shape, and with --warmup topic bench_SIZE[_FORMAT]_warmup its warm-up rows.
+# Sets PAYLOAD_BYTES_<SIZE> or PAYLOAD_BYTES_<SIZE>_<FORMAT>.
 preload() {
-  local size=$1 format=${2:-json} n data topic file info t
+  local size=$1 format=${2:-json} data
   data=$size
   [ "$format" != json ] && data=${size}_$format
-  topic=bench_$data file=$RUN/rows-$data.$format
-  n=$(shape_rows "$size")
+  preload_topic "$size" "$format" "bench_$data" "$(shape_rows "$size")"
+  printf -v "PAYLOAD_BYTES_$data" '%s' "$PRELOADED_BYTES"
+  if [ "$(warmup_rows "$size")" -gt 0 ]; then
+    preload_topic "$size" "$format" "bench_${data}_warmup" "$(warmup_rows "$size")"
+  fi
+}
+
+# preload_topic SIZE FORMAT TOPIC N: TOPIC holds N rows. Sets PRELOADED_BYTES (their payload).
+preload_topic() {
+  local size=$1 format=$2 topic=$3 n=$4 file info t
+  file=$RUN/rows-$topic.$format
   t=$SECONDS
   info=$(python3 -B "$BENCH_DIR/gen-rows.py" "$size" "$n" "$file" "$format")
   log "generated $file: $info ($((SECONDS - t))s)"
-  printf -v "PAYLOAD_BYTES_$data" '%s' "$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' <<<"$info")"
+  PRELOADED_BYTES=$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' <<<"$info")
   create_topic "$topic" "$partitions"
   t=$(now_ms)
   kcat -P -b "$BOOTSTRAP" -t "$topic" -z "$compression" -X linger.ms=20 -X batch.num.messages=10000 \
@@ -312,6 +336,65 @@ connector_config() {
 # is_ours SINK: the StarRocks sink, in either delivery mode or behind the transforms.
 is_ours() { [ "$1" = ours ] || [ "$1" = ours-eo ] || [ "$1" = ours-smt ]; }
 
+# await_drain WATCHER NAME DIR: waits for the lag watcher WATCHER (a child of this shell) of
+# connector NAME to end. A FAILED task would never drain, so the connector's status is read now
+# and then (kept in DIR/status.json); on a failure the watcher is stopped and DRAIN_ERROR set to
+# the trace's first lines (else it is empty).
+await_drain() {
+  local watcher=$1 name=$2 dir=$3 last_check=$SECONDS
+  DRAIN_ERROR=""
+  while kill -0 "$watcher" 2>/dev/null; do
+    sleep 0.5
+    if [ $((SECONDS - last_check)) -ge 5 ]; then
+      last_check=$SECONDS
+      curl -sf "$CONNECT_URL/connectors/$name/status" >"$dir/status.json" 2>/dev/null || true
+      if jq -e 'any(.connector, .tasks[]; .state == "FAILED")' "$dir/status.json" >/dev/null 2>&1; then
+        DRAIN_ERROR="connector FAILED: $(jq -r '[.connector.trace // empty, .tasks[].trace // empty][0] // "no trace"' \
+          "$dir/status.json" | awk 'NR <= 3')"
+        kill "$watcher" 2>/dev/null || true
+      fi
+    fi
+  done
+  wait "$watcher" 2>/dev/null || true
+}
+
+# warm_up ID SIZE CONVERTER SINK DATA: with --warmup, the run's worker drains the warm-up topic
+# of DATA through a connector of its own (ours into a table of its own), which is then
+# deleted, and the worker's peak RSS is reset. Sets WARMUP_ERROR when that fails (else empty).
+warm_up() {
+  local id=$1 size=$2 conv=$3 sink=$4 data=$5 name=$1-warmup topic=bench_$5_warmup table="" watcher
+  WARMUP_ERROR=""
+  [ "$(warmup_rows "$size")" -gt 0 ] || return 0
+  log "   warm-up: $(warmup_rows "$size") records from $topic" 
+  local dir=$RUN/$id/warmup
+  mkdir -p "$dir"
+  if is_ours "$sink"; then
+    table=t${size}_${conv//-/_}_warmup
+    sr_exec "USE $DB; DROP TABLE IF EXISTS $table; $(table_ddl "$size" "$table")"
+  fi
+  # shellcheck disable=SC2086
+  java -Xms64m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $TOOLS_LOG_OPTS -cp "$LAGWATCH_CP" \
+    LagWatch "$BOOTSTRAP" "connect-$name" "$topic" "$POLL_MS" 900 >"$dir/lagwatch.out" 2>"$dir/lagwatch.err" &
+  watcher=$!
+  wait_for "the warm-up's lag watcher" 60 grep -q '^ready ' "$dir/lagwatch.out" ||
+    fail "LagWatch did not start: $(cat "$dir/lagwatch.err")"
+  URL=$CONNECT_URL connector_put "$name" "$(connector_config "$sink" "$conv" "$topic" "$table")"
+  await_drain "$watcher" "$name" "$dir"
+  URL=$CONNECT_URL connector_delete "$name"
+  if [ -n "$table" ]; then
+    sr_exec "USE $DB; DROP TABLE IF EXISTS $table"
+    # The measured run counts the Stream Loads in the emulator's journal: not the warm-up's.
+    sr_admin DELETE /journal >/dev/null || true
+  fi
+  if [ -n "$DRAIN_ERROR" ]; then
+    WARMUP_ERROR="warm-up $DRAIN_ERROR"
+  elif ! grep -q '^done ' "$dir/lagwatch.out"; then
+    WARMUP_ERROR="warm-up did not drain: $(tail -1 "$dir/lagwatch.out")"
+  elif ! echo 5 >"/proc/$WORKER_PID/clear_refs" 2>/dev/null; then
+    WARMUP_ERROR="cannot reset the worker's peak RSS after the warm-up (/proc/$WORKER_PID/clear_refs)"
+  fi
+}
+
 # run_one SIZE CONVERTER SINK REP: appends one JSON line to $RESULTS.
 run_one() {
   local size=$1 conv=$2 sink=$3 rep=$4
@@ -326,6 +409,8 @@ run_one() {
     sr_exec "USE $DB; DROP TABLE IF EXISTS $table; $(table_ddl "$size" "$table")"
   fi
   start_bench_worker "$id"
+  warm_up "$id" "$size" "$conv" "$sink" "$data"
+  local error=$WARMUP_ERROR
   local watch=$RUN/$id/lagwatch.out
   # shellcheck disable=SC2086
   java -Xms64m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $TOOLS_LOG_OPTS -cp "$LAGWATCH_CP" \
@@ -350,23 +435,14 @@ run_one() {
   e0=$(cpu_ticks "$EMULATOR_PID")
   b0=$(cpu_ticks "$BROKER_PID")
   t0=$(now_ms)
-  URL=$CONNECT_URL connector_put "$name" "$config"
-  # Wait for the watcher; a FAILED task would never drain, so look at the status now and then.
-  local error="" last_check=$SECONDS
-  while kill -0 "$watcher" 2>/dev/null; do
-    sleep 0.5
-    if [ $((SECONDS - last_check)) -ge 5 ]; then
-      last_check=$SECONDS
-      curl -sf "$CONNECT_URL/connectors/$name/status" >"$RUN/$id/status.json" 2>/dev/null || true
-      if jq -e 'any(.connector, .tasks[]; .state == "FAILED")' "$RUN/$id/status.json" >/dev/null 2>&1; then
-        # The trace's first lines (the whole status is kept in the run directory).
-        error="connector FAILED: $(jq -r '[.connector.trace // empty, .tasks[].trace // empty][0] // "no trace"' \
-          "$RUN/$id/status.json" | awk 'NR <= 3')"
-        kill "$watcher" 2>/dev/null || true
-      fi
-    fi
-  done
-  wait "$watcher" 2>/dev/null || true
+  if [ -n "$error" ]; then
+    kill "$watcher" 2>/dev/null || true
+    wait "$watcher" 2>/dev/null || true
+  else
+    URL=$CONNECT_URL connector_put "$name" "$config"
+    await_drain "$watcher" "$name" "$RUN/$id"
+    error=$DRAIN_ERROR
+  fi
   # The worker's threads, read once the watcher has seen the drain end: up to ~0.75 s after it
   # (the watcher's poll and this loop's sleep).
   local threads=null
@@ -514,7 +590,7 @@ jq -n --arg cpu "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" --arg cores 
   --arg jdk "$(java -version 2>&1 | sed -n 2p)" --arg kafka "$KAFKA_VERSION" --arg plugin "$plugin_desc" \
   --arg rev "$git_rev" --arg date "$(date -u +'%Y-%m-%d %H:%M UTC')" --arg partitions "$partitions" \
   --arg compression "$compression" --arg commit_ms "$commit_ms" --arg repeat "$repeat" \
-  --arg slow_ms "$slow_ms" --arg emulator_mode "$emulator_mode" --arg max_bytes "$(jq -r '."bufferflush.maxbytes" // "94371840"' <<<"$EXTRA")" \
+  --arg slow_ms "$slow_ms" --arg warmup "$warmup" --arg emulator_mode "$emulator_mode" --arg max_bytes "$(jq -r '."bufferflush.maxbytes" // "94371840"' <<<"$EXTRA")" \
   --arg worker_opts "$WORKER_OPTS" --arg extra "$EXTRA" --arg secs "$((SECONDS - t_start))" \
   --arg cmd "$cmd_prefix""tests/e2e/bench/run-bench.sh${argv:+ $argv}" \
   '$ARGS.named' >"$RUN/machine.json"
