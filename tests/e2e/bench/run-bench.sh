@@ -50,8 +50,8 @@
 # connector's configuration, e.g. '{"consumer.override.max.poll.records":"2000"}'.
 #
 # Every run gets a fresh Connect worker and a fresh consumer group; after the warm-up drain
-# (--warmup) the worker's peak RSS is reset (/proc/PID/clear_refs), so VmHWM is the measured
-# drain's peak. The clock starts when the measured connector is created (PUT
+# (--warmup) the worker's peak RSS is reset (/proc/PID/clear_refs), so VmHWM is the larger of
+# its RSS when the measured drain starts and its peak during it. The clock starts when the measured connector is created (PUT
 # /connectors/NAME/config) and
 # stops when the group's committed offsets reach the log end (polled every 250 ms through the
 # Admin API by lagwatch/LagWatch.java, outside the worker). CPU is utime+stime of the worker
@@ -365,7 +365,7 @@ warm_up() {
   local id=$1 size=$2 conv=$3 sink=$4 data=$5 name=$1-warmup topic=bench_$5_warmup table="" watcher
   WARMUP_ERROR=""
   [ "$(warmup_rows "$size")" -gt 0 ] || return 0
-  log "   warm-up: $(warmup_rows "$size") records from $topic" 
+  log "   warm-up: $(warmup_rows "$size") records from $topic"
   local dir=$RUN/$id/warmup
   mkdir -p "$dir"
   if is_ours "$sink"; then
@@ -381,19 +381,28 @@ warm_up() {
   URL=$CONNECT_URL connector_put "$name" "$(connector_config "$sink" "$conv" "$topic" "$table")"
   await_drain "$watcher" "$name" "$dir"
   URL=$CONNECT_URL connector_delete "$name"
+  # Its task stops after its configuration is gone; the measured window starts after that.
+  # Connect names a task's thread task-thread-<connector>-<task> while it runs.
+  wait_for "the warm-up's task to stop" 60 no_task_thread "$WORKER_PID" ||
+    WARMUP_ERROR="the warm-up's task did not stop within 60 s"
   if [ -n "$table" ]; then
     sr_exec "USE $DB; DROP TABLE IF EXISTS $table"
     # The measured run counts the Stream Loads in the emulator's journal: not the warm-up's.
     sr_admin DELETE /journal >/dev/null || true
   fi
-  if [ -n "$DRAIN_ERROR" ]; then
+  if [ -n "$WARMUP_ERROR" ]; then
+    :
+  elif [ -n "$DRAIN_ERROR" ]; then
     WARMUP_ERROR="warm-up $DRAIN_ERROR"
   elif ! grep -q '^done ' "$dir/lagwatch.out"; then
     WARMUP_ERROR="warm-up did not drain: $(tail -1 "$dir/lagwatch.out")"
-  elif ! echo 5 >"/proc/$WORKER_PID/clear_refs" 2>/dev/null; then
+  elif ! echo 5 2>/dev/null >"/proc/$WORKER_PID/clear_refs"; then
     WARMUP_ERROR="cannot reset the worker's peak RSS after the warm-up (/proc/$WORKER_PID/clear_refs)"
   fi
 }
+
+# no_task_thread PID: no thread of the worker runs a task.
+no_task_thread() { ! grep -qs '^task-thread-' /proc/"$1"/task/*/comm; }
 
 # run_one SIZE CONVERTER SINK REP: appends one JSON line to $RESULTS.
 run_one() {
@@ -472,13 +481,15 @@ run_one() {
     [ "$rows" = "$n" ] || short="table $table holds ${rows} rows after the drain, expected $n"
   fi
   if is_ours "$sink"; then
-    # The emulator's journal: how many Stream Loads carried the rows, and their bodies' size
-    # (exactly-once's progress rows, sent into the progress table, are not counted).
+    # The emulator's journal: how many Stream Loads carried the rows into the run's table, and
+    # their bodies' size (a transaction load names its table in a header, any other in its
+    # path; exactly-once's progress rows and the warm-up's loads go to other tables).
     sr_admin GET /journal >"$RUN/$id/journal.json" || true
     sr_admin DELETE /journal >/dev/null || true
-    local rows_loads='[.[] | select((.node | startswith("be")) and .body_bytes > 0 and (.headers.table // "") != "kafka_connect_progress")]'
-    loads=$(jq "$rows_loads | length" "$RUN/$id/journal.json" 2>/dev/null || echo null)
-    load_bytes=$(jq "$rows_loads | map(.body_bytes) | add // 0" "$RUN/$id/journal.json" 2>/dev/null || echo null)
+    local rows_loads='[.[] | select((.node | startswith("be")) and .body_bytes > 0
+      and ((.headers.table // "") == $t or (.uri | contains("/" + $t + "/"))))]'
+    loads=$(jq --arg t "$table" "$rows_loads | length" "$RUN/$id/journal.json" 2>/dev/null || echo null)
+    load_bytes=$(jq --arg t "$table" "$rows_loads | map(.body_bytes) | add // 0" "$RUN/$id/journal.json" 2>/dev/null || echo null)
   fi
   [ -n "$short" ] && error=$short
   [ -n "$error" ] && log "run failed: $error"

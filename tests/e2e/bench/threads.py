@@ -8,7 +8,9 @@ A snapshot holds, per thread: its name, its CPU time (utime + stime) and the tim
 runnable but waiting for a core (the run queue, schedstat's second field). The delta groups
 threads by role (the thread names Connect, the JVM and the sink give them) and sums the
 growth of each figure, in seconds; a thread that ended between the two snapshots is not
-counted, one that started counts from zero.
+counted, one that started counts from zero. A thread is known by its id and start time, not its
+name: Connect renames a pooled thread while it runs a task (task-thread-...) and gives the old
+name back afterwards, and a task started later may run on a thread an earlier one used.
 """
 import json
 import os
@@ -54,7 +56,9 @@ def snapshot(pid):
             continue  # the thread ended meanwhile
         name = stat[stat.index("(") + 1:stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()
-        threads[tid] = {"name": name, "cpu_s": (int(fields[11]) + int(fields[12])) / TICK,
+        # stat fields 14 and 15 (utime, stime) and 22 (start time); fields[0] is field 3.
+        threads[tid] = {"name": name, "start": int(fields[19]),
+                        "cpu_s": (int(fields[11]) + int(fields[12])) / TICK,
                         "runq_s": int(sched[1]) / 1e9}
     return threads
 
@@ -62,7 +66,9 @@ def snapshot(pid):
 def delta(before, after):
     groups = {}
     for tid, a in after.items():
-        b = before.get(tid) if before.get(tid, {}).get("name") == a["name"] else None
+        b = before.get(tid)
+        if b is not None and b.get("start") != a["start"]:
+            b = None  # another thread with a reused id
         g = groups.setdefault(role(a["name"]), {"cpu_s": 0.0, "runq_s": 0.0, "threads": 0})
         g["cpu_s"] += a["cpu_s"] - (b["cpu_s"] if b else 0)
         g["runq_s"] += a["runq_s"] - (b["runq_s"] if b else 0)

@@ -267,6 +267,7 @@ class BatchEncoderTest {
         keys.add(7);
         keys.add(null);
         List<SinkRecord> records = new ArrayList<>();
+        List<SinkRecord> skipped = new ArrayList<>();
         Bytes expected = new Bytes().header(false, 80).u8(0x01).varint(0).string("t");
         for (int i = 0; i < 80; i++) {
             // Key instances reused from record to record, as JsonConverter's are, and new
@@ -275,9 +276,40 @@ class BatchEncoderTest {
             records.add(record("t", 0, i, null, value));
             expected.u8(0x03).varint(0).i32(0).i64(i).varint(0).u8(1).i64(T0 + i).u8(0).u8(3);
             datum(expected, value);
+            if (i % 10 == 5) {
+                // A record refused halfway, after some of its keys were kept: it is left out,
+                // and the keys it wrote are still written right by the records after it.
+                Map<Object, Object> bad = keyedMap(keys, i + 2, false);
+                bad.put("bad", new Object());
+                bad.put("after", 1);
+                records.add(record("t", 0, 1000 + i, null, bad));
+            }
         }
-        assertEquals(expected.hex(), Bytes.hex(encode(new BatchEncoder(),
-                records.toArray(new SinkRecord[0]))));
+        BatchEncoder encoder = new BatchEncoder();
+        byte[] batch = Bytes.written(encoder, encoder.encode(records,
+                (record, error) -> skipped.add(record)));
+        assertEquals(8, skipped.size());
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    @Test
+    void keepsAKeyWrittenWhileTheBufferGrew() {
+        // The first key is written across the end of the buffer's 1,024 bytes, so the buffer
+        // grows meanwhile; what is kept must be the bytes as they ended up, which the second
+        // map copies.
+        String key = "a key that crosses the end";
+        BatchBuffer buffer = new BatchBuffer(1024);
+        buffer.put(new byte[1010], 1010);
+        ValueWriter writer = new ValueWriter(buffer,
+                new SessionIds<Schema>(new java.util.IdentityHashMap<Schema, Integer>()));
+        Map<String, Object> value = Collections.<String, Object>singletonMap(key, 1);
+        writer.datum(value);
+        writer.datum(value);
+        assertTrue(buffer.array().length > 1024);
+        Bytes map = new Bytes().u8(0x0C).varint(1).u8(0x09).string(key).u8(0x05).i32(1);
+        byte[] written = Bytes.written(buffer);
+        assertEquals(map.hex() + map.hex(),
+                Bytes.hex(Arrays.copyOfRange(written, 1010, written.length)));
     }
 
     /** A map of some of {@code keys} (which ones turns with {@code i}), one holding a map. */
