@@ -318,7 +318,7 @@ impl Sink {
     /// Takes one put batch as `put` does, but behind: the batch is copied to the sink's intake
     /// thread, which takes it in while Connect polls the next ones, and the reply answers the
     /// batches taken in since the last call ([`PutReply::batches`]), with what to pause and
-    /// resume now. Waits only while [`intake::DEPTH`] batches are not yet taken in. Rejected
+    /// resume now. Waits only while `intake::DEPTH` batches are not yet taken in. Rejected
     /// records stay held until this call hands them over, and an error of a batch becomes
     /// this call's error, and every later one's (never a retriable one: Connect would deliver
     /// again only this call's records).
