@@ -46,15 +46,15 @@ fn config() -> SinkConfig {
 /// A struct schema of `n` string fields.
 fn schema(fields: usize) -> Arc<Schema> {
     let mut s = Schema::primitive(SchemaType::Struct, false);
-    s.fields.push(Field {
-        name: "id".into(),
-        schema: Schema::primitive(SchemaType::Int64, false),
-    });
+    s.fields.push(Field::new(
+        "id",
+        Schema::primitive(SchemaType::Int64, false),
+    ));
     for i in 0..fields {
-        s.fields.push(Field {
-            name: format!("field_{i}"),
-            schema: Schema::primitive(SchemaType::String, true),
-        });
+        s.fields.push(Field::new(
+            format!("field_{i}"),
+            Schema::primitive(SchemaType::String, true),
+        ));
     }
     Arc::new(s)
 }

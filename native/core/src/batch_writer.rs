@@ -93,7 +93,7 @@ pub fn schema(out: &mut Vec<u8>, s: &Schema) {
         SchemaType::Struct => {
             varint(out, s.fields.len() as u64);
             for f in &s.fields {
-                string(out, &f.name);
+                string(out, f.name());
                 schema(out, &f.schema);
             }
         }

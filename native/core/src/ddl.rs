@@ -82,14 +82,14 @@ impl Columns {
     pub fn of(image: &Schema, key: Option<&Schema>, temporal: TemporalRendering) -> Columns {
         let mut columns = Columns::default();
         if let Some(key) = key.filter(|k| k.ty == SchemaType::Struct && !k.fields.is_empty()) {
-            let in_row = |name: &str| image.fields.iter().find(|f| same(&f.name, name));
-            if key.fields.iter().all(|f| in_row(&f.name).is_some()) {
+            let in_row = |name: &str| image.fields.iter().find(|f| same(f.name(), name));
+            if key.fields.iter().all(|f| in_row(f.name()).is_some()) {
                 for field in &key.fields {
-                    let schema = in_row(&field.name).map_or(&field.schema, |f| &f.schema);
-                    columns.key.push(field.name.clone());
+                    let schema = in_row(field.name()).map_or(&field.schema, |f| &f.schema);
+                    columns.key.push(field.name().to_owned());
                     columns
                         .columns
-                        .push(Column::of(&field.name, schema, temporal));
+                        .push(Column::of(field.name(), schema, temporal));
                 }
             }
         }
@@ -103,8 +103,12 @@ impl Columns {
     pub fn merge(&mut self, image: &Schema, temporal: TemporalRendering) -> bool {
         let mut changed = false;
         for field in &image.fields {
-            let column = Column::of(&field.name, &field.schema, temporal);
-            match self.columns.iter_mut().find(|c| same(&c.name, &field.name)) {
+            let column = Column::of(field.name(), &field.schema, temporal);
+            match self
+                .columns
+                .iter_mut()
+                .find(|c| same(&c.name, field.name()))
+            {
                 Some(known) if known.ty == column.ty && known.values == column.values => {}
                 Some(known) => {
                     known.ty = column.ty;
@@ -423,10 +427,7 @@ mod tests {
     use crate::record::Field;
 
     fn field(name: &str, schema: Schema) -> Field {
-        Field {
-            name: name.to_owned(),
-            schema,
-        }
+        Field::new(name, schema)
     }
 
     fn named(ty: SchemaType, name: &str, params: &[(&str, &str)]) -> Schema {

@@ -86,10 +86,35 @@ impl Schema {
     }
 }
 
+/// A STRUCT field: its name and schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
-    pub name: String,
+    name: String,
     pub schema: Schema,
+    /// The name as a JSON object key, quoted and escaped, with its colon: rendered once per
+    /// schema rather than once per record that the JSON encoder writes.
+    json_key: Box<[u8]>,
+}
+
+impl Field {
+    pub fn new(name: impl Into<String>, schema: Schema) -> Field {
+        let name = name.into();
+        let json_key = crate::encode::json_key(&name);
+        Field {
+            name,
+            schema,
+            json_key,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `"name":`, as the JSON encoder writes it before the field's value.
+    pub(crate) fn json_key(&self) -> &[u8] {
+        &self.json_key
+    }
 }
 
 /// A Connect value. Under a schema its variant matches the schema's type (STRUCT values are

@@ -226,10 +226,7 @@ fn struct_of(fields: &[(&str, SchemaType, bool)]) -> Arc<Schema> {
     Arc::new(Schema {
         fields: fields
             .iter()
-            .map(|(name, ty, optional)| Field {
-                name: (*name).to_owned(),
-                schema: Schema::primitive(*ty, *optional),
-            })
+            .map(|(name, ty, optional)| Field::new(*name, Schema::primitive(*ty, *optional)))
             .collect(),
         ..Schema::primitive(SchemaType::Struct, false)
     })

@@ -63,12 +63,9 @@ pub(super) fn schema(cur: &mut Cursor<'_>, depth: u32) -> Step<Schema> {
             let n = cur.count("struct field count", MIN_FIELD_LEN)?;
             schema.fields.reserve_exact(n);
             for _ in 0..n {
-                let name = cur.str("struct field name")?.to_owned();
+                let name = cur.str("struct field name")?;
                 let field = self::schema(cur, depth + 1)?;
-                schema.fields.push(Field {
-                    name,
-                    schema: field,
-                });
+                schema.fields.push(Field::new(name, field));
             }
         }
         _ => {}

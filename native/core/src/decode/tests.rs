@@ -54,10 +54,7 @@ pub(super) fn structure(fields: Vec<(&str, Schema)>) -> Schema {
     Schema {
         fields: fields
             .into_iter()
-            .map(|(name, schema)| Field {
-                name: name.to_owned(),
-                schema,
-            })
+            .map(|(name, schema)| Field::new(name, schema))
             .collect(),
         ..prim(SchemaType::Struct)
     }

@@ -101,10 +101,7 @@ fn schema_at(value: &Value, depth: u32) -> Result<Schema, String> {
                     .get("field")
                     .and_then(Value::as_str)
                     .ok_or_else(|| "a struct field without a 'field' name".to_owned())?;
-                Ok(Field {
-                    name: name.to_owned(),
-                    schema: schema_at(f, depth + 1)?,
-                })
+                Ok(Field::new(name, schema_at(f, depth + 1)?))
             })
             .collect::<Result<Vec<_>, String>>()?,
         (SchemaType::Struct, _) => return Err("a struct schema without 'fields'".to_owned()),
@@ -195,7 +192,7 @@ fn walk_bytes(schema: &Schema, value: &Value, out: &mut Decoded, depth: u32) -> 
             schema
                 .fields
                 .iter()
-                .try_for_each(|f| match object.get(&f.name) {
+                .try_for_each(|f| match object.get(f.name()) {
                     Some(v) => walk_bytes(&f.schema, v, out, depth + 1),
                     None => Ok(()),
                 })
@@ -378,9 +375,9 @@ fn to_datum<'v>(
             let object = value.as_object().ok_or_else(mismatch)?;
             let mut out = Vec::with_capacity(schema.fields.len());
             for f in &schema.fields {
-                out.push(match object.get(&f.name) {
+                out.push(match object.get(f.name()) {
                     Some(v) => to_datum(&f.schema, v, bytes, at, path, depth + 1)
-                        .inspect_err(|_| path.push(f.name.clone()))?,
+                        .inspect_err(|_| path.push(f.name().to_owned()))?,
                     None => Datum::Null,
                 });
             }

@@ -393,7 +393,7 @@ impl ToJson for Datum<'_> {
                     .fields
                     .iter()
                     .zip(values)
-                    .map(|(f, v)| (f.name.clone(), v.to_json()))
+                    .map(|(f, v)| (f.name().to_owned(), v.to_json()))
                     .collect(),
             ),
             Datum::Struct(values) => Value::Array(values.iter().map(ToJson::to_json).collect()),
@@ -415,7 +415,7 @@ fn field<'d, 'a>(
     name: &str,
 ) -> Option<(Option<&'d Schema>, &'d Datum<'a>)> {
     let in_struct = |schema: &'d Schema, values: &'d [Datum<'a>]| {
-        let i = schema.fields.iter().position(|f| f.name == name)?;
+        let i = schema.fields.iter().position(|f| f.name() == name)?;
         Some((Some(&schema.fields[i].schema), values.get(i)?))
     };
     match datum {
@@ -550,7 +550,7 @@ fn typed_image(
     record: &Record<'_>,
     sink: &mut impl RowSink,
 ) -> Result<Option<u32>> {
-    let (Some(raw), Some(field)) = (raw, schema.fields.iter().find(|f| f.name == name)) else {
+    let (Some(raw), Some(field)) = (raw, schema.fields.iter().find(|f| f.name() == name)) else {
         return Ok(None);
     };
     let bad = |reason: String| {

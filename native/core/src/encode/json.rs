@@ -243,10 +243,9 @@ impl JsonWriter {
             if i > 0 {
                 out.push(b',');
             }
-            write_str(out, field.name.as_bytes());
-            out.push(b':');
+            out.extend_from_slice(field.json_key());
             self.value(out, Some(&field.schema), value)
-                .map_err(|f| f.at(Step::Field(field.name.clone())))?;
+                .map_err(|f| f.at(Step::Field(field.name().to_owned())))?;
         }
         out.push(b'}');
         Ok(())
@@ -366,7 +365,7 @@ fn write_variable_scale_decimal(out: &mut Vec<u8>, schema: &Schema, datum: &Datu
         schema
             .fields
             .iter()
-            .position(|f| f.name == name)
+            .position(|f| f.name() == name)
             .and_then(|i| values.get(i))
     };
     match (field("scale").and_then(as_i64), field("value")) {
@@ -532,15 +531,52 @@ static ESCAPE: [u8; 256] = {
 /// Writes UTF-8 text as a JSON string (RFC 8259): quotes, backslashes and control characters
 /// escaped, everything else (all of Unicode) as it is.
 pub(super) fn write_str(out: &mut Vec<u8>, text: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(text.len() + 2);
     out.push(b'"');
+    // Most text has nothing to escape: one check of it, then one copy.
+    if escapes_nothing(text) {
+        out.extend_from_slice(text);
+    } else {
+        write_escaped(out, text);
+    }
+    out.push(b'"');
+}
+
+/// Whether no byte of `text` needs escaping, eight bytes at a time: the last eight overlap the
+/// words before them, and text shorter than eight is padded with spaces.
+#[inline]
+fn escapes_nothing(text: &[u8]) -> bool {
+    let words = text.chunks_exact(8);
+    let rest = words.remainder();
+    let mut any = words.fold(0, |any, word| {
+        any | word
+            .first_chunk::<8>()
+            .map_or(0, |word| escape_bits(u64::from_le_bytes(*word)))
+    });
+    if !rest.is_empty() {
+        let last = match text.last_chunk::<8>() {
+            Some(last) => *last,
+            None => {
+                let mut padded = [b' '; 8];
+                padded[..rest.len()].copy_from_slice(rest);
+                padded
+            }
+        };
+        any |= escape_bits(u64::from_le_bytes(last));
+    }
+    any == 0
+}
+
+/// Writes the body of a string that has something to escape.
+#[cold]
+fn write_escaped(out: &mut Vec<u8>, text: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut start = 0;
     let mut i = 0;
     while i < text.len() {
-        // Eight bytes at a time while none of them needs escaping: most text has none.
+        // Eight bytes at a time while none of them needs escaping.
         if let Some(word) = text[i..].first_chunk::<8>() {
-            if !needs_escape(u64::from_le_bytes(*word)) {
+            if escape_bits(u64::from_le_bytes(*word)) == 0 {
                 i += 8;
                 continue;
             }
@@ -563,19 +599,18 @@ pub(super) fn write_str(out: &mut Vec<u8>, text: &[u8]) {
         start = i;
     }
     out.extend_from_slice(&text[start..]);
-    out.push(b'"');
 }
 
-/// Whether any of the eight bytes in `word` is one [`ESCAPE`] names: below 0x20, `"` or `\`.
-/// (The classic "has a byte less than n" and "has a zero byte" tests: exact about whether one
-/// exists, which is all that is asked.)
+/// Nonzero when any of the eight bytes in `word` is one [`ESCAPE`] names: below 0x20, `"` or
+/// `\\`. (The classic "has a byte less than n" and "has a zero byte" tests: exact about whether
+/// one exists, which is all that is asked.)
 #[inline(always)]
-fn needs_escape(word: u64) -> bool {
+fn escape_bits(word: u64) -> u64 {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
     let below_space = word.wrapping_sub(ONES * 0x20) & !word;
     let quote = word ^ (ONES * u64::from(b'"'));
     let backslash = word ^ (ONES * u64::from(b'\\'));
     let zero = |x: u64| x.wrapping_sub(ONES) & !x;
-    (below_space | zero(quote) | zero(backslash)) & HIGH != 0
+    (below_space | zero(quote) | zero(backslash)) & HIGH
 }

@@ -167,3 +167,12 @@ fn datum_type_name(datum: &Datum<'_>) -> &'static str {
         Datum::Timestamp(_) => "DATE (java.util.Date)",
     }
 }
+
+/// A struct field's name as a JSON object key: quoted, escaped, then its colon
+/// ([`Field::json_key`](crate::record::Field)).
+pub(crate) fn json_key(name: &str) -> Box<[u8]> {
+    let mut key = Vec::with_capacity(name.len() + 3);
+    json::write_str(&mut key, name.as_bytes());
+    key.push(b':');
+    key.into_boxed_slice()
+}

@@ -129,10 +129,7 @@ fn structure(fields: &[(&str, Schema)]) -> Schema {
     Schema {
         fields: fields
             .iter()
-            .map(|(name, schema)| Field {
-                name: (*name).to_owned(),
-                schema: schema.clone(),
-            })
+            .map(|(name, schema)| Field::new(*name, schema.clone()))
             .collect(),
         ..prim(T::Struct)
     }

@@ -114,12 +114,17 @@ fn strings_are_escaped_per_rfc_8259() {
 }
 
 proptest::proptest! {
-    /// Escaping looks at eight bytes at a time: whatever sits where in those eight, the text is
-    /// serde_json's (which escapes as RFC 8259 asks, in the same forms).
+    /// Escaping looks at eight bytes at a time (the last eight overlapping, short text padded):
+    /// whatever sits where in those eight, the text is serde_json's (which escapes as RFC 8259
+    /// asks, in the same forms). Plain letters are drawn most, so that many strings have one
+    /// byte to escape, or none.
     #[test]
     fn strings_are_escaped_wherever_the_bytes_fall(
         text in proptest::collection::vec(
-            proptest::sample::select(vec!['a', ' ', '"', '\\', '\n', '\u{0}', '\u{1f}', '\u{7f}', 'ü', '😀']),
+            proptest::sample::select(vec![
+                'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+                ' ', '"', '\\', '\n', '\u{0}', '\u{1f}', '\u{7f}', 'ü', '😀',
+            ]),
             0..40,
         ).prop_map(|chars: Vec<char>| chars.into_iter().collect::<String>())
     ) {
