@@ -208,6 +208,7 @@ impl Session {
                 schema: None,
                 datum,
             } => self.define_datum(out, datum),
+            Payload::TypedData(data) => self.define_schema(out, data.schema()),
             _ => {}
         }
     }
@@ -262,6 +263,11 @@ impl Session {
             Payload::PlainData(plain) => {
                 out.push(3);
                 out.extend_from_slice(plain.0);
+            }
+            Payload::TypedData(data) => {
+                out.push(4);
+                varint(out, self.schema_id(data.schema()));
+                out.extend_from_slice(data.bytes);
             }
             Payload::RawBytes(b) => {
                 out.push(1);

@@ -6,8 +6,9 @@
 //! the batch and their topics from the session's table (so decoding one takes no reference
 //! count); schemas are `Arc` clones. Decoding a record allocates nothing but the `Vec`s of its
 //! arrays, maps and structs — and nothing at all for a value kept as plain data
-//! ([`Decoder::with_plain_values`], `plain`): schemaless maps of strings, numbers, booleans and
-//! nulls stay as their bytes, which the JSON encoder reads without a tree.
+//! ([`Decoder::with_plain_values`]): schemaless maps of strings, numbers, booleans and nulls
+//! (`plain`), and typed values that are structs (`typed_data`), stay as their bytes, which the
+//! JSON encoder reads without a tree.
 //!
 //! Invariant: any input either decodes completely or returns an [`Error::data`] naming what is
 //! wrong, the byte offset, and the record it is in — never a panic, an unbounded allocation or
@@ -17,9 +18,11 @@
 mod cursor;
 mod plain;
 mod schema;
+mod typed_data;
 mod value;
 
 pub use plain::Visitor as PlainVisitor;
+pub use typed_data::TypedReader;
 
 use std::mem;
 use std::sync::Arc;
@@ -57,7 +60,8 @@ const MIN_RECORD_LEN: usize = 1 + 1 + 4 + 8 + 1 + 1 + 1 + 1;
 #[derive(Debug, Default)]
 pub struct Decoder {
     table: SchemaTable,
-    /// Record values that are plain data stay as their bytes ([`Payload::PlainData`]).
+    /// Record values that are plain data or typed structs stay as their bytes
+    /// ([`Payload::PlainData`], [`Payload::TypedData`]).
     plain_values: bool,
 }
 
@@ -93,7 +97,9 @@ impl Decoder {
 
     /// A decoder that keeps record values which are plain data (schemaless maps of strings,
     /// numbers, booleans and nulls; `decode::plain`) as their bytes, [`Payload::PlainData`],
-    /// for an encoder that writes them as JSON without a tree. Keys are always decoded.
+    /// and typed record values that are structs (`decode::typed_data`) as their bytes and
+    /// schema, [`Payload::TypedData`], for an encoder that writes them as JSON without a tree.
+    /// Keys are always decoded.
     pub fn with_plain_values(mut self, on: bool) -> Decoder {
         self.plain_values = on;
         self
@@ -261,10 +267,15 @@ impl Decoder {
             },
             KIND_TYPED => {
                 let schema = schema_ref(cur, &self.table.schemas)?;
-                let datum = value::typed(cur, &schema, 0)?;
-                Payload::Data {
-                    schema: Some(schema),
-                    datum,
+                match plain.then(|| typed_data::scan(cur, &schema)).flatten() {
+                    Some(data) => Payload::TypedData(data),
+                    None => {
+                        let datum = value::typed(cur, &schema, 0)?;
+                        Payload::Data {
+                            schema: Some(schema),
+                            datum,
+                        }
+                    }
                 }
             }
             kind => {

@@ -164,12 +164,24 @@ pub enum Payload<'a> {
     /// for plain values makes of a value without bytes, decimals, dates or structs in it
     /// (`decode::plain`). `PlainData::datum` builds its tree.
     PlainData(PlainData<'a>),
+    /// A STRUCT value as its batch bytes, with its schema: what a decoder asked for plain
+    /// values makes of a typed record value that is a struct (`decode::typed_data`).
+    /// `TypedData::datum` builds its tree.
+    TypedData(TypedData<'a>),
 }
 
 /// A schemaless datum's bytes in the batch format, scanned by the decoder: a map, or an array
 /// of maps, of strings, numbers, booleans and nulls (see `decode::plain`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PlainData<'a>(pub(crate) &'a [u8]);
+
+/// A typed value's bytes in the batch format, scanned by the decoder, and its STRUCT schema
+/// (see `decode::typed_data`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedData<'a> {
+    pub(crate) schema: Arc<Schema>,
+    pub(crate) bytes: &'a [u8],
+}
 
 /// One sink record.
 #[derive(Debug, Clone, PartialEq)]

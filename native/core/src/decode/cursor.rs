@@ -259,4 +259,17 @@ impl<'a> Cursor<'a> {
             )
         })
     }
+
+    /// `varint length` and that many bytes of UTF-8, checked but kept as bytes, for a scan
+    /// that only asks whether the text is valid. ASCII, most text, is checked word by word.
+    #[inline]
+    pub(super) fn utf8(&mut self, what: &str) -> Step<&'a [u8]> {
+        let at = self.pos;
+        let bytes = self.bytes(what)?;
+        if bytes.is_ascii() || std::str::from_utf8(bytes).is_ok() {
+            return Ok(bytes);
+        }
+        self.pos = at;
+        self.str(what).map(str::as_bytes)
+    }
 }

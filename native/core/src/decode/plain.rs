@@ -66,7 +66,7 @@ fn datum(cur: &mut Cursor<'_>, depth: u32) -> bool {
         INT64 => cur.i64(QUIET).is_ok(),
         FLOAT32 => cur.f32(QUIET).is_ok_and(f32::is_finite),
         FLOAT64 => cur.f64(QUIET).is_ok_and(f64::is_finite),
-        STRING => cur.str(QUIET).is_ok(),
+        STRING => cur.utf8(QUIET).is_ok(),
         ARRAY if depth < MAX_DEPTH => match cur.count(QUIET, 1) {
             Ok(n) => (0..n).all(|_| datum(cur, depth + 1)),
             Err(_) => false,
@@ -80,7 +80,7 @@ fn datum(cur: &mut Cursor<'_>, depth: u32) -> bool {
 }
 
 fn key(cur: &mut Cursor<'_>) -> bool {
-    matches!(cur.u8(QUIET), Ok(STRING)) && cur.str(QUIET).is_ok()
+    matches!(cur.u8(QUIET), Ok(STRING)) && cur.utf8(QUIET).is_ok()
 }
 
 /// Receives plain data as [`PlainData::walk`] reads it, depth first, in order.

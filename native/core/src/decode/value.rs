@@ -34,9 +34,29 @@ pub(super) mod tag {
 
 /// Reads a value of `schema` at nesting level `depth` (0 for a payload).
 pub(super) fn typed<'a>(cur: &mut Cursor<'a>, schema: &Schema, depth: u32) -> Step<Datum<'a>> {
-    if schema.optional && !cur.flag("presence byte")? {
+    if !present(cur, schema)? {
         return Ok(Datum::Null);
     }
+    present_typed(cur, schema, depth)
+}
+
+/// Reads an optional schema's presence byte: whether a value follows. A required schema's
+/// value always does.
+#[inline]
+pub(super) fn present(cur: &mut Cursor<'_>, schema: &Schema) -> Step<bool> {
+    if schema.optional {
+        cur.flag("presence byte")
+    } else {
+        Ok(true)
+    }
+}
+
+/// Reads a value of `schema` whose presence byte, if it has one, said it is there.
+pub(super) fn present_typed<'a>(
+    cur: &mut Cursor<'a>,
+    schema: &Schema,
+    depth: u32,
+) -> Step<Datum<'a>> {
     Ok(match schema.ty {
         SchemaType::Int8 => Datum::Int8(cur.i8("INT8 value")?),
         SchemaType::Int16 => Datum::Int16(cur.i16("INT16 value")?),
@@ -188,7 +208,7 @@ fn child<'s>(schema: Option<&'s Schema>, at: usize, what: &str) -> Step<&'s Sche
 }
 
 /// The fewest bytes a typed value of `schema` can take, for bounding counts.
-fn min_size(schema: &Schema) -> usize {
+pub(super) fn min_size(schema: &Schema) -> usize {
     if schema.optional {
         return 1;
     }

@@ -27,6 +27,12 @@ pub(super) fn rows(
         Payload::PlainData(plain) => {
             return Err(not_text(value_kind(None, &plain.datum()?), record))
         }
+        Payload::TypedData(data) => {
+            return Err(not_text(
+                value_kind(Some(data.schema()), &data.datum()?),
+                record,
+            ))
+        }
     };
     let row = match bytes.strip_suffix(row_delimiter) {
         Some(stripped) if !row_delimiter.is_empty() => stripped,

@@ -117,6 +117,9 @@ pub(super) fn rows(
             rows_from_data(json, schema.as_deref(), datum, record, sink)
         }
         Payload::PlainData(plain) => rows_from_data(json, None, &plain.datum()?, record, sink),
+        Payload::TypedData(data) => {
+            rows_from_data(json, Some(data.schema()), &data.datum()?, record, sink)
+        }
     }
 }
 
@@ -198,6 +201,10 @@ fn delete_by_key(
             .and_then(|rows| rows.ok_or_else(missing)),
         Payload::PlainData(plain) => data_key(json, None, &plain.datum()?, record, sink)
             .and_then(|rows| rows.ok_or_else(missing)),
+        Payload::TypedData(data) => {
+            data_key(json, Some(data.schema()), &data.datum()?, record, sink)
+                .and_then(|rows| rows.ok_or_else(missing))
+        }
         Payload::RawText(text) => raw_key(json, text, record, sink, missing),
         Payload::RawBytes(bytes) => {
             let text = json_text(bytes, "the record key", record)?;
@@ -282,6 +289,7 @@ pub(super) fn key_schema(schemas: &SchemaCache, key: &Payload<'_>) -> Option<Arc
             datum,
         } => wrapped_schema(schemas, datum),
         Payload::PlainData(plain) => wrapped_schema(schemas, &plain.datum().ok()?),
+        Payload::TypedData(data) => Some(Arc::clone(data.schema())),
         Payload::RawText(text) => of_text(text),
         Payload::RawBytes(bytes) => of_text(std::str::from_utf8(bytes).ok()?),
     }

@@ -1,5 +1,6 @@
 //! Connect data (`Payload::Data`) to JSON rows, written by hand straight into the row buffer;
-//! plain data (`Payload::PlainData`) is written from its batch bytes by [`plain_rows`].
+//! plain data (`Payload::PlainData`) is written from its batch bytes by [`plain_rows`], and
+//! typed structs (`Payload::TypedData`) from theirs by [`JsonWriter::typed_rows`].
 //!
 //! A top-level struct or map is one row; a top-level array of them is one row per element.
 //! Structs are objects with their fields in schema order, maps are objects (a key that is not a
@@ -18,14 +19,14 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 
 use super::debezium::Op;
-use crate::decode::PlainVisitor;
+use crate::decode::{PlainVisitor, TypedReader};
 
 use super::decimal::write_decimal;
 use super::temporal::{Temporal, Unit};
 use super::{datum_type_name, value_kind, RowSink};
 use crate::config::TemporalRendering;
-use crate::record::PlainData;
 use crate::record::{Datum, Schema, SchemaType};
+use crate::record::{PlainData, TypedData};
 
 const DECIMAL: &str = "org.apache.kafka.connect.data.Decimal";
 const VARIABLE_SCALE_DECIMAL: &str = "io.debezium.data.VariableScaleDecimal";
@@ -47,6 +48,14 @@ enum Step {
 }
 
 type Written = Result<(), Box<Fault>>;
+
+/// The logical types written otherwise than their base types.
+enum Logical {
+    Decimal,
+    VariableScaleDecimal,
+    EmbeddedJson,
+    Temporal(Temporal),
+}
 
 impl Fault {
     fn new(reason: impl Into<String>) -> Box<Fault> {
@@ -200,18 +209,32 @@ impl JsonWriter {
         if matches!(datum, Datum::Null) {
             return None;
         }
-        match schema.name()? {
-            DECIMAL => Some(write_typed_decimal(out, schema, datum)),
-            VARIABLE_SCALE_DECIMAL => Some(write_variable_scale_decimal(out, schema, datum)),
-            DEBEZIUM_JSON => Some(write_embedded_json(out, datum)),
+        Some(match self.logical_type(schema.name()?)? {
+            Logical::Decimal => write_typed_decimal(out, schema, datum),
+            Logical::VariableScaleDecimal => write_variable_scale_decimal(out, schema, datum),
+            Logical::EmbeddedJson => write_embedded_json(out, datum),
+            Logical::Temporal(temporal) => self.temporal_text(out, temporal, datum),
+        })
+    }
+
+    /// What a schema name asks of a value that is not null, if anything.
+    fn logical_type(&self, name: &str) -> Option<Logical> {
+        Some(match name {
+            DECIMAL => Logical::Decimal,
+            VARIABLE_SCALE_DECIMAL => Logical::VariableScaleDecimal,
+            DEBEZIUM_JSON => Logical::EmbeddedJson,
             name => match self.temporal {
-                TemporalRendering::Numeric => None,
-                TemporalRendering::String => {
-                    let temporal = Temporal::from_schema_name(name)?;
-                    Some(self.temporal_text(out, temporal, datum))
-                }
+                TemporalRendering::Numeric => return None,
+                TemporalRendering::String => Logical::Temporal(Temporal::from_schema_name(name)?),
             },
-        }
+        })
+    }
+
+    /// Whether a value of `schema` is written as its type alone says, its name asking nothing.
+    fn is_unnamed(&self, schema: &Schema) -> bool {
+        schema
+            .name()
+            .is_none_or(|name| self.logical_type(name).is_none())
     }
 
     fn temporal_text(&self, out: &mut Vec<u8>, temporal: Temporal, datum: &Datum<'_>) -> Written {
@@ -399,6 +422,112 @@ fn key_label(key: &Datum<'_>) -> String {
             _ => "<key>".to_owned(),
         },
     }
+}
+
+impl JsonWriter {
+    /// Writes the row of typed data (`Payload::TypedData`) from its bytes: the same text
+    /// [`JsonWriter::rows`] writes for its tree (`encode/tests/typed.rs`). Structs and arrays
+    /// whose schema names no logical type, and strings, are read and written as they come;
+    /// every other value is read as a tree of its own (a scalar's allocates nothing) and
+    /// written by [`JsonWriter::value`], so its logical type and its faults are the tree's.
+    pub(super) fn typed_rows(
+        &self,
+        data: &TypedData<'_>,
+        sink: &mut impl RowSink,
+    ) -> Result<u32, Box<Fault>> {
+        let schema = data.schema();
+        if !self.is_unnamed(schema) {
+            let datum = data.datum().map_err(unreadable)?;
+            return self.rows(Some(schema), &datum, sink);
+        }
+        let mut reader = data.reader();
+        if !reader.present(schema).map_err(unreadable)? {
+            return Ok(0);
+        }
+        self.typed_struct(sink.row(), &mut reader, schema, 0)?;
+        Ok(1)
+    }
+
+    /// A value of `schema` at nesting level `depth`, its presence byte first.
+    fn typed_value(
+        &self,
+        out: &mut Vec<u8>,
+        reader: &mut TypedReader<'_>,
+        schema: &Schema,
+        depth: u32,
+    ) -> Written {
+        if !reader.present(schema).map_err(unreadable)? {
+            out.extend_from_slice(b"null");
+            return Ok(());
+        }
+        match schema.ty {
+            SchemaType::String if schema.name.is_none() => {
+                write_str(out, reader.text().map_err(unreadable)?)
+            }
+            SchemaType::Struct if self.is_unnamed(schema) => {
+                self.typed_struct(out, reader, schema, depth)?
+            }
+            SchemaType::Array if self.is_unnamed(schema) => {
+                self.typed_array(out, reader, schema, depth)?
+            }
+            _ => {
+                let datum = reader.present_value(schema, depth).map_err(unreadable)?;
+                self.value(out, Some(schema), &datum)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A STRUCT value that is present: an object of its fields, as [`JsonWriter::object`].
+    fn typed_struct(
+        &self,
+        out: &mut Vec<u8>,
+        reader: &mut TypedReader<'_>,
+        schema: &Schema,
+        depth: u32,
+    ) -> Written {
+        out.push(b'{');
+        for (i, field) in schema.fields.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(field.json_key());
+            self.typed_value(out, reader, &field.schema, depth + 1)
+                .map_err(|f| f.at(Step::Field(field.name().to_owned())))?;
+        }
+        out.push(b'}');
+        Ok(())
+    }
+
+    /// An ARRAY value that is present, as [`JsonWriter::value`] writes one.
+    fn typed_array(
+        &self,
+        out: &mut Vec<u8>,
+        reader: &mut TypedReader<'_>,
+        schema: &Schema,
+        depth: u32,
+    ) -> Written {
+        let Some(element) = schema.value.as_deref() else {
+            return Err(Fault::new("an ARRAY schema without an element schema"));
+        };
+        let n = reader.count().map_err(unreadable)?;
+        out.push(b'[');
+        for i in 0..n {
+            if i > 0 {
+                out.push(b',');
+            }
+            self.typed_value(out, reader, element, depth + 1)
+                .map_err(|f| f.at(Step::Index(i)))?;
+        }
+        out.push(b']');
+        Ok(())
+    }
+}
+
+/// Typed data that cannot be read again (a bug, not bad input), as a fault of its row.
+#[cold]
+fn unreadable(error: crate::error::Error) -> Box<Fault> {
+    Fault::new(error.to_string())
 }
 
 /// Writes the rows of plain data (`Payload::PlainData`) straight from its bytes: the same text

@@ -76,9 +76,10 @@ impl RowEncoder {
         }
     }
 
-    /// Whether this configuration writes plain data (`Payload::PlainData`) straight from its
-    /// bytes, so a decoder should keep record values that are plain as bytes: JSON rows without
-    /// an envelope. Every other configuration reads plain data through its tree.
+    /// Whether this configuration writes plain data (`Payload::PlainData`) and typed structs
+    /// (`Payload::TypedData`) straight from their bytes, so a decoder should keep such record
+    /// values as bytes: JSON rows without an envelope. Every other configuration reads them
+    /// through their trees.
     pub fn writes_plain_data(config: &SinkConfig) -> bool {
         config.format == Format::Json && config.envelope == Envelope::None
     }
@@ -103,6 +104,12 @@ impl RowEncoder {
                 passthrough::rows_from_bytes(bytes, record, sink)
             }
             (Format::Json, Payload::PlainData(plain)) => json::plain_rows(plain, sink),
+            (Format::Json, Payload::TypedData(data)) => {
+                sink.schema(data.schema());
+                self.json
+                    .typed_rows(data, sink)
+                    .map_err(|fault| Error::data(fault.describe(&record.position())))
+            }
             (Format::Json, Payload::Data { schema, datum }) => {
                 // A STRUCT is a row; an ARRAY of STRUCTs, one row per element.
                 let row = schema.as_deref().and_then(|s| match s.ty {

@@ -2,12 +2,14 @@
 //! Connect and Debezium type in both temporal renderings, `shapes` covers nesting, map keys,
 //! escaping and the errors of Connect data, `text` covers raw JSON pass-through, CSV rows and
 //! tombstones, `debezium` the change events of `starrocks.envelope=debezium`, `plain` the
-//! JsonConverter values the decoder keeps as bytes (`decode::plain`) against their trees.
+//! JsonConverter values the decoder keeps as bytes (`decode::plain`) against their trees, and
+//! `typed` the typed structs it keeps as bytes (`decode::typed_data`) against theirs.
 
 mod debezium;
 mod plain;
 mod shapes;
 mod text;
+mod typed;
 mod types;
 
 use std::collections::HashMap;
@@ -73,8 +75,80 @@ fn record(value: Payload<'_>) -> Record<'_> {
     }
 }
 
-/// The rows of a value, as text.
+/// The rows of a value, as text. A typed struct that fits its schema is written a second time
+/// as the sink writes it for JSON rows without an envelope — through a batch and a decoder that
+/// keeps it as typed data (`decode::typed_data`) — and must give the same rows or the same
+/// error. (Unless its schema is one the decoder refuses, such as a Decimal without a scale: the
+/// sink never sees that.)
 fn encode(encoder: &RowEncoder, value: Payload<'_>) -> Result<Vec<String>> {
+    let rows = encode_as_given(encoder, value.clone());
+    let writes_typed_data = encoder.format == Format::Json && encoder.envelope == Envelope::None;
+    if let Payload::Data {
+        schema: Some(schema),
+        datum,
+    } = &value
+    {
+        if writes_typed_data && schema.ty == T::Struct && fits(schema, datum) {
+            let batch = crate::batch_writer::Session::new().batch(&[record(value.clone())]);
+            if crate::decode::Decoder::new().decode(&batch).is_err() {
+                return rows;
+            }
+            let mut decoder = crate::decode::Decoder::new().with_plain_values(true);
+            let decoded = decoder
+                .decode(&batch)
+                .expect("what decodes as a tree decodes");
+            assert!(
+                matches!(decoded[0].value, Payload::TypedData(_)),
+                "kept as typed data: {:?}",
+                decoded[0].value
+            );
+            let again = encode_as_given(encoder, decoded[0].value.clone());
+            // By their text: errors are compared by their messages.
+            assert_eq!(
+                format!("{again:?}"),
+                format!("{rows:?}"),
+                "typed data writes what its tree writes"
+            );
+        }
+    }
+    rows
+}
+
+/// Whether `datum` is a value of `schema` as the batch writer writes one (it panics on any
+/// other): the test data of a few tests contradicts its schema on purpose.
+fn fits(schema: &Schema, datum: &Datum<'_>) -> bool {
+    match (schema.ty, datum) {
+        (_, Datum::Null) => schema.optional,
+        (T::Int8, Datum::Int8(_))
+        | (T::Int16, Datum::Int16(_))
+        | (T::Int32, Datum::Int32(_))
+        | (T::Int64, Datum::Int64(_))
+        | (T::Float32, Datum::Float32(_))
+        | (T::Float64, Datum::Float64(_))
+        | (T::Boolean, Datum::Bool(_))
+        | (T::String, Datum::Str(_))
+        | (T::Bytes, Datum::Bytes(_)) => true,
+        (T::Array, Datum::Array(items)) => schema
+            .value
+            .as_deref()
+            .is_some_and(|element| items.iter().all(|item| fits(element, item))),
+        (T::Map, Datum::Map(entries)) => match (schema.key.as_deref(), schema.value.as_deref()) {
+            (Some(key), Some(value)) => entries.iter().all(|(k, v)| fits(key, k) && fits(value, v)),
+            _ => false,
+        },
+        (T::Struct, Datum::Struct(values)) => {
+            schema.fields.len() == values.len()
+                && schema
+                    .fields
+                    .iter()
+                    .zip(values)
+                    .all(|(field, value)| fits(&field.schema, value))
+        }
+        _ => false,
+    }
+}
+
+fn encode_as_given(encoder: &RowEncoder, value: Payload<'_>) -> Result<Vec<String>> {
     let mut rows = Rows::default();
     let count = encoder.encode(&record(value), &mut rows)?;
     assert_eq!(
