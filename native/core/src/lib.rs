@@ -28,6 +28,7 @@
 //!   stop; and its per-table load workers.
 //! - [`encode`]: a record's value as Stream Load rows (JSON or CSV), logical types rendered
 //!   for StarRocks columns.
+//! - `words`: word-at-a-time tests over byte strings (JSON escapes, ASCII).
 //! - [`stream_load`]: one load as a transaction Stream Load (FE 307s followed by hand, Basic
 //!   auth re-sent to the BE), each answer classified in one place, retried under the same label
 //!   by a pure policy.
@@ -56,6 +57,7 @@ pub mod sink;
 pub mod stream_load;
 pub mod table;
 pub mod validate;
+mod words;
 
 pub use config::SinkConfig;
 pub use error::{Error, Result};

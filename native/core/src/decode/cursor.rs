@@ -266,9 +266,15 @@ impl<'a> Cursor<'a> {
     pub(super) fn utf8(&mut self, what: &str) -> Step<&'a [u8]> {
         let at = self.pos;
         let bytes = self.bytes(what)?;
-        if bytes.is_ascii() || std::str::from_utf8(bytes).is_ok() {
-            return Ok(bytes);
+        if crate::words::any(bytes, crate::words::non_ascii) {
+            return self.non_ascii(at, what);
         }
+        Ok(bytes)
+    }
+
+    /// [`Cursor::utf8`] of text that is not all ASCII, read again from `at`.
+    #[cold]
+    fn non_ascii(&mut self, at: usize, what: &str) -> Step<&'a [u8]> {
         self.pos = at;
         self.str(what).map(str::as_bytes)
     }

@@ -663,47 +663,12 @@ pub(super) fn write_str(out: &mut Vec<u8>, text: &[u8]) {
     out.reserve(text.len() + 2);
     out.push(b'"');
     // Most text has nothing to escape: one check of it, then one copy.
-    if escapes_nothing(text) {
+    if !crate::words::any(text, escape_bits) {
         out.extend_from_slice(text);
     } else {
         write_escaped(out, text);
     }
     out.push(b'"');
-}
-
-/// Whether no byte of `text` needs escaping, eight bytes at a time: the last eight overlap the
-/// words before them, and text shorter than eight is read as [`short_word`].
-#[inline]
-fn escapes_nothing(text: &[u8]) -> bool {
-    let words = text.chunks_exact(8);
-    let rest = words.remainder();
-    let mut any = words.fold(0, |any, word| {
-        any | word
-            .first_chunk::<8>()
-            .map_or(0, |word| escape_bits(u64::from_le_bytes(*word)))
-    });
-    if !rest.is_empty() {
-        let last = match text.last_chunk::<8>() {
-            Some(last) => u64::from_le_bytes(*last),
-            None => short_word(rest),
-        };
-        any |= escape_bits(last);
-    }
-    any == 0
-}
-
-/// One to seven bytes as a word that holds each of them at least once, the rest spaces: two
-/// reads that overlap rather than a copy, which would make the word wait for its stores.
-#[inline(always)]
-fn short_word(text: &[u8]) -> u64 {
-    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
-    let u32_at = |bytes: Option<&[u8; 4]>| bytes.map_or(0, |b| u64::from(u32::from_le_bytes(*b)));
-    let u16_at = |bytes: Option<&[u8; 2]>| bytes.map_or(0, |b| u64::from(u16::from_le_bytes(*b)));
-    match text.len() {
-        4.. => u32_at(text.first_chunk()) | u32_at(text.last_chunk()) << 32,
-        2.. => u16_at(text.first_chunk()) | u16_at(text.last_chunk()) << 16 | SPACES << 32,
-        _ => text.first().map_or(SPACES, |&b| u64::from(b) | SPACES << 8),
-    }
 }
 
 /// Writes the body of a string that has something to escape.
