@@ -1,6 +1,6 @@
-//! Decode + encode per record (100 B and 1 KB records, struct and raw paths), and `Sink::put` as
-//! Connect drives it, with loads into the in-process emulator. A report, not a test: it prints
-//! numbers.
+//! Decode + encode per record (100 B and 1 KB records: struct, map and raw paths, and Debezium
+//! events as JSON text with their schema), and `Sink::put` as Connect drives it, with loads into
+//! the in-process emulator. A report, not a test: it prints numbers.
 //!
 //! `cargo bench -p starrocks-kafka-core --bench pipeline`
 
@@ -31,6 +31,10 @@ impl RowSink for Body {
 }
 
 fn config() -> SinkConfig {
+    config_with(&[])
+}
+
+fn config_with(extra: &[(&str, &str)]) -> SinkConfig {
     let props: HashMap<String, String> = [
         ("starrocks.http.url", "127.0.0.1:8030"),
         ("starrocks.database.name", "db"),
@@ -38,6 +42,7 @@ fn config() -> SinkConfig {
         ("starrocks.password", ""),
     ]
     .into_iter()
+    .chain(extra.iter().copied())
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     SinkConfig::from_map(&props).expect("a valid config")
@@ -153,8 +158,68 @@ fn map_batch(size: usize) -> Vec<u8> {
     Session::new().batch(&records)
 }
 
+/// The benchmark's Debezium create events as JSON text with JsonConverter's schema
+/// (`tests/e2e/bench/gen-rows.py 100 N OUT debezium`): about 1.9 KB each, most of it the schema.
+fn debezium_batch() -> Vec<u8> {
+    let column = |ty: &str, optional: bool, field: &str| {
+        format!(r#"{{"type":"{ty}","optional":{optional},"field":"{field}"}}"#)
+    };
+    let ts = r#"{"type":"int64","optional":true,"name":"io.debezium.time.MicroTimestamp","version":1,"field":"ts"}"#;
+    let columns = [
+        column("int64", false, "id"),
+        column("int64", true, "user_id"),
+        column("string", true, "event"),
+        column("double", true, "amount"),
+        column("boolean", true, "ok"),
+        ts.to_owned(),
+    ]
+    .join(",");
+    let image = |field: &str| {
+        format!(
+            r#"{{"type":"struct","optional":true,"name":"bench.public.rows.Value","fields":[{columns}],"field":"{field}"}}"#
+        )
+    };
+    let source_fields = [
+        column("string", false, "version"),
+        column("string", false, "connector"),
+        column("string", false, "name"),
+        column("int64", false, "ts_ms"),
+        column("string", false, "db"),
+        column("string", false, "schema"),
+        column("string", false, "table"),
+        column("int64", true, "lsn"),
+    ]
+    .join(",");
+    let schema = format!(
+        r#"{{"type":"struct","optional":false,"name":"bench.public.rows.Envelope","version":1,"fields":[{},{},{{"type":"struct","optional":false,"name":"io.debezium.connector.postgresql.Source","fields":[{source_fields}],"field":"source"}},{},{}]}}"#,
+        image("before"),
+        image("after"),
+        column("string", false, "op"),
+        column("int64", true, "ts_ms"),
+    );
+    let texts: Vec<String> = (0..RECORDS)
+        .map(|i| {
+            let r = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16;
+            format!(
+                r#"{{"schema":{schema},"payload":{{"before":null,"after":{{"id":{i},"user_id":{},"event":"search","amount":{},"ok":{},"ts":1710560259000000}},"source":{{"version":"2.7.4.Final","connector":"postgresql","name":"bench","ts_ms":1714558830001,"db":"postgres","schema":"public","table":"rows","lsn":{}}},"op":"c","ts_ms":1714558830008}}}}"#,
+                r % 1_000_003,
+                (r % 10_000_000) as f64 / 100.0,
+                r & 1 == 1,
+                24_000_000 + i,
+            )
+        })
+        .collect();
+    let records: Vec<Record> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| record(i as i64, Payload::RawBytes(t.as_bytes())))
+        .collect();
+    Session::new().batch(&records)
+}
+
 fn decode_encode(c: &mut Criterion) {
     let encoder = RowEncoder::new(&config());
+    let debezium = RowEncoder::new(&config_with(&[("starrocks.envelope", "debezium")]));
     let mut group = c.benchmark_group("decode+encode");
     group.throughput(Throughput::Elements(RECORDS as u64));
     // As the sink decodes (plain values kept as bytes for JSON without an envelope), and the
@@ -169,7 +234,13 @@ fn decode_encode(c: &mut Criterion) {
         ("map-1KB-tree", map_batch(1024), false),
         ("raw-100B", raw_batch(100), plain),
         ("raw-1KB", raw_batch(1024), plain),
+        ("debezium-bytes-100B", debezium_batch(), false),
     ] {
+        let encoder = if name.starts_with("debezium") {
+            &debezium
+        } else {
+            &encoder
+        };
         group.bench_function(name, |b| {
             b.iter_batched(
                 || {

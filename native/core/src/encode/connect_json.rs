@@ -52,6 +52,19 @@ impl SchemaCache {
         cached.truncate(CACHED_SCHEMAS);
         Ok(parsed)
     }
+
+    /// When `text` starts as JsonConverter writes its wrapper, `{"schema":` and then the text of
+    /// a schema already read, that schema and the rest of `text` after its text. A schema's text
+    /// is a whole JSON object, so where it ends in `text` is where the schema value ends.
+    pub(super) fn known_prefix<'t>(&self, text: &'t str) -> Option<(Arc<Schema>, &'t str)> {
+        let after = text.strip_prefix(r#"{"schema":"#)?;
+        let mut cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let i = cached.iter().position(|(t, _)| after.starts_with(&**t))?;
+        let hit = cached.remove(i);
+        let (len, schema) = (hit.0.len(), Arc::clone(&hit.1));
+        cached.insert(0, hit);
+        Some((schema, &after[len..]))
+    }
 }
 
 /// A schema in JsonConverter's JSON form.
