@@ -267,7 +267,7 @@ impl Session {
             Payload::TypedData(data) => {
                 out.push(4);
                 varint(out, self.schema_id(data.schema()));
-                out.extend_from_slice(data.bytes);
+                out.extend_from_slice(data.bytes());
             }
             Payload::RawBytes(b) => {
                 out.push(1);

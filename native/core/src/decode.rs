@@ -251,7 +251,7 @@ impl Decoder {
         }
     }
 
-    /// A key or value; `plain` keeps plain data as its bytes.
+    /// A key or value; `plain` keeps plain data, and typed structs, as their bytes.
     fn payload<'a>(&self, cur: &mut Cursor<'a>, plain: bool) -> Step<Payload<'a>> {
         let at = cur.pos();
         Ok(match cur.u8("payload kind")? {

@@ -180,7 +180,11 @@ pub struct PlainData<'a>(pub(crate) &'a [u8]);
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypedData<'a> {
     pub(crate) schema: Arc<Schema>,
-    pub(crate) bytes: &'a [u8],
+    /// The batch from the value's first byte to its end: the value, then whatever follows it.
+    /// Reading the value checks each count against these bytes, as the decoder did.
+    pub(crate) rest: &'a [u8],
+    /// How many of those bytes the value takes.
+    pub(crate) len: usize,
 }
 
 /// One sink record.

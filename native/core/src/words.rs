@@ -4,10 +4,12 @@
 //!
 //! Invariant: [`any`] reads every byte of the text at least once, in words of eight; bytes
 //! read twice (the last word overlaps the one before it) or filled in (spaces, in text
-//! shorter than eight bytes) do not change the answer as long as the test is false for a
-//! space.
+//! shorter than eight bytes) do not change the answer as long as the test is false for a word
+//! of spaces and true for a word only when one of its bytes has the property (a test whose
+//! bytes interact, through borrows, must not report a byte its neighbour made look so).
 
-/// Whether `bits` is nonzero for any word of `text`. `bits` must be zero for eight spaces.
+/// Whether `bits` is nonzero for any word of `text`. `bits` must be zero for eight spaces, and
+/// nonzero only for a word that has a byte with the property.
 #[inline(always)]
 pub(crate) fn any(text: &[u8], bits: impl Fn(u64) -> u64) -> bool {
     let words = text.chunks_exact(8);

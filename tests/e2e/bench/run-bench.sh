@@ -196,15 +196,19 @@ shape_rows() { case "$1" in 100) echo "$n100" ;; 1k) echo "$n1k" ;; esac; }
 # warmup_rows SIZE: the warm-up topic's rows for that size (0: no warm-up).
 warmup_rows() { echo $(($(shape_rows "$1") * warmup / 100)); }
 
-# table_ddl SIZE NAME: a duplicate-key table whose columns match gen-rows.py's rows.
+# table_ddl SIZE NAME CONVERTER: a table whose columns match gen-rows.py's rows: a primary-key
+# table for Debezium events (starrocks.envelope=debezium refuses any other, and the seed's CDC
+# recipe loads into one), else a duplicate-key table.
 table_ddl() {
+  local key="DUPLICATE KEY(id)" id="id BIGINT"
+  case "$3" in debezium | debezium-bytes) key="PRIMARY KEY(id)" id="id BIGINT NOT NULL" ;; esac
   case "$1" in
-    100) echo "CREATE TABLE $2 (id BIGINT, user_id BIGINT, event VARCHAR(16), amount DOUBLE,
-           ok BOOLEAN, ts DATETIME) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1" ;;
-    1k) echo "CREATE TABLE $2 (id BIGINT, user_id BIGINT, session VARCHAR(32), event VARCHAR(16),
+    100) echo "CREATE TABLE $2 ($id, user_id BIGINT, event VARCHAR(16), amount DOUBLE,
+           ok BOOLEAN, ts DATETIME) $key DISTRIBUTED BY HASH(id) BUCKETS 1" ;;
+    1k) echo "CREATE TABLE $2 ($id, user_id BIGINT, session VARCHAR(32), event VARCHAR(16),
            page VARCHAR(128), referrer VARCHAR(256), user_agent VARCHAR(256), country CHAR(2),
            city VARCHAR(32), amount DOUBLE, qty INT, ok BOOLEAN, ts DATETIME, tags VARCHAR(128),
-           note STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1" ;;
+           note STRING) $key DISTRIBUTED BY HASH(id) BUCKETS 1" ;;
   esac
 }
 
@@ -370,7 +374,7 @@ warm_up() {
   mkdir -p "$dir"
   if is_ours "$sink"; then
     table=t${size}_${conv//-/_}_warmup
-    sr_exec "USE $DB; DROP TABLE IF EXISTS $table; $(table_ddl "$size" "$table")"
+    sr_exec "USE $DB; DROP TABLE IF EXISTS $table; $(table_ddl "$size" "$table" "$conv")"
   fi
   # shellcheck disable=SC2086
   java -Xms64m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $TOOLS_LOG_OPTS -cp "$LAGWATCH_CP" \
@@ -415,7 +419,7 @@ run_one() {
   log "-- $size B rows, $conv converter, $sink sink (run $rep): $n records"
   if is_ours "$sink"; then
     table=t${size}_${conv//-/_}
-    sr_exec "USE $DB; DROP TABLE IF EXISTS $table; $(table_ddl "$size" "$table")"
+    sr_exec "USE $DB; DROP TABLE IF EXISTS $table; $(table_ddl "$size" "$table" "$conv")"
   fi
   start_bench_worker "$id"
   warm_up "$id" "$size" "$conv" "$sink" "$data"

@@ -58,6 +58,11 @@ impl<'a> Cursor<'a> {
         self.pos
     }
 
+    /// The bytes from the next one to the end, without reading them.
+    pub(super) fn rest(&self) -> &'a [u8] {
+        &self.bytes[self.pos..]
+    }
+
     /// The next byte, without reading it.
     #[inline]
     pub(super) fn peek(&self) -> Option<u8> {

@@ -12,8 +12,9 @@
 //! raise is still the tree's.
 //!
 //! Invariant: the bytes of a `TypedData` are a value of its schema that `value::typed` decodes
-//! without a fault. A reader that follows the schema reads exactly the values `value::typed`
-//! reads from them, in the same order.
+//! without a fault, followed by the rest of its batch (which bounds counts, as in the decoder).
+//! A reader that follows the schema reads exactly the values `value::typed` reads from them, in
+//! the same order.
 
 use std::sync::Arc;
 
@@ -39,10 +40,13 @@ pub(super) fn scan<'a>(cur: &mut Cursor<'a>, schema: &Arc<Schema>) -> Option<Typ
     if !skip(&mut probe, schema, 0) {
         return None;
     }
-    let bytes = cur.take(probe.pos() - start, QUIET).ok()?;
+    let rest = cur.rest();
+    let len = probe.pos() - start;
+    cur.take(len, QUIET).ok()?;
     Some(TypedData {
         schema: Arc::clone(schema),
-        bytes,
+        rest,
+        len,
     })
 }
 
@@ -99,9 +103,17 @@ impl<'a> TypedData<'a> {
         &self.schema
     }
 
-    /// A reader at the start of the value.
+    /// A reader at the start of the value. It reads on into the bytes that follow the value in
+    /// its batch: an ARRAY or MAP count is checked against the bytes that remain in the batch,
+    /// and a count of elements that take no bytes (structs without fields) may exceed the
+    /// value's own length.
     pub fn reader(&self) -> TypedReader<'a> {
-        TypedReader(Cursor::new(self.bytes))
+        TypedReader(Cursor::new(self.rest))
+    }
+
+    /// The value's own bytes.
+    pub fn bytes(&self) -> &'a [u8] {
+        &self.rest[..self.len]
     }
 
     /// The tree `value::typed` builds from the same bytes, for whoever needs one.

@@ -427,7 +427,8 @@ fn key_label(key: &Datum<'_>) -> String {
 impl JsonWriter {
     /// Writes the row of typed data (`Payload::TypedData`) from its bytes: the same text
     /// [`JsonWriter::rows`] writes for its tree (`encode/tests/typed.rs`). Structs and arrays
-    /// whose schema names no logical type, and strings, are read and written as they come;
+    /// whose schema names no logical type, and strings whose schema has no name, are read and
+    /// written as they come;
     /// every other value is read as a tree of its own (a scalar's allocates nothing) and
     /// written by [`JsonWriter::value`], so its logical type and its faults are the tree's.
     pub(super) fn typed_rows(
@@ -705,9 +706,9 @@ fn write_escaped(out: &mut Vec<u8>, text: &[u8]) {
     out.extend_from_slice(&text[start..]);
 }
 
-/// Nonzero when any of the eight bytes in `word` is one [`ESCAPE`] names: below 0x20, `"` or
-/// `\\`. (The classic "has a byte less than n" and "has a zero byte" tests: exact about whether
-/// one exists, which is all that is asked.)
+/// Nonzero when any of the eight bytes in `word` is one [`ESCAPE`] names: below 0x20, a quote
+/// or a backslash. (The classic "has a byte less than n" and "has a zero byte" tests: exact
+/// about whether one exists, which is all that is asked.)
 #[inline(always)]
 fn escape_bits(word: u64) -> u64 {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);

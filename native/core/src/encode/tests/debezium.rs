@@ -460,3 +460,34 @@ fn a_wrapper_whose_schema_text_was_read_before_gives_what_a_first_reading_gives(
     // caches it, and the event with spaces after it still gives its row.
     assert!(text_of(encode(&seen, Payload::RawText(&variants[2]))).contains("__op"));
 }
+
+#[test]
+fn a_schema_text_read_before_is_found_by_its_text_at_the_start_of_a_wrapper() {
+    let encoder = debezium();
+    let (_, text) = typed_event();
+    let schema = text
+        .strip_prefix(r#"{"schema":"#)
+        .and_then(|rest| rest.split_once(",\n      \"payload\":"))
+        .map(|(schema, _)| schema)
+        .expect("the test event");
+    assert!(
+        encoder.schemas.known_prefix(text).is_none(),
+        "no schema is read yet"
+    );
+    encode(&encoder, Payload::RawText(text)).expect("the test event gives its row");
+    let (found, rest) = encoder
+        .schemas
+        .known_prefix(text)
+        .expect("its schema is read now");
+    assert_eq!(found, encoder.schemas.schema(schema).expect("a schema"));
+    assert_eq!(rest, &text[r#"{"schema":"#.len() + schema.len()..]);
+    // Not as JsonConverter writes it, or another schema: read in full.
+    let other = text.replacen("cdc.Envelope", "cdc.Other", 1);
+    for text in [
+        format!(" {text}"),
+        format!(r#"{{ "schema":{schema}}}"#),
+        other,
+    ] {
+        assert!(encoder.schemas.known_prefix(&text).is_none(), "{text}");
+    }
+}

@@ -89,7 +89,9 @@ fn encode(encoder: &RowEncoder, value: Payload<'_>) -> Result<Vec<String>> {
     } = &value
     {
         if writes_typed_data && schema.ty == T::Struct && fits(schema, datum) {
-            let batch = crate::batch_writer::Session::new().batch(&[record(value.clone())]);
+            // A tombstone after it, as the shim's batches go on after a value.
+            let batch = crate::batch_writer::Session::new()
+                .batch(&[record(value.clone()), record(Payload::Null)]);
             if crate::decode::Decoder::new().decode(&batch).is_err() {
                 return rows;
             }
