@@ -116,6 +116,29 @@ fn encode(encoder: &RowEncoder, value: Payload<'_>) -> Result<Vec<String>> {
     rows
 }
 
+/// Decodes `batch` with a decoder that builds trees and with one that keeps values as bytes
+/// (`decode::plain`, `decode::typed_data`): either both fail, with the same error, or they give
+/// as many records, each pair of which goes to `compare` once their keys are found equal (keys
+/// are always decoded into trees).
+fn each_record_both_ways(batch: &[u8], mut compare: impl FnMut(&Record<'_>, &Record<'_>)) {
+    let mut tree_decoder = crate::decode::Decoder::new();
+    let mut plain_decoder = crate::decode::Decoder::new().with_plain_values(true);
+    let tree = tree_decoder.decode(batch).map_err(|e| e.to_string());
+    let plain = plain_decoder.decode(batch).map_err(|e| e.to_string());
+    let (tree, plain) = match (tree, plain) {
+        (Ok(tree), Ok(plain)) => (tree, plain),
+        (tree, plain) => {
+            assert_eq!(tree.err(), plain.err(), "both fail, with the same error");
+            return;
+        }
+    };
+    assert_eq!(tree.len(), plain.len());
+    for (t, p) in tree.iter().zip(&plain) {
+        assert_eq!(t.key, p.key, "keys are never kept as bytes");
+        compare(t, p);
+    }
+}
+
 /// Whether `datum` is a value of `schema` as the batch writer writes one (it panics on any
 /// other): the test data of a few tests contradicts its schema on purpose.
 fn fits(schema: &Schema, datum: &Datum<'_>) -> bool {

@@ -55,27 +55,14 @@ fn is_plain_row(datum: &Datum<'_>) -> bool {
 
 /// Decodes `batch` as a tree and with plain values, and checks them against each other.
 fn check(batch: &[u8]) {
-    let mut tree_decoder = Decoder::new();
-    let mut plain_decoder = Decoder::new().with_plain_values(true);
-    let tree = tree_decoder.decode(batch).map_err(|e| e.to_string());
-    let plain = plain_decoder.decode(batch).map_err(|e| e.to_string());
-    let (tree, plain) = match (tree, plain) {
-        (Ok(tree), Ok(plain)) => (tree, plain),
-        (tree, plain) => {
-            assert_eq!(tree.err(), plain.err(), "both fail, with the same error");
-            return;
-        }
-    };
-    assert_eq!(tree.len(), plain.len());
-    for (t, p) in tree.iter().zip(&plain) {
-        assert_eq!(t.key, p.key, "keys are never kept plain");
+    each_record_both_ways(batch, |t, p| {
         let Payload::Data {
             schema: None,
             datum,
         } = &t.value
         else {
             assert_eq!(t.value, p.value);
-            continue;
+            return;
         };
         match &p.value {
             Payload::PlainData(bytes) => {
@@ -89,7 +76,7 @@ fn check(batch: &[u8]) {
                 assert_eq!(format!("{other:?}"), format!("{:?}", t.value));
             }
         }
-    }
+    });
 }
 
 const TEXTS: &[&str] = &[
