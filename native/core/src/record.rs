@@ -176,8 +176,9 @@ pub enum Payload<'a> {
 pub struct PlainData<'a>(pub(crate) &'a [u8]);
 
 /// A typed value's bytes in the batch format, scanned by the decoder, and its STRUCT schema
-/// (see `decode::typed_data`).
-#[derive(Debug, Clone, PartialEq)]
+/// (see `decode::typed_data`). Two are equal, and print, by their schema and the value's own
+/// bytes: not by the rest of the batch.
+#[derive(Clone)]
 pub struct TypedData<'a> {
     pub(crate) schema: Arc<Schema>,
     /// The batch from the value's first byte to its end: the value, then whatever follows it.
@@ -185,6 +186,21 @@ pub struct TypedData<'a> {
     pub(crate) rest: &'a [u8],
     /// How many of those bytes the value takes.
     pub(crate) len: usize,
+}
+
+impl PartialEq for TypedData<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.schema == other.schema && self.bytes() == other.bytes()
+    }
+}
+
+impl std::fmt::Debug for TypedData<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TypedData")
+            .field("schema", &self.schema)
+            .field("bytes", &self.bytes())
+            .finish()
+    }
 }
 
 /// One sink record.

@@ -395,3 +395,28 @@ fn malformed_typed_data_fails_as_the_tree_does() {
         check(&bad);
     }
 }
+
+#[test]
+fn typed_data_is_equal_and_printed_by_its_own_bytes_not_the_batch_after_it() {
+    let schema = structure(&[("id", prim(T::Int32))]);
+    let value = Datum::Struct(vec![Datum::Int32(7)]);
+    let alone = batch_of(&schema, value.clone());
+    let mut followed = Session::new();
+    let followed = followed.batch(&[
+        record(Payload::Data {
+            schema: Some(Arc::new(schema.clone())),
+            datum: value,
+        }),
+        record(Payload::RawText("a longer record after it")),
+    ]);
+    let (mut a, mut b) = (
+        Decoder::new().with_plain_values(true),
+        Decoder::new().with_plain_values(true),
+    );
+    let (a, b) = (
+        a.decode(&alone).expect("decodes"),
+        b.decode(&followed).expect("decodes"),
+    );
+    assert_eq!(a[0].value, b[0].value);
+    assert_eq!(format!("{:?}", a[0].value), format!("{:?}", b[0].value));
+}
