@@ -428,9 +428,9 @@ impl JsonWriter {
     /// Writes the row of typed data (`Payload::TypedData`) from its bytes: the same text
     /// [`JsonWriter::rows`] writes for its tree (`encode/tests/typed.rs`). Structs and arrays
     /// whose schema names no logical type, and strings whose schema has no name, are read and
-    /// written as they come;
-    /// every other value is read as a tree of its own (a scalar's allocates nothing) and
-    /// written by [`JsonWriter::value`], so its logical type and its faults are the tree's.
+    /// written as they come; every other value is read as a tree of its own (a scalar's
+    /// allocates nothing) and written by [`JsonWriter::value`], so its logical type and its
+    /// faults are the tree's.
     pub(super) fn typed_rows(
         &self,
         data: &TypedData<'_>,
