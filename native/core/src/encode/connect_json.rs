@@ -16,6 +16,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine as _;
+use serde::de;
 use serde_json::Value;
 
 use crate::record::{Datum, Field, Schema, SchemaType};
@@ -56,10 +57,14 @@ impl SchemaCache {
     /// When `text` starts as JsonConverter writes its wrapper, `{"schema":` and then the text of
     /// a schema already read, that schema and the rest of `text` after its text. A schema's text
     /// is a whole JSON object, so where it ends in `text` is where the schema value ends.
-    pub(super) fn known_prefix<'t>(&self, text: &'t str) -> Option<(Arc<Schema>, &'t str)> {
-        let after = text.strip_prefix(r#"{"schema":"#)?;
+    /// `text` is bytes, so that a caller may check only the rest of it to be UTF-8: the part
+    /// before is a schema's text, which is.
+    pub(super) fn known_prefix<'t>(&self, text: &'t [u8]) -> Option<(Arc<Schema>, &'t [u8])> {
+        let after = text.strip_prefix(br#"{"schema":"#)?;
         let mut cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let i = cached.iter().position(|(t, _)| after.starts_with(&**t))?;
+        let i = cached
+            .iter()
+            .position(|(t, _)| after.starts_with(t.as_bytes()))?;
         let hit = cached.remove(i);
         let (len, schema) = (hit.0.len(), Arc::clone(&hit.1));
         cached.insert(0, hit);
@@ -120,6 +125,10 @@ fn schema_at(value: &Value, depth: u32) -> Result<Schema, String> {
         (SchemaType::Struct, _) => return Err("a struct schema without 'fields'".to_owned()),
         _ => Vec::new(),
     };
+    // As Connect's SchemaBuilder, which JsonConverter builds schemas with.
+    if let Some(name) = duplicate_name(&fields) {
+        return Err(format!("a struct schema with two fields named '{name}'"));
+    }
     let params = match object.get("parameters") {
         Some(Value::Object(params)) => params
             .iter()
@@ -145,6 +154,15 @@ fn schema_at(value: &Value, depth: u32) -> Result<Schema, String> {
         key,
         value,
     })
+}
+
+/// The first field name that two fields share.
+fn duplicate_name(fields: &[Field]) -> Option<&str> {
+    let mut seen = std::collections::HashSet::new();
+    fields
+        .iter()
+        .map(Field::name)
+        .find(|name| !seen.insert(*name))
 }
 
 fn type_word(ty: SchemaType) -> &'static str {
@@ -399,6 +417,224 @@ fn to_datum<'v>(
     })
 }
 
+/// [`datum_in`] read straight from the JSON text of the payload, without a `Value` in between:
+/// the same datum, built in one pass. A string without escapes borrows from `text`; a string
+/// with escapes and a BYTES value are written into `arena`, which needs to be as long as `text`
+/// (each takes no more room there than its own text). `None` for what this reader leaves to
+/// [`datum_in`]: a MAP anywhere in the schema, a value that does not fit it, text nested deeper
+/// than [`MAX_DEPTH`] or malformed; the caller then reads the text as a `Value`, which names
+/// any fault. Field names are unique in a schema read by [`schema`], so a key names at most one
+/// field; when a key repeats, its last value counts, as in a `Value`.
+pub(super) fn datum_from_text<'t>(
+    schema: &Schema,
+    text: &'t str,
+    arena: &'t mut [u8],
+) -> Option<Datum<'t>> {
+    let mut arena = Arena(arena);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let seed = Seed {
+        schema,
+        arena: &mut arena,
+        depth: 0,
+    };
+    let datum = de::DeserializeSeed::deserialize(seed, &mut de).ok()?;
+    de.end().ok()?;
+    Some(datum)
+}
+
+/// Room for the strings and bytes of [`datum_from_text`] that cannot borrow from the text.
+struct Arena<'t>(&'t mut [u8]);
+
+impl<'t> Arena<'t> {
+    /// The next `n` bytes of room, `None` when there are not that many.
+    fn take(&mut self, n: usize) -> Option<&'t mut [u8]> {
+        if n > self.0.len() {
+            return None;
+        }
+        let (head, tail) = std::mem::take(&mut self.0).split_at_mut(n);
+        self.0 = tail;
+        Some(head)
+    }
+
+    fn str(&mut self, text: &str) -> Option<&'t str> {
+        let room = self.take(text.len())?;
+        room.copy_from_slice(text.as_bytes());
+        std::str::from_utf8(room).ok()
+    }
+
+    /// Base64 text decoded as [`walk_bytes`] decodes it.
+    fn bytes(&mut self, text: &str) -> Option<&'t [u8]> {
+        let n = base64::engine::general_purpose::STANDARD
+            .decode_slice(text, &mut *self.0)
+            .ok()?;
+        self.take(n).map(|room| &*room)
+    }
+}
+
+/// Reads one value under `schema` (at nesting level `depth`, as [`to_datum`] counts it).
+struct Seed<'s, 'a, 't> {
+    schema: &'s Schema,
+    arena: &'a mut Arena<'t>,
+    depth: u32,
+}
+
+/// Why [`datum_from_text`] gives up; never shown, since the caller then reads the text again.
+fn give_up<E: de::Error>() -> E {
+    E::custom("left to the Value reader")
+}
+
+impl<'t> de::DeserializeSeed<'t> for Seed<'_, '_, 't> {
+    type Value = Datum<'t>;
+
+    fn deserialize<D: de::Deserializer<'t>>(self, d: D) -> Result<Datum<'t>, D::Error> {
+        if self.depth > MAX_DEPTH || self.schema.ty == SchemaType::Map {
+            return Err(give_up());
+        }
+        d.deserialize_any(self)
+    }
+}
+
+impl<'t> Seed<'_, '_, 't> {
+    /// A number, as [`to_datum`] reads a `Value`'s: `int` is its `as_i64`, `float` its `as_f64`.
+    fn number<E: de::Error>(self, int: Option<i64>, float: f64) -> Result<Datum<'t>, E> {
+        let int = |min: i64, max: i64| {
+            int.or_else(|| (float.fract() == 0.0 && float.abs() < 9.2e18).then_some(float as i64))
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(give_up)
+        };
+        Ok(match self.schema.ty {
+            SchemaType::Int8 => Datum::Int8(int(i8::MIN.into(), i8::MAX.into())? as i8),
+            SchemaType::Int16 => Datum::Int16(int(i16::MIN.into(), i16::MAX.into())? as i16),
+            SchemaType::Int32 => Datum::Int32(int(i32::MIN.into(), i32::MAX.into())? as i32),
+            SchemaType::Int64 => Datum::Int64(int(i64::MIN, i64::MAX)?),
+            SchemaType::Float32 => Datum::Float32(float as f32),
+            SchemaType::Float64 => Datum::Float64(float),
+            _ => return Err(give_up()),
+        })
+    }
+
+    /// A string: `borrowed` when it is the text's own (no escapes).
+    fn string<E: de::Error>(self, text: &str, borrowed: Option<&'t str>) -> Result<Datum<'t>, E> {
+        match self.schema.ty {
+            SchemaType::String => borrowed.or_else(|| self.arena.str(text)).map(Datum::Str),
+            SchemaType::Bytes => self.arena.bytes(text).map(Datum::Bytes),
+            _ => None,
+        }
+        .ok_or_else(give_up)
+    }
+}
+
+impl<'t> de::Visitor<'t> for Seed<'_, '_, 't> {
+    type Value = Datum<'t>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a value of schema type {:?}", self.schema.ty)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Datum<'t>, E> {
+        Ok(Datum::Null)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Datum<'t>, E> {
+        match self.schema.ty {
+            SchemaType::Boolean => Ok(Datum::Bool(v)),
+            _ => Err(give_up()),
+        }
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Datum<'t>, E> {
+        self.number(i64::try_from(v).ok(), v as f64)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Datum<'t>, E> {
+        self.number(Some(v), v as f64)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Datum<'t>, E> {
+        self.number(None, v)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'t str) -> Result<Datum<'t>, E> {
+        self.string(v, Some(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Datum<'t>, E> {
+        self.string(v, None)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'t>>(self, mut seq: A) -> Result<Datum<'t>, A::Error> {
+        let Some(element) = self
+            .schema
+            .value
+            .as_deref()
+            .filter(|_| self.schema.ty == SchemaType::Array)
+        else {
+            return Err(give_up());
+        };
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(Seed {
+            schema: element,
+            arena: &mut *self.arena,
+            depth: self.depth + 1,
+        })? {
+            items.push(item);
+        }
+        Ok(Datum::Array(items))
+    }
+
+    fn visit_map<A: de::MapAccess<'t>>(self, mut map: A) -> Result<Datum<'t>, A::Error> {
+        if self.schema.ty != SchemaType::Struct {
+            return Err(give_up());
+        }
+        let fields = &self.schema.fields;
+        let mut values = vec![Datum::Null; fields.len()];
+        let mut next = 0;
+        while let Some(found) = map.next_key_seed(FieldOf { fields, next })? {
+            let Some(i) = found else {
+                map.next_value::<de::IgnoredAny>()?;
+                continue;
+            };
+            values[i] = map.next_value_seed(Seed {
+                schema: &fields[i].schema,
+                arena: &mut *self.arena,
+                depth: self.depth + 1,
+            })?;
+            next = i + 1;
+        }
+        Ok(Datum::Struct(values))
+    }
+}
+
+/// Reads a key of a struct's object as the index of the field it names, if any; `next` is the
+/// field tried first, since keys come in the schema's order as JsonConverter writes them.
+struct FieldOf<'s> {
+    fields: &'s [Field],
+    next: usize,
+}
+
+impl<'t> de::DeserializeSeed<'t> for FieldOf<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: de::Deserializer<'t>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'t> de::Visitor<'t> for FieldOf<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
+        if self.fields.get(self.next).is_some_and(|f| f.name() == key) {
+            return Ok(Some(self.next));
+        }
+        Ok(self.fields.iter().position(|f| f.name() == key))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,5 +731,295 @@ mod tests {
         let int_keys = r#"{"type":"map","keys":{"type":"int32"},"values":{"type":"string"}}"#;
         let e = refused(int_keys, r#"{"1":"a"}"#);
         assert!(e.contains("must be an array of [key, value] pairs"), "{e}");
+    }
+
+    /// Equivalence of [`datum_from_text`] and the `Value` path: JSON text, some of it fitting
+    /// its schema and some not, with escaped strings, BYTES, numbers written as floats, keys out
+    /// of order, unknown, missing and repeated.
+    mod from_text {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// JSON as written, where an object may repeat a key.
+        #[derive(Debug, Clone)]
+        enum J {
+            Null,
+            Bool(bool),
+            Int(i64),
+            Big(u64),
+            Float(f64),
+            Str(String),
+            Arr(Vec<J>),
+            Obj(Vec<(String, J)>),
+        }
+
+        fn render(j: &J, out: &mut String) {
+            match j {
+                J::Null => out.push_str("null"),
+                J::Bool(b) => out.push_str(&b.to_string()),
+                J::Int(n) => out.push_str(&n.to_string()),
+                J::Big(n) => out.push_str(&n.to_string()),
+                J::Float(f) => out.push_str(&format!("{f:?}")),
+                J::Str(s) => out.push_str(&serde_json::to_string(s).unwrap()),
+                J::Arr(items) => {
+                    out.push('[');
+                    for (i, item) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        render(item, out);
+                    }
+                    out.push(']');
+                }
+                J::Obj(entries) => {
+                    out.push('{');
+                    for (i, (k, v)) in entries.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        out.push_str(&serde_json::to_string(k).unwrap());
+                        out.push(':');
+                        render(v, out);
+                    }
+                    out.push('}');
+                }
+            }
+        }
+
+        fn leaf_type() -> impl Strategy<Value = SchemaType> {
+            prop_oneof![
+                Just(SchemaType::Int8),
+                Just(SchemaType::Int16),
+                Just(SchemaType::Int32),
+                Just(SchemaType::Int64),
+                Just(SchemaType::Float32),
+                Just(SchemaType::Float64),
+                Just(SchemaType::Boolean),
+                Just(SchemaType::String),
+                Just(SchemaType::Bytes),
+            ]
+        }
+
+        fn schemas() -> impl Strategy<Value = Schema> {
+            let leaf = (leaf_type(), any::<bool>())
+                .prop_map(|(ty, optional)| Schema::primitive(ty, optional));
+            leaf.prop_recursive(4, 24, 5, |inner| {
+                prop_oneof![
+                    inner.clone().prop_map(|element| Schema {
+                        value: Some(Box::new(element)),
+                        ..Schema::primitive(SchemaType::Array, true)
+                    }),
+                    // A map: left to the `Value` reader.
+                    inner.clone().prop_map(|values| Schema {
+                        key: Some(Box::new(Schema::primitive(SchemaType::String, false))),
+                        value: Some(Box::new(values)),
+                        ..Schema::primitive(SchemaType::Map, true)
+                    }),
+                    prop::collection::vec(inner, 0..5).prop_map(|schemas| Schema {
+                        fields: schemas
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, s)| Field::new(["id", "é", "a\"b", "x y", "n"][i], s))
+                            .collect(),
+                        ..Schema::primitive(SchemaType::Struct, true)
+                    }),
+                ]
+            })
+        }
+
+        fn text() -> impl Strategy<Value = String> {
+            "[a-z\"\\\\\n\u{e9}\u{1F600}/ ]{0,8}"
+        }
+
+        fn any_json() -> impl Strategy<Value = J> {
+            let leaf = prop_oneof![
+                Just(J::Null),
+                any::<bool>().prop_map(J::Bool),
+                any::<i64>().prop_map(J::Int),
+                any::<u64>().prop_map(J::Big),
+                (-1e20f64..1e20).prop_map(J::Float),
+                text().prop_map(J::Str),
+            ];
+            leaf.prop_recursive(3, 12, 3, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..3).prop_map(J::Arr),
+                    prop::collection::vec((text(), inner), 0..3).prop_map(J::Obj),
+                ]
+            })
+        }
+
+        /// A value for `schema`, and whether it certainly fits it (then the fast reader must
+        /// read it, unless the schema has a map).
+        fn value_for(schema: &Schema) -> BoxedStrategy<(J, bool)> {
+            let fitting = fitting(schema);
+            prop_oneof![
+                8 => fitting,
+                1 => Just((J::Null, true)),
+                1 => any_json().prop_map(|j| (j, false)),
+            ]
+            .boxed()
+        }
+
+        fn fitting(schema: &Schema) -> BoxedStrategy<(J, bool)> {
+            let int = |min: i64, max: i64| {
+                prop_oneof![
+                    (min..=max).prop_map(|n| (J::Int(n), true)),
+                    // As JsonConverter reads it: a float without a fraction is an integer.
+                    (min / 2..=max / 2).prop_map(|n| (J::Float(n as f64), true)),
+                    Just((J::Float(0.5), false)),
+                    Just((J::Big(u64::MAX), false)),
+                ]
+                .boxed()
+            };
+            match schema.ty {
+                SchemaType::Int8 => int(i8::MIN.into(), i8::MAX.into()),
+                SchemaType::Int16 => int(i16::MIN.into(), i16::MAX.into()),
+                SchemaType::Int32 => int(i32::MIN.into(), i32::MAX.into()),
+                SchemaType::Int64 => int(i64::MIN, i64::MAX),
+                SchemaType::Float32 | SchemaType::Float64 => prop_oneof![
+                    any::<i64>().prop_map(J::Int),
+                    any::<u64>().prop_map(J::Big),
+                    (-1e30f64..1e30).prop_map(J::Float),
+                ]
+                .prop_map(|j| (j, true))
+                .boxed(),
+                SchemaType::Boolean => any::<bool>().prop_map(|b| (J::Bool(b), true)).boxed(),
+                SchemaType::String => text().prop_map(|s| (J::Str(s), true)).boxed(),
+                SchemaType::Bytes => prop_oneof![
+                    prop::collection::vec(any::<u8>(), 0..12).prop_map(|b| {
+                        let text = base64::engine::general_purpose::STANDARD.encode(b);
+                        (J::Str(text), true)
+                    }),
+                    Just((J::Str("not base64!".to_owned()), false)),
+                ]
+                .boxed(),
+                SchemaType::Array => {
+                    let element = schema.value.as_deref().unwrap();
+                    prop::collection::vec(value_for(element), 0..4)
+                        .prop_map(|items| {
+                            let fits = items.iter().all(|(_, fits)| *fits);
+                            (J::Arr(items.into_iter().map(|(j, _)| j).collect()), fits)
+                        })
+                        .boxed()
+                }
+                SchemaType::Map => {
+                    let values = schema.value.as_deref().unwrap();
+                    prop::collection::vec((text(), value_for(values)), 0..3)
+                        .prop_map(|entries| {
+                            let entries = entries.into_iter().map(|(k, (v, _))| (k, v));
+                            (J::Obj(entries.collect()), false)
+                        })
+                        .boxed()
+                }
+                SchemaType::Struct => {
+                    let fields: Vec<BoxedStrategy<(String, (J, bool))>> = schema
+                        .fields
+                        .iter()
+                        .map(|f| {
+                            let name = f.name().to_owned();
+                            value_for(&f.schema)
+                                .prop_map(move |v| (name.clone(), v))
+                                .boxed()
+                        })
+                        .collect();
+                    // Shuffled, with an unknown key, a field left out, or one repeated (the
+                    // last value counts, so a repeat written first may not fit).
+                    (fields, any::<prop::sample::Index>(), 0..5u8, any_json())
+                        .prop_map(|(entries, at, change, extra)| {
+                            let mut fits = entries.iter().all(|(_, (_, fits))| *fits);
+                            let mut entries: Vec<(String, J)> =
+                                entries.into_iter().map(|(k, (v, _))| (k, v)).collect();
+                            if !entries.is_empty() {
+                                let i = at.index(entries.len());
+                                match change {
+                                    1 => entries.rotate_left(i),
+                                    2 => {
+                                        entries.remove(i);
+                                    }
+                                    3 => {
+                                        let (k, _) = entries[i].clone();
+                                        entries.insert(0, (k, extra.clone()));
+                                        fits = false;
+                                    }
+                                    _ => {}
+                                }
+                            }
+                            if change == 4 {
+                                entries.insert(0, ("unknown".to_owned(), extra));
+                            }
+                            (J::Obj(entries), fits)
+                        })
+                        .boxed()
+                }
+            }
+        }
+
+        fn has_map(schema: &Schema) -> bool {
+            schema.ty == SchemaType::Map
+                || schema.value.as_deref().is_some_and(has_map)
+                || schema.fields.iter().any(|f| has_map(&f.schema))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1024))]
+
+            #[test]
+            fn text_reads_as_its_value_does(
+                (schema, (json, fits)) in schemas().prop_flat_map(|s| {
+                    let v = value_for(&s);
+                    (Just(s), v)
+                })
+            ) {
+                let mut text = String::new();
+                render(&json, &mut text);
+                let mut arena = vec![0; text.len()];
+                let fast = datum_from_text(&schema, &text, &mut arena);
+                let value: Value = serde_json::from_str(&text).expect("rendered JSON");
+                let slow = decode_bytes(&schema, &value)
+                    .and_then(|bytes| datum_in(&schema, &value, &bytes, "after").map(|d| format!("{d:?}")));
+                if let Some(fast) = &fast {
+                    prop_assert_eq!(Ok(format!("{fast:?}")), slow, "{}", text);
+                }
+                if fits && !has_map(&schema) {
+                    prop_assert!(fast.is_some(), "{} fits {:?}", text, schema);
+                }
+            }
+        }
+
+        #[test]
+        fn a_schema_may_not_name_two_fields_alike() {
+            let text = r#"{"type":"struct","fields":[{"field":"a","type":"int32"},
+                {"field":"b","type":"string"},{"field":"a","type":"string"}]}"#;
+            let e = schema(&serde_json::from_str(text).unwrap()).unwrap_err();
+            assert_eq!(e, "a struct schema with two fields named 'a'");
+        }
+
+        #[test]
+        fn text_that_does_not_end_or_nests_too_deep_is_left_to_the_value_reader() {
+            let int = Schema::primitive(SchemaType::Int32, true);
+            let mut arena = [0; 64];
+            assert_eq!(
+                datum_from_text(&int, "1", &mut arena),
+                Some(Datum::Int32(1))
+            );
+            assert_eq!(datum_from_text(&int, "1 2", &mut arena), None);
+            assert_eq!(datum_from_text(&int, "[1", &mut arena), None);
+            let mut deep = int;
+            for _ in 0..=MAX_DEPTH {
+                deep = Schema {
+                    value: Some(Box::new(deep)),
+                    ..Schema::primitive(SchemaType::Array, true)
+                };
+            }
+            let text = format!("{}1{}", "[".repeat(65), "]".repeat(65));
+            let mut arena = vec![0; text.len()];
+            assert_eq!(datum_from_text(&deep, &text, &mut arena), None);
+            let value: Value = serde_json::from_str(&text).unwrap();
+            let bytes = decode_bytes(&deep, &value).unwrap();
+            assert!(datum(&deep, &value, &bytes)
+                .unwrap_err()
+                .contains("deeper than 64"));
+        }
     }
 }

@@ -108,11 +108,13 @@ pub(super) fn rows(
 ) -> Result<u32> {
     match &record.value {
         Payload::Null => Ok(0),
-        Payload::RawText(text) => rows_from_text(json, schemas, text, record, sink),
-        Payload::RawBytes(bytes) => {
-            let text = json_text(bytes, "record value", record)?;
-            rows_from_text(json, schemas, text, record, sink)
-        }
+        Payload::RawText(text) => known_wrapper(json, schemas, text.as_bytes(), record, sink)
+            .unwrap_or_else(|| rows_from_text(json, schemas, text, record, sink)),
+        Payload::RawBytes(bytes) => known_wrapper(json, schemas, bytes, record, sink)
+            .unwrap_or_else(|| {
+                let text = json_text(bytes, "record value", record)?;
+                rows_from_text(json, schemas, text, record, sink)
+            }),
         Payload::Data { schema, datum } => {
             rows_from_data(json, schema.as_deref(), datum, record, sink)
         }
@@ -438,21 +440,94 @@ fn field<'d, 'a>(
 }
 
 /// The parts of a change event in JSON text that make its row; the rest (`source`, `ts_ms`,
-/// `transaction`) is checked to be JSON and skipped.
-#[derive(Deserialize)]
-#[serde(expecting = "a Debezium change event (a JSON object)")]
+/// `transaction`) is checked to be JSON and skipped. Read only from a JSON object (not from an
+/// array, as a derived `Deserialize` would), and a key given twice is an error.
+#[derive(Default)]
 struct RawEvent<'a> {
-    #[serde(borrow, default)]
     op: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     before: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     after: Option<&'a RawValue>,
     /// JsonConverter's wrapper: the event itself, and its schema.
-    #[serde(borrow, default)]
     payload: Option<&'a RawValue>,
-    #[serde(borrow, default)]
     schema: Option<&'a RawValue>,
+}
+
+/// The rest of JsonConverter's wrapper after a schema already read (`known_wrapper`), with the
+/// event in its payload read at once: `payload` is `Some(None)` for `"payload":null`.
+#[derive(Default)]
+struct KnownRest<'a> {
+    keys: RawEvent<'a>,
+    payload: Option<Option<RawEvent<'a>>>,
+}
+
+impl<'de> Deserialize<'de> for RawEvent<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_map(EventKeys(false)).map(|rest| rest.keys)
+    }
+}
+
+impl<'de> Deserialize<'de> for KnownRest<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_map(EventKeys(true))
+    }
+}
+
+/// A key of an event's object.
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(field_identifier, rename_all = "lowercase")]
+enum EventKey {
+    Op,
+    Before,
+    After,
+    Payload,
+    Schema,
+    #[serde(other)]
+    Other,
+}
+
+/// Reads an event's keys; `true`: reads the payload as an event, too.
+struct EventKeys(bool);
+
+impl<'de> serde::de::Visitor<'de> for EventKeys {
+    type Value = KnownRest<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a Debezium change event (a JSON object)")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<KnownRest<'de>, A::Error> {
+        let mut rest = KnownRest::default();
+        // The keys met so far, one bit each, as `EventKey` numbers them.
+        let mut seen = 0u8;
+        while let Some(key) = map.next_key::<EventKey>()? {
+            let keys = &mut rest.keys;
+            let (slot, name) = match key {
+                EventKey::Op => (&mut keys.op, "op"),
+                EventKey::Before => (&mut keys.before, "before"),
+                EventKey::After => (&mut keys.after, "after"),
+                EventKey::Payload => (&mut keys.payload, "payload"),
+                EventKey::Schema => (&mut keys.schema, "schema"),
+                EventKey::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+            };
+            let bit = 1 << key as u8;
+            if seen & bit != 0 {
+                return Err(serde::de::Error::duplicate_field(name));
+            }
+            seen |= bit;
+            if key == EventKey::Payload && self.0 {
+                rest.payload = Some(map.next_value()?);
+            } else {
+                *slot = map.next_value()?;
+            }
+        }
+        Ok(rest)
+    }
 }
 
 /// The `schema` and `payload` of JSON text that is JsonConverter's wrapper: an object with
@@ -470,6 +545,7 @@ fn is_null_wrapper(text: &str) -> bool {
     wrapper_parts(text).is_some_and(|(_, payload)| payload.get() == "null")
 }
 
+/// The rows of an event in JSON text, all of it read: what [`known_wrapper`] does not read.
 fn rows_from_text(
     json: &JsonWriter,
     schemas: &SchemaCache,
@@ -477,9 +553,6 @@ fn rows_from_text(
     record: &Record<'_>,
     sink: &mut impl RowSink,
 ) -> Result<u32> {
-    if let Some(rows) = known_wrapper(json, schemas, text, record, sink) {
-        return rows;
-    }
     let mut event = parse_event(text, record)?;
     if event.op.is_none() {
         match (event.schema, event.payload) {
@@ -532,6 +605,17 @@ fn rows_under_schema(
         return Ok(0);
     }
     let event = parse_event(payload.get(), record)?;
+    rows_of_event(json, schema, &event, record, sink)
+}
+
+/// The row of the event in the payload of JsonConverter's wrapper, read under its schema.
+fn rows_of_event(
+    json: &JsonWriter,
+    schema: &Schema,
+    event: &RawEvent<'_>,
+    record: &Record<'_>,
+    sink: &mut impl RowSink,
+) -> Result<u32> {
     let op = event.op(record)?;
     let Some(op) = op.as_deref() else {
         return Err(not_an_event(record, "it has no 'op'"));
@@ -550,32 +634,31 @@ fn rows_under_schema(
     }
 }
 
-/// JsonConverter's wrapper of an event whose schema text is one already read: the schema is
-/// found by comparing its text, not by scanning it as JSON again, which costs more than the rest
-/// of a Debezium event. The rest is read as the whole text would be — with `null` where the
+/// JsonConverter's wrapper of an event (JSON text as bytes, not yet checked to be UTF-8) whose
+/// schema text is one already read: the schema is found by comparing its text, not by scanning
+/// it as JSON again, which costs more than the rest of a Debezium event, and only the rest is
+/// checked to be UTF-8. The rest is read as the whole text would be — with `null` where the
 /// schema was, a value as valid as the schema's text — so the event it gives is the same.
 /// `None` when that does not apply or the rest does not read as a wrapper: the caller then reads
 /// the whole text, and names any fault in it.
 fn known_wrapper(
     json: &JsonWriter,
     schemas: &SchemaCache,
-    text: &str,
+    text: &[u8],
     record: &Record<'_>,
     sink: &mut impl RowSink,
 ) -> Option<Result<u32>> {
     let (schema, rest) = schemas.known_prefix(text)?;
+    let rest = std::str::from_utf8(rest).ok()?;
     let spliced = format!(r#"{{"schema":null{rest}"#);
-    let event: RawEvent<'_> = serde_json::from_str(&spliced).ok()?;
-    if event.op.is_some() {
+    let wrapper: KnownRest<'_> = serde_json::from_str(&spliced).ok()?;
+    if wrapper.keys.op.is_some() {
         return None;
     }
-    Some(rows_under_schema(
-        json,
-        &schema,
-        event.payload?,
-        record,
-        sink,
-    ))
+    Some(match wrapper.payload? {
+        None => Ok(0),
+        Some(event) => rows_of_event(json, &schema, &event, record, sink),
+    })
 }
 
 /// One image of an event in JSON text, read under its field's schema in the event's schema;
@@ -598,9 +681,16 @@ fn typed_image(
             record.position()
         ))
     };
-    let value: Value = serde_json::from_str(raw.get()).map_err(|e| bad(e.to_string()))?;
-    let bytes = connect_json::decode_bytes(&field.schema, &value).map_err(bad)?;
-    let datum = connect_json::datum_in(&field.schema, &value, &bytes, name).map_err(bad)?;
+    let mut arena = vec![0; raw.get().len()];
+    let (value, bytes);
+    let datum = match connect_json::datum_from_text(&field.schema, raw.get(), &mut arena) {
+        Some(datum) => datum,
+        None => {
+            value = serde_json::from_str::<Value>(raw.get()).map_err(|e| bad(e.to_string()))?;
+            bytes = connect_json::decode_bytes(&field.schema, &value).map_err(bad)?;
+            connect_json::datum_in(&field.schema, &value, &bytes, name).map_err(bad)?
+        }
+    };
     if matches!(datum, Datum::Null) {
         return Ok(None);
     }

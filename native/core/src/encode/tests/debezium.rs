@@ -447,6 +447,8 @@ fn a_wrapper_whose_schema_text_was_read_before_gives_what_a_first_reading_gives(
         format!(r#"{{"schema":{schema},"payload":{{"op":"x"}}}}"#),
         format!(r#"{{"schema":{schema},"payload":{{"op":"c","after":{{"id":"five"}}}}}}"#),
         format!(r#"{{"schema":{schema}"payload":{payload}}}"#),
+        format!(r#"{{"schema":{schema},"payload":{{"op":"c","after":null,"op":"c"}}}}"#),
+        format!(r#"{{"schema":{schema},"payload":[{payload}]}}"#),
     ];
     let text_of = |rows: Result<Vec<String>>| format!("{rows:?}");
     let seen = debezium();
@@ -455,6 +457,16 @@ fn a_wrapper_whose_schema_text_was_read_before_gives_what_a_first_reading_gives(
         let first = text_of(encode(&debezium(), Payload::RawText(variant)));
         let again = text_of(encode(&seen, Payload::RawText(variant)));
         assert_eq!(again, first, "{variant}");
+    }
+    // A key given twice is refused either way, in the wrapper and in the event.
+    for (variant, key) in [(6, "schema"), (13, "op")] {
+        let error = encode(&seen, Payload::RawText(&variants[variant])).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("duplicate field `{key}`")),
+            "{error}"
+        );
     }
     // And the schema matched really is the one read: a first reading of the compact text
     // caches it, and the event with spaces after it still gives its row.
@@ -471,16 +483,19 @@ fn a_schema_text_read_before_is_found_by_its_text_at_the_start_of_a_wrapper() {
         .map(|(schema, _)| schema)
         .expect("the test event");
     assert!(
-        encoder.schemas.known_prefix(text).is_none(),
+        encoder.schemas.known_prefix(text.as_bytes()).is_none(),
         "no schema is read yet"
     );
     encode(&encoder, Payload::RawText(text)).expect("the test event gives its row");
     let (found, rest) = encoder
         .schemas
-        .known_prefix(text)
+        .known_prefix(text.as_bytes())
         .expect("its schema is read now");
     assert_eq!(found, encoder.schemas.schema(schema).expect("a schema"));
-    assert_eq!(rest, &text[r#"{"schema":"#.len() + schema.len()..]);
+    assert_eq!(
+        rest,
+        &text.as_bytes()[r#"{"schema":"#.len() + schema.len()..]
+    );
     // Not as JsonConverter writes it, or another schema: read in full.
     let other = text.replacen("cdc.Envelope", "cdc.Other", 1);
     for text in [
@@ -488,6 +503,9 @@ fn a_schema_text_read_before_is_found_by_its_text_at_the_start_of_a_wrapper() {
         format!(r#"{{ "schema":{schema}}}"#),
         other,
     ] {
-        assert!(encoder.schemas.known_prefix(&text).is_none(), "{text}");
+        assert!(
+            encoder.schemas.known_prefix(text.as_bytes()).is_none(),
+            "{text}"
+        );
     }
 }
