@@ -1,5 +1,5 @@
 //! Decode + encode per record (100 B and 1 KB records: struct, map and raw paths, and Debezium
-//! events as JSON text with their schema), and `Sink::put` as Connect drives it, with loads into
+//! events as JSON text with their schema and as schemaless maps), and `Sink::put` as Connect drives it, with loads into
 //! the in-process emulator. A report, not a test: it prints numbers.
 //!
 //! `cargo bench -p starrocks-kafka-core --bench pipeline`
@@ -217,14 +217,67 @@ fn debezium_batch() -> Vec<u8> {
     Session::new().batch(&records)
 }
 
+/// The same events as JsonConverter hands them over with `schemas.enable=false`, the seed's
+/// worker setting, over a topic written without schemas: a map per event (integers as INT64).
+fn debezium_map_batch() -> Vec<u8> {
+    let s = Datum::Str;
+    let records: Vec<Record> = (0..RECORDS)
+        .map(|i| {
+            let r = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16;
+            let after = Datum::Map(vec![
+                (s("id"), Datum::Int64(i as i64)),
+                (s("user_id"), Datum::Int64((r % 1_000_003) as i64)),
+                (s("event"), s("search")),
+                (s("amount"), Datum::Float64((r % 10_000_000) as f64 / 100.0)),
+                (s("ok"), Datum::Bool(r & 1 == 1)),
+                (s("ts"), Datum::Int64(1_710_560_259_000_000)),
+            ]);
+            let source = Datum::Map(vec![
+                (s("version"), s("2.7.4.Final")),
+                (s("connector"), s("postgresql")),
+                (s("name"), s("bench")),
+                (s("ts_ms"), Datum::Int64(1_714_558_830_001)),
+                (s("snapshot"), s("false")),
+                (s("db"), s("postgres")),
+                (s("sequence"), Datum::Null),
+                (s("schema"), s("public")),
+                (s("table"), s("rows")),
+                (s("txId"), Datum::Int64(771)),
+                (s("lsn"), Datum::Int64(24_000_000 + i as i64)),
+                (s("xmin"), Datum::Null),
+            ]);
+            let event = Datum::Map(vec![
+                (s("before"), Datum::Null),
+                (s("after"), after),
+                (s("source"), source),
+                (s("op"), s("c")),
+                (s("ts_ms"), Datum::Int64(1_714_558_830_008)),
+                (s("transaction"), Datum::Null),
+            ]);
+            record(
+                i as i64,
+                Payload::Data {
+                    schema: None,
+                    datum: event,
+                },
+            )
+        })
+        .collect();
+    Session::new().batch(&records)
+}
+
 fn decode_encode(c: &mut Criterion) {
     let encoder = RowEncoder::new(&config());
-    let debezium = RowEncoder::new(&config_with(&[("starrocks.envelope", "debezium")]));
     let mut group = c.benchmark_group("decode+encode");
     group.throughput(Throughput::Elements(RECORDS as u64));
-    // As the sink decodes (plain values kept as bytes for JSON without an envelope), and the
-    // schemaless maps once more through their trees, to show what the plain path saves.
+    // As the sink decodes (plain values kept as bytes for JSON, typed structs for JSON without
+    // an envelope), and the schemaless maps once more through their trees, to show what the
+    // plain path saves.
     let plain = RowEncoder::writes_plain_data(&config());
+    let dbz_config = config_with(&[("starrocks.envelope", "debezium")]);
+    let dbz_plain = RowEncoder::writes_plain_data(&dbz_config);
+    let dbz_typed = RowEncoder::writes_typed_data(&dbz_config);
+    let debezium = RowEncoder::new(&dbz_config);
     for (name, batch, plain) in [
         ("struct-100B", struct_batch(100), plain),
         ("struct-1KB", struct_batch(1024), plain),
@@ -235,17 +288,20 @@ fn decode_encode(c: &mut Criterion) {
         ("raw-100B", raw_batch(100), plain),
         ("raw-1KB", raw_batch(1024), plain),
         ("debezium-bytes-100B", debezium_batch(), false),
+        ("debezium-map-100B", debezium_map_batch(), dbz_plain),
     ] {
-        let encoder = if name.starts_with("debezium") {
-            &debezium
+        let (encoder, typed) = if name.starts_with("debezium") {
+            (&debezium, dbz_typed)
         } else {
-            &encoder
+            (&encoder, plain)
         };
         group.bench_function(name, |b| {
             b.iter_batched(
                 || {
                     (
-                        Decoder::new().with_plain_values(plain),
+                        Decoder::new()
+                            .with_plain_values(plain)
+                            .with_typed_data(typed),
                         Body(Vec::with_capacity(batch.len() * 2), 0),
                     )
                 },

@@ -21,7 +21,7 @@ mod schema;
 mod typed_data;
 mod value;
 
-pub use plain::Visitor as PlainVisitor;
+pub use plain::{PlainField, Visitor as PlainVisitor};
 pub use typed_data::TypedReader;
 
 use std::mem;
@@ -60,9 +60,10 @@ const MIN_RECORD_LEN: usize = 1 + 1 + 4 + 8 + 1 + 1 + 1 + 1;
 #[derive(Debug, Default)]
 pub struct Decoder {
     table: SchemaTable,
-    /// Record values that are plain data or typed structs stay as their bytes
-    /// ([`Payload::PlainData`], [`Payload::TypedData`]).
+    /// Record values that are plain data stay as their bytes ([`Payload::PlainData`]).
     plain_values: bool,
+    /// Record values that are typed structs stay as their bytes ([`Payload::TypedData`]).
+    typed_data: bool,
 }
 
 /// What the header says.
@@ -102,6 +103,14 @@ impl Decoder {
     /// Keys are always decoded.
     pub fn with_plain_values(mut self, on: bool) -> Decoder {
         self.plain_values = on;
+        self.typed_data = on;
+        self
+    }
+
+    /// Whether typed struct values stay as their bytes ([`Payload::TypedData`]), apart from
+    /// plain data: set after [`Decoder::with_plain_values`], which sets both.
+    pub fn with_typed_data(mut self, on: bool) -> Decoder {
+        self.typed_data = on;
         self
     }
 
@@ -216,10 +225,10 @@ impl Decoder {
             .map_err(|f| error(f, &context("")))?;
         let timestamp = timestamp(cur).map_err(|f| error(f, &context("")))?;
         let key = self
-            .payload(cur, false)
+            .payload(cur, false, false)
             .map_err(|f| error(f, &context(", key")))?;
         let value = self
-            .payload(cur, self.plain_values)
+            .payload(cur, self.plain_values, self.typed_data)
             .map_err(|f| error(f, &context(", value")))?;
         Ok(Entry {
             original_topic,
@@ -251,8 +260,8 @@ impl Decoder {
         }
     }
 
-    /// A key or value; `plain` keeps plain data, and typed structs, as their bytes.
-    fn payload<'a>(&self, cur: &mut Cursor<'a>, plain: bool) -> Step<Payload<'a>> {
+    /// A key or value; `plain` keeps plain data, and `typed` typed structs, as their bytes.
+    fn payload<'a>(&self, cur: &mut Cursor<'a>, plain: bool, typed: bool) -> Step<Payload<'a>> {
         let at = cur.pos();
         Ok(match cur.u8("payload kind")? {
             KIND_NULL => Payload::Null,
@@ -267,7 +276,7 @@ impl Decoder {
             },
             KIND_TYPED => {
                 let schema = schema_ref(cur, &self.table.schemas)?;
-                match plain.then(|| typed_data::scan(cur, &schema)).flatten() {
+                match typed.then(|| typed_data::scan(cur, &schema)).flatten() {
                     Some(data) => Payload::TypedData(data),
                     None => {
                         let datum = value::typed(cur, &schema, 0)?;

@@ -6,10 +6,11 @@
 //! write JSON costs more than the writing itself, so a decoder asked for plain values
 //! ([`Decoder::with_plain_values`](super::Decoder::with_plain_values)) runs [`scan`] over each
 //! record value first. A value it accepts becomes a [`PlainData`], which an encoder reads with
-//! [`PlainData::rows`] and [`PlainData::walk`], allocating nothing. Any other value — one with
-//! bytes, decimals, dates or structs in it, a key that is not a string, a float that is not
-//! finite, anything malformed — is decoded into a tree as before, so every error a value can
-//! raise is still the tree's.
+//! [`PlainData::rows`] and [`PlainData::walk`] (and a Debezium event's entries with
+//! [`PlainData::fields`]), allocating nothing. Any other value — one with bytes, decimals, dates
+//! or structs in it, a key that is not a string, a float that is not finite, anything
+//! malformed — is decoded into a tree as before, so every error a value can raise is still the
+//! tree's.
 //!
 //! Invariant: the bytes of a `PlainData` are a datum that `value::datum` decodes without a
 //! fault, and it is a row (a map) or an array of rows. `walk` visits exactly the tree that
@@ -130,10 +131,70 @@ impl<'a> PlainData<'a> {
         visit(&mut cur, visitor).map_err(|f| unreadable(f.at(), f.what()))
     }
 
+    /// When the datum is a map: how many entries it has, and for each of `names` the value of
+    /// the first entry with that key (as a tree lookup finds it), in one pass.
+    pub fn fields<const N: usize>(
+        &self,
+        names: [&str; N],
+    ) -> Result<Option<(usize, [Option<PlainField<'a>>; N])>> {
+        if self.0.first() != Some(&MAP) {
+            return Ok(None);
+        }
+        let mut cur = Cursor::new(self.0);
+        let fault = |f: Fault| unreadable(f.at(), f.what());
+        cur.u8(QUIET).map_err(fault)?;
+        let n = cur.count(QUIET, 2).map_err(fault)?;
+        let mut found = [None; N];
+        for _ in 0..n {
+            cur.u8(QUIET).map_err(fault)?;
+            let key = cur.bytes(QUIET).map_err(fault)?;
+            let start = cur.pos();
+            skip(&mut cur).map_err(fault)?;
+            let value = &self.0[start..cur.pos()];
+            for (name, slot) in names.iter().zip(&mut found) {
+                if slot.is_none() && name.as_bytes() == key {
+                    *slot = Some(PlainField::of(value));
+                }
+            }
+        }
+        Ok(Some((n, found)))
+    }
+
     /// The tree `value::datum` builds from the same bytes, for whoever needs one.
     pub fn datum(&self) -> Result<Datum<'a>> {
         let mut cur = Cursor::new(self.0);
         value::datum(&mut cur, &[], 0).map_err(|f| unreadable(f.at(), f.what()))
+    }
+}
+
+/// The value of an entry of a plain map ([`PlainData::fields`]), as far as a reader of
+/// Debezium events asks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PlainField<'a> {
+    Null,
+    /// A string (valid UTF-8, as scanned).
+    Str(&'a str),
+    /// A map: plain data of its own.
+    Map(PlainData<'a>),
+    /// Anything else.
+    Other,
+}
+
+impl<'a> PlainField<'a> {
+    /// The datum in `bytes`, which `scan` accepted as part of a plain value.
+    fn of(bytes: &'a [u8]) -> PlainField<'a> {
+        match bytes.first() {
+            Some(&NULL) => PlainField::Null,
+            Some(&MAP) => PlainField::Map(PlainData(bytes)),
+            Some(&STRING) => {
+                let mut cur = Cursor::new(bytes);
+                match (cur.u8(QUIET), cur.str(QUIET)) {
+                    (Ok(_), Ok(text)) => PlainField::Str(text),
+                    _ => PlainField::Other,
+                }
+            }
+            _ => PlainField::Other,
+        }
     }
 }
 

@@ -29,11 +29,12 @@ use serde_json::Value;
 
 use super::connect_json::{self, SchemaCache};
 use super::decimal::write_decimal;
-use super::json::JsonWriter;
+use super::json::{JsonWriter, PlainJson};
 use super::passthrough::{json_kind, json_text};
 use super::{datum_type_name, RowSink};
+use crate::decode::PlainField;
 use crate::error::{Error, Result};
-use crate::record::{Datum, Payload, Record, Schema, SchemaType};
+use crate::record::{Datum, Payload, PlainData, Record, Schema, SchemaType};
 
 /// The `__op` load column of a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +119,10 @@ pub(super) fn rows(
         Payload::Data { schema, datum } => {
             rows_from_data(json, schema.as_deref(), datum, record, sink)
         }
-        Payload::PlainData(plain) => rows_from_data(json, None, &plain.datum()?, record, sink),
+        Payload::PlainData(plain) => match plain_event(plain, record, sink)? {
+            Some(rows) => Ok(rows),
+            None => rows_from_data(json, None, &plain.datum()?, record, sink),
+        },
         Payload::TypedData(data) => {
             rows_from_data(json, Some(data.schema()), &data.datum()?, record, sink)
         }
@@ -163,6 +167,37 @@ fn rows_from_data(
             None => delete_by_key(json, record, op, sink),
         },
     }
+}
+
+/// The row of an event that is plain data (JsonConverter with `schemas.enable=false`, the
+/// seed's worker setting), written from its bytes when it is what `rows_from_data` would read
+/// and its image a map: the same row, without a tree of the event. `None` for anything else
+/// (JsonConverter's wrapper, an `op` that is not a string, an image that is not a map), which
+/// the caller reads through the tree, so every error is the tree's.
+fn plain_event(
+    plain: &PlainData<'_>,
+    record: &Record<'_>,
+    sink: &mut impl RowSink,
+) -> Result<Option<u32>> {
+    // JsonConverter's wrapper (two entries, `schema` and `payload`) has no `op`.
+    let Some((_, [op, before, after])) = plain.fields(["op", "before", "after"])? else {
+        return Ok(None);
+    };
+    let Some(PlainField::Str(op)) = op else {
+        return Ok(None);
+    };
+    let (image, op) = match change(op, record)? {
+        Change::Truncate => return Ok(Some(0)),
+        Change::Upsert => (after, Op::Upsert),
+        Change::Delete => (before, Op::Delete),
+    };
+    let Some(PlainField::Map(image)) = image else {
+        return Ok(None);
+    };
+    let out = sink.row();
+    image.walk(&mut PlainJson(out))?;
+    op.append_to(out);
+    Ok(Some(1))
 }
 
 /// One image as Connect data: written by the JSON writer, `__op` added.

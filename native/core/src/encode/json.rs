@@ -543,7 +543,7 @@ pub(super) fn plain_rows(
 }
 
 /// Writes what it visits as JSON text.
-struct PlainJson<'o>(&'o mut Vec<u8>);
+pub(super) struct PlainJson<'o>(pub(super) &'o mut Vec<u8>);
 
 impl PlainVisitor for PlainJson<'_> {
     fn null(&mut self) {

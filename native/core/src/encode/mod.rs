@@ -76,12 +76,18 @@ impl RowEncoder {
         }
     }
 
-    /// Whether this configuration writes plain data (`Payload::PlainData`) and typed structs
-    /// (`Payload::TypedData`) straight from their bytes, so a decoder should keep such record
-    /// values as bytes: JSON rows without an envelope. Every other configuration reads them
-    /// through their trees.
+    /// Whether this configuration writes plain data (`Payload::PlainData`) straight from its
+    /// bytes, so a decoder should keep such record values as bytes: JSON rows, and Debezium
+    /// events (`debezium::plain_event`). CSV reads them through their trees.
     pub fn writes_plain_data(config: &SinkConfig) -> bool {
-        config.format == Format::Json && config.envelope == Envelope::None
+        writes_plain(config.format)
+    }
+
+    /// Whether this configuration writes typed structs (`Payload::TypedData`) straight from
+    /// their bytes: JSON rows without an envelope. Every other configuration reads them through
+    /// their trees.
+    pub fn writes_typed_data(config: &SinkConfig) -> bool {
+        writes_typed(config.format, config.envelope)
     }
 
     /// Appends the rows of one record's VALUE (keys are ignored, as upstream does). Returns how
@@ -133,6 +139,16 @@ impl RowEncoder {
     pub fn key_schema(&self, record: &Record<'_>) -> Option<Arc<Schema>> {
         debezium::key_schema(&self.schemas, &record.key)
     }
+}
+
+/// [`RowEncoder::writes_plain_data`] of a configuration with this format.
+fn writes_plain(format: Format) -> bool {
+    format == Format::Json
+}
+
+/// [`RowEncoder::writes_typed_data`] of a configuration with this format and envelope.
+fn writes_typed(format: Format, envelope: Envelope) -> bool {
+    format == Format::Json && envelope == Envelope::None
 }
 
 /// What a value is, for error messages: `an INT64 value`, `a STRUCT value (schema 'x')`,

@@ -248,7 +248,9 @@ impl Sink {
             metrics: Metrics::default(),
             span,
             state: Mutex::new(State {
-                decoder: Decoder::new().with_plain_values(RowEncoder::writes_plain_data(&config)),
+                decoder: Decoder::new()
+                    .with_plain_values(RowEncoder::writes_plain_data(&config))
+                    .with_typed_data(RowEncoder::writes_typed_data(&config)),
                 tables: BTreeMap::new(),
                 tracker: OffsetTracker::new(),
                 seq: Sequence::default(),

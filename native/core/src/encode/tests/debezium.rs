@@ -113,6 +113,36 @@ fn schemaless_events_and_the_json_converter_wrapper_are_read_alike() {
 }
 
 #[test]
+fn a_schemaless_event_with_a_key_given_twice_is_read_by_its_first() {
+    // JsonConverter's maps cannot repeat a key, but a batch can: its bytes and its tree agree.
+    let image = |id| map(vec![("id", Datum::Int64(id))]);
+    let value = |entries| Payload::Data {
+        schema: None,
+        datum: map(entries),
+    };
+    let event = value(vec![
+        ("op", Datum::Str("c")),
+        ("after", image(1)),
+        ("op", Datum::Str("d")),
+        ("after", image(2)),
+        ("before", image(3)),
+    ]);
+    assert_eq!(
+        encode(&debezium(), event).unwrap(),
+        [r#"{"id":1,"__op":0}"#]
+    );
+    let event = value(vec![
+        ("before", image(4)),
+        ("op", Datum::Str("d")),
+        ("before", Datum::Null),
+    ]);
+    assert_eq!(
+        encode(&debezium(), event).unwrap(),
+        [r#"{"id":4,"__op":1}"#]
+    );
+}
+
+#[test]
 fn json_text_events_pass_their_image_through_with_the_op_column() {
     let plain = r#"{"before":null,"after":{"id":3, "name":"c\u00e9"},"source":{"lsn":7},"op":"r","ts_ms":1}"#;
     let expected = [r#"{"id":3, "name":"c\u00e9","__op":0}"#];

@@ -82,7 +82,7 @@ fn record(value: Payload<'_>) -> Record<'_> {
 /// sink never sees that.)
 fn encode(encoder: &RowEncoder, value: Payload<'_>) -> Result<Vec<String>> {
     let rows = encode_as_given(encoder, value.clone());
-    let writes_typed_data = encoder.format == Format::Json && encoder.envelope == Envelope::None;
+    let writes_typed_data = super::writes_typed(encoder.format, encoder.envelope);
     if let Payload::Data {
         schema: Some(schema),
         datum,
@@ -113,7 +113,40 @@ fn encode(encoder: &RowEncoder, value: Payload<'_>) -> Result<Vec<String>> {
             );
         }
     }
+    if let Payload::Data {
+        schema: None,
+        datum,
+    } = &value
+    {
+        if super::writes_plain(encoder.format) && writable_without_schema(datum) {
+            // The same value as the sink's decoder keeps it: plain data where it is plain.
+            let batch = crate::batch_writer::Session::new()
+                .batch(&[record(value.clone()), record(Payload::Null)]);
+            let mut decoder = crate::decode::Decoder::new()
+                .with_plain_values(true)
+                .with_typed_data(false);
+            let decoded = decoder.decode(&batch).expect("schemaless data decodes");
+            let again = encode_as_given(encoder, decoded[0].value.clone());
+            assert_eq!(
+                format!("{again:?}"),
+                format!("{rows:?}"),
+                "plain data writes what its tree writes"
+            );
+        }
+    }
     rows
+}
+
+/// Whether the batch writer can write `datum` as schemaless data (a `Struct` needs its schema).
+fn writable_without_schema(datum: &Datum<'_>) -> bool {
+    match datum {
+        Datum::Struct(_) => false,
+        Datum::Array(items) => items.iter().all(writable_without_schema),
+        Datum::Map(entries) => entries
+            .iter()
+            .all(|(k, v)| writable_without_schema(k) && writable_without_schema(v)),
+        _ => true,
+    }
 }
 
 /// Decodes `batch` with a decoder that builds trees and with one that keeps values as bytes
