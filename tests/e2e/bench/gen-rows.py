@@ -8,7 +8,10 @@
                                        row as the `after` image of a Debezium create event in
                                        JsonConverter's schema/payload form (what Debezium's
                                        PostgreSQL connector writes with the worker's default
-                                       converter; `ts` as io.debezium.time.MicroTimestamp)
+                                       converter; `ts` as io.debezium.time.MicroTimestamp);
+                                       or debezium_plain: the same events without the schema,
+                                       as Debezium writes them with the seed's worker setting
+                                       value.converter.schemas.enable=false
 
 Values vary from row to row (ids count up; the rest is drawn from a seeded generator), so
 compression sees realistic-ish data rather than one repeated line. Prints
@@ -54,8 +57,9 @@ def connect_type(name, value, quoted):
 SCHEMAS = {}
 
 
-def debezium_event(fields, i):
-    """One create event for the row `fields` in JsonConverter's schema/payload form."""
+def debezium_event(fields, i, with_schema=True):
+    """One create event for the row `fields` in JsonConverter's schema/payload form, or without
+    the schema: the payload alone."""
     import calendar
     import json
     names = tuple(k for k, _, _ in fields)
@@ -96,6 +100,8 @@ def debezium_event(fields, i):
                           "ts_ms": ts_ms, "db": "postgres", "schema": "public", "table": "rows",
                           "lsn": 24023128 + 64 * i},
                "op": "c", "ts_ms": ts_ms + 7}
+    if not with_schema:
+        return json.dumps(payload, separators=(",", ":"))
     return '{"schema":%s,"payload":%s}' % (SCHEMAS[names],
                                             json.dumps(payload, separators=(",", ":")))
 
@@ -103,8 +109,8 @@ def debezium_event(fields, i):
 def main():
     shape, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     fmt = sys.argv[4] if len(sys.argv) > 4 else "json"
-    if fmt not in ("json", "csv", "debezium"):
-        sys.exit("gen-rows.py: FORMAT is json, csv or debezium, not %s" % fmt)
+    if fmt not in ("json", "csv", "debezium", "debezium_plain"):
+        sys.exit("gen-rows.py: FORMAT is json, csv, debezium or debezium_plain, not %s" % fmt)
     rnd = random.Random(20240501)
     # A pool of pre-built fragments keeps generation fast (a million rows in a few seconds).
     notes = [" ".join(rnd.choice(WORDS) for _ in range(rnd.randint(70, 90))) for _ in range(512)]
@@ -140,6 +146,8 @@ def main():
                                       for k, v, q in fields) + "}"
             elif fmt == "debezium":
                 line = debezium_event(fields, i)
+            elif fmt == "debezium_plain":
+                line = debezium_event(fields, i, with_schema=False)
             else:
                 line = "\t".join(str(v) for _, v, _ in fields)
             total += len(line)

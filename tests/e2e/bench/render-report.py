@@ -29,6 +29,7 @@ CONV_LABEL = {
     "csv": "ByteArrayConverter (CSV lines, sink.properties.format=csv)",
     "debezium": "Debezium events, JsonConverter (schemas.enable=true)",
     "debezium-bytes": "Debezium events, ByteArrayConverter (JSON text with its schema)",
+    "debezium-map": "Debezium events without a schema, JsonConverter (schemas.enable=false)",
 }
 SINK_LABEL = {"ours": "StarRocks sink (ours)", "ours-eo": "StarRocks sink (ours), exactly-once",
               "ours-smt": "StarRocks sink (ours) behind the seed's transforms",
@@ -184,7 +185,7 @@ def render(results_path, machine_path):
     failures = [r for r in results if r.get("error")]
 
     sizes = [s for s in ("100", "1k") if any(k[0] == s for k in groups)]
-    convs = [c for c in ("json", "bytes", "csv", "debezium", "debezium-bytes")
+    convs = [c for c in ("json", "bytes", "csv", "debezium", "debezium-bytes", "debezium-map")
              if any(k[1] == c for k in groups)]
     for size in sizes:
         for conv in convs:

@@ -12,9 +12,10 @@
 #                 for rows against its bound
 #   exactly-once  ~100 B raw rows under sink.semantic=exactly-once beside at-least-once
 #   debezium      ~100 B rows as Debezium create events (500,000): ours with
-#                 starrocks.envelope=debezium (JsonConverter with schemas, and ByteArrayConverter)
-#                 beside ours behind the seed's transform chain and the null sink, count-only
-#                 emulator
+#                 starrocks.envelope=debezium (JsonConverter with schemas, ByteArrayConverter, and
+#                 JsonConverter without schemas over events written without them, the seed's
+#                 worker setting) beside ours behind the seed's transform chain and the null
+#                 sink, count-only emulator
 #
 #   tests/e2e/bench/report.sh [--kafka 3.9|4|X.Y.Z] [--repeat R] [SECTION...]
 #
@@ -55,7 +56,8 @@ for section in "${sections[@]}"; do
         --sinks "ours ours-eo" --no-consumer-baseline ;;
     debezium)
       "$BENCH" "${common[@]}" --repeat "$repeat" --emulator count-only --sizes 100 \
-        --n100 500000 --converters "debezium debezium-bytes" --sinks "null ours ours-smt" \
+        --n100 500000 --converters "debezium debezium-bytes debezium-map" \
+        --sinks "null ours ours-smt" \
         --no-consumer-baseline ;;
     *) echo "report.sh: no section $section (see --help)" >&2; exit 2 ;;
   esac

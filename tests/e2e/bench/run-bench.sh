@@ -16,7 +16,10 @@
 #                        debezium: the same rows as Debezium create events in JsonConverter's
 #                        schema/payload form (gen-rows.py), read by JsonConverter with schemas,
 #                        our sink with starrocks.envelope=debezium; debezium-bytes: those events
-#                        through ByteArrayConverter, our sink with the envelope
+#                        through ByteArrayConverter, our sink with the envelope; debezium-map:
+#                        the events as Debezium writes them with the seed's worker setting
+#                        (value.converter.schemas.enable=false: no schema), read by JsonConverter
+#                        without schemas, our sink with the envelope
 #   --sinks "null ours"  ours-eo: the StarRocks sink under sink.semantic=exactly-once; ours-smt
 #                        (debezium events only): the StarRocks sink behind the seed's transform
 #                        chain (AddOpFieldForDebeziumRecord, Debezium 2.7's ExtractNewRecordState)
@@ -201,7 +204,7 @@ warmup_rows() { echo $(($(shape_rows "$1") * warmup / 100)); }
 # recipe loads into one), else a duplicate-key table.
 table_ddl() {
   local key="DUPLICATE KEY(id)" id="id BIGINT"
-  case "$3" in debezium | debezium-bytes) key="PRIMARY KEY(id)" id="id BIGINT NOT NULL" ;; esac
+  case "$3" in debezium*) key="PRIMARY KEY(id)" id="id BIGINT NOT NULL" ;; esac
   case "$1" in
     100) echo "CREATE TABLE $2 ($id, user_id BIGINT, event VARCHAR(16), amount DOUBLE,
            ok BOOLEAN, ts DATETIME) $key DISTRIBUTED BY HASH(id) BUCKETS 1" ;;
@@ -217,6 +220,7 @@ data_of() {
   case "$2" in
     csv) echo "${1}_csv csv" ;;
     debezium | debezium-bytes) echo "${1}_debezium debezium" ;;
+    debezium-map) echo "${1}_debezium_plain debezium_plain" ;;
     *) echo "$1 json" ;;
   esac
 }
@@ -299,7 +303,7 @@ EOF
 connector_config() {
   local sink=$1 conv=$2 topic=$3 table=$4 vc
   case "$conv" in
-    json) vc='{"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false"}' ;;
+    json | debezium-map) vc='{"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false"}' ;;
     bytes | csv | debezium-bytes) vc='{"value.converter":"org.apache.kafka.connect.converters.ByteArrayConverter"}' ;;
     debezium) vc='{"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"true"}' ;;
   esac
@@ -569,7 +573,9 @@ for size in $sizes; do
     preload "$size" json
   fi
   [[ " $converters " == *" csv "* ]] && preload "$size" csv
-  [[ " $converters " == *" debezium"* ]] && preload "$size" debezium
+  [[ " $converters " == *" debezium "* || " $converters " == *" debezium-bytes "* ]] &&
+    preload "$size" debezium
+  [[ " $converters " == *" debezium-map "* ]] && preload "$size" debezium_plain
   if [ "$consumer_baseline" = 1 ] && [ -n "$(eval echo "\${PAYLOAD_BYTES_$size:-}")" ]; then
     run_consumer_baseline "$size"
   fi
