@@ -19,7 +19,9 @@
 #                        through ByteArrayConverter, our sink with the envelope; debezium-map:
 #                        the events as Debezium writes them with the seed's worker setting
 #                        (value.converter.schemas.enable=false: no schema), read by JsonConverter
-#                        without schemas, our sink with the envelope
+#                        without schemas, our sink with the envelope (for --emulator count-only:
+#                        without a schema `ts` stays Debezium's microseconds, not a DATETIME
+#                        value the table's column could take)
 #   --sinks "null ours"  ours-eo: the StarRocks sink under sink.semantic=exactly-once; ours-smt
 #                        (debezium events only): the StarRocks sink behind the seed's transform
 #                        chain (AddOpFieldForDebeziumRecord, Debezium 2.7's ExtractNewRecordState)

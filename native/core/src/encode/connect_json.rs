@@ -591,7 +591,7 @@ impl<'t> de::Visitor<'t> for Seed<'_, '_, 't> {
         let mut next = 0;
         while let Some(found) = map.next_key_seed(FieldOf { fields, next })? {
             let Some(i) = found else {
-                map.next_value::<de::IgnoredAny>()?;
+                map.next_value::<Checked>()?;
                 continue;
             };
             values[i] = map.next_value_seed(Seed {
@@ -602,6 +602,61 @@ impl<'t> de::Visitor<'t> for Seed<'_, '_, 't> {
             next = i + 1;
         }
         Ok(Datum::Struct(values))
+    }
+}
+
+/// Any JSON value, read and dropped as a `Value` would be read: numbers in range, strings
+/// without lone surrogates, nesting within serde_json's limit. (`IgnoredAny` checks only the
+/// syntax, so text a `Value` refuses would pass.)
+struct Checked;
+
+impl<'t> de::Deserialize<'t> for Checked {
+    fn deserialize<D: de::Deserializer<'t>>(d: D) -> Result<Checked, D::Error> {
+        d.deserialize_any(Checked)
+    }
+}
+
+impl<'t> de::Visitor<'t> for Checked {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'t>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+
+    fn visit_map<A: de::MapAccess<'t>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_key::<Checked>()?.is_some() {
+            map.next_value::<Checked>()?;
+        }
+        Ok(Checked)
     }
 }
 
@@ -752,6 +807,8 @@ mod tests {
             Str(String),
             Arr(Vec<J>),
             Obj(Vec<(String, J)>),
+            /// Text as it is: JSON that only the syntax allows (a `Value` refuses it).
+            Raw(String),
         }
 
         fn render(j: &J, out: &mut String) {
@@ -762,6 +819,7 @@ mod tests {
                 J::Big(n) => out.push_str(&n.to_string()),
                 J::Float(f) => out.push_str(&format!("{f:?}")),
                 J::Str(s) => out.push_str(&serde_json::to_string(s).unwrap()),
+                J::Raw(text) => out.push_str(text),
                 J::Arr(items) => {
                     out.push('[');
                     for (i, item) in items.iter().enumerate() {
@@ -840,6 +898,18 @@ mod tests {
                 any::<u64>().prop_map(J::Big),
                 (-1e20f64..1e20).prop_map(J::Float),
                 text().prop_map(J::Str),
+                prop::sample::select(vec![
+                    "1e400",
+                    "-1e400",
+                    r#""\ud800""#,
+                    r#""a\udc00b""#,
+                    // Deeper than serde_json's recursion limit of 128.
+                    "[[[",
+                ])
+                .prop_map(|text| {
+                    let deep = format!("{}1{}", "[".repeat(130), "]".repeat(130));
+                    J::Raw(text.replace("[[[", &deep))
+                }),
             ];
             leaf.prop_recursive(3, 12, 3, |inner| {
                 prop_oneof![
@@ -946,12 +1016,23 @@ mod tests {
                                 }
                             }
                             if change == 4 {
+                                // Read and dropped, but refused when a `Value` would be.
+                                fits &= !has_raw(&extra);
                                 entries.insert(0, ("unknown".to_owned(), extra));
                             }
                             (J::Obj(entries), fits)
                         })
                         .boxed()
                 }
+            }
+        }
+
+        fn has_raw(json: &J) -> bool {
+            match json {
+                J::Raw(_) => true,
+                J::Arr(items) => items.iter().any(has_raw),
+                J::Obj(entries) => entries.iter().any(|(_, v)| has_raw(v)),
+                _ => false,
             }
         }
 
@@ -975,9 +1056,12 @@ mod tests {
                 render(&json, &mut text);
                 let mut arena = vec![0; text.len()];
                 let fast = datum_from_text(&schema, &text, &mut arena);
-                let value: Value = serde_json::from_str(&text).expect("rendered JSON");
-                let slow = decode_bytes(&schema, &value)
-                    .and_then(|bytes| datum_in(&schema, &value, &bytes, "after").map(|d| format!("{d:?}")));
+                let slow = serde_json::from_str::<Value>(&text)
+                    .map_err(|e| e.to_string())
+                    .and_then(|value| {
+                        let bytes = decode_bytes(&schema, &value)?;
+                        datum_in(&schema, &value, &bytes, "after").map(|d| format!("{d:?}"))
+                    });
                 if let Some(fast) = &fast {
                     prop_assert_eq!(Ok(format!("{fast:?}")), slow, "{}", text);
                 }

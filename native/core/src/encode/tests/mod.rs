@@ -126,6 +126,13 @@ fn encode(encoder: &RowEncoder, value: Payload<'_>) -> Result<Vec<String>> {
                 .with_plain_values(true)
                 .with_typed_data(false);
             let decoded = decoder.decode(&batch).expect("schemaless data decodes");
+            if plain_kinds(datum) && matches!(datum, Datum::Map(_)) {
+                assert!(
+                    matches!(decoded[0].value, Payload::PlainData(_)),
+                    "kept as plain data: {:?}",
+                    decoded[0].value
+                );
+            }
             let again = encode_as_given(encoder, decoded[0].value.clone());
             assert_eq!(
                 format!("{again:?}"),
@@ -135,6 +142,27 @@ fn encode(encoder: &RowEncoder, value: Payload<'_>) -> Result<Vec<String>> {
         }
     }
     rows
+}
+
+/// Whether `datum` holds only what `decode::plain` keeps as bytes: JSON's own kinds, string
+/// keys, finite floats.
+fn plain_kinds(datum: &Datum<'_>) -> bool {
+    match datum {
+        Datum::Null
+        | Datum::Bool(_)
+        | Datum::Int8(_)
+        | Datum::Int16(_)
+        | Datum::Int32(_)
+        | Datum::Int64(_)
+        | Datum::Str(_) => true,
+        Datum::Float32(f) => f.is_finite(),
+        Datum::Float64(f) => f.is_finite(),
+        Datum::Array(items) => items.iter().all(plain_kinds),
+        Datum::Map(entries) => entries
+            .iter()
+            .all(|(k, v)| matches!(k, Datum::Str(_)) && plain_kinds(v)),
+        _ => false,
+    }
 }
 
 /// Whether the batch writer can write `datum` as schemaless data (a `Struct` needs its schema).
