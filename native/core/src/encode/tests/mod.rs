@@ -79,88 +79,104 @@ fn record(value: Payload<'_>) -> Record<'_> {
 /// as the sink writes it for JSON rows without an envelope — through a batch and a decoder that
 /// keeps it as typed data (`decode::typed_data`) — and must give the same rows or the same
 /// error. (Unless its schema is one the decoder refuses, such as a Decimal without a scale: the
-/// sink never sees that.)
+/// sink never sees that.) So is a schemaless value under any JSON configuration, kept as plain
+/// data (`decode::plain`) where it is plain.
 fn encode(encoder: &RowEncoder, value: Payload<'_>) -> Result<Vec<String>> {
     let rows = encode_as_given(encoder, value.clone());
-    let writes_typed_data = super::writes_typed(encoder.format, encoder.envelope);
-    if let Payload::Data {
-        schema: Some(schema),
-        datum,
-    } = &value
-    {
-        if writes_typed_data && schema.ty == T::Struct && fits(schema, datum) {
-            // A tombstone after it, as the shim's batches go on after a value.
-            let batch = crate::batch_writer::Session::new()
-                .batch(&[record(value.clone()), record(Payload::Null)]);
-            if crate::decode::Decoder::new().decode(&batch).is_err() {
-                return rows;
-            }
-            let mut decoder = crate::decode::Decoder::new().with_plain_values(true);
-            let decoded = decoder
-                .decode(&batch)
-                .expect("what decodes as a tree decodes");
-            assert!(
-                matches!(decoded[0].value, Payload::TypedData(_)),
-                "kept as typed data: {:?}",
-                decoded[0].value
-            );
-            let again = encode_as_given(encoder, decoded[0].value.clone());
-            // By their text: errors are compared by their messages.
-            assert_eq!(
-                format!("{again:?}"),
-                format!("{rows:?}"),
-                "typed data writes what its tree writes"
-            );
+    match &value {
+        Payload::Data {
+            schema: Some(schema),
+            datum,
+        } if super::writes_typed(encoder.format, encoder.envelope)
+            && schema.ty == T::Struct
+            && fits(schema, datum) =>
+        {
+            encode_as_kept(encoder, &value, true, true, &rows);
         }
-    }
-    if let Payload::Data {
-        schema: None,
-        datum,
-    } = &value
-    {
-        if super::writes_plain(encoder.format) && writable_without_schema(datum) {
-            // The same value as the sink's decoder keeps it: plain data where it is plain.
-            let batch = crate::batch_writer::Session::new()
-                .batch(&[record(value.clone()), record(Payload::Null)]);
-            let mut decoder = crate::decode::Decoder::new()
-                .with_plain_values(true)
-                .with_typed_data(false);
-            let decoded = decoder.decode(&batch).expect("schemaless data decodes");
-            if plain_kinds(datum) && matches!(datum, Datum::Map(_)) {
-                assert!(
-                    matches!(decoded[0].value, Payload::PlainData(_)),
-                    "kept as plain data: {:?}",
-                    decoded[0].value
-                );
-            }
-            let again = encode_as_given(encoder, decoded[0].value.clone());
-            assert_eq!(
-                format!("{again:?}"),
-                format!("{rows:?}"),
-                "plain data writes what its tree writes"
-            );
+        // The same value as the sink's decoder keeps it: plain data where it is plain.
+        Payload::Data {
+            schema: None,
+            datum,
+        } if super::writes_plain(encoder.format) && writable_without_schema(datum) => {
+            encode_as_kept(encoder, &value, false, is_plain_row(datum), &rows);
         }
+        _ => {}
     }
     rows
 }
 
-/// Whether `datum` holds only what `decode::plain` keeps as bytes: JSON's own kinds, string
-/// keys, finite floats.
-fn plain_kinds(datum: &Datum<'_>) -> bool {
+/// Writes `value` again as a decoder that keeps values as bytes gives it back (typed structs
+/// too when `typed`), which must give `rows` again: the same rows, or the same error. `kept`:
+/// the decoder must have kept it as bytes (typed or plain data, as `typed` says).
+fn encode_as_kept(
+    encoder: &RowEncoder,
+    value: &Payload<'_>,
+    typed: bool,
+    kept: bool,
+    rows: &Result<Vec<String>>,
+) {
+    // A tombstone after it, as the shim's batches go on after a value.
+    let batch =
+        crate::batch_writer::Session::new().batch(&[record(value.clone()), record(Payload::Null)]);
+    if crate::decode::Decoder::new().decode(&batch).is_err() {
+        return;
+    }
+    let mut decoder = crate::decode::Decoder::new()
+        .with_plain_values(true)
+        .with_typed_data(typed);
+    let decoded = decoder
+        .decode(&batch)
+        .expect("what decodes as a tree decodes");
+    let value = &decoded[0].value;
+    if kept {
+        assert!(
+            matches!(
+                (typed, value),
+                (true, Payload::TypedData(_)) | (false, Payload::PlainData(_))
+            ),
+            "kept as bytes: {value:?}"
+        );
+    }
+    let again = encode_as_given(encoder, value.clone());
+    // By their text: errors are compared by their messages.
+    assert_eq!(
+        format!("{again:?}"),
+        format!("{rows:?}"),
+        "bytes kept write what their tree writes"
+    );
+}
+
+/// What `decode::plain` calls plain, said again from the tree: a map, or an array of maps, of
+/// strings, integers, finite floats, booleans and nulls, with string keys, within the depth.
+fn is_plain_row(datum: &Datum<'_>) -> bool {
+    fn plain(d: &Datum<'_>, depth: u32) -> bool {
+        match d {
+            Datum::Null
+            | Datum::Bool(_)
+            | Datum::Int8(_)
+            | Datum::Int16(_)
+            | Datum::Int32(_)
+            | Datum::Int64(_)
+            | Datum::Str(_) => true,
+            Datum::Float32(v) => v.is_finite(),
+            Datum::Float64(v) => v.is_finite(),
+            Datum::Array(items) => {
+                depth < crate::decode::MAX_DEPTH && items.iter().all(|i| plain(i, depth + 1))
+            }
+            Datum::Map(entries) => {
+                depth < crate::decode::MAX_DEPTH
+                    && entries
+                        .iter()
+                        .all(|(k, v)| matches!(k, Datum::Str(_)) && plain(v, depth + 1))
+            }
+            _ => false,
+        }
+    }
     match datum {
-        Datum::Null
-        | Datum::Bool(_)
-        | Datum::Int8(_)
-        | Datum::Int16(_)
-        | Datum::Int32(_)
-        | Datum::Int64(_)
-        | Datum::Str(_) => true,
-        Datum::Float32(f) => f.is_finite(),
-        Datum::Float64(f) => f.is_finite(),
-        Datum::Array(items) => items.iter().all(plain_kinds),
-        Datum::Map(entries) => entries
+        Datum::Map(_) => plain(datum, 0),
+        Datum::Array(items) => items
             .iter()
-            .all(|(k, v)| matches!(k, Datum::Str(_)) && plain_kinds(v)),
+            .all(|i| matches!(i, Datum::Map(_)) && plain(i, 1)),
         _ => false,
     }
 }

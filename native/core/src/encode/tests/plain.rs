@@ -20,39 +20,6 @@ fn rows(value: &Payload<'_>) -> std::result::Result<Vec<String>, String> {
     encode(&json(), value.clone()).map_err(|e| e.to_string())
 }
 
-/// What `decode::plain` calls plain, said again from the tree: a map, or an array of maps, of
-/// strings, integers, finite floats, booleans and nulls, with string keys, within the depth.
-fn is_plain_row(datum: &Datum<'_>) -> bool {
-    fn plain(d: &Datum<'_>, depth: u32) -> bool {
-        match d {
-            Datum::Null
-            | Datum::Bool(_)
-            | Datum::Int8(_)
-            | Datum::Int16(_)
-            | Datum::Int32(_)
-            | Datum::Int64(_)
-            | Datum::Str(_) => true,
-            Datum::Float32(v) => v.is_finite(),
-            Datum::Float64(v) => v.is_finite(),
-            Datum::Array(items) => depth < MAX_DEPTH && items.iter().all(|i| plain(i, depth + 1)),
-            Datum::Map(entries) => {
-                depth < MAX_DEPTH
-                    && entries
-                        .iter()
-                        .all(|(k, v)| matches!(k, Datum::Str(_)) && plain(v, depth + 1))
-            }
-            _ => false,
-        }
-    }
-    match datum {
-        Datum::Map(_) => plain(datum, 0),
-        Datum::Array(items) => items
-            .iter()
-            .all(|i| matches!(i, Datum::Map(_)) && plain(i, 1)),
-        _ => false,
-    }
-}
-
 /// Decodes `batch` as a tree and with plain values, and checks them against each other.
 fn check(batch: &[u8]) {
     each_record_both_ways(batch, |t, p| {
