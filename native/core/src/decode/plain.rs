@@ -131,12 +131,12 @@ impl<'a> PlainData<'a> {
         visit(&mut cur, visitor).map_err(|f| unreadable(f.at(), f.what()))
     }
 
-    /// When the datum is a map: how many entries it has, and for each of `names` the value of
-    /// the first entry with that key (as a tree lookup finds it), in one pass.
+    /// When the datum is a map: for each of `names`, the value of the first entry with that key
+    /// (as a tree lookup finds it), in one pass.
     pub fn fields<const N: usize>(
         &self,
         names: [&str; N],
-    ) -> Result<Option<(usize, [Option<PlainField<'a>>; N])>> {
+    ) -> Result<Option<[Option<PlainField<'a>>; N]>> {
         if self.0.first() != Some(&MAP) {
             return Ok(None);
         }
@@ -157,7 +157,7 @@ impl<'a> PlainData<'a> {
                 }
             }
         }
-        Ok(Some((n, found)))
+        Ok(Some(found))
     }
 
     /// The tree `value::datum` builds from the same bytes, for whoever needs one.
@@ -171,7 +171,6 @@ impl<'a> PlainData<'a> {
 /// Debezium events asks.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum PlainField<'a> {
-    Null,
     /// A string (valid UTF-8, as scanned).
     Str(&'a str),
     /// A map: plain data of its own.
@@ -184,7 +183,6 @@ impl<'a> PlainField<'a> {
     /// The datum in `bytes`, which `scan` accepted as part of a plain value.
     fn of(bytes: &'a [u8]) -> PlainField<'a> {
         match bytes.first() {
-            Some(&NULL) => PlainField::Null,
             Some(&MAP) => PlainField::Map(PlainData(bytes)),
             Some(&STRING) => {
                 let mut cur = Cursor::new(bytes);

@@ -180,7 +180,7 @@ fn plain_event(
     sink: &mut impl RowSink,
 ) -> Result<Option<u32>> {
     // JsonConverter's wrapper (two entries, `schema` and `payload`) has no `op`.
-    let Some((_, [op, before, after])) = plain.fields(["op", "before", "after"])? else {
+    let Some([op, before, after]) = plain.fields(["op", "before", "after"])? else {
         return Ok(None);
     };
     let Some(PlainField::Str(op)) = op else {
