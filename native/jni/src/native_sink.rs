@@ -105,6 +105,12 @@ fn stop(h: i64) {
     }
 }
 
+/// The keys the sink reads of a schemaless value map that holds the first; `None` for any.
+fn value_keys(h: i64) -> Result<Option<Vec<String>>> {
+    let keys = handle::get(h)?.value_keys();
+    Ok(keys.map(|keys| keys.iter().map(|&k| k.to_owned()).collect()))
+}
+
 fn metrics(h: i64) -> Result<String> {
     Ok(handle::get(h)?.metrics())
 }
@@ -356,6 +362,19 @@ pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_st
         stop(h);
         Ok(())
     })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_com_starrocks_connector_kafka_internal_NativeSink_valueKeys<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    h: jlong,
+) -> jobjectArray {
+    entry(&mut env, |env| match value_keys(h)? {
+        Some(keys) => string_array(env, &keys),
+        None => Ok(JObject::null()),
+    })
+    .into_raw()
 }
 
 #[unsafe(no_mangle)]

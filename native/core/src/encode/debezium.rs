@@ -36,6 +36,10 @@ use crate::decode::PlainField;
 use crate::error::{Error, Result};
 use crate::record::{Datum, Payload, PlainData, Record, Schema, SchemaType};
 
+/// The keys of a change event that its row is made from, `op` first: a schemaless event that has
+/// an `op` is read through these alone ([`super::RowEncoder::value_keys`]).
+pub(super) const EVENT_KEYS: [&str; 3] = ["op", "before", "after"];
+
 /// The `__op` load column of a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Op {
@@ -180,7 +184,7 @@ fn plain_event(
     sink: &mut impl RowSink,
 ) -> Result<Option<u32>> {
     // JsonConverter's wrapper (two entries, `schema` and `payload`) has no `op`.
-    let Some([op, before, after]) = plain.fields(["op", "before", "after"])? else {
+    let Some([op, before, after]) = plain.fields(EVENT_KEYS)? else {
         return Ok(None);
     };
     let Some(PlainField::Str(op)) = op else {

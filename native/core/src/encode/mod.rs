@@ -90,6 +90,15 @@ impl RowEncoder {
         writes_typed(config.format, config.envelope)
     }
 
+    /// The only keys this configuration reads of a record value that is a schemaless map
+    /// holding the first of them; `None` when it may read any. Under `starrocks.envelope=debezium`
+    /// an event's row comes from its `op`, `before` and `after` alone, so the shim may leave an
+    /// event's other entries (`source`, `ts_ms`, `transaction`) out of the batch instead of
+    /// walking them (`docs/batch-format.md`, "Record values the core reads in part").
+    pub fn value_keys(config: &SinkConfig) -> Option<&'static [&'static str]> {
+        value_keys(config.envelope)
+    }
+
     /// Appends the rows of one record's VALUE (keys are ignored, as upstream does). Returns how
     /// many rows were written; 0 for a tombstone (Payload::Null value).
     ///
@@ -149,6 +158,11 @@ fn writes_plain(format: Format) -> bool {
 /// [`RowEncoder::writes_typed_data`] of a configuration with this format and envelope.
 fn writes_typed(format: Format, envelope: Envelope) -> bool {
     format == Format::Json && envelope == Envelope::None
+}
+
+/// [`RowEncoder::value_keys`] of a configuration with this envelope.
+fn value_keys(envelope: Envelope) -> Option<&'static [&'static str]> {
+    (envelope == Envelope::Debezium).then_some(&debezium::EVENT_KEYS[..])
 }
 
 /// What a value is, for error messages: `an INT64 value`, `a STRUCT value (schema 'x')`,

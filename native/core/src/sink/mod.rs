@@ -687,6 +687,12 @@ impl Sink {
         tracing::info!(parent: &shared.span, "StarRocks sink stopped.");
     }
 
+    /// The only keys the sink reads of a record value that is a schemaless map holding the
+    /// first of them ([`RowEncoder::value_keys`]); `None` when it may read any.
+    pub fn value_keys(&self) -> Option<&'static [&'static str]> {
+        RowEncoder::value_keys(&self.shared.config)
+    }
+
     /// The per-table counters, as `table\tcounter\tvalue` lines.
     pub fn metrics(&self) -> String {
         self.shared.metrics.render()

@@ -539,3 +539,71 @@ fn a_schema_text_read_before_is_found_by_its_text_at_the_start_of_a_wrapper() {
         );
     }
 }
+
+#[test]
+fn schemaless_events_give_what_their_op_before_and_after_alone_give() {
+    // Events as JsonConverter hands them over with the seed's worker setting, with the entries
+    // Debezium adds beside the images. `encode` writes each again cut to the value keys, as the
+    // shim sends it, and asserts the same rows or the same error.
+    let extras =
+        r#""source":{"db":"inventory","op":"x","after":{"id":9}},"ts_ms":1,"transaction":null"#;
+    let cases: &[(&str, std::result::Result<&[&str], &str>)] = &[
+        (
+            r#""op":"c","before":null,"after":{"id":1,"op":"c"}"#,
+            Ok(&[r#"{"id":1,"op":"c","__op":0}"#]),
+        ),
+        (
+            r#""op":"u","before":{"id":2},"after":{"id":2,"n":"b"}"#,
+            Ok(&[r#"{"id":2,"n":"b","__op":0}"#]),
+        ),
+        (
+            r#""op":"r","after":{"id":3}"#,
+            Ok(&[r#"{"id":3,"__op":0}"#]),
+        ),
+        (
+            r#""op":"d","before":{"id":4},"after":null"#,
+            Ok(&[r#"{"id":4,"__op":1}"#]),
+        ),
+        (r#""op":"t","before":null,"after":null"#, Ok(&[])),
+        (
+            r#""op":"d","before":null,"after":null"#,
+            Err("in the record key"),
+        ),
+        (
+            r#""op":"m","after":{"id":5}"#,
+            Err("op 'm', which is not a row change"),
+        ),
+        (
+            r#""op":5,"after":{"id":5}"#,
+            Err("its 'op' is INT64, not a string"),
+        ),
+        (
+            r#""op":"c","before":{"id":6},"after":null"#,
+            Err("has no 'after' image"),
+        ),
+        (r#""op":"c","after":[{"id":7}]"#, Err("after")),
+        (
+            r#""schema":null,"payload":{"op":"c"},"op":"c","after":{"id":8}"#,
+            Ok(&[r#"{"id":8,"__op":0}"#]),
+        ),
+        (r#""after":{"id":10}"#, Err("it has no 'op'")),
+    ];
+    for (entries, expected) in cases {
+        let text = format!("{{{entries},{extras}}}");
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let rows = encode(
+            &debezium(),
+            Payload::Data {
+                schema: None,
+                datum: schemaless(&value),
+            },
+        );
+        match (expected, rows) {
+            (Ok(expected), Ok(rows)) => assert_eq!(&rows, expected, "{text}"),
+            (Err(expected), Err(e)) => {
+                assert!(e.to_string().contains(expected), "{text}: {e}")
+            }
+            (expected, rows) => panic!("{text}: {rows:?}, expected {expected:?}"),
+        }
+    }
+}

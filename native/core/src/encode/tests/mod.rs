@@ -99,10 +99,45 @@ fn encode(encoder: &RowEncoder, value: Payload<'_>) -> Result<Vec<String>> {
             datum,
         } if super::writes_plain(encoder.format) && writable_without_schema(datum) => {
             encode_as_kept(encoder, &value, false, is_plain_row(datum), &rows);
+            if let Some(projected) =
+                super::value_keys(encoder.envelope).and_then(|keys| project(datum, keys))
+            {
+                // The same value with only the keys the core says it reads, as the shim sends
+                // it: the same rows, or the same error.
+                let again = Payload::Data {
+                    schema: None,
+                    datum: projected.clone(),
+                };
+                assert_eq!(
+                    format!("{:?}", encode_as_given(encoder, again.clone())),
+                    format!("{rows:?}"),
+                    "a value map cut to the value keys writes what the whole map writes"
+                );
+                if writable_without_schema(&projected) {
+                    encode_as_kept(encoder, &again, false, is_plain_row(&projected), &rows);
+                }
+            }
         }
         _ => {}
     }
     rows
+}
+
+/// What the shim writes of a value map that holds the first of `keys`
+/// (`ValueWriter.value`): the first entry of each key in turn, in the order of `keys`; `None`
+/// for any other value, which it writes whole.
+fn project<'a>(datum: &Datum<'a>, keys: &[&str]) -> Option<Datum<'a>> {
+    let Datum::Map(entries) = datum else {
+        return None;
+    };
+    let entry = |key: &str| {
+        entries
+            .iter()
+            .find(|(k, _)| matches!(k, Datum::Str(s) if *s == key))
+            .cloned()
+    };
+    entry(keys[0])?;
+    Some(Datum::Map(keys.iter().filter_map(|k| entry(k)).collect()))
 }
 
 /// Writes `value` again as a decoder that keeps values as bytes gives it back (typed structs

@@ -91,7 +91,7 @@ public class StarRocksSinkTask extends SinkTask {
         }
         NativeLogs.drain();
         handle.set(h);
-        encoder = new BatchEncoder();
+        encoder = new BatchEncoder(NativeSink.valueKeys(h));
         reporter = errantRecordReporter();
         tolerateAll = "all".equalsIgnoreCase(String.valueOf(props.get("errors.tolerance")).trim());
         metrics = new SinkMetrics(connectorName, taskId);

@@ -13,6 +13,7 @@ import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,6 +31,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -248,6 +250,72 @@ class NativeSinkIT {
             assertEquals(Seed.ROWS, emulator.rows("test_tbl"));
         } finally {
             task.stop();
+        }
+    }
+
+    /**
+     * Under {@code starrocks.envelope=debezium} the core reads an event's op, before and after
+     * alone, and says so; the task's encoder then leaves the rest out: an event whose
+     * {@code source} holds what Connect data cannot (so the encoder would refuse it if it
+     * walked it) still loads.
+     */
+    @Test
+    void aSchemalessDebeziumEventLoadsFromItsOpBeforeAndAfterAlone() throws Exception {
+        String ddl = EmulatorProcess.SEED_DDL + "CREATE TABLE cdc_tbl (id INT, city STRING) "
+                + "PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1;\n";
+        try (EmulatorProcess own = EmulatorProcess.start(ddl)) {
+            Map<String, String> props = own.seedConfig("");
+            props.put("starrocks.topic2table.map", "test:cdc_tbl");
+            props.put("starrocks.envelope", "debezium");
+            NativeLoader.load();
+            String[][] kv = StarRocksSinkTask.keysAndValues(props);
+            long handle = NativeSink.start(kv[0], kv[1], "keys", "0");
+            try {
+                assertArrayEquals(new String[] {"op", "before", "after"},
+                        NativeSink.valueKeys(handle));
+            } finally {
+                NativeSink.stop(handle);
+            }
+            String[][] seed = StarRocksSinkTask.keysAndValues(own.seedConfig(""));
+            long plain = NativeSink.start(seed[0], seed[1], "keys", "1");
+            try {
+                assertNull(NativeSink.valueKeys(plain), "without an envelope any key may be read");
+            } finally {
+                NativeSink.stop(plain);
+            }
+
+            StarRocksSinkTask task = new StarRocksSinkTask();
+            task.start(props);
+            try {
+                task.open(Collections.singleton(TEST_0));
+                List<SinkRecord> events = new ArrayList<>();
+                String[][] changes = {{"c", "1", "New York"}, {"c", "2", "Chicago"},
+                    {"u", "1", "Boston"}};
+                for (int offset = 0; offset < changes.length; offset++) {
+                    Map<String, Object> after = new HashMap<>();
+                    after.put("id", Long.parseLong(changes[offset][1]));
+                    after.put("city", changes[offset][2]);
+                    Map<String, Object> source = new HashMap<>();
+                    source.put("connector", "mysql");
+                    source.put("not connect data", new Object());
+                    Map<String, Object> event = new HashMap<>();
+                    event.put("op", changes[offset][0]);
+                    event.put("before", null);
+                    event.put("after", after);
+                    event.put("source", source);
+                    event.put("ts_ms", 1_700_000_000_000L + offset);
+                    events.add(new SinkRecord("test", 0, null, null, null, event, offset));
+                }
+                task.put(events);
+                Map<TopicPartition, OffsetAndMetadata> three =
+                        Collections.singletonMap(TEST_0, new OffsetAndMetadata(3));
+                Seed.awaitCommit(task, three, three);
+
+                assertEquals(Arrays.asList(Arrays.<Object>asList(1L, "Boston"),
+                        Arrays.<Object>asList(2L, "Chicago")), own.rows("cdc_tbl"));
+            } finally {
+                task.stop();
+            }
         }
     }
 

@@ -64,15 +64,25 @@ public final class BatchEncoder {
     private int definedSchemas;
     private boolean resetPending;
 
-    /** An encoder whose buffer starts at {@code initialCapacity} bytes. */
-    public BatchEncoder(int initialCapacity) {
+    /**
+     * An encoder whose buffer starts at {@code initialCapacity} bytes. {@code valueKeys}: what
+     * {@link NativeSink#valueKeys} returned (a record value that is a schemaless map holding the
+     * first of them is written with those entries alone), or {@code null} to write every value
+     * whole.
+     */
+    public BatchEncoder(int initialCapacity, String[] valueKeys) {
         out = new BatchBuffer(initialCapacity);
-        values = new ValueWriter(out, schemas);
+        values = new ValueWriter(out, schemas, valueKeys);
     }
 
-    /** An encoder with a 64 KiB initial buffer. */
+    /** An encoder with a 64 KiB initial buffer; {@code valueKeys} as above. */
+    public BatchEncoder(String[] valueKeys) {
+        this(64 * 1024, valueKeys);
+    }
+
+    /** An encoder with a 64 KiB initial buffer that writes every value whole. */
     public BatchEncoder() {
-        this(64 * 1024);
+        this(null);
     }
 
     /** Forgets every topic and schema id; the next batch carries the RESET flag. */
@@ -201,11 +211,11 @@ public final class BatchEncoder {
             out.u8(1);
             out.i64(timestamp);
         }
-        payload(record.keySchema(), record.key(), "key");
-        payload(record.valueSchema(), record.value(), "value");
+        payload(record.keySchema(), record.key(), "key", false);
+        payload(record.valueSchema(), record.value(), "value", true);
     }
 
-    private void payload(Schema schema, Object value, String what) {
+    private void payload(Schema schema, Object value, String what, boolean isValue) {
         try {
             if (value == null) {
                 out.u8(KIND_NULL);
@@ -220,7 +230,11 @@ public final class BatchEncoder {
                 out.string((String) value);
             } else if (schema == null) {
                 out.u8(KIND_DATA);
-                values.datum(value);
+                if (isValue) {
+                    values.value(value);
+                } else {
+                    values.datum(value);
+                }
             } else {
                 out.u8(KIND_TYPED);
                 out.varint(schemas.idOf(schema));

@@ -66,6 +66,13 @@ public final class NativeSink {
     /** Stops the sink and frees the handle; a second call is a no-op. */
     public static native void stop(long handle);
 
+    /**
+     * The only keys the core reads of a record value that is a schemaless map holding the first
+     * of them, or {@code null} when it may read any: the encoder may leave a map's other entries
+     * out ({@code docs/batch-format.md}, "Record values the core reads in part").
+     */
+    public static native String[] valueKeys(long handle);
+
     /** Counters, one per line: {@code <table>\t<counter>\t<value>}. */
     public static native String metrics(long handle);
 

@@ -78,9 +78,17 @@ final class ValueWriter {
         datum(v);
     };
 
-    ValueWriter(BatchBuffer out, SessionIds<Schema> schemaIds) {
+    /** {@link NativeSink#valueKeys}, or {@code null}: see {@link #value}. */
+    private final String[] valueKeys;
+    /** The values of {@link #valueKeys} in the map being written, {@link #ABSENT} for none. */
+    private final Object[] valueSlots;
+    private static final Object ABSENT = new Object();
+
+    ValueWriter(BatchBuffer out, SessionIds<Schema> schemaIds, String[] valueKeys) {
         this.out = out;
         this.schemaIds = schemaIds;
+        this.valueKeys = valueKeys == null || valueKeys.length == 0 ? null : valueKeys.clone();
+        this.valueSlots = this.valueKeys == null ? null : new Object[this.valueKeys.length];
     }
 
     /** A schema definition body: type, optional, name, params, then the nested schemas. */
@@ -309,6 +317,46 @@ final class ValueWriter {
         } else {
             throw new DataException("schemaless data holds a " + value.getClass().getName()
                     + ", which Connect data cannot contain");
+        }
+    }
+
+    /**
+     * A record value's schemaless datum, as {@link #datum}; but a map that holds the first of
+     * the value keys is written with the entries of those keys alone, in their order (the core
+     * reads no others: {@code docs/batch-format.md}, "Record values the core reads in part"). A
+     * Debezium event's {@code source} is then neither walked nor sent.
+     */
+    void value(Object value) {
+        if (valueKeys == null || !(value instanceof Map)) {
+            datum(value);
+            return;
+        }
+        Map<?, ?> map = (Map<?, ?>) value;
+        int present = 0;
+        for (int i = 0; i < valueKeys.length; i++) {
+            Object v = map.get(valueKeys[i]);
+            if (v == null && !map.containsKey(valueKeys[i])) {
+                if (i == 0) {
+                    datum(map);
+                    return;
+                }
+                v = ABSENT;
+            } else {
+                present++;
+            }
+            valueSlots[i] = v;
+        }
+        try {
+            out.u8(D_MAP);
+            out.varint(present);
+            for (int i = 0; i < valueKeys.length; i++) {
+                if (valueSlots[i] != ABSENT) {
+                    key(valueKeys[i]);
+                    datum(valueSlots[i]);
+                }
+            }
+        } finally {
+            java.util.Arrays.fill(valueSlots, null);
         }
     }
 

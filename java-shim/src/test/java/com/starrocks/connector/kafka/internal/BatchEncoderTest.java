@@ -293,6 +293,77 @@ class BatchEncoderTest {
     }
 
     @Test
+    void writesAValueMapHoldingTheFirstValueKeyWithTheValueKeysAlone() {
+        // As under starrocks.envelope=debezium: the core reads an event's op, before and after.
+        BatchEncoder encoder = new BatchEncoder(new String[] {"op", "before", "after"});
+        Map<String, Object> source = new HashMap<>();
+        source.put("db", "shop");
+        source.put("unencodable", new Object()); // never walked, so never refused
+        Map<String, Object> after = new LinkedHashMap<>();
+        after.put("id", 1L);
+        after.put("op", "not the event's"); // a nested map is written whole
+        Map<String, Object> create = new HashMap<>();
+        create.put("source", source);
+        create.put("after", after);
+        create.put("before", null); // present and null: written
+        create.put("ts_ms", 7L);
+        create.put("op", "c");
+        Map<String, Object> noBefore = new HashMap<>(create);
+        noBefore.remove("before"); // absent: left out
+        Map<String, Object> noOp = new LinkedHashMap<>(); // no op: written whole
+        noOp.put("after", after);
+        noOp.put("ts_ms", 7L);
+        Map<String, Object> key = new LinkedHashMap<>(); // keys are always written whole
+        key.put("op", "c");
+        key.put("id", 1L);
+        SinkRecord keyed = new SinkRecord("t", 0, null, key, null, noBefore, 3, T0 + 3,
+                TimestampType.CREATE_TIME);
+
+        byte[] batch = encode(encoder, record("t", 0, 0, null, create),
+                record("t", 0, 1, null, noOp), record("t", 0, 2, null, "op"), keyed);
+
+        Bytes afterMap = new Bytes().u8(0x0C).varint(2)
+                .u8(9).string("id").u8(0x06).i64(1)
+                .u8(9).string("op").u8(9).string("not the event's");
+        Bytes expected = new Bytes().header(false, 4).u8(0x01).varint(0).string("t")
+                .u8(0x03).varint(0).i32(0).i64(0).varint(0).u8(1).i64(T0).u8(0)
+                .u8(3).u8(0x0C).varint(3)
+                .u8(9).string("op").u8(9).string("c")
+                .u8(9).string("before").u8(0x00)
+                .u8(9).string("after").raw(afterMap)
+                .u8(0x03).varint(0).i32(0).i64(1).varint(0).u8(1).i64(T0 + 1).u8(0)
+                .u8(3).u8(0x0C).varint(2)
+                .u8(9).string("after").raw(afterMap)
+                .u8(9).string("ts_ms").u8(0x06).i64(7)
+                .u8(0x03).varint(0).i32(0).i64(2).varint(0).u8(1).i64(T0 + 2).u8(0)
+                .u8(2).string("op")
+                .u8(0x03).varint(0).i32(0).i64(3).varint(0).u8(1).i64(T0 + 3)
+                .u8(3).u8(0x0C).varint(2)
+                .u8(9).string("op").u8(9).string("c")
+                .u8(9).string("id").u8(0x06).i64(1)
+                .u8(3).u8(0x0C).varint(2)
+                .u8(9).string("op").u8(9).string("c")
+                .u8(9).string("after").raw(afterMap);
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    @Test
+    void writesEveryValueWholeWithoutValueKeys() {
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("op", "c");
+        event.put("ts_ms", 7L);
+
+        byte[] batch = encode(new BatchEncoder(), record("t", 0, 0, null, event));
+
+        Bytes expected = new Bytes().header(false, 1).u8(0x01).varint(0).string("t")
+                .u8(0x03).varint(0).i32(0).i64(0).varint(0).u8(1).i64(T0).u8(0)
+                .u8(3).u8(0x0C).varint(2)
+                .u8(9).string("op").u8(9).string("c")
+                .u8(9).string("ts_ms").u8(0x06).i64(7);
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    @Test
     void keepsAKeyWrittenWhileTheBufferGrew() {
         // The first key is written across the end of the buffer's 1,024 bytes, so the buffer
         // grows meanwhile; what is kept must be the bytes as they ended up, which the second
@@ -301,7 +372,7 @@ class BatchEncoderTest {
         BatchBuffer buffer = new BatchBuffer(1024);
         buffer.put(new byte[1010], 1010);
         ValueWriter writer = new ValueWriter(buffer,
-                new SessionIds<Schema>(new java.util.IdentityHashMap<Schema, Integer>()));
+                new SessionIds<Schema>(new java.util.IdentityHashMap<Schema, Integer>()), null);
         Map<String, Object> value = Collections.<String, Object>singletonMap(key, 1);
         writer.datum(value);
         writer.datum(value);
@@ -468,7 +539,7 @@ class BatchEncoderTest {
 
     @Test
     void growsItsBufferForLargeBatches() {
-        BatchEncoder encoder = new BatchEncoder(16);
+        BatchEncoder encoder = new BatchEncoder(16, null);
         char[] chars = new char[100_000];
         Arrays.fill(chars, 'x');
         String big = new String(chars);

@@ -52,6 +52,13 @@ final class Bytes {
         return this;
     }
 
+    /** The bytes built so far by {@code other}, as they are. */
+    Bytes raw(Bytes other) {
+        byte[] b = other.toArray();
+        out.write(b, 0, b.length);
+        return this;
+    }
+
     /** A batch header. */
     Bytes header(boolean reset, int count) {
         return u8('S', 'R', 'K', 'B', 1, reset ? 1 : 0).i16(0).i32(count);
