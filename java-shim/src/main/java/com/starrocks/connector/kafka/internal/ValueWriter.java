@@ -10,6 +10,8 @@ import org.apache.kafka.connect.errors.DataException;
 
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -87,7 +89,7 @@ final class ValueWriter {
     ValueWriter(BatchBuffer out, SessionIds<Schema> schemaIds, String[] valueKeys) {
         this.out = out;
         this.schemaIds = schemaIds;
-        this.valueKeys = valueKeys == null || valueKeys.length == 0 ? null : valueKeys.clone();
+        this.valueKeys = valueKeys == null || valueKeys.length == 0 ? null : interned(valueKeys);
         this.valueSlots = this.valueKeys == null ? null : new Object[this.valueKeys.length];
     }
 
@@ -327,26 +329,20 @@ final class ValueWriter {
      * Debezium event's {@code source} is then neither walked nor sent.
      */
     void value(Object value) {
-        if (valueKeys == null || !(value instanceof Map)) {
+        // Only the maps Connect's converters build: another Map's get may disagree with its
+        // entries (a case-insensitive TreeMap, a map that makes entries on demand).
+        if (valueKeys == null || value == null
+                || (value.getClass() != HashMap.class && value.getClass() != LinkedHashMap.class)) {
             datum(value);
             return;
         }
         Map<?, ?> map = (Map<?, ?>) value;
-        int present = 0;
-        for (int i = 0; i < valueKeys.length; i++) {
-            Object v = map.get(valueKeys[i]);
-            if (v == null && !map.containsKey(valueKeys[i])) {
-                if (i == 0) {
-                    datum(map);
-                    return;
-                }
-                v = ABSENT;
-            } else {
-                present++;
-            }
-            valueSlots[i] = v;
-        }
         try {
+            int present = lookUp(map);
+            if (present < 0) {
+                datum(map);
+                return;
+            }
             out.u8(D_MAP);
             out.varint(present);
             for (int i = 0; i < valueKeys.length; i++) {
@@ -358,6 +354,39 @@ final class ValueWriter {
         } finally {
             java.util.Arrays.fill(valueSlots, null);
         }
+    }
+
+    /**
+     * Puts the map's value of each value key into {@link #valueSlots} ({@link #ABSENT} where it
+     * has none) and returns how many it has; -1 when it does not hold the first.
+     */
+    private int lookUp(Map<?, ?> map) {
+        int present = 0;
+        for (int i = 0; i < valueKeys.length; i++) {
+            Object v = map.get(valueKeys[i]);
+            if (v == null && !map.containsKey(valueKeys[i])) {
+                if (i == 0) {
+                    return -1;
+                }
+                v = ABSENT;
+            } else {
+                present++;
+            }
+            valueSlots[i] = v;
+        }
+        return present;
+    }
+
+    /**
+     * The keys as the JVM's canonical instances, which Jackson's field names are too, so that
+     * {@link #key} finds their kept encodings whichever map they come from.
+     */
+    private static String[] interned(String[] keys) {
+        String[] interned = new String[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            interned[i] = keys[i].intern();
+        }
+        return interned;
     }
 
     /** A map's key, as {@link #datum}; a string key's encoding is copied when it is kept. */

@@ -310,6 +310,9 @@ class BatchEncoderTest {
         create.put("op", "c");
         Map<String, Object> noBefore = new HashMap<>(create);
         noBefore.remove("before"); // absent: left out
+        Map<String, Object> nullOp = new HashMap<>(); // op null: cut all the same
+        nullOp.put("op", null);
+        nullOp.put("ts_ms", 7L);
         Map<String, Object> noOp = new LinkedHashMap<>(); // no op: written whole
         noOp.put("after", after);
         noOp.put("ts_ms", 7L);
@@ -320,12 +323,13 @@ class BatchEncoderTest {
                 TimestampType.CREATE_TIME);
 
         byte[] batch = encode(encoder, record("t", 0, 0, null, create),
-                record("t", 0, 1, null, noOp), record("t", 0, 2, null, "op"), keyed);
+                record("t", 0, 1, null, noOp), record("t", 0, 2, null, "op"), keyed,
+                record("t", 0, 4, null, nullOp));
 
         Bytes afterMap = new Bytes().u8(0x0C).varint(2)
                 .u8(9).string("id").u8(0x06).i64(1)
                 .u8(9).string("op").u8(9).string("not the event's");
-        Bytes expected = new Bytes().header(false, 4).u8(0x01).varint(0).string("t")
+        Bytes expected = new Bytes().header(false, 5).u8(0x01).varint(0).string("t")
                 .u8(0x03).varint(0).i32(0).i64(0).varint(0).u8(1).i64(T0).u8(0)
                 .u8(3).u8(0x0C).varint(3)
                 .u8(9).string("op").u8(9).string("c")
@@ -343,7 +347,37 @@ class BatchEncoderTest {
                 .u8(9).string("id").u8(0x06).i64(1)
                 .u8(3).u8(0x0C).varint(2)
                 .u8(9).string("op").u8(9).string("c")
-                .u8(9).string("after").raw(afterMap);
+                .u8(9).string("after").raw(afterMap)
+                .u8(0x03).varint(0).i32(0).i64(4).varint(0).u8(1).i64(T0 + 4).u8(0)
+                .u8(3).u8(0x0C).varint(1)
+                .u8(9).string("op").u8(0x00);
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    @Test
+    void writesAValueMapOfAnotherClassThanConnectsConvertersBuildWhole() {
+        // A case-insensitive TreeMap would answer get("op") with its "OP" entry; a sorted map
+        // of integers throws ClassCastException when asked for "op".
+        BatchEncoder encoder = new BatchEncoder(new String[] {"op", "before", "after"});
+        Map<String, Object> insensitive = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        insensitive.put("OP", "c");
+        insensitive.put("ts_ms", 7L);
+        Map<Object, Object> sorted = new java.util.TreeMap<>();
+        sorted.put(2, "b");
+        sorted.put(1, "a");
+
+        byte[] batch = encode(encoder, record("t", 0, 0, null, insensitive),
+                record("t", 0, 1, null, sorted));
+
+        Bytes expected = new Bytes().header(false, 2).u8(0x01).varint(0).string("t")
+                .u8(0x03).varint(0).i32(0).i64(0).varint(0).u8(1).i64(T0).u8(0)
+                .u8(3).u8(0x0C).varint(2)
+                .u8(9).string("OP").u8(9).string("c")
+                .u8(9).string("ts_ms").u8(0x06).i64(7)
+                .u8(0x03).varint(0).i32(0).i64(1).varint(0).u8(1).i64(T0 + 1).u8(0)
+                .u8(3).u8(0x0C).varint(2)
+                .u8(0x05).i32(1).u8(9).string("a")
+                .u8(0x05).i32(2).u8(9).string("b");
         assertEquals(expected.hex(), Bytes.hex(batch));
     }
 
