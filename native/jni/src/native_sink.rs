@@ -105,7 +105,7 @@ fn stop(h: i64) {
     }
 }
 
-/// The keys the sink reads of a schemaless value map that holds the first; `None` for any.
+/// The keys the sink reads of a record value that holds the first; `None` for any.
 fn value_keys(h: i64) -> Result<Option<Vec<String>>> {
     let keys = handle::get(h)?.value_keys();
     Ok(keys.map(|keys| keys.iter().map(|&k| k.to_owned()).collect()))

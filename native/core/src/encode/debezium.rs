@@ -36,8 +36,8 @@ use crate::decode::PlainField;
 use crate::error::{Error, Result};
 use crate::record::{Datum, Payload, PlainData, Record, Schema, SchemaType};
 
-/// The keys of a change event that its row is made from, `op` first: a schemaless event that has
-/// an `op` is read through these alone ([`super::RowEncoder::value_keys`]).
+/// The keys of a change event that its row is made from, `op` first: an event (a map or a
+/// struct) that has an `op` is read through these alone ([`super::RowEncoder::value_keys`]).
 pub(super) const EVENT_KEYS: [&str; 3] = ["op", "before", "after"];
 
 /// The `__op` load column of a row.

@@ -90,11 +90,12 @@ impl RowEncoder {
         writes_typed(config.format, config.envelope)
     }
 
-    /// The only keys this configuration reads of a record value that is a schemaless map
-    /// holding the first of them; `None` when it may read any. Under `starrocks.envelope=debezium`
-    /// an event's row comes from its `op`, `before` and `after` alone, so the shim may leave an
-    /// event's other entries (`source`, `ts_ms`, `transaction`) out of the batch instead of
-    /// walking them (`docs/batch-format.md`, "Record values the core reads in part").
+    /// The only keys (map entries, struct fields) this configuration reads of a record value
+    /// that holds the first of them; `None` when it may read any. Under
+    /// `starrocks.envelope=debezium` an event's row comes from its `op`, `before` and `after`
+    /// alone, so the shim may leave an event's other entries (`source`, `ts_ms`, `transaction`)
+    /// out of the batch instead of walking them (`docs/batch-format.md`, "Record values the
+    /// core reads in part").
     pub fn value_keys(config: &SinkConfig) -> Option<&'static [&'static str]> {
         value_keys(config.envelope)
     }

@@ -687,8 +687,8 @@ impl Sink {
         tracing::info!(parent: &shared.span, "StarRocks sink stopped.");
     }
 
-    /// The only keys the sink reads of a record value that is a schemaless map holding the
-    /// first of them ([`RowEncoder::value_keys`]); `None` when it may read any.
+    /// The only keys (map entries, struct fields) the sink reads of a record value that holds
+    /// the first of them ([`RowEncoder::value_keys`]); `None` when it may read any.
     pub fn value_keys(&self) -> Option<&'static [&'static str]> {
         RowEncoder::value_keys(&self.shared.config)
     }

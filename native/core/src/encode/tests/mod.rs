@@ -118,9 +118,69 @@ fn encode(encoder: &RowEncoder, value: Payload<'_>) -> Result<Vec<String>> {
                 }
             }
         }
+        Payload::Data {
+            schema: Some(schema),
+            datum,
+        } => {
+            if let Some((schema, datum)) = super::value_keys(encoder.envelope)
+                .and_then(|keys| project_struct(schema, datum, keys))
+            {
+                // The same struct under its schema cut to the fields the core says it reads, as
+                // the shim sends it: the same rows, or the same error.
+                let again = Payload::Data {
+                    schema: Some(Arc::new(schema)),
+                    datum,
+                };
+                assert_eq!(
+                    format!("{:?}", encode_as_given(encoder, again)),
+                    format!("{rows:?}"),
+                    "a value struct cut to the value keys writes what the whole struct writes"
+                );
+            }
+        }
         _ => {}
     }
     rows
+}
+
+/// What the shim writes of a value struct whose schema has a field named as the first of
+/// `keys` (`ValueWriter.valueSchema`): its schema cut to the fields named as `keys`, in its
+/// order, and their values; `None` for any other value, which it writes whole.
+fn project_struct<'a>(
+    schema: &Schema,
+    datum: &Datum<'a>,
+    keys: &[&str],
+) -> Option<(Schema, Datum<'a>)> {
+    let Datum::Struct(values) = datum else {
+        return None;
+    };
+    if schema.ty != T::Struct
+        || values.len() != schema.fields.len()
+        || !schema.fields.iter().any(|f| f.name() == keys[0])
+    {
+        return None;
+    }
+    let kept = |name: &str| keys.contains(&name);
+    let fields = schema
+        .fields
+        .iter()
+        .filter(|f| kept(f.name()))
+        .cloned()
+        .collect();
+    let values = schema
+        .fields
+        .iter()
+        .zip(values)
+        .filter(|(f, _)| kept(f.name()))
+        .map(|(_, v)| v.clone())
+        .collect();
+    Some((
+        Schema {
+            fields,
+            ..schema.clone()
+        },
+        Datum::Struct(values),
+    ))
 }
 
 /// What the shim writes of a value map that holds the first of `keys`

@@ -66,9 +66,9 @@ public final class BatchEncoder {
 
     /**
      * An encoder whose buffer starts at {@code initialCapacity} bytes. {@code valueKeys}: what
-     * {@link NativeSink#valueKeys} returned (a record value that is a schemaless map holding the
-     * first of them is written with those entries alone), or {@code null} to write every value
-     * whole.
+     * {@link NativeSink#valueKeys} returned (a record value, map or struct, that holds the
+     * first of them is written with those entries or fields alone), or {@code null} to write
+     * every value whole.
      */
     public BatchEncoder(int initialCapacity, String[] valueKeys) {
         out = new BatchBuffer(initialCapacity);
@@ -236,9 +236,10 @@ public final class BatchEncoder {
                     values.datum(value);
                 }
             } else {
+                Schema written = isValue ? values.valueSchema(schema) : schema;
                 out.u8(KIND_TYPED);
-                out.varint(schemas.idOf(schema));
-                values.typed(schema, value);
+                out.varint(schemas.idOf(written));
+                values.typed(written, value);
             }
         } catch (DataException e) {
             throw new DataException(what + ": " + e.getMessage(), e);

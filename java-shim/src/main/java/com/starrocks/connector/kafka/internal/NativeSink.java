@@ -67,8 +67,8 @@ public final class NativeSink {
     public static native void stop(long handle);
 
     /**
-     * The only keys the core reads of a record value that is a schemaless map holding the first
-     * of them, or {@code null} when it may read any: the encoder may leave a map's other entries
+     * The only keys (map entries, struct fields) the core reads of a record value that holds
+     * the first of them, or {@code null} when it may read any: the encoder may leave the others
      * out ({@code docs/batch-format.md}, "Record values the core reads in part").
      */
     public static native String[] valueKeys(long handle);

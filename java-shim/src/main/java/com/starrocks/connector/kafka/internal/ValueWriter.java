@@ -3,6 +3,7 @@ package com.starrocks.connector.kafka.internal;
 import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.data.Time;
 import org.apache.kafka.connect.data.Timestamp;
@@ -11,6 +12,7 @@ import org.apache.kafka.connect.errors.DataException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,6 +82,10 @@ final class ValueWriter {
         datum(v);
     };
 
+    /** How many value schemas {@link #projections} holds before it starts again. */
+    static final int MAX_PROJECTIONS = 1_000;
+    /** What {@link #valueSchema} made of each value schema, by identity. */
+    private final IdentityHashMap<Schema, Schema> projections = new IdentityHashMap<>();
     /** {@link NativeSink#valueKeys}, or {@code null}: see {@link #value}. */
     private final String[] valueKeys;
     /** The values of {@link #valueKeys} in the map being written, {@link #ABSENT} for none. */
@@ -354,6 +360,51 @@ final class ValueWriter {
         } finally {
             java.util.Arrays.fill(valueSlots, null);
         }
+    }
+
+    /**
+     * The schema a record value under {@code schema} is written under, as {@link #value} cuts
+     * a map: a STRUCT schema with a field named as the first value key is cut to its fields
+     * named as value keys, in its own order (the same name, parameters and optional flag);
+     * {@link #typed} then reads them from the value's struct by name. Any other schema is kept.
+     * Converters keep one schema instance per distinct schema, so each is cut once.
+     */
+    Schema valueSchema(Schema schema) {
+        if (valueKeys == null || schema.type() != Schema.Type.STRUCT) {
+            return schema;
+        }
+        Schema projected = projections.get(schema);
+        if (projected == null) {
+            if (projections.size() >= MAX_PROJECTIONS) {
+                projections.clear();
+            }
+            projected = project(schema);
+            projections.put(schema, projected);
+        }
+        return projected;
+    }
+
+    private Schema project(Schema schema) {
+        if (schema.field(valueKeys[0]) == null) {
+            return schema;
+        }
+        SchemaBuilder builder = SchemaBuilder.struct().name(schema.name())
+                .version(schema.version()).doc(schema.doc());
+        if (schema.parameters() != null) {
+            builder.parameters(schema.parameters());
+        }
+        if (schema.isOptional()) {
+            builder.optional();
+        }
+        for (Field field : schema.fields()) {
+            for (String key : valueKeys) {
+                if (key.equals(field.name())) {
+                    builder.field(field.name(), field.schema());
+                    break;
+                }
+            }
+        }
+        return builder.build();
     }
 
     /**

@@ -382,6 +382,52 @@ class BatchEncoderTest {
     }
 
     @Test
+    void writesAValueStructWhoseSchemaHasTheFirstValueKeyUnderItsValueKeyFieldsAlone() {
+        BatchEncoder encoder = new BatchEncoder(new String[] {"op", "before", "after"});
+        Schema row = SchemaBuilder.struct().name("row").optional()
+                .field("id", Schema.INT64_SCHEMA).build();
+        Schema source = SchemaBuilder.struct().name("source").field("db", Schema.STRING_SCHEMA)
+                .build();
+        Schema envelope = SchemaBuilder.struct().name("shop.public.t.Envelope")
+                .field("before", row).field("after", row).field("source", source)
+                .field("op", Schema.STRING_SCHEMA).field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+                .build();
+        Schema keySchema = SchemaBuilder.struct().name("key").field("op", Schema.STRING_SCHEMA)
+                .field("id", Schema.INT64_SCHEMA).build();
+        List<SinkRecord> records = new ArrayList<>();
+        for (long id = 1; id <= 2; id++) {
+            Struct value = new Struct(envelope).put("after", new Struct(row).put("id", id))
+                    .put("source", new Struct(source).put("db", "shop")).put("op", "c")
+                    .put("ts_ms", 7L);
+            Struct key = new Struct(keySchema).put("op", "k").put("id", id);
+            records.add(new SinkRecord("t", 0, keySchema, key, envelope, value, id - 1,
+                    T0, TimestampType.CREATE_TIME));
+        }
+
+        byte[] batch = Bytes.written(encoder, encoder.encode(records, FAIL));
+
+        Bytes rowDef = new Bytes().u8(11, 1).string("row").varint(0).varint(1)
+                .string("id").u8(3, 0).string("").varint(0);
+        Bytes expected = new Bytes().header(false, 2).u8(0x01).varint(0).string("t")
+                // the key's schema as it is
+                .u8(0x02).varint(0).u8(11, 0).string("key").varint(0).varint(2)
+                .string("op").u8(7, 0).string("").varint(0)
+                .string("id").u8(3, 0).string("").varint(0)
+                // the value's, cut to before, after and op, in its order
+                .u8(0x02).varint(1).u8(11, 0).string("shop.public.t.Envelope").varint(0)
+                .varint(3)
+                .string("before").raw(rowDef)
+                .string("after").raw(rowDef)
+                .string("op").u8(7, 0).string("").varint(0);
+        for (long id = 1; id <= 2; id++) {
+            expected.u8(0x03).varint(0).i32(0).i64(id - 1).varint(0).u8(1).i64(T0)
+                    .u8(4).varint(0).string("k").i64(id)
+                    .u8(4).varint(1).u8(0).u8(1).i64(id).string("c");
+        }
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    @Test
     void writesEveryValueWholeWithoutValueKeys() {
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("op", "c");
