@@ -89,6 +89,7 @@ public final class BatchEncoder {
     public void reset() {
         topics.clear();
         schemas.clear();
+        values.forgetProjections();
         definedTopics = 0;
         definedSchemas = 0;
         resetPending = true;

@@ -82,9 +82,11 @@ final class ValueWriter {
         datum(v);
     };
 
-    /** How many value schemas {@link #projections} holds before it starts again. */
-    static final int MAX_PROJECTIONS = 1_000;
-    /** What {@link #valueSchema} made of each value schema, by identity. */
+    /**
+     * What {@link #valueSchema} made of each value schema, by identity. Each entry's schema gets
+     * a session id, so the session's own bound ({@link BatchEncoder#MAX_SESSION_ENTRIES}) bounds
+     * it too; {@link #forgetProjections} empties it when the session starts again.
+     */
     private final IdentityHashMap<Schema, Schema> projections = new IdentityHashMap<>();
     /** {@link NativeSink#valueKeys}, or {@code null}: see {@link #value}. */
     private final String[] valueKeys;
@@ -366,8 +368,9 @@ final class ValueWriter {
      * The schema a record value under {@code schema} is written under, as {@link #value} cuts
      * a map: a STRUCT schema with a field named as the first value key is cut to its fields
      * named as value keys, in its own order (the same name, parameters and optional flag);
-     * {@link #typed} then reads them from the value's struct by name. Any other schema is kept.
-     * Converters keep one schema instance per distinct schema, so each is cut once.
+     * {@link #typed} then reads them from the value's struct by name. Any other schema, and
+     * one that cannot be cut (two fields of one name), is kept. Converters keep one schema
+     * instance per distinct schema, so each is cut once per session.
      */
     Schema valueSchema(Schema schema) {
         if (valueKeys == null || schema.type() != Schema.Type.STRUCT) {
@@ -375,7 +378,7 @@ final class ValueWriter {
         }
         Schema projected = projections.get(schema);
         if (projected == null) {
-            if (projections.size() >= MAX_PROJECTIONS) {
+            if (projections.size() >= BatchEncoder.MAX_SESSION_ENTRIES) {
                 projections.clear();
             }
             projected = project(schema);
@@ -384,27 +387,37 @@ final class ValueWriter {
         return projected;
     }
 
+    /** Forgets every cut schema: their session ids are gone. */
+    void forgetProjections() {
+        projections.clear();
+    }
+
     private Schema project(Schema schema) {
-        if (schema.field(valueKeys[0]) == null) {
-            return schema;
-        }
-        SchemaBuilder builder = SchemaBuilder.struct().name(schema.name())
-                .version(schema.version()).doc(schema.doc());
-        if (schema.parameters() != null) {
-            builder.parameters(schema.parameters());
-        }
-        if (schema.isOptional()) {
-            builder.optional();
-        }
-        for (Field field : schema.fields()) {
-            for (String key : valueKeys) {
-                if (key.equals(field.name())) {
-                    builder.field(field.name(), field.schema());
-                    break;
+        try {
+            if (schema.field(valueKeys[0]) == null) {
+                return schema;
+            }
+            SchemaBuilder builder = SchemaBuilder.struct().name(schema.name())
+                    .version(schema.version()).doc(schema.doc());
+            if (schema.parameters() != null) {
+                builder.parameters(schema.parameters());
+            }
+            if (schema.isOptional()) {
+                builder.optional();
+            }
+            for (Field field : schema.fields()) {
+                for (String key : valueKeys) {
+                    if (key.equals(field.name())) {
+                        builder.field(field.name(), field.schema());
+                        break;
+                    }
                 }
             }
+            return builder.build();
+        } catch (DataException e) {
+            // SchemaBuilder refuses a name given twice; the whole schema is written as before.
+            return schema;
         }
-        return builder.build();
     }
 
     /**

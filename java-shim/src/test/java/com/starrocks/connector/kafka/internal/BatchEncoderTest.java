@@ -428,6 +428,44 @@ class BatchEncoderTest {
     }
 
     @Test
+    void writesAValueStructWhoseSchemaCannotOrNeedNotBeCutUnderItsOwnSchema() {
+        BatchEncoder encoder = new BatchEncoder(new String[] {"op", "before", "after"});
+        // No op: not an event, nothing to cut.
+        Schema row = SchemaBuilder.struct().name("row").field("after", Schema.STRING_SCHEMA)
+                .field("id", Schema.INT64_SCHEMA).build();
+        // Two fields named op (SchemaBuilder refuses that, ConnectSchema does not): a cut
+        // schema could not be built.
+        Schema twice = new org.apache.kafka.connect.data.ConnectSchema(Schema.Type.STRUCT, false,
+                null, "twice", null, null, null, Arrays.asList(
+                        new org.apache.kafka.connect.data.Field("op", 0, Schema.STRING_SCHEMA),
+                        new org.apache.kafka.connect.data.Field("op", 1, Schema.STRING_SCHEMA),
+                        new org.apache.kafka.connect.data.Field("ts", 2, Schema.INT64_SCHEMA)),
+                null, null);
+        Struct twiceValue = new Struct(twice);
+        for (org.apache.kafka.connect.data.Field field : twice.fields()) {
+            twiceValue.put(field, field.index() == 2 ? (Object) 7L : "c");
+        }
+
+        byte[] batch = encode(encoder,
+                record("t", 0, 0, row, new Struct(row).put("after", "a").put("id", 1L)),
+                record("t", 0, 1, twice, twiceValue));
+
+        Bytes expected = new Bytes().header(false, 2).u8(0x01).varint(0).string("t")
+                .u8(0x02).varint(0).u8(11, 0).string("row").varint(0).varint(2)
+                .string("after").u8(7, 0).string("").varint(0)
+                .string("id").u8(3, 0).string("").varint(0)
+                .u8(0x03).varint(0).i32(0).i64(0).varint(0).u8(1).i64(T0).u8(0)
+                .u8(4).varint(0).string("a").i64(1)
+                .u8(0x02).varint(1).u8(11, 0).string("twice").varint(0).varint(3)
+                .string("op").u8(7, 0).string("").varint(0)
+                .string("op").u8(7, 0).string("").varint(0)
+                .string("ts").u8(3, 0).string("").varint(0)
+                .u8(0x03).varint(0).i32(0).i64(1).varint(0).u8(1).i64(T0 + 1).u8(0)
+                .u8(4).varint(1).string("c").string("c").i64(7);
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    @Test
     void writesEveryValueWholeWithoutValueKeys() {
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("op", "c");
