@@ -217,6 +217,56 @@ fn debezium_batch() -> Vec<u8> {
     Session::new().batch(&records)
 }
 
+/// The same events as JsonConverter hands them over with its schemas (Kafka's default), as
+/// Structs, and as the shim then sends them: under the envelope's schema cut to `op`, `before`
+/// and `after` (`RowEncoder::value_keys`), `source` and `ts_ms` left behind.
+fn debezium_struct_batch() -> Vec<u8> {
+    let column = |name: &str, ty: SchemaType, optional: bool| {
+        Field::new(name, Schema::primitive(ty, optional))
+    };
+    let mut ts = Schema::primitive(SchemaType::Int64, true);
+    ts.name = Some("io.debezium.time.MicroTimestamp".to_owned());
+    let mut image = Schema::primitive(SchemaType::Struct, true);
+    image.name = Some("bench.public.rows.Value".to_owned());
+    image.fields = vec![
+        column("id", SchemaType::Int64, false),
+        column("user_id", SchemaType::Int64, true),
+        column("event", SchemaType::String, true),
+        column("amount", SchemaType::Float64, true),
+        column("ok", SchemaType::Boolean, true),
+        Field::new("ts", ts),
+    ];
+    let mut envelope = Schema::primitive(SchemaType::Struct, false);
+    envelope.name = Some("bench.public.rows.Envelope".to_owned());
+    envelope.fields = vec![
+        Field::new("before", image.clone()),
+        Field::new("after", image),
+        column("op", SchemaType::String, false),
+    ];
+    let envelope = Arc::new(envelope);
+    let records: Vec<Record> = (0..RECORDS)
+        .map(|i| {
+            let r = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16;
+            let after = Datum::Struct(vec![
+                Datum::Int64(i as i64),
+                Datum::Int64((r % 1_000_003) as i64),
+                Datum::Str("search"),
+                Datum::Float64((r % 10_000_000) as f64 / 100.0),
+                Datum::Bool(r & 1 == 1),
+                Datum::Int64(1_710_560_259_000_000),
+            ]);
+            record(
+                i as i64,
+                Payload::Data {
+                    schema: Some(Arc::clone(&envelope)),
+                    datum: Datum::Struct(vec![Datum::Null, after, Datum::Str("c")]),
+                },
+            )
+        })
+        .collect();
+    Session::new().batch(&records)
+}
+
 /// The same events as JsonConverter hands them over with `schemas.enable=false`, the seed's
 /// worker setting, over a topic written without schemas (a map per event, integers as INT64),
 /// and as the shim then sends them: with the entries the core reads alone, `op`, `before` and
@@ -275,6 +325,7 @@ fn decode_encode(c: &mut Criterion) {
         ("raw-1KB", raw_batch(1024), plain),
         ("debezium-bytes-100B", debezium_batch(), false),
         ("debezium-map-100B", debezium_map_batch(), dbz_plain),
+        ("debezium-struct-100B", debezium_struct_batch(), dbz_plain),
     ] {
         let (encoder, typed) = if name.starts_with("debezium") {
             (&debezium, dbz_typed)
