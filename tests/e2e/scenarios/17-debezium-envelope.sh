@@ -7,7 +7,10 @@
 # each into its own copy of the seed's `customers` table:
 # the worker's JsonConverter with schemas (Struct events), JsonConverter with schemas.enable=false
 # (the events as Maps, inside JsonConverter's schema/payload wrapper), and ByteArrayConverter (the
-# events as JSON text, wrapper and all).
+# events as JSON text, wrapper and all). A fourth source writes the customers table's events
+# with the seed's worker setting (value.converter.schemas.enable=false, so no schema), and a
+# fourth sink reads them with it: Maps without a wrapper, which the shim sends cut to op,
+# before and after.
 # A second source table holds every PostgreSQL temporal and numeric type Debezium maps, and
 # json, jsonb and uuid (Debezium's default modes: adaptive time precision, precise decimals,
 # numeric intervals); each sink loads it into its own StarRocks table too. Two more sources
@@ -32,6 +35,10 @@ sinks=(cdc-envelope-struct cdc-envelope-map cdc-envelope-bytes)
 tables=(customers_struct customers_map customers_bytes)
 types_topic=cdc17.public.types
 decimal_modes=(double string)
+# The seed's worker setting, for the source and the sink alike.
+schemaless='{"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+  "key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false"}'
+plain_topic=cdc17plain.public.customers
 
 start_postgres
 psql_exec "$(cat "$(seed_file customers.pg.sql)")"
@@ -46,7 +53,7 @@ sr_exec "CREATE DATABASE cdc17"
 types_tables=()
 for table in "${tables[@]}"; do types_tables+=("${table/customers/types}"); done
 for mode in "${decimal_modes[@]}"; do types_tables+=("types_$mode"); done
-for table in "${tables[@]}"; do
+for table in "${tables[@]}" customers_plain; do
   sr_exec "USE cdc17; $(sed "s/\`customers\`/\`$table\`/" "$(seed_file customers.sr.sql)")"
 done
 for table in "${types_tables[@]}"; do
@@ -57,7 +64,7 @@ for table in "${types_tables[@]}"; do
     u VARCHAR(36), j JSON, jb JSON) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1"
 done
 
-for name in "${sinks[@]}"; do fresh_group "connect-$name"; done
+for name in "${sinks[@]}" cdc-envelope-plain; do fresh_group "connect-$name"; done
 fresh_group connect-cdc-envelope-decimals
 
 connector_post "$(jq -c --arg port "$PGPORT" --arg name "$source_name" '.name = $name
@@ -73,6 +80,12 @@ for mode in "${decimal_modes[@]}"; do
     "$(seed_file pg-source.json)")"
   wait_running "cdc-envelope-source-$mode"
 done
+connector_post "$(jq -c --arg port "$PGPORT" --argjson conv "$schemaless" '.name = "cdc-envelope-source-plain"
+  | .config["database.hostname"] = "127.0.0.1" | .config["database.port"] = $port
+  | .config["topic.prefix"] = "cdc17plain" | .config["slot.name"] = "cdc17plain"
+  | .config["table.include.list"] = "public.customers" | .config += $conv' \
+  "$(seed_file pg-source.json)")"
+wait_running cdc-envelope-source-plain
 
 # The seed's sink settings, its transforms removed, starrocks.envelope=debezium added.
 sink_json() { # NAME TABLE CONVERTER_JSON
@@ -86,9 +99,7 @@ sink_json() { # NAME TABLE CONVERTER_JSON
       + $conv)' "$(seed_file sr-sink.json)"
 }
 connector_post "$(sink_json "${sinks[0]}" "${tables[0]}" '{}')"
-connector_post "$(sink_json "${sinks[1]}" "${tables[1]}" \
-  '{"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
-    "key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false"}')"
+connector_post "$(sink_json "${sinks[1]}" "${tables[1]}" "$schemaless")"
 connector_post "$(sink_json "${sinks[2]}" "${tables[2]}" \
   '{"value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
     "key.converter": "org.apache.kafka.connect.converters.ByteArrayConverter"}')"
@@ -98,12 +109,15 @@ for mode in "${decimal_modes[@]}"; do
 done
 connector_post "$(jq -c --arg map "$decimals_map" '.config["topics"] = ($map | split(",") | map(split(":")[0]) | join(","))
   | .config["starrocks.topic2table.map"] = $map' <<<"$(sink_json cdc-envelope-decimals customers_struct '{}')")"
-for name in "${sinks[@]}" cdc-envelope-decimals; do wait_running "$name"; done
+connector_post "$(jq -c --arg topic "$plain_topic" '.config["topics"] = $topic
+  | .config["starrocks.topic2table.map"] = $topic + ":customers_plain"' \
+  <<<"$(sink_json cdc-envelope-plain customers_plain "$schemaless")")"
+for name in "${sinks[@]}" cdc-envelope-decimals cdc-envelope-plain; do wait_running "$name"; done
 
-# every_table STEP EXPECTED: each sink's table equals EXPECTED.
+# every_table STEP EXPECTED: each sink's customers table equals EXPECTED.
 every_table() {
   local table
-  for table in "${tables[@]}"; do
+  for table in "${tables[@]}" customers_plain; do
     wait_equal "$table after $1" 90 "$2" sr_query cdc17 "select * from $table order by id"
   done
 }
@@ -146,6 +160,11 @@ for name in "${sinks[@]}"; do
   wait_for "committed offsets of $name at the log ends" 60 committed_to_end "$name" ||
     fail "$name committed: $(connector_offsets "$name")"
 done
+plain_end=$(end_offset "$plain_topic")
+check "change events in $plain_topic" 6 "$plain_end"
+plain_committed() { [ "$(connector_offsets cdc-envelope-plain)" = "$plain_topic 0 $plain_end" ]; }
+wait_for "committed offsets of cdc-envelope-plain at the log end" 60 plain_committed ||
+  fail "cdc-envelope-plain committed: $(connector_offsets cdc-envelope-plain)"
 log "ok: every change event is committed, the tombstone too"
 
 # Each sink checked its tables' model (a warning says when it could not), and a sink into a
