@@ -355,6 +355,33 @@ class BatchEncoderTest {
     }
 
     @Test
+    void refusesAnEventWhoseImageCannotBeWrittenAndWritesTheNextAsItIs() {
+        BatchEncoder encoder = new BatchEncoder(new String[] {"op", "before", "after"});
+        Map<String, Object> badAfter = new HashMap<>();
+        badAfter.put("id", new Object());
+        Map<String, Object> bad = new HashMap<>();
+        bad.put("op", "c");
+        bad.put("after", badAfter);
+        Map<String, Object> good = new HashMap<>();
+        good.put("op", "d");
+        good.put("before", Collections.singletonMap("id", 2L));
+        List<SinkRecord> skipped = new ArrayList<>();
+
+        byte[] batch = Bytes.written(encoder, encoder.encode(Arrays.asList(
+                record("t", 0, 0, null, bad), record("t", 0, 1, null, good)),
+                (record, error) -> skipped.add(record)));
+
+        assertEquals(1, skipped.size());
+        assertEquals(0L, skipped.get(0).kafkaOffset());
+        Bytes expected = new Bytes().header(false, 1).u8(0x01).varint(0).string("t")
+                .u8(0x03).varint(0).i32(0).i64(1).varint(0).u8(1).i64(T0 + 1).u8(0)
+                .u8(3).u8(0x0C).varint(2)
+                .u8(9).string("op").u8(9).string("d")
+                .u8(9).string("before").u8(0x0C).varint(1).u8(9).string("id").u8(0x06).i64(2);
+        assertEquals(expected.hex(), Bytes.hex(batch));
+    }
+
+    @Test
     void writesAValueMapOfAnotherClassThanConnectsConvertersBuildWhole() {
         // A case-insensitive TreeMap would answer get("op") with its "OP" entry; a sorted map
         // of integers throws ClassCastException when asked for "op".
