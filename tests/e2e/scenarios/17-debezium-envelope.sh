@@ -8,8 +8,8 @@
 # the worker's JsonConverter with schemas (Struct events), JsonConverter with schemas.enable=false
 # (the events as Maps, inside JsonConverter's schema/payload wrapper), and ByteArrayConverter (the
 # events as JSON text, wrapper and all). A fourth source writes the customers table's events
-# with the seed's worker setting (value.converter.schemas.enable=false, so no schema), and a
-# fourth sink reads them with it: Maps without a wrapper, which the shim sends cut to op,
+# with the seed's worker setting for values (value.converter.schemas.enable=false, so no
+# schema; keys without one too), and a fourth sink reads them so: Maps without a wrapper, which the shim sends cut to op,
 # before and after.
 # A second source table holds every PostgreSQL temporal and numeric type Debezium maps, and
 # json, jsonb and uuid (Debezium's default modes: adaptive time precision, precise decimals,
@@ -19,7 +19,7 @@
 # equals the seed's table at that step; each types table holds the source's values as StarRocks
 # values (dates, times in UTC, exact decimals, JSON documents); every change event's offset is
 # committed, Debezium's tombstone for the deleted row included (the sink skips it itself); every
-# table's model was checked, and a fourth sink into a duplicate-key table fails, naming it,
+# table's model was checked, and a sink into a duplicate-key table fails, naming it,
 # before any row reaches it.
 # e2e-timeout: 360
 . "$(dirname "$0")/../bin/lib.sh"
@@ -35,7 +35,8 @@ sinks=(cdc-envelope-struct cdc-envelope-map cdc-envelope-bytes)
 tables=(customers_struct customers_map customers_bytes)
 types_topic=cdc17.public.types
 decimal_modes=(double string)
-# The seed's worker setting, for the source and the sink alike.
+# The seed's worker setting for values (value.converter.schemas.enable=false), for the source
+# and the sink alike; keys without a schema too, as the map sink above reads them.
 schemaless='{"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
   "key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false"}'
 plain_topic=cdc17plain.public.customers

@@ -19,8 +19,8 @@ listen_addresses = '127.0.0.1'
 port = $PGPORT
 unix_socket_directories = '$PGDIR'
 wal_level = logical
-max_wal_senders = 4
-max_replication_slots = 4
+max_wal_senders = 8
+max_replication_slots = 8
 fsync = off
 full_page_writes = off
 CONF
