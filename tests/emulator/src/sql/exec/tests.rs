@@ -151,6 +151,51 @@ fn count_star_counts_the_rows_that_match() {
 }
 
 #[test]
+fn count_star_without_where_counts_every_row_of_either_model() {
+    let (catalog, mut session) = seeded();
+    assert_eq!(
+        rows(exec(
+            &catalog,
+            &mut session,
+            "SELECT COUNT(*), COUNT(*) FROM test_tbl"
+        )),
+        text_rows(&[&["3", "3"]])
+    );
+    exec(
+        &catalog,
+        &mut session,
+        "CREATE TABLE pk (id INT, city STRING) PRIMARY KEY(id) DISTRIBUTED BY HASH(id)",
+    );
+    let city = |s: &str| Value::Str(s.into());
+    for name in ["Lyon", "Leeds"] {
+        catalog
+            .apply(
+                "example_db",
+                "pk",
+                &Pending::of(
+                    vec![
+                        row(vec![Value::Int(1), city(name)]),
+                        row(vec![Value::Int(2), city(name)]),
+                    ],
+                    ApplyMode::default(),
+                ),
+            )
+            .unwrap();
+    }
+    // The second load replaced both keys' rows.
+    assert_eq!(
+        rows(exec(&catalog, &mut session, "SELECT COUNT(*) FROM pk")),
+        text_rows(&[&["2"]])
+    );
+    let e = fail(
+        &catalog,
+        &mut session,
+        "SELECT COUNT(*) FROM pk ORDER BY id",
+    );
+    assert!(e.to_string().contains("ORDER BY"), "{e}");
+}
+
+#[test]
 fn primary_key_tables_read_in_key_order_and_describe_like_starrocks() {
     let catalog = Catalog::new();
     let mut session = Session::default();
