@@ -1,8 +1,9 @@
 //! `SELECT … FROM table`: filter, order, limit and project one table's rows; and
 //! `DELETE FROM table WHERE …`, which removes the rows the same filter keeps.
 //!
-//! The rows are copied out of the catalog in one locked call, so a query sees a consistent
-//! snapshot: every published load or none of it. Without `ORDER BY` the order is the
+//! The rows are copied out of the catalog in one locked call (for `COUNT(*)` of a whole table,
+//! only their number is read), so a query sees a consistent snapshot: every published load or
+//! none of it. Without `ORDER BY` the order is the
 //! table's own ([`crate::catalog::Table::rows`]: key order for primary-key tables, load
 //! order for duplicate-key tables). Comparisons follow SQL: anything compared with NULL is
 //! not true, and a literal that cannot be converted to the column's type matches nothing.
