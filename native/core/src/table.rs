@@ -141,6 +141,9 @@ struct Load {
     registering: Option<BTreeMap<TopicPartition, i64>>,
     /// Exactly-once: the load's next attempt (see `stream_load::multi`), kept across runs.
     attempt: Arc<AtomicU32>,
+    /// Exactly-once, while in flight: the partitions its progress rows name, every one of the
+    /// chain's and not only those its rows come from.
+    names: Vec<TopicPartition>,
     /// `Some` while the worker runs it: sending `true` cancels it.
     in_flight: Option<watch::Sender<bool>>,
     /// Tables that follow the source: every column the body's rows ask for (and those of the
@@ -149,6 +152,17 @@ struct Load {
     /// Turns `true` once the load is the queue's first: every load before it is durable, so
     /// it may commit.
     turn: watch::Sender<bool>,
+}
+
+impl Load {
+    /// Whether revoking the partitions `revoked` concerns this load: it holds rows of one, or
+    /// it is in flight with progress rows that name one. Such a load must not commit once
+    /// `close` has returned: the partition's new owner may have recovered by then, and the
+    /// row would set its progress back.
+    fn touches(&self, revoked: &dyn Fn(&TopicPartition) -> bool) -> bool {
+        self.body.holds_any(revoked)
+            || (self.in_flight.is_some() && self.names.iter().any(revoked))
+    }
 }
 
 /// Exactly-once: the chain of a table's loads (see `progress`). Each load's progress rows
@@ -389,6 +403,7 @@ impl Table {
             successor,
             registering: None,
             attempt: Arc::new(AtomicU32::new(0)),
+            names: Vec::new(),
             in_flight: None,
             turn: watch::Sender::new(false),
             columns: self.columns.clone(),
@@ -461,6 +476,7 @@ impl Table {
                 let successor = load.successor.as_deref().unwrap_or_default();
                 let rows = progress::rows_of_load(&self.name, &chain.progress, &carried, successor);
                 job.progress = Some(progress::body(&eo.connector, &load.label, &rows, now).into());
+                load.names = rows.into_iter().map(|row| row.tp).collect();
             } else {
                 let rows: Vec<ProgressRow> = fresh
                     .iter()
@@ -503,6 +519,7 @@ impl Table {
             return None;
         };
         self.loads[at].in_flight = None;
+        self.loads[at].names.clear();
         let registered = self.loads[at].registering.take();
         match result {
             Ok(_) if registered.is_some() => {
@@ -574,7 +591,7 @@ impl Table {
         let mut at = 0;
         while at < self.loads.len() {
             let load = &self.loads[at];
-            if !load.body.holds_any(revoked) {
+            if !load.touches(revoked) {
                 at += 1;
             } else if let Some(cancel) = &load.in_flight {
                 let _ = cancel.send(true);
@@ -587,11 +604,12 @@ impl Table {
         settling
     }
 
-    /// Whether an in-flight load still holds rows of revoked partitions.
+    /// Whether an in-flight load still holds rows of revoked partitions, or (exactly-once)
+    /// progress rows that name one.
     pub fn settling(&self, revoked: &dyn Fn(&TopicPartition) -> bool) -> bool {
         self.loads
             .iter()
-            .any(|l| l.in_flight.is_some() && l.body.holds_any(revoked))
+            .any(|l| l.in_flight.is_some() && l.touches(revoked))
     }
 
     /// Cuts the revoked rows out of the queued load at `at`; it gets a new label, or leaves the
@@ -969,5 +987,67 @@ mod tests {
         let progress = String::from_utf8(load.progress.unwrap().to_vec()).unwrap();
         assert_eq!(progress.lines().count(), 1, "{progress}");
         assert!(progress.contains(r#""partition":0"#) && progress.contains(r#""next_offset":6"#));
+    }
+    #[test]
+    fn exactly_once_cancels_a_load_in_flight_whose_progress_names_a_revoked_partition() {
+        let mut eo = shape(1 << 20);
+        eo.exactly_once = Some(ExactlyOnce {
+            connector: "c".into(),
+            progress_table: "p".into(),
+        });
+        let mut seq = Sequence::default();
+        let mut tracker = OffsetTracker::new();
+        let mut t = Table::new("t", Arc::new(TableMetrics::default()), &eo, &mut seq);
+        let (p0, p1) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        let now = Instant::now();
+        let loaded = Loaded::default();
+        let done = Ok(LoadOutcome::Loaded(Default::default()));
+        let none = |_: &TopicPartition| false;
+        // Both partitions are the chain's: registered, then loaded once.
+        for (tp, offset) in [(&p0, 5), (&p1, 7)] {
+            let id = t
+                .append(&record(offset, r#"{"p":1}"#), tp, &eo, &mut seq, now)
+                .unwrap()
+                .unwrap();
+            tracker.record(tp, offset, id);
+        }
+        t.seal(&eo, &mut seq, FlushReason::Interval);
+        let register = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        assert!(register.register);
+        t.finish(register.id, &done, &mut tracker, &none, &eo, &mut seq);
+        let first = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        assert!(!first.register);
+        t.finish(first.id, &done, &mut tracker, &none, &eo, &mut seq);
+        // The next load carries rows of partition 0 alone; its progress rows name both.
+        let id = t
+            .append(&record(6, r#"{"p":0}"#), &p0, &eo, &mut seq, now)
+            .unwrap()
+            .unwrap();
+        tracker.record(&p0, 6, id);
+        t.seal(&eo, &mut seq, FlushReason::Interval);
+        let mut job = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        let progress = String::from_utf8(job.progress.clone().unwrap().to_vec()).unwrap();
+        assert!(progress.contains(r#""partition":1"#), "{progress}");
+        // Partition 1 is revoked while the load is in flight. Were it to commit after `close`,
+        // its row for partition 1 could land after the new owner's recovery and set that
+        // partition's progress back: `close` cancels it and waits for it instead.
+        let revoked = |tp: &TopicPartition| *tp == p1;
+        assert!(t.drop_partitions(&revoked, &eo, &mut seq, &mut tracker));
+        tracker.forget(std::slice::from_ref(&p1));
+        assert!(*job.cancel.borrow_and_update());
+        assert!(t.settling(&revoked));
+        let cancelled = Err(Ended::Cancelled { rollback: true });
+        assert_eq!(
+            t.finish(job.id, &cancelled, &mut tracker, &revoked, &eo, &mut seq),
+            None
+        );
+        assert!(!t.settling(&revoked));
+        // It goes again under the label the chain announced, its progress rows now of
+        // partition 0 alone.
+        let again = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        assert_eq!((again.id, &again.label), (job.id, &job.label));
+        let progress = String::from_utf8(again.progress.unwrap().to_vec()).unwrap();
+        assert_eq!(progress.lines().count(), 1, "{progress}");
+        assert!(progress.contains(r#""partition":0"#) && progress.contains(r#""next_offset":7"#));
     }
 }

@@ -460,3 +460,105 @@ fn records_polled_before_connect_seeks_back_are_not_loaded_twice() {
     wait_offsets(&sink, &[("test", 0, 6)]);
     assert_eq!(ids(&emu), ids_1_to(6), "every row once");
 }
+
+/// The progress row of partition `partition` of `test` for `test_tbl`: (next_offset, the
+/// label of the load that wrote it).
+fn progress_of(emu: &Emulator, partition: i32) -> Option<(i64, String)> {
+    let rows = emu.rows("example_db", PROGRESS).unwrap_or_default();
+    rows.into_iter().find_map(|r| {
+        let text: Vec<String> = r.into_iter().map(|v| v.unwrap_or_default()).collect();
+        (text[0] == CONNECTOR
+            && text[1] == "test_tbl"
+            && text[2] == "test"
+            && text[3] == partition.to_string())
+        .then(|| (text[4].parse().unwrap(), text[6].clone()))
+    })
+}
+
+#[test]
+fn a_load_in_flight_never_writes_a_revoked_partitions_progress_after_close() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(
+        &eo_props(&emu, &[("bufferflush.intervalms", "1000")]),
+        CONNECTOR,
+        "0",
+    )
+    .expect("the sink starts");
+    let p1 = TopicPartition::new("test", 1);
+    sink.open(&[tp0(), p1.clone()]).unwrap();
+    let mut session = Session::new();
+    // Both partitions load once, so the chain's progress rows name both.
+    let zero = records(0, 2);
+    let one: Vec<String> = (0..2)
+        .map(|o| format!(r#"{{"id":{},"city":"p1"}}"#, 100 + o))
+        .collect();
+    let mut batch = as_records(&zero, 0);
+    batch.extend(
+        one.iter()
+            .enumerate()
+            .map(|(i, v)| raw("test", 1, i as i64, Some(v))),
+    );
+    let end = Instant::now() + Duration::from_secs(20);
+    while !sink
+        .put(&session.batch(&batch))
+        .expect("put succeeds")
+        .flow
+        .rewind
+        .is_empty()
+    {
+        // Recovering: handed back until both partitions are resumed.
+        assert!(
+            Instant::now() < end,
+            "the partitions never finished recovering"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+        let _ = sink.put(&session.batch(&[])).expect("put succeeds");
+    }
+    wait_offsets(&sink, &[("test", 0, 2), ("test", 1, 2)]);
+    let (next, written_by) = progress_of(&emu, 1).expect("partition 1's row");
+    assert_eq!(next, 2);
+    let (_, announced) = progress_row(&emu).expect("partition 0's row");
+    // The next load carries partition 0 alone; its reply is held while it is in flight.
+    emu.inject(
+        Fault::DelayReply {
+            delay: Duration::from_secs(5),
+        },
+        1,
+    );
+    let more = records(2, 4);
+    deliver(&sink, &mut session, &as_records(&more, 2));
+    // Sealed within a second (the interval), then held 5 s: in flight 2.5 s later, while
+    // Connect goes on asking for offsets. (A multi-table transaction has no state to ask for
+    // before its commit.)
+    let until = Instant::now() + Duration::from_millis(2500);
+    while Instant::now() < until {
+        let committable = offsets(&sink);
+        assert!(
+            committable.iter().all(|(_, _, o)| *o == 2),
+            "{committable:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A rebalance takes partition 1 away. Its new owner recovers as soon as `close` returns;
+    // no load of this task may write partition 1's row after that.
+    // (The load is cancelled; or it committed before `close` returned, its commit already
+    // sent.)
+    sink.close(std::slice::from_ref(&p1)).unwrap();
+    let at_close = progress_of(&emu, 1).expect("partition 1's row");
+    assert_eq!(at_close.0, 2);
+    assert!(
+        at_close.1 == written_by || at_close.1 == announced,
+        "{at_close:?}"
+    );
+    wait_offsets(&sink, &[("test", 0, 4)]);
+    assert_eq!(progress_row(&emu).map(|(next, _)| next), Some(4));
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(
+        progress_of(&emu, 1),
+        Some(at_close),
+        "partition 1's row is as it was when `close` returned"
+    );
+    let mut want = ids_1_to(4);
+    want.extend([100, 101]);
+    assert_eq!(ids(&emu), want);
+}
