@@ -160,8 +160,7 @@ impl Load {
     /// `close` has returned: the partition's new owner may have recovered by then, and the
     /// row would set its progress back.
     fn touches(&self, revoked: &dyn Fn(&TopicPartition) -> bool) -> bool {
-        self.body.holds_any(revoked)
-            || (self.in_flight.is_some() && self.names.iter().any(revoked))
+        self.body.holds_any(revoked) || (self.in_flight.is_some() && self.names.iter().any(revoked))
     }
 }
 
@@ -951,8 +950,16 @@ mod tests {
         assert_eq!(tracker.committable(), vec![(p0, 4)]);
     }
 
-    #[test]
-    fn exactly_once_registers_new_partitions_first_and_never_writes_a_revoked_ones_row() {
+    /// An exactly-once table whose first load holds a record of partition 0 (offset 5) and
+    /// one of partition 1 (offset 7), both tracked: (shape, sequence, tracker, table, p0, p1).
+    fn exactly_once_table() -> (
+        Shape,
+        Sequence,
+        OffsetTracker,
+        Table,
+        TopicPartition,
+        TopicPartition,
+    ) {
         let mut eo = shape(1 << 20);
         eo.exactly_once = Some(ExactlyOnce {
             connector: "c".into(),
@@ -962,15 +969,26 @@ mod tests {
         let mut tracker = OffsetTracker::new();
         let mut t = Table::new("t", Arc::new(TableMetrics::default()), &eo, &mut seq);
         let (p0, p1) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
-        let now = Instant::now();
         for (tp, offset) in [(&p0, 5), (&p1, 7)] {
             let id = t
-                .append(&record(offset, r#"{"p":1}"#), tp, &eo, &mut seq, now)
+                .append(
+                    &record(offset, r#"{"p":1}"#),
+                    tp,
+                    &eo,
+                    &mut seq,
+                    Instant::now(),
+                )
                 .unwrap()
                 .unwrap();
             tracker.record(tp, offset, id);
         }
         t.seal(&eo, &mut seq, FlushReason::Interval);
+        (eo, seq, tracker, t, p0, p1)
+    }
+
+    #[test]
+    fn exactly_once_registers_new_partitions_first_and_never_writes_a_revoked_ones_row() {
+        let (eo, mut seq, mut tracker, mut t, _, p1) = exactly_once_table();
         let loaded = Loaded::default();
         let register = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
         assert!(register.register, "new partitions are registered first");
@@ -988,30 +1006,15 @@ mod tests {
         assert_eq!(progress.lines().count(), 1, "{progress}");
         assert!(progress.contains(r#""partition":0"#) && progress.contains(r#""next_offset":6"#));
     }
+
     #[test]
     fn exactly_once_cancels_a_load_in_flight_whose_progress_names_a_revoked_partition() {
-        let mut eo = shape(1 << 20);
-        eo.exactly_once = Some(ExactlyOnce {
-            connector: "c".into(),
-            progress_table: "p".into(),
-        });
-        let mut seq = Sequence::default();
-        let mut tracker = OffsetTracker::new();
-        let mut t = Table::new("t", Arc::new(TableMetrics::default()), &eo, &mut seq);
-        let (p0, p1) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        let (eo, mut seq, mut tracker, mut t, p0, p1) = exactly_once_table();
         let now = Instant::now();
         let loaded = Loaded::default();
         let done = Ok(LoadOutcome::Loaded(Default::default()));
         let none = |_: &TopicPartition| false;
-        // Both partitions are the chain's: registered, then loaded once.
-        for (tp, offset) in [(&p0, 5), (&p1, 7)] {
-            let id = t
-                .append(&record(offset, r#"{"p":1}"#), tp, &eo, &mut seq, now)
-                .unwrap()
-                .unwrap();
-            tracker.record(tp, offset, id);
-        }
-        t.seal(&eo, &mut seq, FlushReason::Interval);
+        // Both partitions become the chain's: registered, then loaded once.
         let register = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
         assert!(register.register);
         t.finish(register.id, &done, &mut tracker, &none, &eo, &mut seq);
