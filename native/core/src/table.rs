@@ -634,11 +634,14 @@ impl Table {
     /// StarRocks rejected records of load `id` and the transaction ended: the load goes back
     /// to the queue without the records `rejected` names, to be sent again — under a new label,
     /// but under exactly-once under the same (the chain announced it; the load's next attempt
-    /// is a new transaction). Whether it is still queued is returned.
+    /// is a new transaction). Rows of partitions revoked while it was settling (`close` waited
+    /// for it) are cut out too: they are the new owner's. Whether it is still queued is
+    /// returned.
     pub fn reject(
         &mut self,
         id: LoadId,
         rejected: &dyn Fn(&TopicPartition, i64) -> bool,
+        revoked: &dyn Fn(&TopicPartition) -> bool,
         shape: &Shape,
         seq: &mut Sequence,
         tracker: &mut OffsetTracker,
@@ -648,7 +651,11 @@ impl Table {
         };
         let load = &mut self.loads[at];
         load.in_flight = None;
-        load.body = Arc::new(load.body.select(&|tp, offset| !rejected(tp, offset)));
+        load.names.clear();
+        load.body = Arc::new(
+            load.body
+                .select(&|tp, offset| !rejected(tp, offset) && !revoked(tp)),
+        );
         let queued = self.replace_body_settled(at, shape, seq, tracker);
         self.retrying = false;
         self.wake.notify_one();
@@ -937,7 +944,8 @@ mod tests {
         let job = start(&mut t, &shape, &mut seq).unwrap();
         assert_eq!(job.rows.records(), 4);
         let bad = |_: &TopicPartition, offset: i64| offset == 1 || offset == 2;
-        assert!(t.reject(job.id, &bad, &shape, &mut seq, &mut tracker));
+        let none = |_: &TopicPartition| false;
+        assert!(t.reject(job.id, &bad, &none, &shape, &mut seq, &mut tracker));
         let again = start(&mut t, &shape, &mut seq).expect("queued again, not in flight");
         assert_eq!(again.id, job.id);
         assert_ne!(again.label, job.label, "a new body, a new label");
@@ -945,9 +953,41 @@ mod tests {
         assert_eq!(again.rows.record(1), (p0.clone(), 3));
         // Every record rejected: the load leaves the queue and its offsets complete.
         let all = |_: &TopicPartition, _: i64| true;
-        assert!(!t.reject(again.id, &all, &shape, &mut seq, &mut tracker));
+        assert!(!t.reject(again.id, &all, &none, &shape, &mut seq, &mut tracker));
         assert!(t.loads.is_empty());
         assert_eq!(tracker.committable(), vec![(p0, 4)]);
+    }
+
+    #[test]
+    fn a_rejected_load_settled_after_close_goes_back_without_the_revoked_rows() {
+        let shape = shape(1 << 20);
+        let mut seq = Sequence::default();
+        let mut tracker = OffsetTracker::new();
+        let mut t = table();
+        let (p0, p1) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        let now = Instant::now();
+        for (tp, offset) in [(&p0, 0), (&p0, 1), (&p1, 0)] {
+            let id = t
+                .append(&record(offset, r#"{"o":1}"#), tp, &shape, &mut seq, now)
+                .unwrap()
+                .unwrap();
+            tracker.record(tp, offset, id);
+        }
+        t.seal(&shape, &mut seq, FlushReason::Interval);
+        let job = start(&mut t, &shape, &mut seq).unwrap();
+        // StarRocks rejected a row of the load; while its records are being found, partition 1
+        // is revoked and `close` waits for the load.
+        let revoked = |tp: &TopicPartition| *tp == p1;
+        assert!(t.drop_partitions(&revoked, &shape, &mut seq, &mut tracker));
+        tracker.forget(std::slice::from_ref(&p1));
+        let bad = |tp: &TopicPartition, offset: i64| *tp == p0 && offset == 0;
+        assert!(t.reject(job.id, &bad, &revoked, &shape, &mut seq, &mut tracker));
+        assert!(!t.settling(&revoked));
+        // It goes again without the rejected record, and without partition 1's, the new
+        // owner's now.
+        let again = start(&mut t, &shape, &mut seq).unwrap();
+        assert_eq!(again.rows.records(), 1);
+        assert_eq!(again.rows.record(0), (p0.clone(), 1));
     }
 
     /// An exactly-once table whose first load holds a record of partition 0 (offset 5) and

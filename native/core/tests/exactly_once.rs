@@ -527,22 +527,21 @@ fn a_load_in_flight_never_writes_a_revoked_partitions_progress_after_close() {
     );
     let more = records(2, 4);
     deliver(&sink, &mut session, &as_records(&more, 2));
-    // Sealed within a second (the interval), then held 5 s: in flight 2.5 s later, while
-    // Connect goes on asking for offsets. (A multi-table transaction has no state to ask for
-    // before its commit.)
-    let until = Instant::now() + Duration::from_millis(2500);
-    while Instant::now() < until {
+    // Sealed within a second (the interval) while Connect goes on asking for offsets; once
+    // its transaction has begun, its rows are held 5 s.
+    wait_until("the next load to begin", Duration::from_secs(10), || {
         let committable = offsets(&sink);
         assert!(
             committable.iter().all(|(_, _, o)| *o == 2),
             "{committable:?}"
         );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        emu.journal()
+            .iter()
+            .any(|e| e.label.as_deref() == Some(announced.as_str()) && e.uri.contains("begin"))
+    });
     // A rebalance takes partition 1 away. Its new owner recovers as soon as `close` returns;
-    // no load of this task may write partition 1's row after that.
-    // (The load is cancelled; or it committed before `close` returned, its commit already
-    // sent.)
+    // no load of this task may write partition 1's row after that. (The load is cancelled, or
+    // it committed before `close` returned, its commit already sent.)
     sink.close(std::slice::from_ref(&p1)).unwrap();
     let at_close = progress_of(&emu, 1).expect("partition 1's row");
     assert_eq!(at_close.0, 2);
@@ -552,7 +551,7 @@ fn a_load_in_flight_never_writes_a_revoked_partitions_progress_after_close() {
     );
     wait_offsets(&sink, &[("test", 0, 4)]);
     assert_eq!(progress_row(&emu).map(|(next, _)| next), Some(4));
-    std::thread::sleep(Duration::from_secs(5));
+    std::thread::sleep(Duration::from_secs(2));
     assert_eq!(
         progress_of(&emu, 1),
         Some(at_close),

@@ -200,10 +200,12 @@ pub(super) async fn settle(
         });
     let is_bad =
         |tp: &TopicPartition, offset: i64| bad.get(tp).is_some_and(|o| o.contains(&offset));
+    let revoked = &state.revoked;
     if let Some(t) = state.tables.get_mut(table) {
         t.reject(
             job.id,
             &is_bad,
+            &|tp| revoked.contains(tp),
             &shared.shape,
             &mut state.seq,
             &mut state.tracker,

@@ -36,8 +36,6 @@ use super::{Attempt, LoadRequest, Part, StreamLoadClient};
 use crate::error::Error;
 use crate::label::attempt_label;
 
-/// How long a cancelled load whose commit was sent keeps settling it.
-const SETTLE_AFTER_CANCEL: Duration = Duration::from_secs(60);
 /// How long a best-effort rollback of an abandoned attempt may take.
 const ROLLBACK_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -143,16 +141,11 @@ pub async fn load(
     let mut rejected: Option<String> = None;
     loop {
         let current = attempt_request(req, attempt.load(Ordering::SeqCst));
-        if is_cancelled(cancel) {
-            match commit_sent {
-                Some(at) if at.elapsed() <= SETTLE_AFTER_CANCEL && step == Step::Settle => {}
-                _ => {
-                    if begun {
-                        abandon(client, &current, attempt).await;
-                    }
-                    return Err(Ended::Cancelled { rollback: false });
-                }
+        if is_cancelled(cancel) && stops_when_cancelled(step, commit_sent.is_some()) {
+            if begun {
+                abandon(client, &current, attempt).await;
             }
+            return Err(Ended::Cancelled { rollback: false });
         }
         // (kind, reason, next step) of a failed step.
         let failed: Option<(FailureKind, String, Step)> = match step {
@@ -314,6 +307,13 @@ pub async fn load(
     }
 }
 
+/// Whether a cancelled load stops before `step`. It does, except while it settles a commit
+/// already sent: that goes on until StarRocks tells, however long it takes, since the load's
+/// next attempt must never begin while this one may still commit (its rows would land twice).
+fn stops_when_cancelled(step: Step, commit_sent: bool) -> bool {
+    !(commit_sent && step == Step::Settle)
+}
+
 /// Rolls the attempt back (best effort: an attempt not committed never is, whatever the
 /// answer) and moves the load to its next attempt.
 async fn abandon(client: &StreamLoadClient, current: &LoadRequest, attempt: &AtomicU32) {
@@ -365,6 +365,22 @@ mod tests {
             http_status: 200,
             body: body.to_owned(),
         }
+    }
+
+    #[test]
+    fn a_cancelled_load_settles_a_commit_it_sent_whatever_the_time_and_stops_otherwise() {
+        for step in [
+            Step::Begin,
+            Step::Load,
+            Step::LoadProgress,
+            Step::Commit,
+            Step::Abandon,
+        ] {
+            assert!(stops_when_cancelled(step, false), "{step:?}");
+            assert!(stops_when_cancelled(step, true), "{step:?}");
+        }
+        assert!(stops_when_cancelled(Step::Settle, false));
+        assert!(!stops_when_cancelled(Step::Settle, true));
     }
 
     #[test]
