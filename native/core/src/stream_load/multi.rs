@@ -134,14 +134,14 @@ pub async fn load(
     let mut streak: u32 = 0;
     let mut first_failure: Option<Instant> = None;
     let mut begun = false;
-    let mut commit_sent: Option<Instant> = None;
+    let mut commit_sent = false;
     let mut loaded: Option<LoadResult> = None;
     // The commit said StarRocks rejected rows: once the attempt is known aborted, the load
     // ends `Ended::Rejected`.
     let mut rejected: Option<String> = None;
     loop {
         let current = attempt_request(req, attempt.load(Ordering::SeqCst));
-        if is_cancelled(cancel) && stops_when_cancelled(step, commit_sent.is_some()) {
+        if is_cancelled(cancel) && stops_when_cancelled(step, commit_sent) {
             if begun {
                 abandon(client, &current, attempt).await;
             }
@@ -208,7 +208,7 @@ pub async fn load(
                 }
             }
             Step::Commit => {
-                commit_sent = Some(Instant::now());
+                commit_sent = true;
                 let answer = client.step(Op::Commit, &current).await;
                 match classify(Op::Commit, &answer) {
                     Verdict::Done(_) => {
@@ -251,7 +251,7 @@ pub async fn load(
                         if let Some(reason) = rejected.take() {
                             return Err(Ended::Rejected { reason });
                         }
-                        commit_sent = None;
+                        commit_sent = false;
                         begun = false;
                         step = Step::Begin;
                         None
@@ -296,7 +296,7 @@ pub async fn load(
         } else {
             step = then;
         }
-        if commit_sent.is_some() {
+        if commit_sent {
             tokio::time::sleep(failure.backoff).await;
         } else if until_cancelled(tokio::time::sleep(failure.backoff), cancel)
             .await
