@@ -422,9 +422,11 @@ impl Table {
 
     /// The next load for the worker: the first one not in flight, unless
     /// `sink.table.loads.in.flight` are already, or one is and the table is retrying (a failing
-    /// StarRocks gets one load's retries, not several). Under exactly-once,
-    /// a load carrying rows of partitions new to the table's chain is preceded by their
-    /// registration; `loaded` is what recovery found already loaded, `now` the progress rows'
+    /// StarRocks gets one load's retries, not several). Under exactly-once, a load carrying
+    /// rows of partitions new to the table's chain is preceded by their registration, which
+    /// runs alone (it starts once no load is in flight, and none starts beside it); a load's
+    /// progress rows start from the progress every load ahead of it leaves (it commits only
+    /// after them). `loaded` is what recovery found already loaded, `now` the progress rows'
     /// `updated_at`.
     pub fn start_next(
         &mut self,
@@ -442,7 +444,37 @@ impl Table {
         if in_flight >= limit {
             return None;
         }
-        let load = self.loads.iter_mut().find(|l| l.in_flight.is_none())?;
+        // Loads start in queue order, so every load ahead of this one is in flight.
+        let at = self.loads.iter().position(|l| l.in_flight.is_none())?;
+        let eo = match (&self.chain, &shape.exactly_once) {
+            (Some(chain), Some(eo)) => {
+                let ahead = self.loads.range(..at);
+                if ahead.clone().any(|l| l.registering.is_some()) {
+                    return None;
+                }
+                let mut after = chain.progress.clone();
+                for load in ahead {
+                    advance(&mut after, &load.body, &|_| false);
+                }
+                let fresh: BTreeMap<TopicPartition, i64> = self.loads[at]
+                    .body
+                    .ranges()
+                    .iter()
+                    .map(|r| (TopicPartition::new(&r.topic, r.partition), r.first_offset))
+                    .filter(|(tp, _)| !chain.progress.contains_key(tp))
+                    .map(|(tp, first)| {
+                        let next = loaded.next_offset(&self.name, &tp).unwrap_or(first);
+                        (tp, next.min(first))
+                    })
+                    .collect();
+                if !fresh.is_empty() && at > 0 {
+                    return None;
+                }
+                Some((eo, after, fresh))
+            }
+            _ => None,
+        };
+        let load = &mut self.loads[at];
         let (cancel_tx, cancel) = watch::channel(false);
         let mut job = Job {
             id: load.id,
@@ -456,24 +488,16 @@ impl Table {
             attempt: Arc::clone(&load.attempt),
             columns: load.columns.clone(),
         };
-        if let (Some(chain), Some(eo)) = (&self.chain, &shape.exactly_once) {
-            let ranges = load.body.ranges();
-            let fresh: BTreeMap<TopicPartition, i64> = ranges
-                .iter()
-                .map(|r| (TopicPartition::new(&r.topic, r.partition), r.first_offset))
-                .filter(|(tp, _)| !chain.progress.contains_key(tp))
-                .map(|(tp, first)| {
-                    let next = loaded.next_offset(&self.name, &tp).unwrap_or(first);
-                    (tp, next.min(first))
-                })
-                .collect();
+        if let Some((eo, after, fresh)) = eo {
             if fresh.is_empty() {
-                let carried: BTreeMap<TopicPartition, i64> = ranges
+                let carried: BTreeMap<TopicPartition, i64> = load
+                    .body
+                    .ranges()
                     .iter()
                     .map(|r| (TopicPartition::new(&r.topic, r.partition), r.last_offset))
                     .collect();
                 let successor = load.successor.as_deref().unwrap_or_default();
-                let rows = progress::rows_of_load(&self.name, &chain.progress, &carried, successor);
+                let rows = progress::rows_of_load(&self.name, &after, &carried, successor);
                 job.progress = Some(progress::body(&eo.connector, &load.label, &rows, now).into());
                 load.names = rows.into_iter().map(|row| row.tp).collect();
             } else {
@@ -537,16 +561,9 @@ impl Table {
             Ok(_) => {
                 let load = self.loads.remove(at).expect("the load is at `at`");
                 if let Some(chain) = &mut self.chain {
-                    for range in load.body.ranges() {
-                        let tp = TopicPartition::new(&range.topic, range.partition);
-                        if revoked(&tp) {
-                            // Committed as its close was settling: the new owner's now.
-                            continue;
-                        }
-                        let next = range.last_offset.saturating_add(1);
-                        let entry = chain.progress.entry(tp).or_insert(next);
-                        *entry = (*entry).max(next);
-                    }
+                    // A revoked partition committed as its close was settling is the new
+                    // owner's now.
+                    advance(&mut chain.progress, &load.body, revoked);
                 }
                 tracker.complete(id);
                 self.retrying = false;
@@ -557,6 +574,7 @@ impl Table {
             // (A rejected load is settled by the worker through `reject` first; should one
             // come here, it goes back to the queue as a cancelled one does.)
             Err(Ended::Cancelled { .. } | Ended::Rejected { .. }) => {
+                self.restart_behind(at);
                 self.cut(at, revoked, shape, seq, tracker);
                 self.wake.notify_one();
                 None
@@ -601,6 +619,22 @@ impl Table {
             }
         }
         settling
+    }
+
+    /// Exactly-once: the load at `at` came back without committing, so the loads in flight
+    /// behind it are cancelled, to start again after it. Each was built on the loads ahead of
+    /// it committing as they were: its label is the one the load before it announces, its
+    /// progress rows start where they leave off. (Under at-least-once the loads behind only
+    /// wait for their turn.)
+    fn restart_behind(&self, at: usize) {
+        if self.chain.is_none() {
+            return;
+        }
+        for load in self.loads.iter().skip(at + 1) {
+            if let Some(cancel) = &load.in_flight {
+                let _ = cancel.send(true);
+            }
+        }
     }
 
     /// Whether an in-flight load still holds rows of revoked partitions, or (exactly-once)
@@ -649,6 +683,7 @@ impl Table {
         let Some(at) = self.loads.iter().position(|l| l.id == id) else {
             return false;
         };
+        self.restart_behind(at);
         let load = &mut self.loads[at];
         load.in_flight = None;
         load.names.clear();
@@ -729,6 +764,24 @@ impl Table {
     /// The partitions whose rows this table holds or held since they were opened.
     pub fn partitions(&self) -> impl Iterator<Item = &TopicPartition> {
         self.partitions.iter()
+    }
+}
+
+/// Exactly-once: moves `progress` past the records of `body`, except those of `skipped`
+/// partitions.
+fn advance(
+    progress: &mut BTreeMap<TopicPartition, i64>,
+    body: &Sealed,
+    skipped: &dyn Fn(&TopicPartition) -> bool,
+) {
+    for range in body.ranges() {
+        let tp = TopicPartition::new(&range.topic, range.partition);
+        if skipped(&tp) {
+            continue;
+        }
+        let next = range.last_offset.saturating_add(1);
+        let entry = progress.entry(tp).or_insert(next);
+        *entry = (*entry).max(next);
     }
 }
 
@@ -1092,5 +1145,186 @@ mod tests {
         let progress = String::from_utf8(again.progress.unwrap().to_vec()).unwrap();
         assert_eq!(progress.lines().count(), 1, "{progress}");
         assert!(progress.contains(r#""partition":0"#) && progress.contains(r#""next_offset":7"#));
+    }
+
+    /// [`exactly_once_table`] once its first load committed: the chain holds partition 0 below
+    /// 6 and partition 1 below 8.
+    fn chained_table() -> (Shape, Sequence, OffsetTracker, Table) {
+        let (eo, mut seq, mut tracker, mut t, _, _) = exactly_once_table();
+        let (loaded, none) = (Loaded::default(), |_: &TopicPartition| false);
+        let done = Ok(LoadOutcome::Loaded(Default::default()));
+        for _ in 0..2 {
+            let job = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+            t.finish(job.id, &done, &mut tracker, &none, &eo, &mut seq);
+        }
+        assert!(t.loads.is_empty());
+        (eo, seq, tracker, t)
+    }
+
+    /// Seals a load of one record at `offset` of partition `partition` of `t`.
+    fn seal_one(
+        t: &mut Table,
+        shape: &Shape,
+        seq: &mut Sequence,
+        tracker: &mut OffsetTracker,
+        partition: i32,
+        offset: i64,
+    ) {
+        let tp = TopicPartition::new("t", partition);
+        let id = t
+            .append(
+                &record(offset, r#"{"p":1}"#),
+                &tp,
+                shape,
+                seq,
+                Instant::now(),
+            )
+            .unwrap()
+            .unwrap();
+        tracker.record(&tp, offset, id);
+        t.seal(shape, seq, FlushReason::Interval);
+    }
+
+    /// (partition, next_offset, next_label) of each of a job's progress rows.
+    fn progress_rows(job: &Job) -> Vec<(i64, i64, String)> {
+        let body = job.progress.as_ref().expect("a load's progress rows");
+        String::from_utf8(body.to_vec())
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let row: serde_json::Value = serde_json::from_str(line).unwrap();
+                (
+                    row["partition"].as_i64().unwrap(),
+                    row["next_offset"].as_i64().unwrap(),
+                    row["next_label"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn exactly_once_loads_overlap_and_each_starts_its_progress_where_the_ones_ahead_leave_off() {
+        let (eo, mut seq, mut tracker, mut t) = chained_table();
+        let (loaded, none) = (Loaded::default(), |_: &TopicPartition| false);
+        seal_one(&mut t, &eo, &mut seq, &mut tracker, 0, 6);
+        seal_one(&mut t, &eo, &mut seq, &mut tracker, 1, 8);
+        seal_one(&mut t, &eo, &mut seq, &mut tracker, 1, 9);
+        let first = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        let second = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        assert!(
+            t.start_next(&eo, &mut seq, &loaded, "now").is_none(),
+            "two in flight at most"
+        );
+        assert_eq!(
+            progress_rows(&first),
+            vec![(0, 7, second.label.clone()), (1, 8, second.label.clone())],
+            "the first names the second's label"
+        );
+        // The second carries partition 1 alone, and commits after the first: partition 0's
+        // row must not go back below the first load's record.
+        let second_rows = progress_rows(&second);
+        assert_eq!(
+            second_rows.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
+            vec![(0, 7), (1, 9)]
+        );
+        assert!(*first.turn.borrow() && !*second.turn.borrow());
+        let done = Ok(LoadOutcome::Loaded(Default::default()));
+        t.finish(first.id, &done, &mut tracker, &none, &eo, &mut seq);
+        assert!(
+            *second.turn.borrow(),
+            "its turn came with the first durable"
+        );
+        let third = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        assert_eq!(third.label, second_rows[0].2);
+        assert_eq!(
+            progress_rows(&third)
+                .iter()
+                .map(|r| (r.0, r.1))
+                .collect::<Vec<_>>(),
+            vec![(0, 7), (1, 10)]
+        );
+    }
+
+    #[test]
+    fn exactly_once_a_load_back_without_committing_restarts_the_loads_behind_it() {
+        for rejected_all in [false, true] {
+            let (eo, mut seq, mut tracker, mut t) = chained_table();
+            let (loaded, none) = (Loaded::default(), |_: &TopicPartition| false);
+            seal_one(&mut t, &eo, &mut seq, &mut tracker, 0, 6);
+            seal_one(&mut t, &eo, &mut seq, &mut tracker, 1, 8);
+            let first = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+            let mut second = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+            if rejected_all {
+                // StarRocks rejected every row of the first: it leaves the queue uncommitted,
+                // and the second takes the label the chain announced for it.
+                assert!(!t.reject(first.id, &|_, _| true, &none, &eo, &mut seq, &mut tracker));
+            } else {
+                let cancelled = Err(Ended::Cancelled { rollback: false });
+                t.finish(first.id, &cancelled, &mut tracker, &none, &eo, &mut seq);
+            }
+            assert!(
+                *second.cancel.borrow_and_update(),
+                "the load behind was built on the first committing as it was"
+            );
+            let cancelled = Err(Ended::Cancelled { rollback: false });
+            t.finish(second.id, &cancelled, &mut tracker, &none, &eo, &mut seq);
+            let mut again = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+            if rejected_all {
+                assert_eq!((again.id, &again.label), (second.id, &first.label));
+                // Partition 0 stays where the chain's last commit left it.
+                assert_eq!(
+                    progress_rows(&again)
+                        .iter()
+                        .map(|r| (r.0, r.1))
+                        .collect::<Vec<_>>(),
+                    vec![(0, 6), (1, 9)]
+                );
+            } else {
+                assert_eq!((again.id, &again.label), (first.id, &first.label));
+                again = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+                assert_eq!((again.id, &again.label), (second.id, &second.label));
+                assert_eq!(
+                    progress_rows(&again)
+                        .iter()
+                        .map(|r| (r.0, r.1))
+                        .collect::<Vec<_>>(),
+                    vec![(0, 7), (1, 9)]
+                );
+            }
+            assert!(!*again.cancel.borrow_and_update());
+        }
+    }
+
+    #[test]
+    fn exactly_once_a_registration_runs_alone() {
+        let (eo, mut seq, mut tracker, mut t) = chained_table();
+        let (loaded, none) = (Loaded::default(), |_: &TopicPartition| false);
+        let done = Ok(LoadOutcome::Loaded(Default::default()));
+        seal_one(&mut t, &eo, &mut seq, &mut tracker, 0, 6);
+        seal_one(&mut t, &eo, &mut seq, &mut tracker, 2, 0);
+        seal_one(&mut t, &eo, &mut seq, &mut tracker, 0, 7);
+        let first = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        assert!(
+            t.start_next(&eo, &mut seq, &loaded, "now").is_none(),
+            "partition 2 is registered once no load is in flight"
+        );
+        t.finish(first.id, &done, &mut tracker, &none, &eo, &mut seq);
+        let register = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        assert!(register.register);
+        assert!(
+            t.start_next(&eo, &mut seq, &loaded, "now").is_none(),
+            "nothing starts beside a registration"
+        );
+        t.finish(register.id, &done, &mut tracker, &none, &eo, &mut seq);
+        let second = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        assert!(!second.register);
+        let third = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        assert_eq!(
+            progress_rows(&third)
+                .iter()
+                .map(|r| (r.0, r.1))
+                .collect::<Vec<_>>(),
+            vec![(0, 8), (1, 8), (2, 1)]
+        );
     }
 }

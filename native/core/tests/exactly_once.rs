@@ -59,17 +59,19 @@ fn as_records(values: &[String], from: i64) -> Vec<Record<'_>> {
 /// What Connect does with a put batch: hands it over, and when the sink hands the records
 /// back (a partition still recovering: it is paused and rewound), polls with nothing to
 /// deliver until the partition is resumed, then consumes the same records again.
+/// (The batch's records are of one partition.)
 fn deliver(sink: &Sink, session: &mut Session, batch: &[Record<'_>]) -> PutReply {
     let end = Instant::now() + Duration::from_secs(20);
+    let first = batch.first().expect("a batch of records");
+    let tp = TopicPartition::new(first.original_topic, first.partition);
     loop {
         let reply = sink.put(&session.batch(batch)).expect("put succeeds");
         if reply.flow.rewind.is_empty() {
             return reply;
         }
-        let first = batch.first().map(|r| r.offset);
         assert_eq!(
             reply.flow.rewind,
-            vec![(tp0(), first.unwrap())],
+            vec![(tp.clone(), first.offset)],
             "handed back from its first record"
         );
         loop {
@@ -80,7 +82,7 @@ fn deliver(sink: &Sink, session: &mut Session, batch: &[Record<'_>]) -> PutReply
             std::thread::sleep(Duration::from_millis(50));
             let idle = sink.put(&session.batch(&[])).expect("put succeeds");
             assert!(idle.flow.rewind.is_empty());
-            if idle.flow.resume.contains(&tp0()) {
+            if idle.flow.resume.contains(&tp) {
                 break;
             }
         }
@@ -560,4 +562,95 @@ fn a_load_in_flight_never_writes_a_revoked_partitions_progress_after_close() {
     let mut want = ids_1_to(4);
     want.extend([100, 101]);
     assert_eq!(ids(&emu), want);
+}
+
+#[test]
+fn upserts_of_the_same_keys_stay_in_order_when_exactly_once_loads_overlap() {
+    let emu = emulator(Config::ephemeral());
+    let sink = Sink::start(
+        &eo_props(
+            &emu,
+            &[
+                ("starrocks.topic2table.map", "cdc:customers"),
+                ("sink.table.loads.in.flight", "3"),
+            ],
+        ),
+        CONNECTOR,
+        "0",
+    )
+    .expect("the sink starts");
+    let cdc = TopicPartition::new("cdc", 0);
+    sink.open(std::slice::from_ref(&cdc)).unwrap();
+    let mut session = Session::new();
+    let (keys, rounds) = (50_i64, 6_i64);
+    let mut offset = 0;
+    for round in 0..rounds {
+        // Every other load's rows are slow to answer, so the load after it sends its rows
+        // and waits to commit before it has; the last round's is fast.
+        if round % 2 == 0 && round + 1 < rounds {
+            emu.inject(
+                Fault::DelayReply {
+                    delay: Duration::from_millis(2_500),
+                },
+                1,
+            );
+        }
+        let events: Vec<String> = (0..keys)
+            .map(|id| {
+                format!(r#"{{"id":{id},"first_name":"f","last_name":"l","email":"round-{round}"}}"#)
+            })
+            .collect();
+        let batch: Vec<Record> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| raw("cdc", 0, offset + i as i64, Some(e)))
+            .collect();
+        deliver(&sink, &mut session, &batch);
+        offset += keys;
+        // Past the flush interval: each round is a load of its own.
+        std::thread::sleep(Duration::from_millis(1_300));
+    }
+    wait_offsets(&sink, &[("cdc", 0, offset)]);
+    let latest = format!("round-{}", rounds - 1);
+    let rows = rows(&emu, "customers");
+    assert_eq!(rows.len(), keys as usize);
+    for row in &rows {
+        assert_eq!(row[3], latest, "key {} went back to an older value", row[0]);
+    }
+    // The progress commits with the rows, in the same order.
+    let progress = emu.rows("example_db", PROGRESS).unwrap_or_default();
+    let next: Vec<String> = progress
+        .into_iter()
+        .map(|r| {
+            r.into_iter()
+                .map(|v| v.unwrap_or_default())
+                .collect::<Vec<_>>()
+        })
+        .filter(|r| r[1] == "customers" && r[2] == "cdc" && r[3] == "0")
+        .map(|r| r[4].clone())
+        .collect();
+    assert_eq!(next, vec![offset.to_string()]);
+    // The loads did overlap: a load sent its rows before the one ahead of it committed.
+    let journal = emu.journal();
+    let first_seq = |step: &str, label: &str| {
+        journal
+            .iter()
+            .find(|e| e.uri.contains(step) && e.label.as_deref() == Some(label))
+            .map(|e| e.seq)
+    };
+    let mut committed: Vec<(u64, String)> = journal
+        .iter()
+        .filter(|e| e.uri.contains("/api/transaction/commit"))
+        .filter_map(|e| e.label.clone().map(|l| (e.seq, l)))
+        .filter(|(_, l)| !l.contains("-register-"))
+        .collect();
+    committed.dedup_by(|a, b| a.1 == b.1);
+    assert_eq!(committed.len(), rounds as usize, "{committed:?}");
+    let overlapped = committed
+        .windows(2)
+        .any(|w| first_seq("/api/transaction/load", &w[1].1).is_some_and(|sent| sent < w[0].0));
+    assert!(
+        overlapped,
+        "no load sent its rows while the one ahead of it was in flight"
+    );
 }

@@ -209,18 +209,12 @@ impl Sink {
         let span = tracing::info_span!("sink", connector = connector, task = task);
         let layout = Layout::of(&config);
         let exactly_once = config.semantic == Semantic::ExactlyOnce;
-        let loads_in_flight = if exactly_once {
-            1
-        } else {
-            config.loads_in_flight
-        };
+        let loads_in_flight = config.loads_in_flight;
         let shape = Shape {
             encoder: RowEncoder::new(&config),
             body_limit: layout.body_limit(&config),
             layout,
             labels: LabelScope::random(connector, task),
-            // An exactly-once chain names each load's successor from the progress the load
-            // before it committed: its loads go one at a time.
             loads_in_flight,
             // As many as one busy table's buffer and loads cycle through.
             bodies: Bodies::new(loads_in_flight),

@@ -180,6 +180,7 @@ async fn run(shared: &Weak<Shared>, table: &str, mut job: Job) {
             &policy,
             &mut on_failure,
             &mut job.cancel,
+            &mut job.turn,
         )
         .await
     } else {

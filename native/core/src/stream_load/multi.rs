@@ -20,6 +20,10 @@
 //!   committed; the label's state then confirms. No guess, and no window in which a late
 //!   commit could still land.
 //!
+//! - The commit waits for the load's turn: a table's loads are sent overlapping, but each
+//!   commits only after every load ahead of it in the chain is durable (the chain in
+//!   `progress`, the turn in `table`). A load cancelled by the time its turn comes stops.
+//!
 //! Invariant: rows become visible only through this driver's commit of an attempt; an attempt
 //! is committed at most once and every other attempt of the load is rolled back before the
 //! next begins, so the load's rows become visible at most once, and its progress with them.
@@ -119,7 +123,9 @@ enum Step {
 
 /// Loads `req` (whose `label` is the first attempt's) until its rows and progress are durable,
 /// the policy gives up, or `cancel` turns true before a commit. `attempt` is the load's attempt
-/// counter: read at the start, advanced as attempts are used.
+/// counter: read at the start, advanced as attempts are used. A commit is sent only once
+/// `turn` is true: the loads of a table's chain commit in chain order, whatever order their
+/// rows were sent in.
 pub async fn load(
     client: &StreamLoadClient,
     req: &LoadRequest,
@@ -127,6 +133,7 @@ pub async fn load(
     policy: &RetryPolicy,
     on_failure: &mut (dyn FnMut(&Failure) + Send),
     cancel: &mut watch::Receiver<bool>,
+    turn: &mut watch::Receiver<bool>,
 ) -> Result<LoadOutcome, Ended> {
     let backoff = Backoff::for_label(&req.label);
     let mut step = Step::Begin;
@@ -208,6 +215,23 @@ pub async fn load(
                 }
             }
             Step::Commit => {
+                let waited = until_cancelled(turn.wait_for(|t| *t), cancel)
+                    .await
+                    .map(|answer| answer.is_ok());
+                match waited {
+                    Some(true) => {}
+                    // Cancelled: the check above stops the load.
+                    None => continue,
+                    // The table dropped the load (the sink stopped).
+                    Some(false) => {
+                        abandon(client, &current, attempt).await;
+                        return Err(Ended::Cancelled { rollback: false });
+                    }
+                }
+                // Cancelled by the time its turn came: the check above stops it.
+                if is_cancelled(cancel) {
+                    continue;
+                }
                 commit_sent = true;
                 let answer = client.step(Op::Commit, &current).await;
                 match classify(Op::Commit, &answer) {

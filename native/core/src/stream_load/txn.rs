@@ -167,6 +167,10 @@ pub async fn load(
                         // The table dropped the load (the sink stopped).
                         Some(Err(_)) => return Err(Ended::Cancelled { rollback: true }),
                     }
+                    // Cancelled by the time its turn came: the check above stops it.
+                    if is_cancelled(cancel) {
+                        continue;
+                    }
                 }
                 commit_sent.get_or_insert_with(Instant::now);
                 let attempt = client.step(Op::Commit, req).await;

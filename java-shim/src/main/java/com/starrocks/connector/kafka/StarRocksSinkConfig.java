@@ -207,9 +207,9 @@ public final class StarRocksSinkConfig {
                         + "commit one after another in the order their records arrived, so the "
                         + "rows of one key become visible in order and offsets are committed only "
                         + "up to loads that are visible. 1: a table's next load starts only after "
-                        + "the one before it is visible. Under exactly-once a table has one load "
-                        + "in flight whatever this says. Range: [1, 16]. An extension of this "
-                        + "connector.",
+                        + "the one before it is visible. Under exactly-once the same holds, with "
+                        + "each load's rows and progress in one multi-table transaction (begin, "
+                        + "send, commit). Range: [1, 16]. An extension of this connector.",
                 GROUP_BATCHING, ++order, Width.SHORT, "Loads in flight per table");
     }
 
