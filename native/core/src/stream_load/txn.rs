@@ -31,10 +31,6 @@ use super::retry::{Backoff, FailureKind, Judgement, RetryPolicy};
 use super::{LoadRequest, Part, StreamLoadClient};
 use crate::error::Error;
 
-/// How long a cancelled load whose commit was sent keeps asking the label's state before it
-/// stops without knowing.
-const SETTLE_AFTER_CANCEL: Duration = Duration::from_secs(60);
-
 /// How a load ended well.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoadOutcome {
@@ -125,13 +121,13 @@ pub async fn load(
     // exactly-once a label is re-used for a cut body once the old one is rolled back, and the
     // old one must never be committed in its place.
     let mut prepare_sent = false;
-    let mut commit_sent: Option<Instant> = None;
+    let mut commit_sent = false;
     loop {
         if is_cancelled(cancel) {
-            if let Some(ended) =
-                stop_when_cancelled(step, began, commit_sent.map(|at| at.elapsed()))
-            {
-                if commit_sent.is_some() && step == Step::AskState {
+            // The table dropped the load (the sink stopped): nothing will send it again.
+            let dropped = turn.has_changed().is_err();
+            if let Some(ended) = stop_when_cancelled(step, began, commit_sent, dropped) {
+                if commit_sent && step == Step::AskState {
                     tracing::warn!(label = %req.label, "A cancelled load's commit could not be settled; StarRocks' label state will tell.");
                 }
                 return Err(ended);
@@ -159,7 +155,7 @@ pub async fn load(
                 }
             }
             Step::Commit => {
-                if commit_sent.is_none() {
+                if !commit_sent {
                     match until_cancelled(turn.wait_for(|t| *t), cancel).await {
                         Some(Ok(_)) => {}
                         // Cancelled: the check above stops the load.
@@ -172,7 +168,7 @@ pub async fn load(
                         continue;
                     }
                 }
-                commit_sent.get_or_insert_with(Instant::now);
+                commit_sent = true;
                 let attempt = client.step(Op::Commit, req).await;
                 after(Op::Commit, classify(Op::Commit, &attempt), &mut prepared)
             }
@@ -249,7 +245,7 @@ pub async fn load(
                     )));
                 }
                 // A cancelled load whose commit was sent keeps settling; any other stops.
-                if commit_sent.is_none() {
+                if !commit_sent {
                     if let Some(()) = until_cancelled(sleep(failure.backoff), cancel).await {
                         step = then;
                     }
@@ -263,17 +259,16 @@ pub async fn load(
 }
 
 /// Whether a cancelled load stops before `step`, and how. Once cancelled, nothing is sent but
-/// the questions that settle a commit already sent (for at most [`SETTLE_AFTER_CANCEL`]): no
-/// begin, no load, and above all no commit. `began`: a transaction may be open.
-fn stop_when_cancelled(
-    step: Step,
-    began: bool,
-    commit_sent_for: Option<Duration>,
-) -> Option<Ended> {
-    match commit_sent_for {
-        Some(elapsed) if step == Step::AskState && elapsed <= SETTLE_AFTER_CANCEL => None,
-        Some(_) => Some(Ended::Cancelled { rollback: true }),
-        None => Some(Ended::Cancelled { rollback: began }),
+/// the questions that settle a commit already sent: no begin, no load, and above all no
+/// commit. Those questions go on until the label's state tells, however long that takes, as
+/// long as the table still holds the load (`dropped`: the sink stopped): the load comes back
+/// to its queue afterwards and is sent again under a new label if its commit did not land, so
+/// giving up without knowing could load its rows twice. `began`: a transaction may be open.
+fn stop_when_cancelled(step: Step, began: bool, commit_sent: bool, dropped: bool) -> Option<Ended> {
+    match commit_sent {
+        true if step == Step::AskState && !dropped => None,
+        true => Some(Ended::Cancelled { rollback: true }),
+        false => Some(Ended::Cancelled { rollback: began }),
     }
 }
 
@@ -393,24 +388,24 @@ mod tests {
 
     #[test]
     fn a_cancelled_load_only_settles_a_commit_it_already_sent() {
-        let s = Duration::from_secs;
-        let stops = |step, began, sent| match stop_when_cancelled(step, began, sent) {
-            None => "go on",
-            Some(Ended::Cancelled { rollback: true }) => "stop, roll back",
-            Some(Ended::Cancelled { rollback: false }) => "stop",
-            Some(Ended::GaveUp(_)) => "gave up",
-            Some(Ended::Rejected { .. }) => "rejected",
-        };
+        let stops =
+            |step, began, sent, dropped| match stop_when_cancelled(step, began, sent, dropped) {
+                None => "go on",
+                Some(Ended::Cancelled { rollback: true }) => "stop, roll back",
+                Some(Ended::Cancelled { rollback: false }) => "stop",
+                Some(Ended::GaveUp(_)) => "gave up",
+                Some(Ended::Rejected { .. }) => "rejected",
+            };
         // No commit sent: stop at once, whatever the step.
-        assert_eq!(stops(Step::Begin, false, None), "stop");
-        assert_eq!(stops(Step::Load, true, None), "stop, roll back");
-        assert_eq!(stops(Step::AskState, true, None), "stop, roll back");
-        // A commit sent: ask the label, for a while...
-        assert_eq!(stops(Step::AskState, true, Some(s(5))), "go on");
-        assert_eq!(stops(Step::AskState, true, Some(s(61))), "stop, roll back");
+        assert_eq!(stops(Step::Begin, false, false, false), "stop");
+        assert_eq!(stops(Step::Load, true, false, false), "stop, roll back");
+        assert_eq!(stops(Step::AskState, true, false, false), "stop, roll back");
+        // A commit sent: ask the label until it tells, while the table holds the load...
+        assert_eq!(stops(Step::AskState, true, true, false), "go on");
+        assert_eq!(stops(Step::AskState, true, true, true), "stop, roll back");
         // ...but never begin again, and never commit again (the label said PREPARED).
-        assert_eq!(stops(Step::Begin, true, Some(s(5))), "stop, roll back");
-        assert_eq!(stops(Step::Rollback, true, Some(s(5))), "stop, roll back");
-        assert_eq!(stops(Step::Commit, true, Some(s(5))), "stop, roll back");
+        assert_eq!(stops(Step::Begin, true, true, false), "stop, roll back");
+        assert_eq!(stops(Step::Rollback, true, true, false), "stop, roll back");
+        assert_eq!(stops(Step::Commit, true, true, false), "stop, roll back");
     }
 }
