@@ -1,9 +1,9 @@
 //! The sink's tasks on the core's runtime: one load worker per table, and the interval flush.
 //!
 //! A table's worker takes the table's loads in order, up to `sink.table.loads.in.flight` at a
-//! time, runs each through its transaction (`stream_load::txn`; each commits in its turn), and
-//! reports back to the table: loaded (its offsets complete), cancelled (back to the queue,
-//! revoked rows cut), or given up (the sink fails).
+//! time, runs each through its transaction (`stream_load::txn`, or `multi` under exactly-once;
+//! each commits in its turn), and reports back to the table: loaded (its offsets complete),
+//! cancelled (back to the queue, revoked rows cut), or given up (the sink fails).
 //! It hears of each failed attempt first, to log it, count it and mark the table's health.
 //!
 //! Every task is supervised: if one ends in a panic, the sink fails with the panic's message,
