@@ -70,8 +70,7 @@ pub struct Shape {
     pub layout: Layout,
     pub body_limit: usize,
     pub labels: LabelScope,
-    /// How many loads of one table may be in flight at once (`sink.table.loads.in.flight`;
-    /// 1 under exactly-once).
+    /// How many loads of one table may be in flight at once (`sink.table.loads.in.flight`).
     pub loads_in_flight: usize,
     /// Bodies of finished loads, for the next buffers to fill.
     pub bodies: Bodies,
@@ -161,6 +160,13 @@ impl Load {
     /// row would set its progress back.
     fn touches(&self, revoked: &dyn Fn(&TopicPartition) -> bool) -> bool {
         self.body.holds_any(revoked) || (self.in_flight.is_some() && self.names.iter().any(revoked))
+    }
+
+    /// Whether it is in flight and was told to stop.
+    fn cancelled(&self) -> bool {
+        self.in_flight
+            .as_ref()
+            .is_some_and(|cancel| *cancel.borrow())
     }
 }
 
@@ -449,12 +455,21 @@ impl Table {
         let eo = match (&self.chain, &shape.exactly_once) {
             (Some(chain), Some(eo)) => {
                 let ahead = self.loads.range(..at);
-                if ahead.clone().any(|l| l.registering.is_some()) {
+                // A registration runs alone; a cancelled load ahead may or may not commit
+                // (a commit it sent is being settled): what to build on is known once it is
+                // back.
+                if ahead
+                    .clone()
+                    .any(|l| l.registering.is_some() || l.cancelled())
+                {
                     return None;
                 }
+                // (Partitions revoked since a load ahead started are no longer the chain's.)
                 let mut after = chain.progress.clone();
                 for load in ahead {
-                    advance(&mut after, &load.body, &|_| false);
+                    advance(&mut after, &load.body, &|tp| {
+                        !chain.progress.contains_key(tp)
+                    });
                 }
                 let fresh: BTreeMap<TopicPartition, i64> = self.loads[at]
                     .body
@@ -579,10 +594,13 @@ impl Table {
                 self.wake.notify_one();
                 None
             }
-            Err(Ended::GaveUp(e)) => Some(format!(
-                "The loads of table '{}' failed and sink.table.failure=fail: {e}",
-                self.name
-            )),
+            Err(Ended::GaveUp(e)) => {
+                self.restart_behind(at);
+                Some(format!(
+                    "The loads of table '{}' failed and sink.table.failure=fail: {e}",
+                    self.name
+                ))
+            }
         }
     }
 
@@ -706,9 +724,10 @@ impl Table {
         seq: &mut Sequence,
         tracker: &mut OffsetTracker,
     ) -> bool {
-        let load = &mut self.loads[at];
-        if load.body.is_empty() {
-            let id = load.id;
+        if self.loads[at].body.is_empty() {
+            // The loads in flight behind it were built on it committing; it never will.
+            self.restart_behind(at);
+            let id = self.loads[at].id;
             let removed = self.loads.remove(at).expect("the load is at `at`");
             if let Some(chain) = &mut self.chain {
                 // Its label was announced by the load before it: the next load takes it.
@@ -728,6 +747,7 @@ impl Table {
             return false;
         }
         if self.chain.is_none() {
+            let load = &mut self.loads[at];
             load.label = shape
                 .labels
                 .label(&self.name, &load.body.ranges(), seq.label());
@@ -1326,5 +1346,75 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![(0, 8), (1, 8), (2, 1)]
         );
+    }
+
+    #[test]
+    fn exactly_once_no_load_starts_behind_a_cancelled_one_nor_names_a_revoked_partition() {
+        let (eo, mut seq, mut tracker, mut t) = chained_table();
+        let loaded = Loaded::default();
+        let p1 = TopicPartition::new("t", 1);
+        for (partition, offset) in [(0, 6), (1, 8)] {
+            let tp = TopicPartition::new("t", partition);
+            let id = t
+                .append(
+                    &record(offset, r#"{"p":1}"#),
+                    &tp,
+                    &eo,
+                    &mut seq,
+                    Instant::now(),
+                )
+                .unwrap()
+                .unwrap();
+            tracker.record(&tp, offset, id);
+        }
+        t.seal(&eo, &mut seq, FlushReason::Interval);
+        seal_one(&mut t, &eo, &mut seq, &mut tracker, 0, 7);
+        let mut first = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        let mut second = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        // A rebalance revokes partition 1 while the first load settles a commit it sent.
+        let revoked = |tp: &TopicPartition| *tp == p1;
+        assert!(t.drop_partitions(&revoked, &eo, &mut seq, &mut tracker));
+        assert!(*first.cancel.borrow_and_update() && *second.cancel.borrow_and_update());
+        let cancelled = Err(Ended::Cancelled { rollback: false });
+        t.finish(second.id, &cancelled, &mut tracker, &revoked, &eo, &mut seq);
+        assert!(
+            t.start_next(&eo, &mut seq, &loaded, "now").is_none(),
+            "whether the first commits is not known yet"
+        );
+        // Its commit had landed.
+        let landed = Ok(LoadOutcome::AlreadyLoaded);
+        t.finish(first.id, &landed, &mut tracker, &revoked, &eo, &mut seq);
+        let again = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        assert_eq!(again.id, second.id);
+        assert_eq!(
+            progress_rows(&again)
+                .iter()
+                .map(|r| (r.0, r.1))
+                .collect::<Vec<_>>(),
+            vec![(0, 8)],
+            "no row of the revoked partition"
+        );
+        assert!(!t.settling(&revoked));
+    }
+
+    #[test]
+    fn exactly_once_a_load_given_up_cancels_the_loads_behind_it_before_their_turn() {
+        let (eo, mut seq, mut tracker, mut t) = chained_table();
+        let loaded = Loaded::default();
+        seal_one(&mut t, &eo, &mut seq, &mut tracker, 0, 6);
+        seal_one(&mut t, &eo, &mut seq, &mut tracker, 1, 8);
+        let first = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        let mut second = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        let none = |_: &TopicPartition| false;
+        let gave_up = Err(Ended::GaveUp(Error::fatal("no")));
+        assert!(t
+            .finish(first.id, &gave_up, &mut tracker, &none, &eo, &mut seq)
+            .is_some());
+        assert!(*second.cancel.borrow_and_update());
+        // Connect then closes the partitions: the first load leaves the queue and the second
+        // becomes the first, its turn given after its cancel.
+        let p0 = TopicPartition::new("t", 0);
+        t.drop_partitions(&|tp| *tp == p0, &eo, &mut seq, &mut tracker);
+        assert!(*second.turn.borrow() && *second.cancel.borrow());
     }
 }

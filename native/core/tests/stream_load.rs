@@ -12,8 +12,8 @@ use starrocks_emulator::testing::{self, refused, wait_until};
 use starrocks_emulator::{start, Config, Emulator};
 use starrocks_kafka_core::config::{RetryLimit, TableFailure};
 use starrocks_kafka_core::stream_load::{
-    reject, txn, Ended, Failure, FailureKind, LoadOutcome, LoadRequest, RetryPolicy,
-    StreamLoadClient,
+    multi, reject, txn, Ended, Failure, FailureKind, LoadOutcome, LoadRequest, ProgressPart,
+    RetryPolicy, StreamLoadClient,
 };
 use starrocks_kafka_core::SinkConfig;
 use tokio::sync::watch;
@@ -853,4 +853,89 @@ fn a_be_address_configured_as_an_fe_fails_with_an_explanation() {
     assert!(text.contains("so it is a BE, not an FE"), "{text}");
     assert!(text.contains("starrocks.http.url"), "{text}");
     assert_eq!(failures.len(), 1);
+}
+
+/// A multi-table load (as under exactly-once): `test_tbl`'s rows and a row of a second table,
+/// `side`, created here, in one transaction.
+fn multi_request(emu: &Emulator, client: &StreamLoadClient, label: &str) -> LoadRequest {
+    emu.run_script("USE example_db;\nCREATE TABLE IF NOT EXISTS side (id INT, note STRING);")
+        .expect("the second table is created");
+    let mut req = request(client, label, SEED_ROWS);
+    req.progress = Some(ProgressPart {
+        table: "side".into(),
+        body: Bytes::from(format!(r#"{{"id":1,"note":"{label}"}}"#)),
+    });
+    req
+}
+
+/// Runs `req` through `multi::load`; once its rows are sent (`sent`), `then` acts on
+/// (cancel, turn), which start false.
+fn multi_load_with(
+    emu: &Emulator,
+    client: &StreamLoadClient,
+    req: &LoadRequest,
+    then: impl FnOnce(&watch::Sender<bool>, &watch::Sender<bool>),
+) -> Result<LoadOutcome, Ended> {
+    let (cancel_tx, mut cancel) = watch::channel(false);
+    let (turn_tx, mut turn) = watch::channel(false);
+    let attempt = std::sync::atomic::AtomicU32::new(0);
+    let mut on_failure = |_: &Failure| {};
+    run(async {
+        let act = async {
+            // Both parts sent, and no commit while the turn has not come.
+            while steps_on(emu, "be", "load").len() < 2 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            assert!(steps_on(emu, "fe", "commit").is_empty(), "no commit yet");
+            then(&cancel_tx, &turn_tx);
+        };
+        let load = multi::load(
+            client,
+            req,
+            &attempt,
+            &PATIENT,
+            &mut on_failure,
+            &mut cancel,
+            &mut turn,
+        );
+        tokio::join!(load, act).0
+    })
+}
+
+#[test]
+fn a_multi_table_load_sends_its_rows_before_its_turn_and_commits_when_it_comes() {
+    let emu = seeded();
+    let client = client(&config(&emu, &[]));
+    let req = multi_request(&emu, &client, "eo-second");
+    let outcome = multi_load_with(&emu, &client, &req, |_, turn| {
+        turn.send(true).unwrap();
+    });
+    assert!(matches!(outcome, Ok(LoadOutcome::Loaded(_))), "{outcome:?}");
+    assert_eq!(rows(&emu).len(), 3);
+    assert_eq!(steps_on(&emu, "fe", "commit").len(), 1);
+}
+
+#[test]
+fn a_multi_table_load_cancelled_as_its_turn_comes_never_commits() {
+    // The table cancels the loads behind one that came back without committing, then may give
+    // the next its turn at once: whichever the driver sees first, no commit goes.
+    for round in 0..8 {
+        let emu = seeded();
+        let client = client(&config(&emu, &[]));
+        let req = multi_request(&emu, &client, &format!("eo-cancelled-{round}"));
+        let outcome = multi_load_with(&emu, &client, &req, |cancel, turn| {
+            cancel.send(true).unwrap();
+            turn.send(true).unwrap();
+        });
+        assert!(
+            matches!(outcome, Err(Ended::Cancelled { .. })),
+            "round {round}: {outcome:?}"
+        );
+        assert!(
+            steps_on(&emu, "fe", "commit").is_empty(),
+            "round {round}: no commit was sent"
+        );
+        assert!(rows(&emu).is_empty(), "round {round}");
+    }
 }
