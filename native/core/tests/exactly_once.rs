@@ -477,19 +477,19 @@ fn progress_of(emu: &Emulator, partition: i32) -> Option<(i64, String)> {
     })
 }
 
-#[test]
-fn a_load_in_flight_never_writes_a_revoked_partitions_progress_after_close() {
-    let emu = emulator(Config::ephemeral());
+/// A sink with partitions 0 and 1 of `test` opened, each loaded once (records 0 and 1 of
+/// each, ids 1–2 and 100–101), so the chain's progress rows name both. Returns the sink, its
+/// session, who wrote partition 1's row, and the label partition 0's row announces (the next
+/// load's).
+fn both_partitions_loaded(emu: &Emulator) -> (Sink, Session, String, String) {
     let sink = Sink::start(
-        &eo_props(&emu, &[("bufferflush.intervalms", "1000")]),
+        &eo_props(emu, &[("bufferflush.intervalms", "1000")]),
         CONNECTOR,
         "0",
     )
     .expect("the sink starts");
-    let p1 = TopicPartition::new("test", 1);
-    sink.open(&[tp0(), p1.clone()]).unwrap();
+    sink.open(&[tp0(), TopicPartition::new("test", 1)]).unwrap();
     let mut session = Session::new();
-    // Both partitions load once, so the chain's progress rows name both.
     let zero = records(0, 2);
     let one: Vec<String> = (0..2)
         .map(|o| format!(r#"{{"id":{},"city":"p1"}}"#, 100 + o))
@@ -517,51 +517,82 @@ fn a_load_in_flight_never_writes_a_revoked_partitions_progress_after_close() {
         let _ = sink.put(&session.batch(&[])).expect("put succeeds");
     }
     wait_offsets(&sink, &[("test", 0, 2), ("test", 1, 2)]);
-    let (next, written_by) = progress_of(&emu, 1).expect("partition 1's row");
+    let (next, written_by) = progress_of(emu, 1).expect("partition 1's row");
     assert_eq!(next, 2);
-    let (_, announced) = progress_row(&emu).expect("partition 0's row");
-    // The next load carries partition 0 alone; its reply is held while it is in flight.
+    let (_, announced) = progress_row(emu).expect("partition 0's row");
+    (sink, session, written_by, announced)
+}
+
+/// Loads records 2..`to` of partition 0 in loads of two records, the first held 5 s by its
+/// BE, and closes partition 1 once `in_flight` of them have begun. No load of this task may
+/// write partition 1's row after `close` returns: its new owner recovers as soon as it does.
+fn close_while_loads_are_in_flight(to: i64, in_flight: usize) {
+    let emu = emulator(Config::ephemeral());
+    let (sink, mut session, written_by, announced) = both_partitions_loaded(&emu);
+    let p1 = TopicPartition::new("test", 1);
     emu.inject(
         Fault::DelayReply {
             delay: Duration::from_secs(5),
         },
         1,
     );
-    let more = records(2, 4);
-    deliver(&sink, &mut session, &as_records(&more, 2));
-    // Sealed within a second (the interval) while Connect goes on asking for offsets; once
-    // its transaction has begun, its rows are held 5 s.
-    wait_until("the next load to begin", Duration::from_secs(10), || {
-        let committable = offsets(&sink);
-        assert!(
-            committable.iter().all(|(_, _, o)| *o == 2),
-            "{committable:?}"
-        );
-        emu.journal()
-            .iter()
-            .any(|e| e.label.as_deref() == Some(announced.as_str()) && e.uri.contains("begin"))
-    });
-    // A rebalance takes partition 1 away. Its new owner recovers as soon as `close` returns;
-    // no load of this task may write partition 1's row after that. (The load is cancelled, or
-    // it committed before `close` returned, its commit already sent.)
+    let begun = |emu: &Emulator| -> Vec<String> {
+        let mut labels: Vec<String> = Vec::new();
+        let mut from_announced = false;
+        for e in emu.journal() {
+            let Some(label) = e.label.filter(|_| e.uri.contains("begin")) else {
+                continue;
+            };
+            from_announced |= label == announced;
+            if from_announced && !label.contains("-register-") && !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+        labels
+    };
+    for (n, from) in (2..to).step_by(2).enumerate() {
+        let more = records(from, from + 2);
+        deliver(&sink, &mut session, &as_records(&more, from));
+        // Sealed within a second (the interval) while Connect goes on asking for offsets.
+        wait_until("the load to begin", Duration::from_secs(10), || {
+            let committable = offsets(&sink);
+            assert!(
+                committable.iter().all(|(_, _, o)| *o == 2),
+                "{committable:?}"
+            );
+            begun(&emu).len() > n
+        });
+    }
+    assert_eq!(begun(&emu).len(), in_flight);
+    // (Each load is cancelled, or it committed before `close` returned, its commit sent.)
     sink.close(std::slice::from_ref(&p1)).unwrap();
     let at_close = progress_of(&emu, 1).expect("partition 1's row");
     assert_eq!(at_close.0, 2);
     assert!(
-        at_close.1 == written_by || at_close.1 == announced,
+        at_close.1 == written_by || begun(&emu).contains(&at_close.1),
         "{at_close:?}"
     );
-    wait_offsets(&sink, &[("test", 0, 4)]);
-    assert_eq!(progress_row(&emu).map(|(next, _)| next), Some(4));
+    wait_offsets(&sink, &[("test", 0, to)]);
+    assert_eq!(progress_row(&emu).map(|(next, _)| next), Some(to));
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(
         progress_of(&emu, 1),
         Some(at_close),
         "partition 1's row is as it was when `close` returned"
     );
-    let mut want = ids_1_to(4);
+    let mut want = ids_1_to(to);
     want.extend([100, 101]);
     assert_eq!(ids(&emu), want);
+}
+
+#[test]
+fn a_load_in_flight_never_writes_a_revoked_partitions_progress_after_close() {
+    close_while_loads_are_in_flight(4, 1);
+}
+
+#[test]
+fn two_loads_in_flight_never_write_a_revoked_partitions_progress_after_close() {
+    close_while_loads_are_in_flight(6, 2);
 }
 
 #[test]
