@@ -108,63 +108,9 @@ fn upserts_of_the_same_keys_stay_in_order_when_loads_overlap() {
     )
     .unwrap();
     let mut session = Session::new();
-    let (keys, rounds) = (50_i64, 6_i64);
-    let mut offset = 0;
-    for round in 0..rounds {
-        // Every other load is slow to answer, so the load after it is sent, prepared and
-        // ready to commit first; the last round's is fast.
-        if round % 2 == 0 && round + 1 < rounds {
-            emu.inject(
-                Fault::DelayReply {
-                    delay: Duration::from_millis(2_500),
-                },
-                1,
-            );
-        }
-        let events: Vec<String> = (0..keys)
-            .map(|id| {
-                format!(r#"{{"id":{id},"first_name":"f","last_name":"l","email":"round-{round}"}}"#)
-            })
-            .collect();
-        let records: Vec<Record> = events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| raw("cdc", 0, offset + i as i64, Some(e)))
-            .collect();
-        offset += keys;
-        sink.put(&session.batch(&records)).unwrap();
-        // Past the flush interval: each round is a load of its own.
-        std::thread::sleep(Duration::from_millis(1_300));
-    }
-    wait_offsets(&sink, &[("cdc", 0, offset)]);
-    let latest = format!("round-{}", rounds - 1);
-    let rows = rows(&emu, "customers");
-    assert_eq!(rows.len(), keys as usize);
-    for row in &rows {
-        assert_eq!(row[3], latest, "key {} went back to an older value", row[0]);
-    }
-    // The loads did overlap: some load was prepared before the one before it committed.
-    let journal = emu.journal();
-    let first_seq = |step: &str, label: &str| {
-        journal
-            .iter()
-            .find(|e| e.uri.contains(step) && e.label.as_deref() == Some(label))
-            .map(|e| e.seq)
-    };
-    let mut committed: Vec<(u64, String)> = journal
-        .iter()
-        .filter(|e| e.uri.contains("/api/transaction/commit"))
-        .filter_map(|e| e.label.clone().map(|l| (e.seq, l)))
-        .collect();
-    committed.dedup_by(|a, b| a.1 == b.1);
-    assert_eq!(committed.len(), rounds as usize, "{committed:?}");
-    let overlapped = committed.windows(2).any(|w| {
-        first_seq("/api/transaction/prepare", &w[1].1).is_some_and(|prepared| prepared < w[0].0)
+    upsert_rounds_in_overlapping_loads(&emu, &sink, "/api/transaction/prepare", |records| {
+        sink.put(&session.batch(records)).unwrap();
     });
-    assert!(
-        overlapped,
-        "no load was prepared while the one before it was in flight"
-    );
 }
 
 #[test]

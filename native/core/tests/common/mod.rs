@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use starrocks_emulator::faults::Fault;
 use starrocks_emulator::testing;
 use starrocks_emulator::{start, Config, Emulator};
 use starrocks_kafka_core::batch_writer;
@@ -178,4 +179,74 @@ pub fn labels_loaded(emu: &Emulator) -> Vec<String> {
         .filter(|e| e.node.starts_with("be"))
         .filter_map(|e| e.label)
         .collect()
+}
+
+/// Upserts the same `keys` keys of `customers` (topic `cdc`, partition 0) in `rounds` rounds,
+/// each its own load (a pause past the flush interval between rounds), every other load's
+/// rows slow to answer so that the load after it is sent before it commits; `deliver` hands
+/// a round's records to the sink. Then checks, once every offset is committed, that each key
+/// holds the last round's value, and that some load sent `step` (its rows, or its prepare)
+/// before the load ahead of it committed. Returns the offset after the last record.
+pub fn upsert_rounds_in_overlapping_loads(
+    emu: &Emulator,
+    sink: &Sink,
+    step: &str,
+    mut deliver: impl FnMut(&[Record<'_>]),
+) -> i64 {
+    let (keys, rounds) = (50_i64, 6_i64);
+    let mut offset = 0;
+    for round in 0..rounds {
+        // The last round's load is fast.
+        if round % 2 == 0 && round + 1 < rounds {
+            emu.inject(
+                Fault::DelayReply {
+                    delay: Duration::from_millis(2_500),
+                },
+                1,
+            );
+        }
+        let events: Vec<String> = (0..keys)
+            .map(|id| {
+                format!(r#"{{"id":{id},"first_name":"f","last_name":"l","email":"round-{round}"}}"#)
+            })
+            .collect();
+        let records: Vec<Record> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| raw("cdc", 0, offset + i as i64, Some(e)))
+            .collect();
+        deliver(&records);
+        offset += keys;
+        std::thread::sleep(Duration::from_millis(1_300));
+    }
+    wait_offsets(sink, &[("cdc", 0, offset)]);
+    let latest = format!("round-{}", rounds - 1);
+    let rows = rows(emu, "customers");
+    assert_eq!(rows.len(), keys as usize);
+    for row in &rows {
+        assert_eq!(row[3], latest, "key {} went back to an older value", row[0]);
+    }
+    let journal = emu.journal();
+    let first_seq = |label: &str| {
+        journal
+            .iter()
+            .find(|e| e.uri.contains(step) && e.label.as_deref() == Some(label))
+            .map(|e| e.seq)
+    };
+    let mut committed: Vec<(u64, String)> = journal
+        .iter()
+        .filter(|e| e.uri.contains("/api/transaction/commit"))
+        .filter_map(|e| e.label.clone().map(|l| (e.seq, l)))
+        .filter(|(_, l)| !l.contains("-register-"))
+        .collect();
+    committed.dedup_by(|a, b| a.1 == b.1);
+    assert_eq!(committed.len(), rounds as usize, "{committed:?}");
+    let overlapped = committed
+        .windows(2)
+        .any(|w| first_seq(&w[1].1).is_some_and(|sent| sent < w[0].0));
+    assert!(
+        overlapped,
+        "no load sent {step} while the one ahead of it was in flight"
+    );
+    offset
 }
