@@ -83,6 +83,7 @@ enum Step {
 }
 
 /// What one step leads to.
+#[derive(Debug, PartialEq, Eq)]
 enum Next {
     Go(Step),
     Durable,
@@ -173,17 +174,32 @@ pub async fn load(
                 after(Op::Commit, classify(Op::Commit, &attempt), &mut prepared)
             }
             Step::AskState => match client.load_state(&req.database, &req.label).await {
-                Ok(state) => match label_state(&state) {
-                    LabelState::Durable => Next::Durable,
-                    // Cancelled: never commit; roll the prepared transaction back instead.
-                    LabelState::Prepared if is_cancelled(cancel) => {
-                        return Err(Ended::Cancelled { rollback: true })
+                Ok(state) => {
+                    let cancelled = is_cancelled(cancel);
+                    match on_state(label_state(&state), cancelled, commit_sent, prepare_sent) {
+                        OnState::Go(next) => next,
+                        OnState::Stop => return Err(Ended::Cancelled { rollback: true }),
+                        OnState::FenceThenAsk => {
+                            let answer = client.step(Op::Rollback, req).await;
+                            match classify(Op::Rollback, &answer) {
+                                Verdict::Done(_) => Next::Go(Step::AskState),
+                                Verdict::Fatal { message: r, .. }
+                                | Verdict::AskState(r)
+                                | Verdict::Retry(r)
+                                | Verdict::Restart(r) => Next::Fail {
+                                    kind: FailureKind::Transient,
+                                    reason: format!(
+                                        "the rollback of cancelled '{}', whose commit was sent, \
+                                         failed: {r}",
+                                        req.label
+                                    ),
+                                    error_url: None,
+                                    then: Step::AskState,
+                                },
+                            }
+                        }
                     }
-                    LabelState::Prepared if prepare_sent => Next::Go(Step::Commit),
-                    LabelState::Prepared => Next::Go(Step::Rollback),
-                    LabelState::Open => Next::Go(Step::Rollback),
-                    LabelState::Absent => Next::Go(Step::Begin),
-                },
+                }
                 Err(e) => Next::Fail {
                     kind: if e.is_fatal() {
                         FailureKind::Permanent
@@ -269,6 +285,36 @@ fn stop_when_cancelled(step: Step, began: bool, commit_sent: bool, dropped: bool
         true if step == Step::AskState && !dropped => None,
         true => Some(Ended::Cancelled { rollback: true }),
         false => Some(Ended::Cancelled { rollback: began }),
+    }
+}
+
+/// What the driver does once the label's state is known.
+#[derive(Debug, PartialEq, Eq)]
+enum OnState {
+    Go(Next),
+    /// Cancelled, and nothing of the load can commit any more: it stops (its transaction
+    /// rolled back in the background).
+    Stop,
+    /// Cancelled with its commit sent and the transaction still uncommitted: that commit may
+    /// yet land. Roll the transaction back first (it then never commits, or the rollback is
+    /// refused because it did), then ask the state again: the load goes back to its queue,
+    /// to be sent again under a new label, only once its rows cannot also land under this one.
+    FenceThenAsk,
+}
+
+/// The rule for a label's `state`. `prepare_sent`: a PREPARED transaction under the label is
+/// this run's (see `load`).
+fn on_state(state: LabelState, cancelled: bool, commit_sent: bool, prepare_sent: bool) -> OnState {
+    match state {
+        LabelState::Durable => OnState::Go(Next::Durable),
+        LabelState::Prepared | LabelState::Open if cancelled && commit_sent => {
+            OnState::FenceThenAsk
+        }
+        // Cancelled: never commit; roll the prepared transaction back instead.
+        LabelState::Prepared if cancelled => OnState::Stop,
+        LabelState::Prepared if prepare_sent => OnState::Go(Next::Go(Step::Commit)),
+        LabelState::Prepared | LabelState::Open => OnState::Go(Next::Go(Step::Rollback)),
+        LabelState::Absent => OnState::Go(Next::Go(Step::Begin)),
     }
 }
 
@@ -385,6 +431,28 @@ pub(super) async fn until_cancelled<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cancelled_load_whose_commit_was_sent_fences_its_transaction_before_it_stops() {
+        use LabelState::*;
+        let go = |step| OnState::Go(Next::Go(step));
+        for state in [Prepared, Open] {
+            assert_eq!(on_state(state, true, true, true), OnState::FenceThenAsk);
+        }
+        assert_eq!(
+            on_state(Durable, true, true, true),
+            OnState::Go(Next::Durable)
+        );
+        // Aborted or unknown once fenced: nothing of it can land; the cancelled check stops
+        // the load before it begins again.
+        assert_eq!(on_state(Absent, true, true, true), go(Step::Begin));
+        // No commit sent: nothing can land; stop at once.
+        assert_eq!(on_state(Prepared, true, false, true), OnState::Stop);
+        // Not cancelled: commit its own prepared transaction, roll back anything else.
+        assert_eq!(on_state(Prepared, false, true, true), go(Step::Commit));
+        assert_eq!(on_state(Prepared, false, false, false), go(Step::Rollback));
+        assert_eq!(on_state(Open, false, false, false), go(Step::Rollback));
+    }
 
     #[test]
     fn a_cancelled_load_only_settles_a_commit_it_already_sent() {
