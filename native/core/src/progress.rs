@@ -232,13 +232,21 @@ pub fn settle(state: &str) -> Settle {
 }
 
 /// The labels recovery must settle: the distinct `next_label`s of `rows`, except those of the
-/// sink's own running session (`own_nonce`), whose loads it settled itself when it closed
-/// the partitions.
-pub fn labels_to_settle(rows: &[ProgressRow], own_nonce: u64) -> Vec<String> {
+/// sink's own running session (`own_nonce`) that are `live`, the label of a load still in one
+/// of its tables' queues or a chain's next: its chain settles them itself (and a partition
+/// closed while one of them was in flight is recovered only once that load is back). Its own
+/// labels that are not live any more are of loads that finished: committed ones are waited
+/// for until visible, like anyone's.
+pub fn labels_to_settle(
+    rows: &[ProgressRow],
+    own_nonce: u64,
+    live: &dyn Fn(&str) -> bool,
+) -> Vec<String> {
     let own = format!("-{own_nonce:016x}-");
     let mut labels: Vec<String> = rows
         .iter()
-        .filter(|r| !r.next_label.is_empty() && !r.next_label.contains(&own))
+        .filter(|r| !r.next_label.is_empty())
+        .filter(|r| !(r.next_label.contains(&own) && live(&r.next_label)))
         .map(|r| r.next_label.clone())
         .collect();
     labels.sort();
@@ -355,11 +363,14 @@ mod tests {
             row("a", "t", 1, 1, "kc-c-0-a-00000000000000ff-7"),
             row("a", "t", 2, 1, "kc-c-1-a-0000000000000001-3"),
         ];
+        let live = |_: &str| true;
         assert_eq!(
-            labels_to_settle(&rows, 0xff),
+            labels_to_settle(&rows, 0xff, &live),
             vec!["kc-c-1-a-0000000000000001-3"]
         );
-        assert_eq!(labels_to_settle(&rows, 0x1).len(), 1);
-        assert_eq!(labels_to_settle(&rows, 0x2).len(), 2);
+        assert_eq!(labels_to_settle(&rows, 0x1, &live).len(), 1);
+        assert_eq!(labels_to_settle(&rows, 0x2, &live).len(), 2);
+        // The own session's label of a load that finished is settled like anyone's.
+        assert_eq!(labels_to_settle(&rows, 0xff, &|_| false).len(), 2);
     }
 }

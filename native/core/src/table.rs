@@ -781,6 +781,13 @@ impl Table {
         }
     }
 
+    /// Exactly-once: the labels its chain still has to use or settle itself: those of its
+    /// queued loads and the next one's.
+    pub fn live_labels(&self) -> impl Iterator<Item = &str> {
+        let next = self.chain.as_ref().map(|c| c.next_label.as_str());
+        self.loads.iter().map(|l| l.label.as_str()).chain(next)
+    }
+
     /// The partitions whose rows this table holds or held since they were opened.
     pub fn partitions(&self) -> impl Iterator<Item = &TopicPartition> {
         self.partitions.iter()

@@ -630,3 +630,57 @@ fn upserts_of_the_same_keys_stay_in_order_when_exactly_once_loads_overlap() {
         .collect();
     assert_eq!(next, vec![offset.to_string()]);
 }
+
+#[test]
+fn a_partition_back_to_the_same_task_while_its_load_still_commits_loads_once() {
+    let emu = emulator(Config::ephemeral());
+    let sink = started(
+        &emu,
+        &[
+            ("bufferflush.intervalms", "1000"),
+            ("sink.properties.timeout", "13"),
+        ],
+    );
+    let mut session = Session::new();
+    let first = records(0, 2);
+    deliver(&sink, &mut session, &as_records(&first, 0));
+    wait_offsets(&sink, &[("test", 0, 2)]);
+    // The next load's commit is answered only after 13 s (the transaction's timeout), longer
+    // than `close` waits, and then as committed, visible 7 s later (an FE slow to publish).
+    emu.inject(
+        Fault::PublishTimeout {
+            visible_after: Duration::from_secs(20),
+        },
+        1,
+    );
+    let second = records(2, 4);
+    deliver(&sink, &mut session, &as_records(&second, 2));
+    let (_, announced) = progress_row(&emu).expect("partition 0's row");
+    wait_until(
+        "the load's rows to be sent",
+        Duration::from_secs(10),
+        || {
+            emu.journal()
+                .iter()
+                .filter(|e| e.node.starts_with("be") && e.label.as_deref() == Some(&announced))
+                .count()
+                >= 2
+        },
+    );
+    // Its commit follows at once.
+    std::thread::sleep(Duration::from_millis(500));
+    // An eager rebalance takes the partition away and gives it straight back to this task;
+    // `close` gives up waiting for the load after 10 s.
+    sink.close(&[tp0()]).unwrap();
+    sink.open(&[tp0()]).unwrap();
+    // Connect delivers again from the last committed offset.
+    let again = records(2, 6);
+    deliver(&sink, &mut session, &as_records(&again, 2));
+    wait_offsets(&sink, &[("test", 0, 6)]);
+    wait_until(
+        "the slow load to be visible",
+        Duration::from_secs(30),
+        || emu_label_state(&emu, &announced) == "VISIBLE",
+    );
+    assert_eq!(ids(&emu), ids_1_to(6), "every row once");
+}

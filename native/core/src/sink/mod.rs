@@ -288,8 +288,14 @@ impl Sink {
         check(&state)?;
         let assigned = state.assigned.get_or_insert_with(HashSet::new);
         assigned.extend(partitions.iter().cloned());
+        let exactly_once = self.shared.shape.exactly_once.is_some();
         for tp in partitions {
-            state.revoked.remove(tp);
+            // Under exactly-once, a partition a load of this task still touches (`close` gave
+            // up waiting for it) stays revoked for that load until its recovery has seen it
+            // back (`recovery`).
+            if !(exactly_once && state.tables.values().any(|t| t.settling(&|p| p == tp))) {
+                state.revoked.remove(tp);
+            }
             state.paused.remove(tp);
         }
         state.reports.forget(partitions);

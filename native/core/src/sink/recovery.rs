@@ -5,8 +5,11 @@
 //! theirs (`SinkTaskContext.offset` rewinds them). This task, on the core's runtime:
 //! 1. once per sink, checks that the cluster has multi-table transactions (4.0+) and creates
 //!    the progress table if it is missing;
-//! 2. reads the connector's progress rows for the partitions;
-//! 3. settles the load each row names (the next load of the chain that wrote it): rolls back
+//! 2. waits for any load of its own that still touches the partitions (a `close` that gave up
+//!    waiting for it, the partitions given straight back), then reads the connector's progress
+//!    rows for the partitions;
+//! 3. settles the load each row names (the next load of the chain that wrote it), unless the
+//!    task's own chains still hold that label (`progress::labels_to_settle`): rolls back
 //!    each of its attempts (`stream_load::multi`) until one that was never begun — which aborts
 //!    one still open for good, and is refused for one committed, which it then waits to see
 //!    visible — and reads the rows again until every named load is settled;
@@ -84,6 +87,7 @@ async fn recover_until_done(shared: Weak<Shared>, partitions: Vec<TopicPartition
 /// One attempt: the progress rows of `partitions`, every label they name settled.
 async fn recover(sink: &Shared, partitions: &[TopicPartition]) -> Result<Loaded> {
     sink.prepare_progress_table().await?;
+    sink.own_loads_back(partitions).await;
     let wanted: BTreeSet<&TopicPartition> = partitions.iter().collect();
     let own = sink.shape.labels.nonce();
     let mut settled: HashSet<String> = HashSet::new();
@@ -94,7 +98,14 @@ async fn recover(sink: &Shared, partitions: &[TopicPartition]) -> Result<Loaded>
             .into_iter()
             .filter(|r| wanted.contains(&r.tp))
             .collect();
-        let open: Vec<String> = labels_to_settle(&rows, own)
+        let live: HashSet<String> = {
+            let state = sink.lock();
+            let tables = state.tables.values();
+            tables
+                .flat_map(|t| t.live_labels().map(str::to_owned))
+                .collect()
+        };
+        let open: Vec<String> = labels_to_settle(&rows, own, &|l| live.contains(l))
             .into_iter()
             .filter(|l| !settled.contains(l))
             .collect();
@@ -125,6 +136,30 @@ async fn recover(sink: &Shared, partitions: &[TopicPartition]) -> Result<Loaded>
 }
 
 impl Shared {
+    /// Waits until no load of this task still touches `partitions`: one whose `close` gave up
+    /// waiting for it (a commit it sent not yet settled) when they were revoked, before Connect
+    /// gave them back to this task. Until then they stay revoked for that load, which is cut or
+    /// completed as one of revoked partitions; then they are this task's again.
+    async fn own_loads_back(&self, partitions: &[TopicPartition]) {
+        let touched = |tp: &TopicPartition| partitions.contains(tp);
+        loop {
+            {
+                let mut state = self.lock();
+                if self.is_stopped() || !state.tables.values().any(|t| t.settling(&touched)) {
+                    let state = &mut *state;
+                    for tp in partitions
+                        .iter()
+                        .filter(|tp| state.recovering.contains(*tp))
+                    {
+                        state.revoked.remove(tp);
+                    }
+                    return;
+                }
+            }
+            tokio::time::sleep(VISIBLE_POLL).await;
+        }
+    }
+
     /// Settles the load whose first attempt is `label` (a chain's next load, named by progress
     /// rows): rolls back each of its attempts in turn, which aborts one still open and is
     /// refused for one committed, until an attempt that was never begun. `Visible`: one of them
