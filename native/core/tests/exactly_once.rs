@@ -671,7 +671,12 @@ fn a_partition_back_to_the_same_task_while_its_load_still_commits_loads_once() {
     std::thread::sleep(Duration::from_millis(500));
     // An eager rebalance takes the partition away and gives it straight back to this task;
     // `close` gives up waiting for the load after 10 s.
+    let closing = Instant::now();
     sink.close(&[tp0()]).unwrap();
+    assert!(
+        closing.elapsed() >= Duration::from_secs(10),
+        "close waited for the load until it gave up"
+    );
     sink.open(&[tp0()]).unwrap();
     // Connect delivers again from the last committed offset.
     let again = records(2, 6);

@@ -19,7 +19,9 @@
 //! before it (see `offsets`); native memory for rows stays within the bound `pressure`
 //! states; no Connect callback waits long: `put` and `pre_commit` never, `close` at most
 //! [`CLOSE_WAIT`], `stop` not at all; a load of a revoked partition never commits after
-//! `close` returns (see `table`).
+//! `close` returns (see `table`), unless a commit it sent is still unsettled when `close`
+//! stops waiting: under exactly-once the partition's next owner, this task included, fences
+//! or waits for it before recovering.
 
 mod follow;
 mod intake;

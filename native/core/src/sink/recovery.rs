@@ -59,6 +59,9 @@ async fn recover_until_done(shared: Weak<Shared>, partitions: Vec<TopicPartition
             return;
         }
         let outcome = recover(&sink, &partitions).await;
+        if sink.is_stopped() {
+            return;
+        }
         match outcome {
             Ok(loaded) => {
                 sink.recovered(&partitions, loaded);
@@ -87,7 +90,9 @@ async fn recover_until_done(shared: Weak<Shared>, partitions: Vec<TopicPartition
 /// One attempt: the progress rows of `partitions`, every label they name settled.
 async fn recover(sink: &Shared, partitions: &[TopicPartition]) -> Result<Loaded> {
     sink.prepare_progress_table().await?;
-    sink.own_loads_back(partitions).await;
+    if !sink.own_loads_back(partitions).await {
+        return Err(Error::retriable("the sink stopped"));
+    }
     let wanted: BTreeSet<&TopicPartition> = partitions.iter().collect();
     let own = sink.shape.labels.nonce();
     let mut settled: HashSet<String> = HashSet::new();
@@ -139,13 +144,17 @@ impl Shared {
     /// Waits until no load of this task still touches `partitions`: one whose `close` gave up
     /// waiting for it (a commit it sent not yet settled) when they were revoked, before Connect
     /// gave them back to this task. Until then they stay revoked for that load, which is cut or
-    /// completed as one of revoked partitions; then they are this task's again.
-    async fn own_loads_back(&self, partitions: &[TopicPartition]) {
+    /// completed as one of revoked partitions; then they are this task's again. `false` when
+    /// the sink stopped meanwhile.
+    async fn own_loads_back(&self, partitions: &[TopicPartition]) -> bool {
         let touched = |tp: &TopicPartition| partitions.contains(tp);
         loop {
             {
                 let mut state = self.lock();
-                if self.is_stopped() || !state.tables.values().any(|t| t.settling(&touched)) {
+                if self.is_stopped() {
+                    return false;
+                }
+                if !state.tables.values().any(|t| t.settling(&touched)) {
                     let state = &mut *state;
                     for tp in partitions
                         .iter()
@@ -153,7 +162,7 @@ impl Shared {
                     {
                         state.revoked.remove(tp);
                     }
-                    return;
+                    return true;
                 }
             }
             tokio::time::sleep(VISIBLE_POLL).await;
