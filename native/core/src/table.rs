@@ -558,6 +558,9 @@ impl Table {
         };
         self.loads[at].in_flight = None;
         self.loads[at].names.clear();
+        if result.is_err() {
+            self.restart_behind(at);
+        }
         let registered = self.loads[at].registering.take();
         match result {
             Ok(_) if registered.is_some() => {
@@ -589,18 +592,14 @@ impl Table {
             // (A rejected load is settled by the worker through `reject` first; should one
             // come here, it goes back to the queue as a cancelled one does.)
             Err(Ended::Cancelled { .. } | Ended::Rejected { .. }) => {
-                self.restart_behind(at);
                 self.cut(at, revoked, shape, seq, tracker);
                 self.wake.notify_one();
                 None
             }
-            Err(Ended::GaveUp(e)) => {
-                self.restart_behind(at);
-                Some(format!(
-                    "The loads of table '{}' failed and sink.table.failure=fail: {e}",
-                    self.name
-                ))
-            }
+            Err(Ended::GaveUp(e)) => Some(format!(
+                "The loads of table '{}' failed and sink.table.failure=fail: {e}",
+                self.name
+            )),
         }
     }
 
