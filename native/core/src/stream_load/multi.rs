@@ -148,7 +148,10 @@ pub async fn load(
     let mut rejected: Option<String> = None;
     loop {
         let current = attempt_request(req, attempt.load(Ordering::SeqCst));
-        if is_cancelled(cancel) && stops_when_cancelled(step, commit_sent) {
+        // The table dropped the load (the sink stopped): nothing will send it again here, and
+        // the partitions' next owner settles the attempt (recovery rolls it back).
+        let dropped = turn.has_changed().is_err();
+        if is_cancelled(cancel) && stops_when_cancelled(step, commit_sent, dropped) {
             if begun {
                 abandon(client, &current, attempt).await;
             }
@@ -332,10 +335,12 @@ pub async fn load(
 }
 
 /// Whether a cancelled load stops before `step`. It does, except while it settles a commit
-/// already sent: that goes on until StarRocks tells, however long it takes, since the load's
-/// next attempt must never begin while this one may still commit (its rows would land twice).
-fn stops_when_cancelled(step: Step, commit_sent: bool) -> bool {
-    !(commit_sent && step == Step::Settle)
+/// already sent and its table still holds it: that goes on until StarRocks tells, however long
+/// it takes, since the load's next attempt must never begin while this one may still commit
+/// (its rows would land twice). Once the table dropped it (`dropped`: the sink stopped), no
+/// next attempt comes from here.
+fn stops_when_cancelled(step: Step, commit_sent: bool, dropped: bool) -> bool {
+    !(commit_sent && step == Step::Settle && !dropped)
 }
 
 /// Rolls the attempt back (best effort: an attempt not committed never is, whatever the
@@ -400,11 +405,13 @@ mod tests {
             Step::Commit,
             Step::Abandon,
         ] {
-            assert!(stops_when_cancelled(step, false), "{step:?}");
-            assert!(stops_when_cancelled(step, true), "{step:?}");
+            assert!(stops_when_cancelled(step, false, false), "{step:?}");
+            assert!(stops_when_cancelled(step, true, false), "{step:?}");
         }
-        assert!(stops_when_cancelled(Step::Settle, false));
-        assert!(!stops_when_cancelled(Step::Settle, true));
+        assert!(stops_when_cancelled(Step::Settle, false, false));
+        assert!(!stops_when_cancelled(Step::Settle, true, false));
+        // The sink stopped: its next owner's recovery settles the attempt.
+        assert!(stops_when_cancelled(Step::Settle, true, true));
     }
 
     #[test]
