@@ -158,9 +158,13 @@ struct State {
     failure: Option<String>,
     /// Exactly-once: the records StarRocks already holds, per partition and table.
     loaded: Loaded,
-    /// Exactly-once: partitions opened whose progress is still being recovered. Their
-    /// records are handed back (rewound) and they stay paused.
-    recovering: BTreeSet<TopicPartition>,
+    /// Exactly-once: partitions opened whose progress is still being recovered, each with the
+    /// number of the recovery that `open` started for it. Their records are handed back
+    /// (rewound) and they stay paused. Only that recovery settles a partition: one started by
+    /// an earlier `open` may outlive a `close`, and what it read is not the partition's now.
+    recovering: BTreeMap<TopicPartition, u64>,
+    /// Exactly-once: recoveries started so far (the last one's number).
+    recoveries: u64,
     /// Partitions handed back; until a record of theirs comes back from the rewind on,
     /// Connect's position for them is not theirs to commit.
     rewound: BTreeMap<TopicPartition, Rewound>,
@@ -255,7 +259,8 @@ impl Sink {
                 assigned: None,
                 failure: None,
                 loaded: Loaded::default(),
-                recovering: BTreeSet::new(),
+                recovering: BTreeMap::new(),
+                recoveries: 0,
                 rewound: BTreeMap::new(),
                 reports: rejected::Reports::default(),
                 last_commit: Instant::now(),
@@ -302,8 +307,12 @@ impl Sink {
         }
         state.reports.forget(partitions);
         if self.shared.query.is_some() && !partitions.is_empty() {
-            state.recovering.extend(partitions.iter().cloned());
-            recovery::spawn(&self.shared, partitions.to_vec());
+            state.recoveries += 1;
+            let recovery = state.recoveries;
+            for tp in partitions {
+                state.recovering.insert(tp.clone(), recovery);
+            }
+            recovery::spawn(&self.shared, partitions.to_vec(), recovery);
         }
         tracing::debug!(parent: &self.shared.span, count = partitions.len(), "Partitions opened.");
         Ok(partitions.to_vec())
@@ -416,7 +425,7 @@ impl Shared {
                     *failure = Some(error.to_string());
                     return Err(error);
                 }
-                let lane = if recovering.contains(&tp) {
+                let lane = if recovering.contains_key(&tp) {
                     // Handed back: consumed again from its first offset once recovered.
                     if !rewound.contains_key(&tp) {
                         rewound.insert(tp.clone(), Rewound { from_batch: None });
@@ -606,7 +615,7 @@ impl Sink {
         let mut offsets: BTreeMap<TopicPartition, i64> =
             state.tracker.committable().into_iter().collect();
         for (tp, offset) in consumed {
-            if state.recovering.contains(tp) || state.rewound.contains_key(tp) {
+            if state.recovering.contains_key(tp) || state.rewound.contains_key(tp) {
                 // Its records were handed back: Connect's position is past rows not loaded.
                 offsets.remove(tp);
                 continue;
@@ -787,18 +796,21 @@ fn check(state: &State) -> Result<()> {
 }
 
 impl Shared {
-    /// Exactly-once: the recovery of `partitions` is done; records below `loaded` are skipped.
-    fn recovered(&self, partitions: &[TopicPartition], loaded: Loaded) {
+    /// Exactly-once: recovery number `recovery` of `partitions` is done; records below
+    /// `loaded` are skipped.
+    fn recovered(&self, partitions: &[TopicPartition], recovery: u64, loaded: Loaded) {
         let mut state = self.lock();
-        let still_assigned: Vec<TopicPartition> = partitions
-            .iter()
-            .filter(|tp| state.recovering.remove(*tp))
-            .cloned()
-            .collect();
-        // Partitions closed meanwhile keep nothing of this recovery.
+        // Partitions closed meanwhile keep nothing of this recovery, nor do those opened again
+        // since (a later recovery of theirs is under way).
         let gone: Vec<TopicPartition> = partitions
             .iter()
-            .filter(|tp| !still_assigned.contains(tp))
+            .filter(|tp| {
+                let ours = state.recovering.get(*tp) == Some(&recovery);
+                if ours {
+                    state.recovering.remove(*tp);
+                }
+                !ours
+            })
             .cloned()
             .collect();
         let mut loaded = loaded;
@@ -881,7 +893,7 @@ impl Shared {
         let pressures: Vec<_> = state.tables.values().map(Table::pressure).collect();
         let paused = pressure::paused(&pressures, self.config.buffer_max_bytes);
         let in_flight = pressures.iter().any(|p| p.pending > 0);
-        let mut wanted: BTreeSet<TopicPartition> = state.recovering.iter().cloned().collect();
+        let mut wanted: BTreeSet<TopicPartition> = state.recovering.keys().cloned().collect();
         for ((table, pressure), paused) in state.tables.values().zip(&pressures).zip(paused) {
             TableMetrics::set(&table.metrics.pending_bytes, pressure.pending);
             if paused {

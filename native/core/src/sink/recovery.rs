@@ -41,30 +41,32 @@ const VISIBLE_POLL: Duration = Duration::from_millis(300);
 const RETRY_MIN: Duration = Duration::from_millis(500);
 const RETRY_MAX: Duration = Duration::from_secs(30);
 
-/// Starts the recovery of `partitions` on the core's runtime.
-pub(super) fn spawn(shared: &Arc<Shared>, partitions: Vec<TopicPartition>) {
+/// Starts recovery number `recovery` (see `State::recovering`), of `partitions`, on the
+/// core's runtime.
+pub(super) fn spawn(shared: &Arc<Shared>, partitions: Vec<TopicPartition>, recovery: u64) {
     let weak = Arc::downgrade(shared);
     super::worker::supervise(
         shared,
         "exactly-once recovery".to_owned(),
-        recover_until_done(weak, partitions),
+        recover_until_done(weak, partitions, recovery),
     );
 }
 
-async fn recover_until_done(shared: Weak<Shared>, partitions: Vec<TopicPartition>) {
+async fn recover_until_done(shared: Weak<Shared>, partitions: Vec<TopicPartition>, recovery: u64) {
     let mut delay = RETRY_MIN;
     loop {
         let Some(sink) = shared.upgrade() else { return };
-        if sink.is_stopped() {
+        if sink.is_stopped() || !sink.still_recovering(&partitions, recovery) {
+            // Stopped, or every partition closed or opened again since (a later recovery).
             return;
         }
-        let outcome = recover(&sink, &partitions).await;
+        let outcome = recover(&sink, &partitions, recovery).await;
         if sink.is_stopped() {
             return;
         }
         match outcome {
             Ok(loaded) => {
-                sink.recovered(&partitions, loaded);
+                sink.recovered(&partitions, recovery, loaded);
                 return;
             }
             Err(e) if !e.is_retriable() => {
@@ -88,9 +90,9 @@ async fn recover_until_done(shared: Weak<Shared>, partitions: Vec<TopicPartition
 }
 
 /// One attempt: the progress rows of `partitions`, every label they name settled.
-async fn recover(sink: &Shared, partitions: &[TopicPartition]) -> Result<Loaded> {
+async fn recover(sink: &Shared, partitions: &[TopicPartition], recovery: u64) -> Result<Loaded> {
     sink.prepare_progress_table().await?;
-    if !sink.own_loads_back(partitions).await {
+    if !sink.own_loads_back(partitions, recovery).await {
         return Err(Error::retriable("the sink stopped"));
     }
     let wanted: BTreeSet<&TopicPartition> = partitions.iter().collect();
@@ -141,12 +143,21 @@ async fn recover(sink: &Shared, partitions: &[TopicPartition]) -> Result<Loaded>
 }
 
 impl Shared {
+    /// Whether any of `partitions` still waits for recovery number `recovery`: not closed,
+    /// nor opened again since.
+    fn still_recovering(&self, partitions: &[TopicPartition], recovery: u64) -> bool {
+        let state = self.lock();
+        partitions
+            .iter()
+            .any(|tp| state.recovering.get(tp) == Some(&recovery))
+    }
+
     /// Waits until no load of this task still touches `partitions`: one whose `close` gave up
     /// waiting for it (a commit it sent not yet settled) when they were revoked, before Connect
     /// gave them back to this task. Until then they stay revoked for that load, which is cut or
     /// completed as one of revoked partitions; then they are this task's again. `false` when
-    /// the sink stopped meanwhile.
-    async fn own_loads_back(&self, partitions: &[TopicPartition]) -> bool {
+    /// the sink stopped meanwhile. Only the partitions still in `recovery` are given back.
+    async fn own_loads_back(&self, partitions: &[TopicPartition], recovery: u64) -> bool {
         let touched = |tp: &TopicPartition| partitions.contains(tp);
         loop {
             {
@@ -158,7 +169,7 @@ impl Shared {
                     let state = &mut *state;
                     for tp in partitions
                         .iter()
-                        .filter(|tp| state.recovering.contains(*tp))
+                        .filter(|tp| state.recovering.get(*tp) == Some(&recovery))
                     {
                         state.revoked.remove(tp);
                     }
@@ -347,4 +358,74 @@ pub fn reset_progress(
         "Exactly-once progress forgotten: the records Connect hands over again are loaded again."
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::sink::Sink;
+
+    /// An exactly-once sink whose FE never answers (nothing listens on its ports): its
+    /// recoveries fail transiently and retry, so the test settles them itself.
+    fn sink_of_nowhere() -> Sink {
+        let props: HashMap<String, String> = [
+            ("starrocks.http.url", "127.0.0.1:1"),
+            ("starrocks.query.url", "127.0.0.1:1"),
+            ("starrocks.database.name", "db"),
+            ("starrocks.username", "root"),
+            ("starrocks.password", ""),
+            ("starrocks.topic2table.map", "t:tbl"),
+            ("sink.semantic", "exactly-once"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        Sink::start(&props, "c", "0").expect("the sink starts")
+    }
+
+    fn loaded(tp: &TopicPartition, next_offset: i64) -> Loaded {
+        Loaded::from_rows(&[ProgressRow {
+            table: "tbl".into(),
+            tp: tp.clone(),
+            next_offset,
+            next_label: "kc-c-0-tbl-x-1".into(),
+        }])
+    }
+
+    #[test]
+    fn a_recovery_outlived_by_a_close_and_an_open_of_its_partition_settles_nothing_of_it() {
+        let sink = sink_of_nowhere();
+        let shared = &sink.shared;
+        let tp = TopicPartition::new("t", 0);
+        let other = TopicPartition::new("t", 1);
+        sink.open(&[tp.clone(), other.clone()]).unwrap();
+        sink.close(std::slice::from_ref(&tp)).unwrap();
+        sink.open(std::slice::from_ref(&tp)).unwrap();
+        assert!(shared.still_recovering(std::slice::from_ref(&tp), 2));
+        assert!(!shared.still_recovering(std::slice::from_ref(&tp), 1));
+        assert!(shared.still_recovering(std::slice::from_ref(&other), 1));
+
+        // The first recovery ends with what it read before the close: it settles the partition
+        // it still holds, not the one opened again.
+        let mut stale = loaded(&tp, 100);
+        stale.extend(loaded(&other, 7));
+        shared.recovered(&[tp.clone(), other.clone()], 1, stale);
+        {
+            let state = shared.lock();
+            assert_eq!(state.recovering.get(&tp), Some(&2));
+            assert!(!state.recovering.contains_key(&other));
+            assert_eq!(state.loaded.next_offset("tbl", &tp), None);
+            assert_eq!(state.loaded.next_offset("tbl", &other), Some(7));
+        }
+        assert!(!shared.still_recovering(&[tp.clone(), other.clone()], 1));
+
+        shared.recovered(std::slice::from_ref(&tp), 2, loaded(&tp, 50));
+        let state = shared.lock();
+        assert!(state.recovering.is_empty());
+        assert_eq!(state.loaded.next_offset("tbl", &tp), Some(50));
+        drop(state);
+        sink.stop();
+    }
 }
