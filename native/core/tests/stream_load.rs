@@ -868,16 +868,18 @@ fn multi_request(emu: &Emulator, client: &StreamLoadClient, label: &str) -> Load
     req
 }
 
-/// Runs `req` through `multi::load`; once its rows are sent (`sent`), `then` acts on
-/// (cancel, turn), which start false.
+/// Runs `req` through `multi::load`; once its rows are sent, `then` acts on (cancel, turn),
+/// which start false. Taking the turn's sender out drops it, as a table does when the sink
+/// stops.
 fn multi_load_with(
     emu: &Emulator,
     client: &StreamLoadClient,
     req: &LoadRequest,
-    then: impl FnOnce(&watch::Sender<bool>, &watch::Sender<bool>),
+    then: impl FnOnce(&watch::Sender<bool>, &mut Option<watch::Sender<bool>>),
 ) -> Result<LoadOutcome, Ended> {
     let (cancel_tx, mut cancel) = watch::channel(false);
     let (turn_tx, mut turn) = watch::channel(false);
+    let mut turn_tx = Some(turn_tx);
     let attempt = std::sync::atomic::AtomicU32::new(0);
     let mut on_failure = |_: &Failure| {};
     run(async {
@@ -888,7 +890,7 @@ fn multi_load_with(
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
             assert!(steps_on(emu, "fe", "commit").is_empty(), "no commit yet");
-            then(&cancel_tx, &turn_tx);
+            then(&cancel_tx, &mut turn_tx);
         };
         let load = multi::load(
             client,
@@ -909,7 +911,7 @@ fn a_multi_table_load_sends_its_rows_before_its_turn_and_commits_when_it_comes()
     let client = client(&config(&emu, &[]));
     let req = multi_request(&emu, &client, "eo-second");
     let outcome = multi_load_with(&emu, &client, &req, |_, turn| {
-        turn.send(true).unwrap();
+        turn.as_ref().unwrap().send(true).unwrap();
     });
     assert!(matches!(outcome, Ok(LoadOutcome::Loaded(_))), "{outcome:?}");
     assert_eq!(rows(&emu).len(), 3);
@@ -926,7 +928,7 @@ fn a_multi_table_load_cancelled_as_its_turn_comes_never_commits() {
         let req = multi_request(&emu, &client, &format!("eo-cancelled-{round}"));
         let outcome = multi_load_with(&emu, &client, &req, |cancel, turn| {
             cancel.send(true).unwrap();
-            turn.send(true).unwrap();
+            turn.as_ref().unwrap().send(true).unwrap();
         });
         assert!(
             matches!(outcome, Err(Ended::Cancelled { .. })),
@@ -938,4 +940,28 @@ fn a_multi_table_load_cancelled_as_its_turn_comes_never_commits() {
         );
         assert!(rows(&emu).is_empty(), "round {round}");
     }
+}
+
+#[test]
+fn a_multi_table_load_whose_table_drops_it_before_its_turn_rolls_back_and_never_commits() {
+    // The sink stopped while the load waited for its turn: the table dropped the turn's
+    // sender. The load rolls its transaction back rather than leave it open until its timeout.
+    let emu = seeded();
+    let client = client(&config(&emu, &[]));
+    let req = multi_request(&emu, &client, "eo-dropped");
+    let outcome = multi_load_with(&emu, &client, &req, |_, turn| {
+        turn.take();
+    });
+    assert!(
+        matches!(outcome, Err(Ended::Cancelled { .. })),
+        "{outcome:?}"
+    );
+    assert!(
+        steps_on(&emu, "fe", "commit").is_empty(),
+        "no commit was sent"
+    );
+    let rollbacks = steps_on(&emu, "fe", "rollback");
+    assert_eq!(rollbacks.len(), 1, "{rollbacks:?}");
+    assert_eq!(rollbacks[0].label.as_deref(), Some("eo-dropped"));
+    assert!(rows(&emu).is_empty());
 }
