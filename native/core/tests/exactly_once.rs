@@ -689,3 +689,104 @@ fn a_partition_back_to_the_same_task_while_its_load_still_commits_loads_once() {
     );
     assert_eq!(ids(&emu), ids_1_to(6), "every row once");
 }
+
+#[test]
+fn a_recovery_still_waiting_never_rolls_back_the_loads_of_a_partition_closed_meanwhile() {
+    // Partition 0 of `test` feeds test_tbl, partition 0 of `other` other_tbl: two chains, so
+    // their rows name different loads.
+    let emu = emulator(Config::ephemeral());
+    let extra = [
+        ("starrocks.topic2table.map", "test:test_tbl,other:other_tbl"),
+        ("sink.properties.timeout", "5"),
+        ("bufferflush.intervalms", "1000"),
+    ];
+    let other0 = TopicPartition::new("other", 0);
+    let other_records: Vec<String> = (0..4)
+        .map(|o| format!(r#"{{"id":{},"city":"o{o}"}}"#, o + 1))
+        .collect();
+    let other = |from: usize, to: usize| -> Vec<Record<'_>> {
+        (from..to)
+            .map(|o| raw("other", 0, o as i64, Some(&other_records[o])))
+            .collect()
+    };
+    let start = |task: &str| Sink::start(&eo_props(&emu, &extra), CONNECTOR, task).unwrap();
+
+    // A previous owner loads both, then a load of `other` whose commit is answered as
+    // committed (after 5 s, the transaction's timeout) and becomes visible only 14 s later; the owner dies then.
+    let previous = start("7");
+    previous.open(&[tp0(), other0.clone()]).unwrap();
+    let mut session = Session::new();
+    let test_values = records(0, 4);
+    deliver(&previous, &mut session, &as_records(&test_values[..2], 0));
+    deliver(&previous, &mut session, &other(0, 2));
+    wait_offsets(&previous, &[("other", 0, 2), ("test", 0, 2)]);
+    emu.inject(
+        Fault::PublishTimeout {
+            visible_after: Duration::from_secs(14),
+        },
+        1,
+    );
+    deliver(&previous, &mut session, &other(2, 4));
+    wait_offsets(&previous, &[("other", 0, 4), ("test", 0, 2)]);
+    previous.stop();
+    let pending = emu
+        .rows("example_db", PROGRESS)
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            r.into_iter()
+                .map(|v| v.unwrap_or_default())
+                .collect::<Vec<_>>()
+        })
+        .find(|r| r[2] == "other")
+        .map(|r| r[5].clone())
+        .expect("partition 0 of other has a row");
+    assert_eq!(emu_label_state(&emu, &pending), "COMMITTED");
+
+    // Task 0 gets both: its recovery waits for that load to be visible.
+    let waiting = start("0");
+    waiting.open(&[tp0(), other0.clone()]).unwrap();
+    wait_until(
+        "the recovery to wait for the committed load",
+        Duration::from_secs(10),
+        || {
+            emu.journal()
+                .iter()
+                .any(|e| e.uri.ends_with("/rollback") && e.label.as_deref() == Some(&pending))
+        },
+    );
+    // Meanwhile partition 0 of `test` moves to task 1, which recovers it and loads, its rows
+    // held 3 s by the BE: its load's transaction is open while task 0's recovery reads the
+    // rows again and again, and they now name that load.
+    waiting.close(&[tp0()]).unwrap();
+    let taker = start("1");
+    taker.open(&[tp0()]).unwrap();
+    emu.arm(starrocks_emulator::faults::ArmedFault {
+        fault: Fault::DelayReply {
+            delay: Duration::from_secs(3),
+        },
+        times: 1,
+        table: Some("test_tbl".into()),
+    });
+    let mut taker_session = Session::new();
+    deliver(&taker, &mut taker_session, &as_records(&test_values, 0));
+    wait_offsets(&taker, &[("test", 0, 4)]);
+    assert_eq!(ids(&emu), ids_1_to(4));
+    // Task 1 rolls nothing back of its own unless a load of it fails: a rollback of one of its
+    // labels is task 0's recovery's, of a partition it no longer held.
+    let rolled_back: Vec<String> = emu
+        .journal()
+        .into_iter()
+        .filter(|e| e.uri.ends_with("/rollback"))
+        .filter_map(|e| e.label)
+        .filter(|l| l.starts_with(&format!("kc-{CONNECTOR}-1-")))
+        .collect();
+    assert!(rolled_back.is_empty(), "{rolled_back:?}");
+    wait_until(
+        "the slow load to be visible",
+        Duration::from_secs(30),
+        || emu_label_state(&emu, &pending) == "VISIBLE",
+    );
+    taker.stop();
+    waiting.stop();
+}

@@ -16,6 +16,11 @@
 //! 4. hands the rows to the sink, which skips the records below each row's offset and resumes
 //!    the partitions.
 //!
+//! Each `open` starts a recovery of its own, numbered (`State::recovering`). A recovery acts only
+//! for its partitions that still wait for it: each reading of the rows leaves out one closed
+//! or opened again since (it may be another task's by then, its rows naming that task's loads),
+//! and it stops once none is left.
+//!
 //! A transient failure (no FE answers) is retried with backoff, the partitions staying paused;
 //! a refusal (a cluster older than 4.0, no privilege to create or read the progress table)
 //! fails the sink with the statement to run.
@@ -56,7 +61,7 @@ async fn recover_until_done(shared: Weak<Shared>, partitions: Vec<TopicPartition
     let mut delay = RETRY_MIN;
     loop {
         let Some(sink) = shared.upgrade() else { return };
-        if sink.is_stopped() || !sink.still_recovering(&partitions, recovery) {
+        if sink.is_stopped() || sink.owned(&partitions, recovery).is_empty() {
             // Stopped, or every partition closed or opened again since (a later recovery).
             return;
         }
@@ -89,16 +94,22 @@ async fn recover_until_done(shared: Weak<Shared>, partitions: Vec<TopicPartition
     }
 }
 
-/// One attempt: the progress rows of `partitions`, every label they name settled.
+/// One attempt: the progress rows of `partitions`, every label they name settled. Only the
+/// partitions still this recovery's count: one closed meanwhile may already be another
+/// task's, whose loads its rows then name, and those are not this recovery's to roll back.
 async fn recover(sink: &Shared, partitions: &[TopicPartition], recovery: u64) -> Result<Loaded> {
     sink.prepare_progress_table().await?;
     if !sink.own_loads_back(partitions, recovery).await {
         return Err(Error::retriable("the sink stopped"));
     }
-    let wanted: BTreeSet<&TopicPartition> = partitions.iter().collect();
     let own = sink.shape.labels.nonce();
     let mut settled: HashSet<String> = HashSet::new();
     loop {
+        let wanted: BTreeSet<TopicPartition> =
+            sink.owned(partitions, recovery).into_iter().collect();
+        if wanted.is_empty() {
+            return Ok(Loaded::default());
+        }
         let rows: Vec<ProgressRow> = sink
             .read_progress()
             .await?
@@ -121,11 +132,18 @@ async fn recover(sink: &Shared, partitions: &[TopicPartition], recovery: u64) ->
             for table in tables {
                 TableMetrics::add(&sink.metrics.table(table).recoveries, 1);
             }
-            tracing::info!(parent: &sink.span, partitions = partitions.len(), rows = rows.len(),
+            tracing::info!(parent: &sink.span, partitions = wanted.len(), rows = rows.len(),
                 "Exactly-once recovery done: records below each partition's progress are skipped.");
             return Ok(Loaded::from_rows(&rows));
         }
         for label in open {
+            let still_ours = sink.owned(partitions, recovery);
+            if !rows
+                .iter()
+                .any(|r| r.next_label == label && still_ours.contains(&r.tp))
+            {
+                continue;
+            }
             let table = rows
                 .iter()
                 .find(|r| r.next_label == label)
@@ -143,13 +161,11 @@ async fn recover(sink: &Shared, partitions: &[TopicPartition], recovery: u64) ->
 }
 
 impl Shared {
-    /// Whether any of `partitions` still waits for recovery number `recovery`: not closed,
-    /// nor opened again since.
-    fn still_recovering(&self, partitions: &[TopicPartition], recovery: u64) -> bool {
+    /// Those of `partitions` that still wait for recovery number `recovery`: not closed, nor
+    /// opened again since.
+    fn owned(&self, partitions: &[TopicPartition], recovery: u64) -> Vec<TopicPartition> {
         let state = self.lock();
-        partitions
-            .iter()
-            .any(|tp| state.recovering.get(tp) == Some(&recovery))
+        owned_by(&state, partitions, recovery)
     }
 
     /// Waits until no load of this task still touches `partitions`: one whose `close` gave up
@@ -158,19 +174,16 @@ impl Shared {
     /// completed as one of revoked partitions; then they are this task's again. `false` when
     /// the sink stopped meanwhile. Only the partitions still in `recovery` are given back.
     async fn own_loads_back(&self, partitions: &[TopicPartition], recovery: u64) -> bool {
-        let touched = |tp: &TopicPartition| partitions.contains(tp);
         loop {
             {
                 let mut state = self.lock();
                 if self.is_stopped() {
                     return false;
                 }
+                let ours = owned_by(&state, partitions, recovery);
+                let touched = |tp: &TopicPartition| ours.contains(tp);
                 if !state.tables.values().any(|t| t.settling(&touched)) {
-                    let state = &mut *state;
-                    for tp in partitions
-                        .iter()
-                        .filter(|tp| state.recovering.get(*tp) == Some(&recovery))
-                    {
+                    for tp in &ours {
                         state.revoked.remove(tp);
                     }
                     return true;
@@ -312,6 +325,19 @@ impl Shared {
     }
 }
 
+/// Those of `partitions` that recovery number `recovery` still holds (see `State::recovering`).
+fn owned_by(
+    state: &super::State,
+    partitions: &[TopicPartition],
+    recovery: u64,
+) -> Vec<TopicPartition> {
+    partitions
+        .iter()
+        .filter(|tp| state.recovering.get(*tp) == Some(&recovery))
+        .cloned()
+        .collect()
+}
+
 /// Whether a rollback answer aborted an open transaction just now (not one aborted before).
 fn is_fresh_abort(answer: &Attempt) -> bool {
     matches!(answer, Attempt::Answered { body, .. } if !body.to_ascii_lowercase().contains("already"))
@@ -403,9 +429,14 @@ mod tests {
         sink.open(&[tp.clone(), other.clone()]).unwrap();
         sink.close(std::slice::from_ref(&tp)).unwrap();
         sink.open(std::slice::from_ref(&tp)).unwrap();
-        assert!(shared.still_recovering(std::slice::from_ref(&tp), 2));
-        assert!(!shared.still_recovering(std::slice::from_ref(&tp), 1));
-        assert!(shared.still_recovering(std::slice::from_ref(&other), 1));
+        assert_eq!(
+            shared.owned(&[tp.clone(), other.clone()], 1),
+            vec![other.clone()]
+        );
+        assert_eq!(
+            shared.owned(&[tp.clone(), other.clone()], 2),
+            vec![tp.clone()]
+        );
 
         // The first recovery ends with what it read before the close: it settles the partition
         // it still holds, not the one opened again.
@@ -419,7 +450,7 @@ mod tests {
             assert_eq!(state.loaded.next_offset("tbl", &tp), None);
             assert_eq!(state.loaded.next_offset("tbl", &other), Some(7));
         }
-        assert!(!shared.still_recovering(&[tp.clone(), other.clone()], 1));
+        assert!(shared.owned(&[tp.clone(), other.clone()], 1).is_empty());
 
         shared.recovered(std::slice::from_ref(&tp), 2, loaded(&tp, 50));
         let state = shared.lock();
