@@ -304,6 +304,10 @@ impl Sink {
                 state.revoked.remove(tp);
             }
             state.paused.remove(tp);
+            // Opened again without a `close` (not what Connect does): the partition is resumed
+            // from the position a rewind of its earlier recovery set, so that recovery's rewind
+            // is asked for again by the first record that comes, instead of counted as done.
+            state.rewound.remove(tp);
         }
         state.reports.forget(partitions);
         if self.shared.query.is_some() && !partitions.is_empty() {

@@ -421,6 +421,40 @@ mod tests {
     }
 
     #[test]
+    fn a_partition_opened_again_without_a_close_while_recovering_is_handed_back_again() {
+        // Recoveries never end here, so the partition stays recovering throughout.
+        let sink = sink_of_nowhere();
+        let tp = TopicPartition::new("t", 0);
+        let value = r#"{"a":1}"#;
+        let mut session = crate::batch_writer::Session::new();
+        let mut batch = |offset: i64| {
+            let topic = crate::batch_writer::topic("t");
+            let record = crate::record::Record {
+                original_topic: topic,
+                partition: 0,
+                offset,
+                topic,
+                timestamp: None,
+                key: crate::record::Payload::Null,
+                value: crate::record::Payload::RawText(value),
+            };
+            session.batch(&[record])
+        };
+        sink.open(std::slice::from_ref(&tp)).unwrap();
+        let first = sink.put(&batch(5)).unwrap();
+        assert_eq!(first.flow.rewind, vec![(tp.clone(), 5)]);
+        // Opened again, it is resumed: Connect delivers it again from the rewind.
+        sink.open(std::slice::from_ref(&tp)).unwrap();
+        let again = sink.put(&batch(5)).unwrap();
+        assert_eq!(
+            again.flow.rewind,
+            vec![(tp.clone(), 5)],
+            "the records dropped while it recovers are asked for again"
+        );
+        sink.stop();
+    }
+
+    #[test]
     fn a_recovery_outlived_by_a_close_and_an_open_of_its_partition_settles_nothing_of_it() {
         let sink = sink_of_nowhere();
         let shared = &sink.shared;
