@@ -231,6 +231,11 @@ pub struct Table {
     appended: (u64, u64),
     /// Wakes the table's worker when a load is queued or the sink stops.
     pub wake: Arc<Notify>,
+    /// Exactly-once: records StarRocks rejected whose reports are not yet made (Connect
+    /// delivers them again to be reported), per partition. No load whose progress rows would
+    /// pass one commits before it is reported: its progress would skip the record for good
+    /// should the task die before the report (the next owner's recovery trusts the rows).
+    reports_due: BTreeMap<TopicPartition, BTreeSet<i64>>,
 }
 
 impl Table {
@@ -252,6 +257,7 @@ impl Table {
             metrics,
             appended: (0, 0),
             wake: Arc::new(Notify::new()),
+            reports_due: BTreeMap::new(),
         }
     }
 
@@ -417,13 +423,76 @@ impl Table {
         self.wake.notify_one();
     }
 
-    /// Lets the queue's first load commit. Called whenever loads leave the queue.
+    /// Lets the queue's first load commit. Called whenever loads leave the queue, and when
+    /// reports it waits for are made. Under exactly-once, not while a record the load's
+    /// progress rows would pass waits for its report.
     fn give_turn(&self) {
         if let Some(first) = self.loads.front() {
+            if self.waits_for_reports(first) {
+                return;
+            }
             first
                 .turn
                 .send_if_modified(|turn| !std::mem::replace(turn, true));
         }
+    }
+
+    /// Whether a rejected record of a partition `load` carries, at or below its last record
+    /// there (where the load's progress row moves the partition past), is not yet reported.
+    fn waits_for_reports(&self, load: &Load) -> bool {
+        !self.reports_due.is_empty()
+            && load.body.ranges().iter().any(|r| {
+                self.reports_due
+                    .get(&TopicPartition::new(&r.topic, r.partition))
+                    .and_then(|due| due.first())
+                    .is_some_and(|lowest| *lowest <= r.last_offset)
+            })
+    }
+
+    /// Exactly-once: the record at `offset` of `tp` was rejected and is to be reported; no
+    /// load that would move the partition's progress past it commits until
+    /// [`Table::reported`] says it was. (Nothing to do under at-least-once: the offset
+    /// tracker holds Connect's offsets, and Connect awaits the report before committing.)
+    pub fn report_due(&mut self, tp: &TopicPartition, offset: i64) {
+        if self.chain.is_some() {
+            self.reports_due
+                .entry(tp.clone())
+                .or_default()
+                .insert(offset);
+        }
+    }
+
+    /// Reports made (the shim has them from Connect's errant record reporter): the loads
+    /// that waited for them may commit.
+    pub fn reported(&mut self, reports: &[(TopicPartition, i64)]) {
+        if self.reports_due.is_empty() {
+            return;
+        }
+        for (tp, offset) in reports {
+            if let Some(due) = self.reports_due.get_mut(tp) {
+                due.remove(offset);
+                if due.is_empty() {
+                    self.reports_due.remove(tp);
+                }
+            }
+        }
+        self.give_turn();
+    }
+
+    /// Partitions opened anew: their reports are forgotten (Connect delivers their records
+    /// from its committed offset, and any rejected again is found again).
+    pub fn forget_reports(&mut self, tps: &[TopicPartition]) {
+        if self.reports_due.is_empty() {
+            return;
+        }
+        self.reports_due.retain(|tp, _| !tps.contains(tp));
+        self.give_turn();
+    }
+
+    /// Partitions whose records wait for their reports: Connect must deliver them again, so
+    /// they are never paused for the table's memory (its loads wait for those reports).
+    pub fn awaiting_reports(&self, tp: &TopicPartition) -> bool {
+        self.reports_due.contains_key(tp)
     }
 
     /// The next load for the worker: the first one not in flight, unless
@@ -621,6 +690,12 @@ impl Table {
         if let Some(chain) = &mut self.chain {
             chain.progress.retain(|tp, _| !revoked(tp));
         }
+        // Their reports are the new owner's to make (it meets the records again).
+        let due = self.reports_due.len();
+        self.reports_due.retain(|tp, _| !revoked(tp));
+        if self.reports_due.len() < due {
+            self.give_turn();
+        }
         let mut settling = false;
         let mut at = 0;
         while at < self.loads.len() {
@@ -708,7 +783,12 @@ impl Table {
             load.body
                 .select(&|tp, offset| !rejected(tp, offset) && !revoked(tp)),
         );
+        // Its turn comes again only once the records it went past are reported.
+        load.turn.send_replace(false);
         let queued = self.replace_body_settled(at, shape, seq, tracker);
+        if queued {
+            self.give_turn();
+        }
         self.retrying = false;
         self.wake.notify_one();
         queued
@@ -1319,6 +1399,46 @@ mod tests {
             }
             assert!(!*again.cancel.borrow_and_update());
         }
+    }
+
+    #[test]
+    fn exactly_once_a_load_past_a_record_awaiting_its_report_commits_once_it_is_reported() {
+        let (eo, mut seq, mut tracker, mut t) = chained_table();
+        let (loaded, none) = (Loaded::default(), |_: &TopicPartition| false);
+        let done = Ok(LoadOutcome::Loaded(Default::default()));
+        let p0 = TopicPartition::new("t", 0);
+        t.report_due(&p0, 10);
+        assert!(t.awaiting_reports(&p0));
+        seal_one(&mut t, &eo, &mut seq, &mut tracker, 1, 11);
+        seal_one(&mut t, &eo, &mut seq, &mut tracker, 0, 12);
+        let other = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        assert!(*other.turn.borrow(), "a load of another partition commits");
+        let past = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        t.finish(other.id, &done, &mut tracker, &none, &eo, &mut seq);
+        assert!(
+            !*past.turn.borrow(),
+            "its progress row would pass record 10 of partition 0, not yet reported"
+        );
+        t.reported(&[(p0.clone(), 10)]);
+        assert!(*past.turn.borrow());
+        assert!(!t.awaiting_reports(&p0));
+    }
+
+    #[test]
+    fn at_least_once_reports_hold_back_no_load() {
+        let (shape, mut seq, mut tracker) =
+            (shape(1 << 20), Sequence::default(), OffsetTracker::new());
+        let mut t = Table::new("t", Arc::new(TableMetrics::default()), &shape, &mut seq);
+        let loaded = Loaded::default();
+        let p0 = TopicPartition::new("t", 0);
+        t.report_due(&p0, 0);
+        assert!(
+            !t.awaiting_reports(&p0),
+            "Connect's offsets wait for the report instead"
+        );
+        seal_one(&mut t, &shape, &mut seq, &mut tracker, 0, 1);
+        let job = t.start_next(&shape, &mut seq, &loaded, "now").unwrap();
+        assert!(*job.turn.borrow());
     }
 
     #[test]

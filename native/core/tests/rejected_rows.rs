@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use common::*;
+use starrocks_emulator::testing::wait_until;
 use starrocks_emulator::{Config, Emulator};
 use starrocks_kafka_core::batch_writer::Session;
 use starrocks_kafka_core::offsets::TopicPartition;
@@ -477,4 +478,67 @@ fn under_exactly_once_rejected_records_are_reported_and_every_other_row_is_loade
         ],
     );
     drain_and_check(&emu, props, n, logs(n, json_value));
+}
+
+#[test]
+fn under_exactly_once_a_task_that_dies_before_reporting_leaves_the_rejected_record_to_the_next() {
+    // Partition 0 alone: its record 3 is rejected (a string in the INT column).
+    let emu = strict_emulator();
+    let query = emu.query_addr().to_string();
+    let props = strict_props(
+        &emu,
+        &[
+            ("errors.tolerance", "all"),
+            ("sink.semantic", "exactly-once"),
+            ("starrocks.query.url", query.as_str()),
+        ],
+    );
+    let n = 30;
+    let log: BTreeMap<i32, Vec<String>> = [(0, (0..n).map(|o| json_value(0, o)).collect())].into();
+    assert_eq!(bad(n).iter().filter(|(p, _)| *p == 0).count(), 1);
+    let counter = |sink: &Sink, name: &str| -> u64 {
+        let prefix = format!("strict_tbl\t{name}\t");
+        sink.metrics()
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix).map(|v| v.parse().unwrap()))
+            .unwrap_or(0)
+    };
+
+    let first = Sink::start(&props, "c", "0").unwrap();
+    first.open(&[TopicPartition::new("strict", 0)]).unwrap();
+    let mut connect = Connect::new("strict", log.clone());
+    let mut session = Session::new();
+    let end = Instant::now() + Duration::from_secs(20);
+    while connect.position[&0] < n {
+        assert!(Instant::now() < end, "never consumed");
+        connect.poll(&first, &mut session, 40);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The load fails on the bad record, which is found by probing; the rest goes back to the
+    // queue. Connect is never called again, so the record is never delivered again to be
+    // reported: the rest must not commit, or its progress would pass the record for good.
+    wait_until(
+        "the rejected record to be found",
+        Duration::from_secs(20),
+        || counter(&first, "rejected-records") == 1,
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        ids_in(&emu, "strict_tbl").is_empty(),
+        "nothing committed past the unreported record"
+    );
+    first.stop();
+
+    // The next task: Connect delivers everything again from its committed offset (none).
+    let next = Sink::start(&props, "c", "0").unwrap();
+    next.open(&[TopicPartition::new("strict", 0)]).unwrap();
+    let mut connect = Connect::new("strict", log);
+    let mut session = Session::new();
+    connect.drain(&next, &mut session, 40);
+    let reported: BTreeSet<(i32, i64)> = connect.reported.keys().copied().collect();
+    assert_eq!(reported, BTreeSet::from([(0, 3)]), "the record is reported");
+    let mut good: Vec<i64> = (0..n).filter(|o| *o != 3).map(|o| id(0, o)).collect();
+    good.sort();
+    assert_eq!(ids_in(&emu, "strict_tbl"), good, "every other row once");
+    next.stop();
 }

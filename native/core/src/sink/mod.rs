@@ -170,6 +170,10 @@ struct State {
     rewound: BTreeMap<TopicPartition, Rewound>,
     /// Records StarRocks rejected, to report when Connect delivers them again.
     reports: rejected::Reports,
+    /// Rejected records handed to the shim to report, in the reply to the task thread's last
+    /// call: the shim has reported them (and Connect's reporter has them) once the task
+    /// thread calls again.
+    reports_handed: Vec<(TopicPartition, i64)>,
     /// When `pre_commit` was last called.
     last_commit: Instant,
 }
@@ -195,6 +199,8 @@ struct Shared {
     state: Mutex<State>,
     changed: Condvar,
     stopped: AtomicBool,
+    /// `State::reports_handed` holds reports (saves a lock per call when none do).
+    reports_handed: AtomicBool,
 }
 
 /// A running sink: one per Connect task.
@@ -263,10 +269,12 @@ impl Sink {
                 recoveries: 0,
                 rewound: BTreeMap::new(),
                 reports: rejected::Reports::default(),
+                reports_handed: Vec::new(),
                 last_commit: Instant::now(),
             }),
             changed: Condvar::new(),
             stopped: AtomicBool::new(false),
+            reports_handed: AtomicBool::new(false),
             config,
         });
         worker::spawn_interval_flush(&shared);
@@ -310,6 +318,9 @@ impl Sink {
             state.rewound.remove(tp);
         }
         state.reports.forget(partitions);
+        for table in state.tables.values_mut() {
+            table.forget_reports(partitions);
+        }
         if self.shared.query.is_some() && !partitions.is_empty() {
             state.recoveries += 1;
             let recovery = state.recoveries;
@@ -327,6 +338,7 @@ impl Sink {
     /// what to pause or resume. Never waits for StarRocks. A sink is driven by `put` or by
     /// [`Sink::submit`], not both.
     pub fn put(&self, batch: &[u8]) -> Result<PutReply> {
+        self.shared.confirm_reports();
         let number = self.shared.batches.fetch_add(1, Ordering::SeqCst) + 1;
         let answer = self.shared.take(batch, number)?;
         Ok(self.shared.hand_over(vec![answer], number))
@@ -364,6 +376,7 @@ impl Sink {
                 self.intake.get().expect("the intake was just set")
             }
         };
+        self.shared.confirm_reports();
         let number = self.shared.batches.fetch_add(1, Ordering::SeqCst) + 1;
         let answers = intake.submit_with(len, fill, number).map_err(|e| {
             if e.is_retriable() {
@@ -491,6 +504,7 @@ impl Shared {
                     span.note(tracker, tp, record.offset, SKIPPED);
                     span.settle(tracker, tp);
                     tracker.hold(tp, record.offset);
+                    table.report_due(tp, record.offset);
                     rejected.push(Rejected {
                         index: index as u32,
                         message: e.to_string(),
@@ -538,6 +552,10 @@ impl Shared {
             let mut state = self.lock();
             for (tp, offset) in answers.iter().flat_map(|a| &a.held) {
                 state.tracker.release(tp, *offset);
+                state.reports_handed.push((tp.clone(), *offset));
+            }
+            if !state.reports_handed.is_empty() {
+                self.reports_handed.store(true, Ordering::SeqCst);
             }
             for (tp, _) in answers.iter().flat_map(|a| &a.flow.rewind) {
                 if let Some(r) = state.rewound.get_mut(tp) {
@@ -607,6 +625,7 @@ impl Sink {
         &self,
         consumed: &[(TopicPartition, i64)],
     ) -> Result<Vec<(TopicPartition, i64)>> {
+        self.shared.confirm_reports();
         // Connect counts a submitted batch as consumed: the tracker must know its records
         // before `consumed` can mean anything.
         self.settle(|_| ());
@@ -824,6 +843,20 @@ impl Shared {
         self.changed.notify_all();
     }
 
+    /// The task thread called again: the reports handed over in the reply to its last call
+    /// are made (the shim reports a reply's records, and waits for Connect's reporter to have
+    /// them, before it returns). Under exactly-once the loads that waited for them may commit.
+    fn confirm_reports(&self) {
+        if !self.reports_handed.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        let mut state = self.lock();
+        let made = std::mem::take(&mut state.reports_handed);
+        for table in state.tables.values_mut() {
+            table.reported(&made);
+        }
+    }
+
     /// Fails the sink: every later call reports `failure`.
     fn fail(&self, failure: String) {
         self.lock().failure.get_or_insert(failure);
@@ -901,7 +934,14 @@ impl Shared {
         for ((table, pressure), paused) in state.tables.values().zip(&pressures).zip(paused) {
             TableMetrics::set(&table.metrics.pending_bytes, pressure.pending);
             if paused {
-                wanted.extend(table.partitions().cloned());
+                // (Not one whose records Connect must deliver again to be reported: the
+                // table's loads wait for those reports.)
+                wanted.extend(
+                    table
+                        .partitions()
+                        .filter(|tp| !table.awaiting_reports(tp))
+                        .cloned(),
+                );
             }
         }
         let pause: Vec<TopicPartition> = wanted.difference(&state.paused).cloned().collect();

@@ -180,6 +180,9 @@ pub(super) async fn settle(
                     continue;
                 }
                 state.tracker.hold(tp, *offset);
+                if let Some(t) = state.tables.get_mut(table) {
+                    t.report_due(tp, *offset);
+                }
                 let next = state.tracker.next_offset(tp).unwrap_or(offset + 1);
                 let message = format!(
                     "StarRocks rejected the record at topic={} partition={} offset={} loading \

@@ -26,6 +26,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /**
  * The sink task: adapts Connect's calls to the native core, one JNI call each.
@@ -60,6 +62,8 @@ public class StarRocksSinkTask extends SinkTask {
     private final ArrayDeque<List<SinkRecord>> submitted = new ArrayDeque<>();
     private SinkMetrics metrics;
     private ErrantRecordReporter reporter;
+    /** Reports made to {@link #reporter} that Connect has not yet confirmed. */
+    private final List<Future<Void>> reports = new ArrayList<>();
     private boolean tolerateAll;
     private boolean closedSinceOpen;
     /** Whether this task keeps the log drain thread running. */
@@ -128,6 +132,7 @@ public class StarRocksSinkTask extends SinkTask {
             NativeReplies.PutReply reply;
             try {
                 int length = encoder.encode(records, onBadRecord);
+                awaitReports();
                 reply = NativeReplies.put(NativeSink.put(h, encoder.array(), length));
                 submitted.addLast(encoder.takeRecords());
             } catch (RuntimeException e) {
@@ -136,6 +141,7 @@ public class StarRocksSinkTask extends SinkTask {
                 throw e;
             }
             takeAnswers(reply);
+            awaitReports();
             pause(reply.pause);
             resume(reply.resume);
             if (!reply.rewind.isEmpty() && context != null) {
@@ -253,6 +259,29 @@ public class StarRocksSinkTask extends SinkTask {
         }
     }
 
+    /**
+     * Waits until Connect's errant record reporter has every report made (its dead-letter
+     * queue holds them), before the core is called again: the core takes its next call as the
+     * sign that the records it handed over are reported, and under exactly-once only then lets
+     * a load commit progress past them. A report that fails fails the task, as it would at
+     * Connect's next offset commit.
+     */
+    private void awaitReports() {
+        try {
+            for (Future<Void> report : reports) {
+                report.get();
+            }
+        } catch (ExecutionException e) {
+            throw new ConnectException("Connect's errant record reporter failed to take a"
+                    + " record: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectException("Interrupted while waiting for the errant record reporter", e);
+        } finally {
+            reports.clear();
+        }
+    }
+
     /** Pauses the partitions the core names that Connect assigned to this task. */
     private void pause(List<TopicPartition> partitions) {
         List<TopicPartition> assigned = assigned(partitions);
@@ -288,7 +317,10 @@ public class StarRocksSinkTask extends SinkTask {
 
     private void onBadRecord(SinkRecord record, DataException error) {
         if (reporter != null) {
-            reporter.report(record, error);
+            Future<Void> report = reporter.report(record, error);
+            if (report != null) {
+                reports.add(report);
+            }
         } else if (tolerateAll) {
             LOG.warn("Skipping the record at topic={} partition={} offset={} "
                             + "(errors.tolerance=all, no dead letter queue): {}",

@@ -183,6 +183,9 @@ class NativeSinkIT {
         final java.util.Set<TopicPartition> paused = new java.util.HashSet<>();
         final List<Map.Entry<org.apache.kafka.connect.sink.SinkRecord, Throwable>> reported =
                 new ArrayList<>();
+        /** What the errant record reporter answers each report with. */
+        java.util.function.Supplier<java.util.concurrent.Future<Void>> answer =
+                () -> java.util.concurrent.CompletableFuture.completedFuture(null);
         private final java.util.Set<TopicPartition> assignment;
 
         RecordingContext(TopicPartition... assigned) {
@@ -231,8 +234,57 @@ class NativeSinkIT {
         public org.apache.kafka.connect.sink.ErrantRecordReporter errantRecordReporter() {
             return (record, error) -> {
                 reported.add(new java.util.AbstractMap.SimpleEntry<>(record, error));
-                return java.util.concurrent.CompletableFuture.completedFuture(null);
+                return answer.get();
             };
+        }
+    }
+
+    /**
+     * A put returns only once Connect's errant record reporter has every report it made (the
+     * core takes the next call as the sign that they are made), and a report that fails fails
+     * the put.
+     */
+    @Test
+    void putReturnsOnlyOnceTheErrantRecordReporterHasItsReports() throws Exception {
+        Map<String, String> props = emulator.seedConfig("");
+        props.put("errors.tolerance", "all");
+        RecordingContext context = new RecordingContext(TEST_0);
+        StarRocksSinkTask task = new StarRocksSinkTask();
+        task.initialize(context);
+        task.start(props);
+        try {
+            task.open(Collections.singleton(TEST_0));
+            // A value the shim cannot encode: schemaless data holding an Object.
+            java.util.function.LongFunction<org.apache.kafka.connect.sink.SinkRecord> bad =
+                    offset -> new org.apache.kafka.connect.sink.SinkRecord("test", 0, null, null,
+                            null, Collections.singletonMap("id", new Object()), offset);
+            java.util.concurrent.CompletableFuture<Void> slow =
+                    new java.util.concurrent.CompletableFuture<>();
+            context.answer = () -> {
+                java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    slow.complete(null);
+                });
+                return slow;
+            };
+            task.put(Collections.singletonList(bad.apply(0)));
+            assertEquals(1, context.reported.size());
+            assertTrue(slow.isDone(), "put returned before the report was made");
+
+            java.util.concurrent.CompletableFuture<Void> failed =
+                    new java.util.concurrent.CompletableFuture<>();
+            failed.completeExceptionally(new IllegalStateException("the DLQ topic is gone"));
+            context.answer = () -> failed;
+            org.apache.kafka.connect.errors.ConnectException e = org.junit.jupiter.api.Assertions
+                    .assertThrows(org.apache.kafka.connect.errors.ConnectException.class,
+                            () -> task.put(Collections.singletonList(bad.apply(1))));
+            assertTrue(e.getMessage().contains("the DLQ topic is gone"), e.getMessage());
+        } finally {
+            task.stop();
         }
     }
 
