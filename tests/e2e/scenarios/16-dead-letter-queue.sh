@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Rows StarRocks rejects, under sink.properties.strict_mode=true: a string in an INT column, a
-# value longer than a VARCHAR(10), NULL for a NOT NULL column. Four connectors at once on the
+# value longer than a VARCHAR(10), NULL for a NOT NULL column. Five connectors at once on the
 # shared worker, each topic of 3 partitions, keyed records (key k<id>), StringConverter values:
 #   json    10 000 JSON records produced in 5 chunks of 2 000 while the connectors run, 37 of
 #           them bad (none in the first chunk; the last record of every partition, two records
 #           in a row of one partition, the rest spread), errors.tolerance=all and a
 #           dead-letter queue with context headers
+#   eo      the same topic into another table as json, under sink.semantic=exactly-once (its
+#           loads wait for each rejected record's report before they commit past it)
 #   none    the same topic into another table under errors.tolerance=none (the default)
 #   csv     1 000 CSV records (sink.properties.format=csv, column_separator `,`, NULL as \N),
 #           10 bad (the first record of partition 0 among them), errors.tolerance=all and a
@@ -13,7 +15,7 @@
 #   array   300 records whose value is a JSON array of 3 objects (one row each), the third
 #           element bad in 10 of them (the first of partition 0 among them),
 #           errors.tolerance=all and a dead-letter queue
-# Observes, for json, csv and array: the table holds exactly the good rows, each once, with
+# Observes, for json, eo, csv and array: the table holds exactly the good rows, each once, with
 # their values; the dead-letter queue exactly the bad records (key and value as produced, byte
 # for byte), each once, with headers naming its topic, partition and offset and
 # __connect.errors.exception.message naming them too, with StarRocks' reason (the column) and
@@ -124,7 +126,7 @@ check "bad array records" 10 "$(awk -F'\t' '$4 != "-"' "$RUN/e2e16-array.spec" |
 
 sr_exec "DROP DATABASE IF EXISTS $db"
 ddl=""
-for t in t_json t_none t_csv t_array; do
+for t in t_json t_eo t_none t_csv t_array; do
   ddl="$ddl CREATE TABLE $t (id BIGINT NOT NULL, n INT, name VARCHAR(10), tag VARCHAR(20) NOT NULL)
     DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1;"
 done
@@ -146,13 +148,15 @@ tolerant() {
     "errors.deadletterqueue.context.headers.enable": "true"}' <<<"$strict"
 }
 connector_put e2e16-json "$(sink_config e2e16_json "$db" e2e16_json:t_json "$(tolerant e2e16_json_dlq)")"
+connector_put e2e16-eo "$(sink_config e2e16_json "$db" e2e16_json:t_eo "$(tolerant e2e16_eo_dlq |
+  jq -c --arg q "127.0.0.1:$SR_QUERY_PORT" '. + {"sink.semantic": "exactly-once", "starrocks.query.url": $q}')")"
 connector_put e2e16-none "$(sink_config e2e16_json "$db" e2e16_json:t_none "$strict")"
 connector_put e2e16-csv "$(sink_config e2e16_csv "$db" e2e16_csv:t_csv "$(tolerant e2e16_csv_dlq |
   jq -c '. + {"sink.properties.format": "csv", "sink.properties.column_separator": ","}')" |
   jq -c 'del(."sink.properties.strip_outer_array")')"
 connector_put e2e16-array "$(sink_config e2e16_array "$db" e2e16_array:t_array "$(tolerant e2e16_array_dlq)")"
 connectors_at=$SECONDS
-for c in e2e16-json e2e16-none e2e16-csv e2e16-array; do wait_running "$c"; done
+for c in e2e16-json e2e16-eo e2e16-none e2e16-csv e2e16-array; do wait_running "$c"; done
 
 # positions FORMAT: "PARTITION OFFSET KEY" of every bad record of the format's spec. Record i is
 # at offset floor(i / 3) of partition i % 3: each partition's records are produced in order by
@@ -350,6 +354,8 @@ for f in json csv array; do
   check "t_$f: still $(wc -l <"$RUN/e2e16-$f.expected") rows" "$(wc -l <"$RUN/e2e16-$f.expected")" "$(sr_count "$db" "t_$f")"
   check "e2e16_${f}_dlq: still $(wc -l <"$RUN/e2e16-$f.dlq") records" "$(wc -l <"$RUN/e2e16-$f.dlq")" "$(end_offset "e2e16_${f}_dlq" 0)"
 done
+# Exactly-once: the same checks, on the json records (its files overwrite json's, checked above).
+check_tolerant e2e16-eo e2e16_json t_eo e2e16_eo_dlq json
 
 # The probes StarRocks saw (the emulator's journal, kept in the run directory): transactions
 # always rolled back, never committed.
@@ -362,5 +368,5 @@ log "probe transaction steps in the emulator's journal: $probe_steps"
 check "probe transactions committed" 0 "$(jq '.commit // 0' <<<"$probe_steps")"
 [ "$(jq '.begin // 0' <<<"$probe_steps")" -gt 0 ] || fail "no probe transaction in the emulator's journal"
 check "probe transactions begun = rolled back" "$(jq '.begin' <<<"$probe_steps")" "$(jq '.rollback // 0' <<<"$probe_steps")"
-for c in e2e16-json e2e16-csv e2e16-array; do connector_delete "$c"; done
+for c in e2e16-json e2e16-eo e2e16-csv e2e16-array; do connector_delete "$c"; done
 log "done in $((SECONDS - start))s"
