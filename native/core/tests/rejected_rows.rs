@@ -464,19 +464,24 @@ fn partial_updates_of_a_primary_key_table_report_the_rejected_records() {
     }
 }
 
-#[test]
-fn under_exactly_once_rejected_records_are_reported_and_every_other_row_is_loaded_once() {
-    let emu = strict_emulator();
-    let n = 200;
+/// `strict_props` under exactly-once and `errors.tolerance=all`.
+fn exactly_once_props(emu: &Emulator) -> HashMap<String, String> {
     let query = emu.query_addr().to_string();
-    let props = strict_props(
-        &emu,
+    strict_props(
+        emu,
         &[
             ("errors.tolerance", "all"),
             ("sink.semantic", "exactly-once"),
             ("starrocks.query.url", query.as_str()),
         ],
-    );
+    )
+}
+
+#[test]
+fn under_exactly_once_rejected_records_are_reported_and_every_other_row_is_loaded_once() {
+    let emu = strict_emulator();
+    let n = 200;
+    let props = exactly_once_props(&emu);
     drain_and_check(&emu, props, n, logs(n, json_value));
 }
 
@@ -484,15 +489,7 @@ fn under_exactly_once_rejected_records_are_reported_and_every_other_row_is_loade
 fn under_exactly_once_a_task_that_dies_before_reporting_leaves_the_rejected_record_to_the_next() {
     // Partition 0 alone: its record 3 is rejected (a string in the INT column).
     let emu = strict_emulator();
-    let query = emu.query_addr().to_string();
-    let props = strict_props(
-        &emu,
-        &[
-            ("errors.tolerance", "all"),
-            ("sink.semantic", "exactly-once"),
-            ("starrocks.query.url", query.as_str()),
-        ],
-    );
+    let props = exactly_once_props(&emu);
     let n = 30;
     let log: BTreeMap<i32, Vec<String>> = [(0, (0..n).map(|o| json_value(0, o)).collect())].into();
     assert_eq!(bad(n).iter().filter(|(p, _)| *p == 0).count(), 1);
