@@ -118,14 +118,10 @@ class NativeSinkIT {
     void aRowStarRocksRejectsReachesTheErrantRecordReporterWithItsReason() throws Exception {
         try (EmulatorProcess own = EmulatorProcess.start(EmulatorProcess.SEED_DDL)) {
             Map<String, String> props = own.seedConfig("");
-            props.put("errors.tolerance", "all");
             props.put("sink.properties.strict_mode", "true");
             RecordingContext context = new RecordingContext(TEST_0);
-            StarRocksSinkTask task = new StarRocksSinkTask();
-            task.initialize(context);
-            task.start(props);
+            StarRocksSinkTask task = tolerantTask(props, context);
             try {
-                task.open(Collections.singleton(TEST_0));
                 List<String> values = Arrays.asList(
                         "{\"id\":1,\"city\":\"New York\"}",
                         "{\"id\":\"two\",\"city\":\"Los Angeles\"}",
@@ -165,6 +161,17 @@ class NativeSinkIT {
                 task.stop();
             }
         }
+    }
+
+    /** A task of {@code props} under errors.tolerance=all in {@code context}, test-0 opened. */
+    private static StarRocksSinkTask tolerantTask(Map<String, String> props,
+            RecordingContext context) {
+        props.put("errors.tolerance", "all");
+        StarRocksSinkTask task = new StarRocksSinkTask();
+        task.initialize(context);
+        task.start(props);
+        task.open(Collections.singleton(TEST_0));
+        return task;
     }
 
     /**
@@ -246,14 +253,9 @@ class NativeSinkIT {
      */
     @Test
     void putReturnsOnlyOnceTheErrantRecordReporterHasItsReports() throws Exception {
-        Map<String, String> props = emulator.seedConfig("");
-        props.put("errors.tolerance", "all");
         RecordingContext context = new RecordingContext(TEST_0);
-        StarRocksSinkTask task = new StarRocksSinkTask();
-        task.initialize(context);
-        task.start(props);
+        StarRocksSinkTask task = tolerantTask(emulator.seedConfig(""), context);
         try {
-            task.open(Collections.singleton(TEST_0));
             // A value the shim cannot encode: schemaless data holding an Object.
             java.util.function.LongFunction<org.apache.kafka.connect.sink.SinkRecord> bad =
                     offset -> new org.apache.kafka.connect.sink.SinkRecord("test", 0, null, null,
