@@ -690,12 +690,10 @@ impl Table {
         if let Some(chain) = &mut self.chain {
             chain.progress.retain(|tp, _| !revoked(tp));
         }
-        // Their reports are the new owner's to make (it meets the records again).
+        // Their reports are the new owner's to make (it meets the records again); the turn is
+        // given again below, once the loads that touch them are cancelled.
         let due = self.reports_due.len();
         self.reports_due.retain(|tp, _| !revoked(tp));
-        if self.reports_due.len() < due {
-            self.give_turn();
-        }
         let mut settling = false;
         let mut at = 0;
         while at < self.loads.len() {
@@ -709,6 +707,9 @@ impl Table {
             } else if self.cut(at, revoked, shape, seq, tracker) {
                 at += 1;
             }
+        }
+        if self.reports_due.len() < due {
+            self.give_turn();
         }
         settling
     }

@@ -625,7 +625,6 @@ impl Sink {
         &self,
         consumed: &[(TopicPartition, i64)],
     ) -> Result<Vec<(TopicPartition, i64)>> {
-        self.shared.confirm_reports();
         // Connect counts a submitted batch as consumed: the tracker must know its records
         // before `consumed` can mean anything.
         self.settle(|_| ());
@@ -843,9 +842,11 @@ impl Shared {
         self.changed.notify_all();
     }
 
-    /// The task thread called again: the reports handed over in the reply to its last call
-    /// are made (the shim reports a reply's records, and waits for Connect's reporter to have
-    /// them, before it returns). Under exactly-once the loads that waited for them may commit.
+    /// The task thread put again: the reports handed over in the reply to its last put are
+    /// made (the shim reports a reply's records, and waits for Connect's reporter to have
+    /// them, before its `put` returns; one that fails fails the task, which never puts again).
+    /// Under exactly-once the loads that waited for them may commit. Only a put says so: after
+    /// a `put` that failed, Connect still calls `preCommit` and `close`.
     fn confirm_reports(&self) {
         if !self.reports_handed.swap(false, Ordering::SeqCst) {
             return;
@@ -931,17 +932,13 @@ impl Shared {
         let paused = pressure::paused(&pressures, self.config.buffer_max_bytes);
         let in_flight = pressures.iter().any(|p| p.pending > 0);
         let mut wanted: BTreeSet<TopicPartition> = state.recovering.keys().cloned().collect();
+        // (Never one whose records Connect must deliver again to be reported: a table's loads
+        // wait for those reports.)
+        let awaited = |tp: &TopicPartition| state.tables.values().any(|t| t.awaiting_reports(tp));
         for ((table, pressure), paused) in state.tables.values().zip(&pressures).zip(paused) {
             TableMetrics::set(&table.metrics.pending_bytes, pressure.pending);
             if paused {
-                // (Not one whose records Connect must deliver again to be reported: the
-                // table's loads wait for those reports.)
-                wanted.extend(
-                    table
-                        .partitions()
-                        .filter(|tp| !table.awaiting_reports(tp))
-                        .cloned(),
-                );
+                wanted.extend(table.partitions().filter(|tp| !awaited(tp)).cloned());
             }
         }
         let pause: Vec<TopicPartition> = wanted.difference(&state.paused).cloned().collect();

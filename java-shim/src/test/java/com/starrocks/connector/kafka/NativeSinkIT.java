@@ -146,8 +146,11 @@ class NativeSinkIT {
                 // Connect delivers the partition again from the rewind.
                 task.put(records.subList(1, 3));
                 assertTrue(context.reported.isEmpty(), "reported with the reply, a put later");
+                java.util.concurrent.CompletableFuture<Void> made = completedIn(300);
+                context.answer = () -> made;
                 answers(task);
                 assertEquals(1, context.reported.size(), "only the bad record");
+                assertTrue(made.isDone(), "put returned before the reporter had the record");
                 org.apache.kafka.connect.sink.SinkRecord bad = context.reported.get(0).getKey();
                 assertEquals(1L, bad.kafkaOffset());
                 assertTrue(bad == records.get(1), "the record Connect delivered");
@@ -161,6 +164,21 @@ class NativeSinkIT {
                 task.stop();
             }
         }
+    }
+
+    /** A future completed {@code millis} ms from now, as a reporter's that waits for Kafka. */
+    private static java.util.concurrent.CompletableFuture<Void> completedIn(long millis) {
+        java.util.concurrent.CompletableFuture<Void> future =
+                new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            future.complete(null);
+        });
+        return future;
     }
 
     /** A task of {@code props} under errors.tolerance=all in {@code context}, test-0 opened. */
@@ -260,19 +278,8 @@ class NativeSinkIT {
             java.util.function.LongFunction<org.apache.kafka.connect.sink.SinkRecord> bad =
                     offset -> new org.apache.kafka.connect.sink.SinkRecord("test", 0, null, null,
                             null, Collections.singletonMap("id", new Object()), offset);
-            java.util.concurrent.CompletableFuture<Void> slow =
-                    new java.util.concurrent.CompletableFuture<>();
-            context.answer = () -> {
-                java.util.concurrent.CompletableFuture.runAsync(() -> {
-                    try {
-                        Thread.sleep(300);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    slow.complete(null);
-                });
-                return slow;
-            };
+            java.util.concurrent.CompletableFuture<Void> slow = completedIn(300);
+            context.answer = () -> slow;
             task.put(Collections.singletonList(bad.apply(0)));
             assertEquals(1, context.reported.size());
             assertTrue(slow.isDone(), "put returned before the report was made");
