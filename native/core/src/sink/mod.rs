@@ -523,6 +523,16 @@ impl Shared {
             done.settle(tracker);
         }
         let state = &mut *guard;
+        for (tp, offset, why) in state.reports.take_gone() {
+            // Nothing will report it: its hold goes, and no load waits for it any longer.
+            tracing::warn!(parent: &shared.span, topic = %tp.topic, partition = tp.partition, offset,
+                "The record at topic={} partition={} offset={} is gone from the topic (retention                  or compaction) before Connect could deliver it again to report it; it is not in                  the dead-letter queue. {why}",
+                tp.topic, tp.partition, offset);
+            state.tracker.release(&tp, offset);
+            for table in state.tables.values_mut() {
+                table.reported(&[(tp.clone(), offset)]);
+            }
+        }
         shared.flush(state);
         let mut flow = shared.flow(state);
         rewind.extend(state.reports.take_rewinds());

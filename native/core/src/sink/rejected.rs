@@ -285,7 +285,13 @@ pub(super) struct Reports {
     replays: HashMap<TopicPartition, Replay>,
     /// Rewinds not yet handed to the shim.
     rewinds: BTreeMap<TopicPartition, i64>,
+    /// Records to report that replays went past [`MISSED_REPLAYS`] times in a row without
+    /// delivering them: gone from the topic (retention, compaction) before they could be.
+    gone: Vec<(TopicPartition, i64, String)>,
 }
+
+/// How many replays in a row may go past a record to report before it counts as gone.
+const MISSED_REPLAYS: u32 = 3;
 
 /// A partition delivered again from a rewind: records below `until` are the sink's already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,6 +299,9 @@ struct Replay {
     until: i64,
     /// A record below `until` came: the rewind took effect.
     started: bool,
+    /// The lowest record to report when a replay last went past it without delivering it,
+    /// and how many replays in a row did.
+    missed: Option<(i64, u32)>,
 }
 
 /// What `put` does with a record of a partition.
@@ -321,6 +330,7 @@ impl Reports {
         let replay = self.replays.entry(tp.clone()).or_insert(Replay {
             until: next,
             started: false,
+            missed: None,
         });
         replay.until = replay.until.max(next);
         replay.started = false;
@@ -348,13 +358,34 @@ impl Reports {
             replay.until = offset + 1;
             return Replayed::New;
         }
-        match self.due.get(tp).and_then(|d| d.keys().next().copied()) {
-            // A report the replay went past (added as it ran): once more from there.
+        let missed = match (
+            self.due.get(tp).and_then(|d| d.keys().next().copied()),
+            replay.missed,
+        ) {
+            (Some(lowest), Some((last, times))) if lowest == last => Some((lowest, times + 1)),
+            (Some(lowest), _) => Some((lowest, 1)),
+            (None, _) => None,
+        };
+        if let Some((lowest, _)) = missed.filter(|(_, times)| *times >= MISSED_REPLAYS) {
+            // Connect never delivers it again: the record is gone from the topic.
+            let due = self.due.get_mut(tp).expect("it has a lowest record");
+            let message = due.remove(&lowest).expect("it is the lowest");
+            self.gone.push((tp.clone(), lowest, message));
+            if due.is_empty() {
+                self.due.remove(tp);
+            }
+        }
+        let lowest = self.due.get(tp).and_then(|d| d.keys().next().copied());
+        match lowest {
+            // A report the replay went past (added as it ran, or not delivered): once more
+            // from there.
             Some(lowest) => {
                 self.rewinds.insert(tp.clone(), lowest);
+                let replay = self.replays.get_mut(tp).expect("the replay is on");
                 *replay = Replay {
                     until: offset + 1,
                     started: false,
+                    missed: missed.filter(|(at, _)| *at == lowest),
                 };
             }
             None => {
@@ -363,6 +394,11 @@ impl Reports {
             }
         }
         Replayed::New
+    }
+
+    /// Records to report that are gone from the topic (see `gone`), with their messages.
+    pub(super) fn take_gone(&mut self) -> Vec<(TopicPartition, i64, String)> {
+        std::mem::take(&mut self.gone)
     }
 
     /// Forgets partitions (revoked or opened anew).
@@ -427,6 +463,32 @@ mod tests {
             assert_eq!(r.replayed(&tp(), offset), Replayed::Skip);
         }
         assert_eq!(r.replayed(&tp(), 10), Replayed::New);
+        assert!(r.is_idle());
+    }
+
+    #[test]
+    fn a_record_no_replay_delivers_counts_as_gone_after_three() {
+        let mut r = Reports::default();
+        r.add(&tp(), 2, "two".into(), 10);
+        r.add(&tp(), 6, "six".into(), 10);
+        // Retention deleted records 0..5: every replay from 2 starts at 5. Each goes one
+        // record further (the record that ended the one before is the sink's by then).
+        for pass in 1..=MISSED_REPLAYS {
+            assert_eq!(r.take_rewinds(), vec![(tp(), 2)], "pass {pass}");
+            assert!(r.take_gone().is_empty(), "pass {pass}");
+            let end = 9 + i64::from(pass);
+            for offset in 5..end {
+                let expected = if offset == 6 && pass == 1 {
+                    Replayed::Report("six".into())
+                } else {
+                    Replayed::Skip
+                };
+                assert_eq!(r.replayed(&tp(), offset), expected, "pass {pass}");
+            }
+            assert_eq!(r.replayed(&tp(), end), Replayed::New);
+        }
+        assert_eq!(r.take_gone(), vec![(tp(), 2, "two".to_owned())]);
+        assert!(r.take_rewinds().is_empty());
         assert!(r.is_idle());
     }
 
