@@ -475,7 +475,7 @@ impl Shared {
                 continue;
             };
             if !reports.is_idle() {
-                match reports.replayed(tp, record.offset) {
+                match reports.replayed(tp, record.offset, number) {
                     rejected::Replayed::New => {}
                     rejected::Replayed::Skip => continue,
                     rejected::Replayed::Report(message) => {
@@ -526,7 +526,9 @@ impl Shared {
         for (tp, offset, why) in state.reports.take_gone() {
             // Nothing will report it: its hold goes, and no load waits for it any longer.
             tracing::warn!(parent: &shared.span, topic = %tp.topic, partition = tp.partition, offset,
-                "The record at topic={} partition={} offset={} is gone from the topic (retention                  or compaction) before Connect could deliver it again to report it; it is not in                  the dead-letter queue. {why}",
+                "The record at topic={} partition={} offset={} is gone from the topic (retention \
+                 or compaction): Connect did not deliver it again to be reported, so it is not \
+                 in the dead-letter queue. {why}",
                 tp.topic, tp.partition, offset);
             state.tracker.release(&tp, offset);
             for table in state.tables.values_mut() {
@@ -571,6 +573,7 @@ impl Shared {
                 if let Some(r) = state.rewound.get_mut(tp) {
                     r.from_batch.get_or_insert(submitted + 1);
                 }
+                state.reports.handed(tp, submitted + 1);
             }
         }
         let batches = answers.len() as u32;

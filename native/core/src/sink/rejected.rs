@@ -19,7 +19,10 @@
 //!   StarRocks' reason; nothing of the load commits.
 //!
 //! A failed load then goes back to its table's queue without the rejected records
-//! (`Table::reject`) and loads the rest once.
+//! (`Table::reject`) and loads the rest once. Under exactly-once, no load commits past a
+//! record to report until its report is made (`Table::report_due`). A record Connect does not
+//! deliver again after seeking back to it (retention or compaction removed it) is gone: a WARN
+//! names it, and nothing waits for it any longer.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -285,23 +288,22 @@ pub(super) struct Reports {
     replays: HashMap<TopicPartition, Replay>,
     /// Rewinds not yet handed to the shim.
     rewinds: BTreeMap<TopicPartition, i64>,
-    /// Records to report that replays went past [`MISSED_REPLAYS`] times in a row without
-    /// delivering them: gone from the topic (retention, compaction) before they could be.
+    /// Records to report that Connect did not deliver again after seeking back to them: gone
+    /// from the topic (retention, compaction) before they could be.
     gone: Vec<(TopicPartition, i64, String)>,
 }
-
-/// How many replays in a row may go past a record to report before it counts as gone.
-const MISSED_REPLAYS: u32 = 3;
 
 /// A partition delivered again from a rewind: records below `until` are the sink's already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Replay {
     until: i64,
-    /// A record below `until` came: the rewind took effect.
+    /// The first batch Connect polls after seeking back to the lowest record to report: the
+    /// number of the batch submitted with the call that handed that rewind over, plus one.
+    /// `None` while the rewind is not handed over yet. Records of earlier batches were polled
+    /// before the seek.
+    from_batch: Option<u64>,
+    /// A record of the partition came from `from_batch` on: the rewind took effect.
     started: bool,
-    /// The lowest record to report when a replay last went past it without delivering it,
-    /// and how many replays in a row did.
-    missed: Option<(i64, u32)>,
 }
 
 /// What `put` does with a record of a partition.
@@ -329,11 +331,24 @@ impl Reports {
         self.rewinds.insert(tp.clone(), lowest);
         let replay = self.replays.entry(tp.clone()).or_insert(Replay {
             until: next,
+            from_batch: None,
             started: false,
-            missed: None,
         });
         replay.until = replay.until.max(next);
+        replay.from_batch = None;
         replay.started = false;
+    }
+
+    /// A rewind of `tp` was handed to the shim with the call that submitted batch
+    /// `from_batch - 1`: Connect seeks back before it polls batch `from_batch`. (Not when a
+    /// newer rewind of it waits to be handed over: that one is the seek that counts.)
+    pub(super) fn handed(&mut self, tp: &TopicPartition, from_batch: u64) {
+        if self.rewinds.contains_key(tp) {
+            return;
+        }
+        if let Some(replay) = self.replays.get_mut(tp) {
+            replay.from_batch.get_or_insert(from_batch);
+        }
     }
 
     /// The rewinds to hand to the shim now.
@@ -341,51 +356,45 @@ impl Reports {
         std::mem::take(&mut self.rewinds).into_iter().collect()
     }
 
-    /// What to do with the record at `offset` of `tp`, which Connect delivered.
-    pub(super) fn replayed(&mut self, tp: &TopicPartition, offset: i64) -> Replayed {
+    /// What to do with the record at `offset` of `tp`, which Connect delivered in batch
+    /// `batch`.
+    pub(super) fn replayed(&mut self, tp: &TopicPartition, offset: i64, batch: u64) -> Replayed {
         let Some(replay) = self.replays.get_mut(tp) else {
             return Replayed::New;
         };
-        if offset < replay.until {
+        let after_seek = replay.from_batch.is_some_and(|from| batch >= from);
+        if after_seek && !replay.started {
             replay.started = true;
+            // The first record after seeking back to the lowest record to report: any record
+            // to report below it is gone from the topic.
+            if let Some(due) = self.due.get_mut(tp) {
+                let below: Vec<i64> = due.range(..offset).map(|(o, _)| *o).collect();
+                for o in below {
+                    let message = due.remove(&o).expect("it was just listed");
+                    self.gone.push((tp.clone(), o, message));
+                }
+            }
+        }
+        if offset < replay.until {
             return match self.due.get_mut(tp).and_then(|d| d.remove(&offset)) {
                 Some(message) => Replayed::Report(message),
                 None => Replayed::Skip,
             };
         }
-        if !replay.started {
+        if !after_seek {
             // Delivered before the rewind took effect: taken now, so delivered again by it.
             replay.until = offset + 1;
             return Replayed::New;
         }
-        let missed = match (
-            self.due.get(tp).and_then(|d| d.keys().next().copied()),
-            replay.missed,
-        ) {
-            (Some(lowest), Some((last, times))) if lowest == last => Some((lowest, times + 1)),
-            (Some(lowest), _) => Some((lowest, 1)),
-            (None, _) => None,
-        };
-        if let Some((lowest, _)) = missed.filter(|(_, times)| *times >= MISSED_REPLAYS) {
-            // Connect never delivers it again: the record is gone from the topic.
-            let due = self.due.get_mut(tp).expect("it has a lowest record");
-            let message = due.remove(&lowest).expect("it is the lowest");
-            self.gone.push((tp.clone(), lowest, message));
-            if due.is_empty() {
-                self.due.remove(tp);
-            }
-        }
-        let lowest = self.due.get(tp).and_then(|d| d.keys().next().copied());
-        match lowest {
-            // A report the replay went past (added as it ran, or not delivered): once more
-            // from there.
+        match self.due.get(tp).and_then(|d| d.keys().next().copied()) {
+            // A record to report the replay went past (it cannot: each is below `until`, and
+            // one added meanwhile waits for its own seek): once more from there.
             Some(lowest) => {
                 self.rewinds.insert(tp.clone(), lowest);
-                let replay = self.replays.get_mut(tp).expect("the replay is on");
                 *replay = Replay {
                     until: offset + 1,
+                    from_batch: None,
                     started: false,
-                    missed: missed.filter(|(at, _)| *at == lowest),
                 };
             }
             None => {
@@ -428,22 +437,25 @@ mod tests {
         r.add(&tp(), 3, "three".into(), 10);
         assert_eq!(r.take_rewinds(), vec![(tp(), 3)]);
         assert!(r.take_rewinds().is_empty());
-        // Before the rewind takes effect, 10 and 11 arrive: new, and part of the replay.
-        assert_eq!(r.replayed(&tp(), 10), Replayed::New);
-        assert_eq!(r.replayed(&tp(), 11), Replayed::New);
+        // Handed over with batch 4: Connect seeks back before it polls batch 5.
+        r.handed(&tp(), 5);
+        // Batch 4, polled before the seek: 10 and 11 are new, and part of the replay.
+        assert_eq!(r.replayed(&tp(), 10, 4), Replayed::New);
+        assert_eq!(r.replayed(&tp(), 11, 4), Replayed::New);
         // The replay: 3..11 again.
         let mut seen = Vec::new();
         for offset in 3..12 {
-            seen.push(r.replayed(&tp(), offset));
+            seen.push(r.replayed(&tp(), offset, 5));
         }
         assert_eq!(seen[0], Replayed::Report("three".into()));
         assert_eq!(seen[4], Replayed::Report("seven".into()));
         let skipped = seen.iter().filter(|s| **s == Replayed::Skip).count();
         assert_eq!(skipped, 7, "{seen:?}");
         // Past it: new records, and the replay is over.
-        assert_eq!(r.replayed(&tp(), 12), Replayed::New);
+        assert_eq!(r.replayed(&tp(), 12, 5), Replayed::New);
         assert!(r.is_idle());
-        assert_eq!(r.replayed(&tp(), 3), Replayed::New, "no longer a replay");
+        assert_eq!(r.replayed(&tp(), 3, 6), Replayed::New, "no longer a replay");
+        assert!(r.take_gone().is_empty());
     }
 
     #[test]
@@ -451,44 +463,77 @@ mod tests {
         let mut r = Reports::default();
         r.add(&tp(), 5, "five".into(), 10);
         r.take_rewinds();
-        assert_eq!(r.replayed(&tp(), 5), Replayed::Report("five".into()));
-        assert_eq!(r.replayed(&tp(), 6), Replayed::Skip);
+        r.handed(&tp(), 2);
+        assert_eq!(r.replayed(&tp(), 5, 2), Replayed::Report("five".into()));
+        assert_eq!(r.replayed(&tp(), 6, 2), Replayed::Skip);
         // Another load of records taken earlier reports 2 while the replay runs.
         r.add(&tp(), 2, "two".into(), 10);
         assert_eq!(r.take_rewinds(), vec![(tp(), 2)]);
+        r.handed(&tp(), 3);
         // The rest of the old replay still arrives before the new rewind takes effect.
-        assert_eq!(r.replayed(&tp(), 7), Replayed::Skip);
-        assert_eq!(r.replayed(&tp(), 2), Replayed::Report("two".into()));
+        assert_eq!(r.replayed(&tp(), 7, 2), Replayed::Skip);
+        assert_eq!(r.replayed(&tp(), 2, 3), Replayed::Report("two".into()));
         for offset in 3..10 {
-            assert_eq!(r.replayed(&tp(), offset), Replayed::Skip);
+            assert_eq!(r.replayed(&tp(), offset, 3), Replayed::Skip);
         }
-        assert_eq!(r.replayed(&tp(), 10), Replayed::New);
+        assert_eq!(r.replayed(&tp(), 10, 3), Replayed::New);
         assert!(r.is_idle());
+        assert!(r.take_gone().is_empty());
     }
 
     #[test]
-    fn a_record_no_replay_delivers_counts_as_gone_after_three() {
+    fn a_rewind_handed_over_while_a_newer_one_waits_is_not_the_seek_that_counts() {
+        let mut r = Reports::default();
+        r.add(&tp(), 5, "five".into(), 10);
+        assert_eq!(r.take_rewinds(), vec![(tp(), 5)]);
+        // Before the answer that carries that rewind is handed over, 2 is rejected too.
+        r.add(&tp(), 2, "two".into(), 10);
+        r.handed(&tp(), 2);
+        // Batch 2 comes from the seek to 5: 2 is not gone, its own seek is still to come.
+        assert_eq!(r.replayed(&tp(), 5, 2), Replayed::Report("five".into()));
+        assert!(r.take_gone().is_empty());
+        assert_eq!(r.take_rewinds(), vec![(tp(), 2)]);
+        r.handed(&tp(), 3);
+        assert_eq!(r.replayed(&tp(), 2, 3), Replayed::Report("two".into()));
+        for offset in 3..10 {
+            assert_eq!(r.replayed(&tp(), offset, 3), Replayed::Skip);
+        }
+        assert_eq!(r.replayed(&tp(), 10, 3), Replayed::New);
+        assert!(r.is_idle());
+        assert!(r.take_gone().is_empty());
+    }
+
+    #[test]
+    fn a_record_connect_does_not_deliver_again_after_the_seek_is_gone() {
         let mut r = Reports::default();
         r.add(&tp(), 2, "two".into(), 10);
         r.add(&tp(), 6, "six".into(), 10);
-        // Retention deleted records 0..5: every replay from 2 starts at 5. Each goes one
-        // record further (the record that ended the one before is the sink's by then).
-        for pass in 1..=MISSED_REPLAYS {
-            assert_eq!(r.take_rewinds(), vec![(tp(), 2)], "pass {pass}");
-            assert!(r.take_gone().is_empty(), "pass {pass}");
-            let end = 9 + i64::from(pass);
-            for offset in 5..end {
-                let expected = if offset == 6 && pass == 1 {
-                    Replayed::Report("six".into())
-                } else {
-                    Replayed::Skip
-                };
-                assert_eq!(r.replayed(&tp(), offset), expected, "pass {pass}");
-            }
-            assert_eq!(r.replayed(&tp(), end), Replayed::New);
-        }
+        assert_eq!(r.take_rewinds(), vec![(tp(), 2)]);
+        r.handed(&tp(), 2);
+        // Retention deleted records 0..5: after the seek to 2, Connect delivers from 5.
+        assert_eq!(r.replayed(&tp(), 5, 2), Replayed::Skip);
         assert_eq!(r.take_gone(), vec![(tp(), 2, "two".to_owned())]);
-        assert!(r.take_rewinds().is_empty());
+        assert_eq!(r.replayed(&tp(), 6, 2), Replayed::Report("six".into()));
+        for offset in 7..10 {
+            assert_eq!(r.replayed(&tp(), offset, 2), Replayed::Skip);
+        }
+        assert_eq!(r.replayed(&tp(), 10, 2), Replayed::New);
+        assert!(r.is_idle());
+        assert!(
+            r.take_rewinds().is_empty(),
+            "no rewind to a record that is gone"
+        );
+    }
+
+    #[test]
+    fn a_seek_past_every_record_to_report_leaves_them_all_gone() {
+        // auto.offset.reset=latest, or a log start past the sink's position.
+        let mut r = Reports::default();
+        r.add(&tp(), 4, "four".into(), 10);
+        r.take_rewinds();
+        r.handed(&tp(), 2);
+        assert_eq!(r.replayed(&tp(), 12, 2), Replayed::New);
+        assert_eq!(r.take_gone(), vec![(tp(), 4, "four".to_owned())]);
         assert!(r.is_idle());
     }
 
@@ -499,6 +544,6 @@ mod tests {
         r.forget(&[tp()]);
         assert!(r.is_idle());
         assert!(r.take_rewinds().is_empty());
-        assert_eq!(r.replayed(&tp(), 1), Replayed::New);
+        assert_eq!(r.replayed(&tp(), 1, 1), Replayed::New);
     }
 }
