@@ -111,6 +111,8 @@ struct Answer {
     held: Vec<(TopicPartition, i64)>,
     /// What to do with the consumer, as of the end of the batch.
     flow: Flow,
+    /// The replay rewinds among `flow.rewind`, by the number `Reports` gave each.
+    replays: Vec<(TopicPartition, u64)>,
 }
 
 impl Answer {
@@ -128,6 +130,7 @@ impl Answer {
         self.flow.pause.retain(|tp| !revoked.contains(tp));
         self.flow.resume.retain(|tp| !revoked.contains(tp));
         self.flow.rewind.retain(|(tp, _)| !revoked.contains(tp));
+        self.replays.retain(|(tp, _)| !revoked.contains(tp));
     }
 }
 
@@ -537,7 +540,11 @@ impl Shared {
         }
         shared.flush(state);
         let mut flow = shared.flow(state);
-        rewind.extend(state.reports.take_rewinds());
+        let mut replays = Vec::new();
+        for (tp, offset, number) in state.reports.take_rewinds() {
+            rewind.push((tp.clone(), offset));
+            replays.push((tp, number));
+        }
         flow.rewind = rewind;
         if !rejected.is_empty() {
             tracing::warn!(parent: &shared.span, count = rejected.len(), "Records rejected under errors.tolerance=all, handed to Connect's errant record reporter.");
@@ -547,6 +554,7 @@ impl Shared {
             rejected,
             held,
             flow,
+            replays,
         })
     }
 
@@ -573,7 +581,9 @@ impl Shared {
                 if let Some(r) = state.rewound.get_mut(tp) {
                     r.from_batch.get_or_insert(submitted + 1);
                 }
-                state.reports.handed(tp, submitted + 1);
+            }
+            for (tp, rewind) in answers.iter().flat_map(|a| &a.replays) {
+                state.reports.handed(tp, *rewind, submitted + 1);
             }
         }
         let batches = answers.len() as u32;

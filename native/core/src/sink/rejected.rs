@@ -286,8 +286,10 @@ pub(super) struct Reports {
     due: HashMap<TopicPartition, BTreeMap<i64, String>>,
     /// Partitions Connect is asked to deliver again.
     replays: HashMap<TopicPartition, Replay>,
-    /// Rewinds not yet handed to the shim.
-    rewinds: BTreeMap<TopicPartition, i64>,
+    /// Rewinds not yet handed to the shim, each with its number.
+    rewinds: BTreeMap<TopicPartition, (i64, u64)>,
+    /// The number of the last rewind made.
+    last_rewind: u64,
     /// Records to report that Connect did not deliver again after seeking back to them: gone
     /// from the topic (retention, compaction) before they could be.
     gone: Vec<(TopicPartition, i64, String)>,
@@ -297,6 +299,8 @@ pub(super) struct Reports {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Replay {
     until: i64,
+    /// The number of the partition's latest rewind: only its seek starts the replay.
+    rewind: u64,
     /// The first batch Connect polls after seeking back to the lowest record to report: the
     /// number of the batch submitted with the call that handed that rewind over, plus one.
     /// `None` while the rewind is not handed over yet. Records of earlier batches were polled
@@ -328,32 +332,38 @@ impl Reports {
         let due = self.due.entry(tp.clone()).or_default();
         due.insert(offset, message);
         let lowest = *due.keys().next().expect("one was just inserted");
-        self.rewinds.insert(tp.clone(), lowest);
+        self.last_rewind += 1;
+        let rewind = self.last_rewind;
+        self.rewinds.insert(tp.clone(), (lowest, rewind));
         let replay = self.replays.entry(tp.clone()).or_insert(Replay {
             until: next,
+            rewind,
             from_batch: None,
             started: false,
         });
         replay.until = replay.until.max(next);
+        replay.rewind = rewind;
         replay.from_batch = None;
         replay.started = false;
     }
 
-    /// A rewind of `tp` was handed to the shim with the call that submitted batch
-    /// `from_batch - 1`: Connect seeks back before it polls batch `from_batch`. (Not when a
-    /// newer rewind of it waits to be handed over: that one is the seek that counts.)
-    pub(super) fn handed(&mut self, tp: &TopicPartition, from_batch: u64) {
-        if self.rewinds.contains_key(tp) {
-            return;
-        }
-        if let Some(replay) = self.replays.get_mut(tp) {
+    /// Rewind number `rewind` of `tp` was handed to the shim with the call that submitted
+    /// batch `from_batch - 1`: Connect seeks back before it polls batch `from_batch`. Only the
+    /// partition's latest rewind counts; an older one handed over now (its answer waited
+    /// while a newer one was made) only moves Connect back once more, like a seek polled
+    /// before the one that counts.
+    pub(super) fn handed(&mut self, tp: &TopicPartition, rewind: u64, from_batch: u64) {
+        if let Some(replay) = self.replays.get_mut(tp).filter(|r| r.rewind == rewind) {
             replay.from_batch.get_or_insert(from_batch);
         }
     }
 
-    /// The rewinds to hand to the shim now.
-    pub(super) fn take_rewinds(&mut self) -> Vec<(TopicPartition, i64)> {
-        std::mem::take(&mut self.rewinds).into_iter().collect()
+    /// The rewinds to hand to the shim now: partition, offset and the rewind's number.
+    pub(super) fn take_rewinds(&mut self) -> Vec<(TopicPartition, i64, u64)> {
+        std::mem::take(&mut self.rewinds)
+            .into_iter()
+            .map(|(tp, (offset, rewind))| (tp, offset, rewind))
+            .collect()
     }
 
     /// What to do with the record at `offset` of `tp`, which Connect delivered in batch
@@ -390,9 +400,11 @@ impl Reports {
             // A record to report the replay went past (it cannot: each is below `until`, and
             // one added meanwhile waits for its own seek): once more from there.
             Some(lowest) => {
-                self.rewinds.insert(tp.clone(), lowest);
+                self.last_rewind += 1;
+                self.rewinds.insert(tp.clone(), (lowest, self.last_rewind));
                 *replay = Replay {
                     until: offset + 1,
+                    rewind: self.last_rewind,
                     from_batch: None,
                     started: false,
                 };
@@ -428,6 +440,24 @@ mod tests {
         TopicPartition::new("t", 0)
     }
 
+    /// The rewinds `take` hands out now, as (partition, offset), with their numbers.
+    fn taken(r: &mut Reports) -> (Vec<(TopicPartition, i64)>, Vec<u64>) {
+        r.take_rewinds()
+            .into_iter()
+            .map(|(tp, offset, rewind)| ((tp, offset), rewind))
+            .unzip()
+    }
+
+    /// Takes the rewinds now and hands them over at once: Connect seeks back before batch
+    /// `from_batch`.
+    fn seek(r: &mut Reports, from_batch: u64) -> Vec<(TopicPartition, i64)> {
+        let (rewinds, numbers) = taken(r);
+        for n in numbers {
+            r.handed(&tp(), n, from_batch);
+        }
+        rewinds
+    }
+
     #[test]
     fn a_replay_reports_the_due_records_and_skips_what_the_sink_has() {
         let mut r = Reports::default();
@@ -435,10 +465,11 @@ mod tests {
         // Records 0..10 were taken; 3 and 7 were rejected.
         r.add(&tp(), 7, "seven".into(), 10);
         r.add(&tp(), 3, "three".into(), 10);
-        assert_eq!(r.take_rewinds(), vec![(tp(), 3)]);
+        let (rewinds, numbers) = taken(&mut r);
+        assert_eq!(rewinds, vec![(tp(), 3)]);
         assert!(r.take_rewinds().is_empty());
         // Handed over with batch 4: Connect seeks back before it polls batch 5.
-        r.handed(&tp(), 5);
+        r.handed(&tp(), numbers[0], 5);
         // Batch 4, polled before the seek: 10 and 11 are new, and part of the replay.
         assert_eq!(r.replayed(&tp(), 10, 4), Replayed::New);
         assert_eq!(r.replayed(&tp(), 11, 4), Replayed::New);
@@ -462,14 +493,12 @@ mod tests {
     fn a_report_added_during_a_replay_rewinds_again_from_the_lowest() {
         let mut r = Reports::default();
         r.add(&tp(), 5, "five".into(), 10);
-        r.take_rewinds();
-        r.handed(&tp(), 2);
+        seek(&mut r, 2);
         assert_eq!(r.replayed(&tp(), 5, 2), Replayed::Report("five".into()));
         assert_eq!(r.replayed(&tp(), 6, 2), Replayed::Skip);
         // Another load of records taken earlier reports 2 while the replay runs.
         r.add(&tp(), 2, "two".into(), 10);
-        assert_eq!(r.take_rewinds(), vec![(tp(), 2)]);
-        r.handed(&tp(), 3);
+        assert_eq!(seek(&mut r, 3), vec![(tp(), 2)]);
         // The rest of the old replay still arrives before the new rewind takes effect.
         assert_eq!(r.replayed(&tp(), 7, 2), Replayed::Skip);
         assert_eq!(r.replayed(&tp(), 2, 3), Replayed::Report("two".into()));
@@ -482,23 +511,32 @@ mod tests {
     }
 
     #[test]
-    fn a_rewind_handed_over_while_a_newer_one_waits_is_not_the_seek_that_counts() {
+    fn only_the_latest_rewind_handed_over_starts_the_replay() {
         let mut r = Reports::default();
         r.add(&tp(), 5, "five".into(), 10);
-        assert_eq!(r.take_rewinds(), vec![(tp(), 5)]);
-        // Before the answer that carries that rewind is handed over, 2 is rejected too.
+        // Batch 1's answer carries the rewind to 5; before it is handed over, 2 is rejected
+        // too, and batch 2's answer carries the rewind to 2.
+        let (first, older) = taken(&mut r);
+        assert_eq!(first, vec![(tp(), 5)]);
         r.add(&tp(), 2, "two".into(), 10);
-        r.handed(&tp(), 2);
-        // Batch 2 comes from the seek to 5: 2 is not gone, its own seek is still to come.
-        assert_eq!(r.replayed(&tp(), 5, 2), Replayed::Report("five".into()));
-        assert!(r.take_gone().is_empty());
-        assert_eq!(r.take_rewinds(), vec![(tp(), 2)]);
-        r.handed(&tp(), 3);
-        assert_eq!(r.replayed(&tp(), 2, 3), Replayed::Report("two".into()));
+        let (second, newer) = taken(&mut r);
+        assert_eq!(second, vec![(tp(), 2)]);
+        // Batch 1's answer is handed over with the call of batch 3: Connect seeks to 5.
+        r.handed(&tp(), older[0], 4);
+        assert_eq!(r.replayed(&tp(), 5, 4), Replayed::Report("five".into()));
+        assert_eq!(r.replayed(&tp(), 6, 4), Replayed::Skip);
+        assert!(
+            r.take_gone().is_empty(),
+            "2 is not gone: its own seek is still to come"
+        );
+        // Batch 2's answer with the call of batch 4: Connect seeks to 2 before batch 5.
+        r.handed(&tp(), newer[0], 5);
+        assert_eq!(r.replayed(&tp(), 7, 4), Replayed::Skip);
+        assert_eq!(r.replayed(&tp(), 2, 5), Replayed::Report("two".into()));
         for offset in 3..10 {
-            assert_eq!(r.replayed(&tp(), offset, 3), Replayed::Skip);
+            assert_eq!(r.replayed(&tp(), offset, 5), Replayed::Skip);
         }
-        assert_eq!(r.replayed(&tp(), 10, 3), Replayed::New);
+        assert_eq!(r.replayed(&tp(), 10, 5), Replayed::New);
         assert!(r.is_idle());
         assert!(r.take_gone().is_empty());
     }
@@ -508,8 +546,7 @@ mod tests {
         let mut r = Reports::default();
         r.add(&tp(), 2, "two".into(), 10);
         r.add(&tp(), 6, "six".into(), 10);
-        assert_eq!(r.take_rewinds(), vec![(tp(), 2)]);
-        r.handed(&tp(), 2);
+        assert_eq!(seek(&mut r, 2), vec![(tp(), 2)]);
         // Retention deleted records 0..5: after the seek to 2, Connect delivers from 5.
         assert_eq!(r.replayed(&tp(), 5, 2), Replayed::Skip);
         assert_eq!(r.take_gone(), vec![(tp(), 2, "two".to_owned())]);
@@ -530,8 +567,7 @@ mod tests {
         // auto.offset.reset=latest, or a log start past the sink's position.
         let mut r = Reports::default();
         r.add(&tp(), 4, "four".into(), 10);
-        r.take_rewinds();
-        r.handed(&tp(), 2);
+        seek(&mut r, 2);
         assert_eq!(r.replayed(&tp(), 12, 2), Replayed::New);
         assert_eq!(r.take_gone(), vec![(tp(), 4, "four".to_owned())]);
         assert!(r.is_idle());
