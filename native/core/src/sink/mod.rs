@@ -174,8 +174,8 @@ struct State {
     /// Records StarRocks rejected, to report when Connect delivers them again.
     reports: rejected::Reports,
     /// Rejected records handed to the shim to report, in the reply to the task thread's last
-    /// call: the shim has reported them (and Connect's reporter has them) once the task
-    /// thread calls again.
+    /// put: the shim has reported them (and Connect's reporter has them) once it puts again
+    /// (`Shared::confirm_reports`).
     reports_handed: Vec<(TopicPartition, i64)>,
     /// When `pre_commit` was last called.
     last_commit: Instant,

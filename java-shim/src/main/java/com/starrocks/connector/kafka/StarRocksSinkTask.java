@@ -62,7 +62,7 @@ public class StarRocksSinkTask extends SinkTask {
     private final ArrayDeque<List<SinkRecord>> submitted = new ArrayDeque<>();
     private SinkMetrics metrics;
     private ErrantRecordReporter reporter;
-    /** Reports made to {@link #reporter} that Connect has not yet confirmed. */
+    /** Reports made to {@link #reporter} that it has not yet acknowledged. */
     private final List<Future<Void>> reports = new ArrayList<>();
     private boolean tolerateAll;
     private boolean closedSinceOpen;
@@ -261,7 +261,7 @@ public class StarRocksSinkTask extends SinkTask {
 
     /**
      * Waits until Connect's errant record reporter has every report made (its dead-letter
-     * queue holds them), before the core is called again: the core takes its next call as the
+     * queue holds them), before {@code put} returns: the core takes the next {@code put} as the
      * sign that the records it handed over are reported, and under exactly-once only then lets
      * a load commit progress past them. A report that fails fails the task, as it would at
      * Connect's next offset commit.
