@@ -33,6 +33,9 @@ pub struct TableMetrics {
     /// record reporter (the dead-letter queue), or a WARN line when none is configured: those
     /// StarRocks rejected and those the sink could not encode.
     pub dead_letter_records: AtomicU64,
+    /// Records to report that Connect did not deliver again after the sink sought back to
+    /// them (gone from the topic): rejected, but in no dead-letter queue, only in a WARN line.
+    pub unreported_records: AtomicU64,
     /// Probe transactions sent to find rejected records (never committed).
     pub probes: AtomicU64,
     /// Sum and maximum of load latencies, and the last one, in milliseconds.
@@ -79,6 +82,7 @@ impl TableMetrics {
             ("filtered-rows", get(&self.filtered_rows)),
             ("rejected-records", get(&self.rejected_records)),
             ("dead-letter-records", get(&self.dead_letter_records)),
+            ("unreported-records", get(&self.unreported_records)),
             ("probes", get(&self.probes)),
             (
                 "load-latency-avg-ms",

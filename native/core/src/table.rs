@@ -1426,6 +1426,24 @@ mod tests {
     }
 
     #[test]
+    fn exactly_once_a_partition_opened_anew_forgets_its_reports_and_the_load_waiting_commits() {
+        let (eo, mut seq, mut tracker, mut t) = chained_table();
+        let loaded = Loaded::default();
+        let (p0, p1) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        t.report_due(&p0, 10);
+        t.report_due(&p1, 3);
+        seal_one(&mut t, &eo, &mut seq, &mut tracker, 0, 12);
+        let past = t.start_next(&eo, &mut seq, &loaded, "now").unwrap();
+        assert!(!*past.turn.borrow());
+        // Connect delivers partition 0 again from its committed offset: any record rejected
+        // again is found again.
+        t.forget_reports(std::slice::from_ref(&p0));
+        assert!(!t.awaiting_reports(&p0));
+        assert!(t.awaiting_reports(&p1), "only the partition opened anew");
+        assert!(*past.turn.borrow());
+    }
+
+    #[test]
     fn at_least_once_reports_hold_back_no_load() {
         let (shape, mut seq, mut tracker) =
             (shape(1 << 20), Sequence::default(), OffsetTracker::new());

@@ -526,13 +526,16 @@ impl Shared {
             done.settle(tracker);
         }
         let state = &mut *guard;
-        for (tp, offset, why) in state.reports.take_gone() {
+        for (tp, offset, gone) in state.reports.take_gone() {
             // Nothing will report it: its hold goes, and no load waits for it any longer.
             tracing::warn!(parent: &shared.span, topic = %tp.topic, partition = tp.partition, offset,
                 "The record at topic={} partition={} offset={} is gone from the topic (retention \
                  or compaction): Connect did not deliver it again to be reported, so it is not \
-                 in the dead-letter queue. {why}",
-                tp.topic, tp.partition, offset);
+                 in the dead-letter queue. {}",
+                tp.topic, tp.partition, offset, gone.message);
+            if let Some(table) = state.tables.get(&gone.table) {
+                TableMetrics::add(&table.metrics.unreported_records, 1);
+            }
             state.tracker.release(&tp, offset);
             for table in state.tables.values_mut() {
                 table.reported(&[(tp.clone(), offset)]);
@@ -986,5 +989,82 @@ impl Shared {
             rewind: Vec::new(),
             commit: state.tracker.advanced() && state.last_commit.elapsed() >= COMMIT_SOON,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::batch_writer::{self, Session};
+    use crate::record::{Payload, Record};
+
+    /// An exactly-once sink whose FE never answers (nothing listens on its ports): its loads
+    /// and recoveries fail transiently and retry, so a test settles what it needs itself.
+    pub(super) fn sink_of_nowhere() -> Sink {
+        let props: HashMap<String, String> = [
+            ("starrocks.http.url", "127.0.0.1:1"),
+            ("starrocks.query.url", "127.0.0.1:1"),
+            ("starrocks.database.name", "db"),
+            ("starrocks.username", "root"),
+            ("starrocks.password", ""),
+            ("starrocks.topic2table.map", "t:tbl"),
+            ("sink.semantic", "exactly-once"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        Sink::start(&props, "c", "0").expect("the sink starts")
+    }
+
+    #[test]
+    fn a_partition_whose_rejected_records_a_table_awaits_is_never_paused_for_it() {
+        let sink = sink_of_nowhere();
+        let (p0, p1) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        let both = [p0.clone(), p1.clone()];
+        sink.open(&both).unwrap();
+        sink.shared.recovered(&both, 1, Loaded::default());
+        let topic = batch_writer::topic("t");
+        let records: Vec<Record<'_>> = [0, 1]
+            .into_iter()
+            .map(|partition| Record {
+                original_topic: topic,
+                partition,
+                offset: 0,
+                topic,
+                timestamp: None,
+                key: Payload::Null,
+                value: Payload::RawText(r#"{"a":1}"#),
+            })
+            .collect();
+        let reply = sink.put(&Session::new().batch(&records)).unwrap();
+        assert!(reply.rejected.is_empty() && reply.flow.rewind.is_empty());
+
+        let mut state = sink.shared.lock();
+        let table = state
+            .tables
+            .get_mut("tbl")
+            .expect("the table took the records");
+        // Its load fails and is retried (StarRocks is unreachable): its partitions pause. But
+        // Connect must deliver partition 0 again for its rejected record to be reported, and
+        // the table's loads wait for that report.
+        table.failed();
+        table.report_due(&p0, 0);
+        state.paused.clear();
+        let flow = sink.shared.flow(&mut state);
+        assert_eq!(flow.pause, vec![p1.clone()]);
+        assert_eq!(state.paused, BTreeSet::from([p1.clone()]));
+
+        // Reported: partition 0 pauses with the rest of the table.
+        state
+            .tables
+            .get_mut("tbl")
+            .unwrap()
+            .reported(&[(p0.clone(), 0)]);
+        let flow = sink.shared.flow(&mut state);
+        assert_eq!(flow.pause, vec![p0]);
+        drop(state);
+        sink.stop();
     }
 }

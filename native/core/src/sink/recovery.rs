@@ -388,28 +388,8 @@ pub fn reset_progress(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
-    use crate::sink::Sink;
-
-    /// An exactly-once sink whose FE never answers (nothing listens on its ports): its
-    /// recoveries fail transiently and retry, so the test settles them itself.
-    fn sink_of_nowhere() -> Sink {
-        let props: HashMap<String, String> = [
-            ("starrocks.http.url", "127.0.0.1:1"),
-            ("starrocks.query.url", "127.0.0.1:1"),
-            ("starrocks.database.name", "db"),
-            ("starrocks.username", "root"),
-            ("starrocks.password", ""),
-            ("starrocks.topic2table.map", "t:tbl"),
-            ("sink.semantic", "exactly-once"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        Sink::start(&props, "c", "0").expect("the sink starts")
-    }
+    use crate::sink::tests::sink_of_nowhere;
 
     fn loaded(tp: &TopicPartition, next_offset: i64) -> Loaded {
         Loaded::from_rows(&[ProgressRow {

@@ -192,7 +192,11 @@ pub(super) async fn settle(
                      into {db}.{table}: {why}",
                     tp.topic, tp.partition, offset
                 );
-                state.reports.add(tp, *offset, message, next);
+                let record = Due {
+                    table: table.to_owned(),
+                    message,
+                };
+                state.reports.add(tp, *offset, record, next);
             }
         }
     }
@@ -282,8 +286,8 @@ fn requeue(shared: &Shared, state: &mut super::State, table: &str, job: &Job) {
 /// The records to report when Connect delivers them again, and the replays that bring them.
 #[derive(Debug, Default)]
 pub(super) struct Reports {
-    /// Per partition, the offsets to report with their messages.
-    due: HashMap<TopicPartition, BTreeMap<i64, String>>,
+    /// Per partition, the offsets to report.
+    due: HashMap<TopicPartition, BTreeMap<i64, Due>>,
     /// Partitions Connect is asked to deliver again.
     replays: HashMap<TopicPartition, Replay>,
     /// Rewinds not yet handed to the shim, each with its number.
@@ -292,7 +296,15 @@ pub(super) struct Reports {
     last_rewind: u64,
     /// Records to report that Connect did not deliver again after seeking back to them: gone
     /// from the topic (retention, compaction) before they could be.
-    gone: Vec<(TopicPartition, i64, String)>,
+    gone: Vec<(TopicPartition, i64, Due)>,
+}
+
+/// A record to report: the table StarRocks rejected its rows for, and the message it is
+/// reported with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Due {
+    pub table: String,
+    pub message: String,
 }
 
 /// A partition delivered again from a rewind: records below `until` are the sink's already.
@@ -328,9 +340,9 @@ impl Reports {
     }
 
     /// A record to report. `next`: the offset after the last record of `tp` the sink took.
-    pub(super) fn add(&mut self, tp: &TopicPartition, offset: i64, message: String, next: i64) {
+    pub(super) fn add(&mut self, tp: &TopicPartition, offset: i64, record: Due, next: i64) {
         let due = self.due.entry(tp.clone()).or_default();
-        due.insert(offset, message);
+        due.insert(offset, record);
         let lowest = *due.keys().next().expect("one was just inserted");
         self.last_rewind += 1;
         let rewind = self.last_rewind;
@@ -380,14 +392,14 @@ impl Reports {
             if let Some(due) = self.due.get_mut(tp) {
                 let below: Vec<i64> = due.range(..offset).map(|(o, _)| *o).collect();
                 for o in below {
-                    let message = due.remove(&o).expect("it was just listed");
-                    self.gone.push((tp.clone(), o, message));
+                    let record = due.remove(&o).expect("it was just listed");
+                    self.gone.push((tp.clone(), o, record));
                 }
             }
         }
         if offset < replay.until {
             return match self.due.get_mut(tp).and_then(|d| d.remove(&offset)) {
-                Some(message) => Replayed::Report(message),
+                Some(record) => Replayed::Report(record.message),
                 None => Replayed::Skip,
             };
         }
@@ -417,8 +429,8 @@ impl Reports {
         Replayed::New
     }
 
-    /// Records to report that are gone from the topic (see `gone`), with their messages.
-    pub(super) fn take_gone(&mut self) -> Vec<(TopicPartition, i64, String)> {
+    /// Records to report that are gone from the topic (see `gone`).
+    pub(super) fn take_gone(&mut self) -> Vec<(TopicPartition, i64, Due)> {
         std::mem::take(&mut self.gone)
     }
 
@@ -438,6 +450,13 @@ mod tests {
 
     fn tp() -> TopicPartition {
         TopicPartition::new("t", 0)
+    }
+
+    fn due(message: &str) -> Due {
+        Due {
+            table: "tbl".into(),
+            message: message.into(),
+        }
     }
 
     /// The rewinds `take` hands out now, as (partition, offset), with their numbers.
@@ -463,8 +482,8 @@ mod tests {
         let mut r = Reports::default();
         assert!(r.is_idle());
         // Records 0..10 were taken; 3 and 7 were rejected.
-        r.add(&tp(), 7, "seven".into(), 10);
-        r.add(&tp(), 3, "three".into(), 10);
+        r.add(&tp(), 7, due("seven"), 10);
+        r.add(&tp(), 3, due("three"), 10);
         let (rewinds, numbers) = taken(&mut r);
         assert_eq!(rewinds, vec![(tp(), 3)]);
         assert!(r.take_rewinds().is_empty());
@@ -492,12 +511,12 @@ mod tests {
     #[test]
     fn a_report_added_during_a_replay_rewinds_again_from_the_lowest() {
         let mut r = Reports::default();
-        r.add(&tp(), 5, "five".into(), 10);
+        r.add(&tp(), 5, due("five"), 10);
         seek(&mut r, 2);
         assert_eq!(r.replayed(&tp(), 5, 2), Replayed::Report("five".into()));
         assert_eq!(r.replayed(&tp(), 6, 2), Replayed::Skip);
         // Another load of records taken earlier reports 2 while the replay runs.
-        r.add(&tp(), 2, "two".into(), 10);
+        r.add(&tp(), 2, due("two"), 10);
         assert_eq!(seek(&mut r, 3), vec![(tp(), 2)]);
         // The rest of the old replay still arrives before the new rewind takes effect.
         assert_eq!(r.replayed(&tp(), 7, 2), Replayed::Skip);
@@ -513,12 +532,12 @@ mod tests {
     #[test]
     fn only_the_latest_rewind_handed_over_starts_the_replay() {
         let mut r = Reports::default();
-        r.add(&tp(), 5, "five".into(), 10);
+        r.add(&tp(), 5, due("five"), 10);
         // Batch 1's answer carries the rewind to 5; before it is handed over, 2 is rejected
         // too, and batch 2's answer carries the rewind to 2.
         let (first, older) = taken(&mut r);
         assert_eq!(first, vec![(tp(), 5)]);
-        r.add(&tp(), 2, "two".into(), 10);
+        r.add(&tp(), 2, due("two"), 10);
         let (second, newer) = taken(&mut r);
         assert_eq!(second, vec![(tp(), 2)]);
         // Batch 1's answer is handed over with the call of batch 3: Connect seeks to 5.
@@ -544,12 +563,12 @@ mod tests {
     #[test]
     fn a_record_connect_does_not_deliver_again_after_the_seek_is_gone() {
         let mut r = Reports::default();
-        r.add(&tp(), 2, "two".into(), 10);
-        r.add(&tp(), 6, "six".into(), 10);
+        r.add(&tp(), 2, due("two"), 10);
+        r.add(&tp(), 6, due("six"), 10);
         assert_eq!(seek(&mut r, 2), vec![(tp(), 2)]);
         // Retention deleted records 0..5: after the seek to 2, Connect delivers from 5.
         assert_eq!(r.replayed(&tp(), 5, 2), Replayed::Skip);
-        assert_eq!(r.take_gone(), vec![(tp(), 2, "two".to_owned())]);
+        assert_eq!(r.take_gone(), vec![(tp(), 2, due("two"))]);
         assert_eq!(r.replayed(&tp(), 6, 2), Replayed::Report("six".into()));
         for offset in 7..10 {
             assert_eq!(r.replayed(&tp(), offset, 2), Replayed::Skip);
@@ -566,17 +585,17 @@ mod tests {
     fn a_seek_past_every_record_to_report_leaves_them_all_gone() {
         // auto.offset.reset=latest, or a log start past the sink's position.
         let mut r = Reports::default();
-        r.add(&tp(), 4, "four".into(), 10);
+        r.add(&tp(), 4, due("four"), 10);
         seek(&mut r, 2);
         assert_eq!(r.replayed(&tp(), 12, 2), Replayed::New);
-        assert_eq!(r.take_gone(), vec![(tp(), 4, "four".to_owned())]);
+        assert_eq!(r.take_gone(), vec![(tp(), 4, due("four"))]);
         assert!(r.is_idle());
     }
 
     #[test]
     fn forgotten_partitions_replay_nothing() {
         let mut r = Reports::default();
-        r.add(&tp(), 1, "one".into(), 4);
+        r.add(&tp(), 1, due("one"), 4);
         r.forget(&[tp()]);
         assert!(r.is_idle());
         assert!(r.take_rewinds().is_empty());
