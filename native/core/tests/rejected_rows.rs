@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -46,6 +46,12 @@ struct Connect {
     reports: HashMap<(i32, i64), u32>,
     /// Records no longer in the log (retention or compaction removed them): never delivered.
     gone: BTreeSet<(i32, i64)>,
+    /// Whether batches go through `Sink::submit`, as the shim hands them over (each call
+    /// answers the batches taken in since the last), instead of `Sink::put`.
+    behind: bool,
+    /// Through `submit`: the (partition, offset) of each record of the batches not yet
+    /// answered, oldest first.
+    unanswered: VecDeque<Vec<(i32, i64)>>,
 }
 
 impl Connect {
@@ -59,6 +65,8 @@ impl Connect {
             reported: BTreeMap::new(),
             reports: HashMap::new(),
             gone: BTreeSet::new(),
+            behind: false,
+            unanswered: VecDeque::new(),
         }
     }
 
@@ -91,7 +99,16 @@ impl Connect {
         for (p, o) in &at {
             self.position.insert(*p, o + 1);
         }
-        let reply = sink.put(&session.batch(&batch)).expect("put succeeds");
+        let bytes = session.batch(&batch);
+        let (reply, at) = if self.behind {
+            self.unanswered.push_back(at);
+            let reply = sink.submit(&bytes).expect("submit succeeds");
+            let answered = self.unanswered.drain(..reply.batches as usize).flatten();
+            let at: Vec<(i32, i64)> = answered.collect();
+            (reply, at)
+        } else {
+            (sink.put(&bytes).expect("put succeeds"), at)
+        };
         for r in reply.rejected {
             let key = at[r.index as usize];
             *self.reports.entry(key).or_default() += 1;
@@ -256,9 +273,21 @@ fn drain_and_check(
     n: i64,
     logs_of: BTreeMap<i32, Vec<String>>,
 ) -> Sink {
+    drain_and_check_through(emu, props, n, logs_of, false)
+}
+
+/// `drain_and_check`, through `Sink::submit` when `behind`.
+fn drain_and_check_through(
+    emu: &Emulator,
+    props: HashMap<String, String>,
+    n: i64,
+    logs_of: BTreeMap<i32, Vec<String>>,
+    behind: bool,
+) -> Sink {
     let sink = Sink::start(&props, "c", "0").unwrap();
     sink.open(&tps("strict")).unwrap();
     let mut connect = Connect::new("strict", logs_of);
+    connect.behind = behind;
     let mut session = Session::new();
     connect.drain(&sink, &mut session, 40);
     assert_eq!(
@@ -300,6 +329,15 @@ fn json_rows_rejected_by_strict_mode_are_reported_and_the_rest_loads_once() {
     let sink = drain_and_check(&emu, props, n, logs(n, json_value));
     assert!(bad(n).len() >= 30, "{} bad records", bad(n).len());
     assert!(metric(&sink, "strict_tbl", "probes") > 0);
+}
+
+#[test]
+fn through_the_intake_rejected_rows_are_reported_and_the_rest_loads_once() {
+    // Each answer comes a call late: Connect has polled on past a rewind when it gets it.
+    let emu = strict_emulator();
+    let n = 400;
+    let props = strict_props(&emu, &[("errors.tolerance", "all")]);
+    drain_and_check_through(&emu, props, n, logs(n, json_value), true);
 }
 
 #[test]
@@ -491,6 +529,14 @@ fn under_exactly_once_rejected_records_are_reported_and_every_other_row_is_loade
     let n = 200;
     let props = exactly_once_props(&emu);
     drain_and_check(&emu, props, n, logs(n, json_value));
+}
+
+#[test]
+fn under_exactly_once_through_the_intake_rejected_records_are_reported_and_the_rest_loads_once() {
+    let emu = strict_emulator();
+    let n = 200;
+    let props = exactly_once_props(&emu);
+    drain_and_check_through(&emu, props, n, logs(n, json_value), true);
 }
 
 /// Partition 0 alone, 30 records, record 3 rejected (a string in the INT column).

@@ -1018,27 +1018,79 @@ mod tests {
         Sink::start(&props, "c", "0").expect("the sink starts")
     }
 
-    #[test]
-    fn a_partition_whose_rejected_records_a_table_awaits_is_never_paused_for_it() {
-        let sink = sink_of_nowhere();
-        let (p0, p1) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
-        let both = [p0.clone(), p1.clone()];
-        sink.open(&both).unwrap();
-        sink.shared.recovered(&both, 1, Loaded::default());
+    /// Records of topic `t`, one per (partition, offset), each `{"a":1}`.
+    fn records(at: &[(i32, i64)]) -> Vec<Record<'static>> {
         let topic = batch_writer::topic("t");
-        let records: Vec<Record<'_>> = [0, 1]
-            .into_iter()
-            .map(|partition| Record {
+        at.iter()
+            .map(|&(partition, offset)| Record {
                 original_topic: topic,
                 partition,
-                offset: 0,
+                offset,
                 topic,
                 timestamp: None,
                 key: Payload::Null,
                 value: Payload::RawText(r#"{"a":1}"#),
             })
-            .collect();
-        let reply = sink.put(&Session::new().batch(&records)).unwrap();
+            .collect()
+    }
+
+    /// `sink_of_nowhere` with `partitions` opened and their recovery done.
+    fn recovered_sink(partitions: &[TopicPartition]) -> Sink {
+        let sink = sink_of_nowhere();
+        sink.open(partitions).unwrap();
+        sink.shared.recovered(partitions, 1, Loaded::default());
+        sink
+    }
+
+    #[test]
+    fn a_batch_polled_before_the_seek_and_taken_in_after_its_rewind_was_handed_over_is_no_replay() {
+        let p0 = TopicPartition::new("t", 0);
+        let sink = recovered_sink(std::slice::from_ref(&p0));
+        let shared = &sink.shared;
+        let mut session = Session::new();
+        let first: Vec<(i32, i64)> = (0..30).map(|o| (0, o)).collect();
+        shared.take(&session.batch(&records(&first)), 1).unwrap();
+        // Probing found record 3 rejected.
+        let due = rejected::Due {
+            table: "tbl".into(),
+            message: "rejected".into(),
+        };
+        shared.lock().reports.add(&p0, 3, due, 30);
+        // Batch 2 is taken in, its answer carrying the rewind to 3; the call that submits
+        // batch 3 hands it over before the intake takes batch 3 in. Connect polled batch 3
+        // before it sought back: its records are new ones, not the replay's first.
+        let answer = shared
+            .take(&session.batch(&records(&[(0, 30)])), 2)
+            .unwrap();
+        assert_eq!(answer.flow.rewind, vec![(p0.clone(), 3)]);
+        let reply = shared.hand_over(vec![answer], 3);
+        assert_eq!(reply.flow.rewind, vec![(p0.clone(), 3)]);
+        let third = shared
+            .take(&session.batch(&records(&[(0, 31)])), 3)
+            .unwrap();
+        assert!(third.rejected.is_empty());
+        let unreported = |state: &State| {
+            let table = &state.tables["tbl"];
+            table.metrics.unreported_records.load(Ordering::Relaxed)
+        };
+        assert_eq!(unreported(&shared.lock()), 0, "3 is not gone");
+        // Batch 4, after the seek: 3 is reported, the rest is the sink's already.
+        let replay: Vec<(i32, i64)> = (3..32).map(|o| (0, o)).collect();
+        let fourth = shared.take(&session.batch(&records(&replay)), 4).unwrap();
+        assert_eq!(fourth.held, vec![(p0.clone(), 3)]);
+        assert_eq!(fourth.rejected.len(), 1);
+        assert_eq!(fourth.rejected[0].index, 0);
+        drop(session);
+        sink.stop();
+    }
+
+    #[test]
+    fn a_partition_whose_rejected_records_a_table_awaits_is_never_paused_for_it() {
+        let (p0, p1) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        let sink = recovered_sink(&[p0.clone(), p1.clone()]);
+        let reply = sink
+            .put(&Session::new().batch(&records(&[(0, 0), (1, 0)])))
+            .unwrap();
         assert!(reply.rejected.is_empty() && reply.flow.rewind.is_empty());
 
         let mut state = sink.shared.lock();
