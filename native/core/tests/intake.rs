@@ -151,6 +151,40 @@ fn a_batchs_error_is_the_next_submits_and_every_later_ones() {
 }
 
 #[test]
+fn after_a_batch_fails_in_the_intake_no_commit_passes_its_records() {
+    let emu = emulator(Config::ephemeral());
+    let sink = start_sink(&emu, &[("bufferflush.intervalms", "1000")], "intake-failed");
+    let mut session = Session::new();
+    let records = [
+        raw("test", 0, 0, Some(r#"{"id":1,"city":"x"}"#)),
+        raw("test", 0, 1, Some(r#"{"id":2,"city":"#)),
+        raw("test", 0, 2, Some(r#"{"id":3,"city":"z"}"#)),
+    ];
+    // Answered before it is taken in: Connect counts the batch as delivered, and may commit
+    // before its next put, or at `close` after that put failed.
+    sink.submit(&session.batch(&records)).unwrap();
+    // Whatever the sink took and loaded commits; nothing past it does, however long the
+    // loads of what it took have been durable.
+    let until = Instant::now() + Duration::from_secs(4);
+    let mut last = Vec::new();
+    while Instant::now() < until {
+        last = commit(&sink, &[("test", 0, 3)]);
+        assert!(
+            last.iter().all(|(_, _, o)| *o <= 1),
+            "past the records never taken in: {last:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(last, [("test".to_string(), 0, 1)]);
+    assert_eq!(rows(&emu, "test_tbl").len(), 1);
+    let err = sink
+        .submit(&session.batch(&[]))
+        .expect_err("the batch failed");
+    assert!(err.to_string().contains("offset 1"), "{err}");
+    sink.stop();
+}
+
+#[test]
 fn answers_come_in_order_and_their_indexes_count_the_batches_together() {
     let emu = emulator(Config::ephemeral());
     let sink = start_sink(&emu, &[("errors.tolerance", "all")], "intake-order");

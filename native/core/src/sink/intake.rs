@@ -242,7 +242,7 @@ fn run(inner: &Inner, take: impl Fn(&[u8], u64) -> Result<Answer>) {
     }
 }
 
-fn panicked(payload: &(dyn std::any::Any + Send)) -> String {
+pub(super) fn panicked(payload: &(dyn std::any::Any + Send)) -> String {
     let what = payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())

@@ -179,6 +179,10 @@ struct State {
     reports_handed: Vec<(TopicPartition, i64)>,
     /// When `pre_commit` was last called.
     last_commit: Instant,
+    /// A batch failed while being taken in: Connect counts records as delivered that the sink
+    /// never took (all of the batch's from the failing record on, and the batches queued
+    /// behind it), so its consumed positions no longer say what the sink has.
+    batch_failed: bool,
 }
 
 struct Shared {
@@ -274,6 +278,7 @@ impl Sink {
                 reports: rejected::Reports::default(),
                 reports_handed: Vec::new(),
                 last_commit: Instant::now(),
+                batch_failed: false,
             }),
             changed: Condvar::new(),
             stopped: AtomicBool::new(false),
@@ -402,9 +407,29 @@ impl Sink {
 }
 
 impl Shared {
+    /// Takes one put batch in ([`Shared::take_in`]). After a batch fails, `pre_commit` commits
+    /// only what the offset tracker knows is durable, never Connect's consumed position:
+    /// `submit` answered before the batch was taken in, so Connect counts its records (and
+    /// those of the batches queued behind it) as delivered, and would otherwise commit past
+    /// records never loaded, at a `preCommit` before the failing call or at `close` after it.
+    /// A panic fails the sink as well (what it left half done is not to be trusted).
+    fn take(self: &Arc<Self>, batch: &[u8], number: u64) -> Result<Answer> {
+        let taken =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.take_in(batch, number)))
+                .unwrap_or_else(|payload| {
+                    let error = Error::fatal(intake::panicked(payload.as_ref()));
+                    self.fail(error.to_string());
+                    Err(error)
+                });
+        if taken.is_err() {
+            self.lock().batch_failed = true;
+        }
+        taken
+    }
+
     /// Takes one put batch in: decode, route, encode, flush, and the flow to answer with.
     /// `number`: the batch's place among those submitted (from 1).
-    fn take(self: &Arc<Self>, batch: &[u8], number: u64) -> Result<Answer> {
+    fn take_in(self: &Arc<Self>, batch: &[u8], number: u64) -> Result<Answer> {
         let shared = self;
         let mut guard = shared.lock();
         check(&guard)?;
@@ -668,7 +693,7 @@ impl Sink {
                 offsets.remove(tp);
                 continue;
             }
-            if state.tracker.is_partition_drained(tp) {
+            if !state.batch_failed && state.tracker.is_partition_drained(tp) {
                 let entry = offsets.entry(tp.clone()).or_insert(*offset);
                 *entry = (*entry).max(*offset);
             }
