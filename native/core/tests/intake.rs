@@ -62,8 +62,9 @@ fn each_submit_answers_the_batch_before_and_a_rejection_holds_its_offset_until_t
         std::thread::sleep(Duration::from_millis(50));
     }
 
-    // The next call hands the answer over (the commit above waited for it); then the offset
-    // passes the record.
+    // The next call hands the answer over (the commit above waited for it); the shim reports
+    // the record before that call returns, but only the call after it says so: a report that
+    // fails fails the call, and none comes after it. Then the offset passes the record.
     let second = sink.submit(&session.batch(&[])).unwrap();
     assert_eq!(second.batches, 1, "{second:?}");
     assert_eq!(second.rejected.len(), 1, "{second:?}");
@@ -73,6 +74,12 @@ fn each_submit_answers_the_batch_before_and_a_rejection_holds_its_offset_until_t
         "{}",
         second.rejected[0].message
     );
+    assert_eq!(
+        commit(&sink, &[("test", 0, 3)]),
+        [("test".to_string(), 0, 1)],
+        "handed over, not yet reported"
+    );
+    sink.submit(&session.batch(&[])).unwrap();
     assert_eq!(
         commit(&sink, &[("test", 0, 3)]),
         [("test".to_string(), 0, 3)]
@@ -121,6 +128,8 @@ fn closing_a_partition_drops_its_part_of_the_answer_not_yet_handed_over() {
     let reply = sink.submit(&session.batch(&[])).unwrap();
     let indexes: Vec<u32> = reply.rejected.iter().map(|r| r.index).collect();
     assert_eq!(indexes, [1], "only partition 1's record: {reply:?}");
+    // (The next call says it was reported.)
+    sink.submit(&session.batch(&[])).unwrap();
     wait_offsets(&sink, &[("test", 1, 2)]);
 }
 
@@ -213,6 +222,7 @@ fn answers_come_in_order_and_their_indexes_count_the_batches_together() {
     // As one answer: offsets 1 and 3 are records 1 and 3 of the five; as two, 1 and 0.
     let expected: &[u32] = if reply.batches == 2 { &[1, 3] } else { &[1, 0] };
     assert_eq!(rejected, expected, "{reply:?}");
+    sink.submit(&session.batch(&[])).unwrap();
     wait_offsets(&sink, &[("test", 0, 5)]);
     assert_eq!(rows(&emu, "test_tbl").len(), 3);
 }

@@ -101,7 +101,8 @@ pub struct PutReply {
 
 /// A batch taken in, its answer not yet handed to the shim. Its rejected records are held in
 /// the tracker (Connect has not been asked to report them, so no offset may pass them) until
-/// [`Shared::hand_over`] releases them.
+/// the task thread puts again after [`Shared::hand_over`] gave them to the shim
+/// ([`Shared::confirm_reports`]): by then the shim has made their reports.
 #[derive(Debug, Default)]
 struct Answer {
     /// How many records the batch held.
@@ -174,8 +175,8 @@ struct State {
     /// Records StarRocks rejected, to report when Connect delivers them again.
     reports: rejected::Reports,
     /// Rejected records handed to the shim to report, in the reply to the task thread's last
-    /// put: the shim has reported them (and Connect's reporter has them) once it puts again
-    /// (`Shared::confirm_reports`).
+    /// put, still held in the tracker: the shim has reported them (and Connect's reporter has
+    /// them) once it puts again (`Shared::confirm_reports`).
     reports_handed: Vec<(TopicPartition, i64)>,
     /// When `pre_commit` was last called.
     last_commit: Instant,
@@ -586,9 +587,10 @@ impl Shared {
         })
     }
 
-    /// Hands answers to the shim as one reply, in order: their rejected records are released,
-    /// since the shim reports them before Connect's next offset commit (which awaits the
-    /// reports). A partition handed back counts its records again from the batch after
+    /// Hands answers to the shim as one reply, in order: their rejected records stay held until
+    /// the next put says the shim reported them (the shim waits for Connect's reporter before
+    /// its `put` returns; a report that fails fails that `put`, and no later one comes). A
+    /// partition handed back counts its records again from the batch after
     /// `submitted` (the number of the batch submitted with this call), the first Connect polls
     /// after seeking back. The state is locked only for these, so that the task thread does
     /// not wait while the intake takes a batch in.
@@ -598,8 +600,10 @@ impl Shared {
             .any(|a| !a.held.is_empty() || !a.flow.rewind.is_empty())
         {
             let mut state = self.lock();
+            // Still held: they are made only once the task thread puts again
+            // (`confirm_reports`). A `put` that fails after this reply (a report the reporter
+            // refuses) never does, and Connect's closing commit must stop below them.
             for (tp, offset) in answers.iter().flat_map(|a| &a.held) {
-                state.tracker.release(tp, *offset);
                 state.reports_handed.push((tp.clone(), *offset));
             }
             if !state.reports_handed.is_empty() {
@@ -733,6 +737,9 @@ impl Sink {
             state.tracker.forget(partitions);
             state.loaded.forget(partitions);
             state.reports.forget(partitions);
+            // (Their holds went with the tracker; the new owner, or this task after an `open`,
+            // meets their records again.)
+            state.reports_handed.retain(|(tp, _)| !is_revoked(tp));
             for tp in partitions {
                 state.recovering.remove(tp);
                 state.rewound.remove(tp);
@@ -904,6 +911,9 @@ impl Shared {
         }
         let mut state = self.lock();
         let made = std::mem::take(&mut state.reports_handed);
+        for (tp, offset) in &made {
+            state.tracker.release(tp, *offset);
+        }
         for table in state.tables.values_mut() {
             table.reported(&made);
         }

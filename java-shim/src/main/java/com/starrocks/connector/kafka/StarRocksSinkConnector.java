@@ -89,11 +89,14 @@ public class StarRocksSinkConnector extends SinkConnector {
      * {@code sink.semantic=exactly-once} the core forgets its progress for them in StarRocks, so
      * that the records Connect hands over again are loaded again rather than skipped as already
      * loaded. Under at-least-once there is nothing to do: the consumer's offsets are all there is.
+     * No partition at all is a {@code DELETE} of a group that has no committed offset (they
+     * expired, or were deleted by hand; an empty {@code PATCH} is refused by Connect's REST
+     * layer): the connector's whole progress is forgotten.
      */
     @Override
     public boolean alterOffsets(Map<String, String> connectorConfig,
             Map<TopicPartition, Long> offsets) {
-        if (offsets.isEmpty() || !"exactly-once".equalsIgnoreCase(String.valueOf(
+        if (!"exactly-once".equalsIgnoreCase(String.valueOf(
                 connectorConfig.get(StarRocksSinkConfig.SEMANTIC)).trim())) {
             return true;
         }
@@ -121,8 +124,9 @@ public class StarRocksSinkConnector extends SinkConnector {
         } finally {
             NativeLogs.drain();
         }
-        LOG.info("Forgot the exactly-once progress of connector {} for {} partition(s); their "
-                + "records will be loaded again", name, offsets.size());
+        LOG.info("Forgot the exactly-once progress of connector {} for {}; their records will be "
+                + "loaded again", name, offsets.isEmpty() ? "every partition"
+                        : offsets.size() + " partition(s)");
         return true;
     }
 

@@ -71,31 +71,40 @@ public final class SinkMetrics implements AutoCloseable {
         }
     }
 
-    /** Unregisters every MBean of this task. */
+    /**
+     * Unregisters every MBean of this task that is still its own: a later run of the same task
+     * (a restart whose predecessor's {@code stop} came late) may have replaced one under the
+     * same name, and keeps it.
+     */
     @Override
     public synchronized void close() {
-        for (String table : tables.keySet()) {
-            try {
-                ObjectName name = objectName(connector, task, table);
-                if (server.isRegistered(name)) {
-                    server.unregisterMBean(name);
+        synchronized (SinkMetrics.class) {
+            for (Map.Entry<String, TableMetrics> e : tables.entrySet()) {
+                if (!e.getValue().isRegistered()) {
+                    continue;
                 }
-            } catch (JMException e) {
-                LOG.warn("Could not unregister the metrics of table {}", table, e);
+                try {
+                    server.unregisterMBean(objectName(connector, task, e.getKey()));
+                } catch (JMException failed) {
+                    LOG.warn("Could not unregister the metrics of table {}", e.getKey(), failed);
+                }
             }
         }
         tables.clear();
     }
 
     private void register(String table, TableMetrics mbean) {
-        try {
-            ObjectName name = objectName(connector, task, table);
-            if (server.isRegistered(name)) {
-                server.unregisterMBean(name); // left by an earlier run of the same task
+        // (Under one lock with `close`: the check there and the unregistering stay one step.)
+        synchronized (SinkMetrics.class) {
+            try {
+                ObjectName name = objectName(connector, task, table);
+                if (server.isRegistered(name)) {
+                    server.unregisterMBean(name); // left by an earlier run of the same task
+                }
+                server.registerMBean(mbean, name);
+            } catch (JMException e) {
+                LOG.warn("Could not register the metrics of table {}", table, e);
             }
-            server.registerMBean(mbean, name);
-        } catch (JMException e) {
-            LOG.warn("Could not register the metrics of table {}", table, e);
         }
     }
 

@@ -7,6 +7,9 @@ import javax.management.DynamicMBean;
 import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanException;
 import javax.management.MBeanInfo;
+import javax.management.MBeanRegistration;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import javax.management.ReflectionException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -16,8 +19,33 @@ import java.util.Map;
  * The read-only MBean of one table of one task: an attribute per counter of the core, holding
  * the last value published. Readers (JMX threads) see an immutable snapshot.
  */
-final class TableMetrics implements DynamicMBean {
+final class TableMetrics implements DynamicMBean, MBeanRegistration {
     private volatile Map<String, Object> values = Collections.emptyMap();
+    /** Registered under its name now: not yet, or replaced by a later run of the same task. */
+    private volatile boolean registered;
+
+    boolean isRegistered() {
+        return registered;
+    }
+
+    @Override
+    public ObjectName preRegister(MBeanServer server, ObjectName name) {
+        return name;
+    }
+
+    @Override
+    public void postRegister(Boolean done) {
+        registered = Boolean.TRUE.equals(done);
+    }
+
+    @Override
+    public void preDeregister() {
+    }
+
+    @Override
+    public void postDeregister() {
+        registered = false;
+    }
 
     /** Replaces the counters present in {@code latest}; others keep their last value. */
     void merge(Map<String, Object> latest) {

@@ -223,6 +223,13 @@ final class ValueWriter {
         boolean sameSchema = struct.schema() == schema;
         for (Field field : schema.fields()) {
             Object fieldValue = sameSchema ? struct.get(field) : struct.get(field.name());
+            if (fieldValue != null && field.schema().isOptional()
+                    && field.schema().defaultValue() != null) {
+                // Struct.get answers a null it holds with the field's default: a NULL stays
+                // NULL (JsonConverter's replace.null.with.default=false, Avro's
+                // ignore.default.for.nullables), as the same value as JSON text would.
+                fieldValue = struct.getWithoutDefault(field.name());
+            }
             try {
                 typed(field.schema(), fieldValue);
             } catch (DataException e) {

@@ -184,6 +184,30 @@ class BatchEncoderTest {
     }
 
     @Test
+    void writesANullOfAnOptionalFieldWithADefaultAsNullNotAsTheDefault() {
+        Schema withDefault = SchemaBuilder.struct()
+                .field("id", Schema.INT32_SCHEMA)
+                .field("status", SchemaBuilder.string().optional().defaultValue("new").build())
+                .build();
+        Schema without = SchemaBuilder.struct()
+                .field("id", Schema.INT32_SCHEMA)
+                .field("status", Schema.OPTIONAL_STRING_SCHEMA)
+                .build();
+        Struct nulled = new Struct(withDefault).put("id", 7).put("status", null);
+        assertEquals("new", nulled.get("status"), "what Struct.get answers");
+
+        byte[] batch = encode(new BatchEncoder(), record("t", 0, 0, withDefault, nulled));
+
+        Struct plain = new Struct(without).put("id", 7).put("status", null);
+        assertEquals(Bytes.hex(encode(new BatchEncoder(), record("t", 0, 0, without, plain))),
+                Bytes.hex(batch));
+        Struct set = new Struct(withDefault).put("id", 7).put("status", "shipped");
+        Struct setPlain = new Struct(without).put("id", 7).put("status", "shipped");
+        assertEquals(Bytes.hex(encode(new BatchEncoder(), record("t", 0, 0, without, setPlain))),
+                Bytes.hex(encode(new BatchEncoder(), record("t", 0, 0, withDefault, set))));
+    }
+
+    @Test
     void refusesANullWhereTheSchemaIsNotOptional() {
         Schema schema = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
         Struct value = new Struct(schema); // "id" never set

@@ -33,6 +33,24 @@ class SinkMetricsTest {
     }
 
     @Test
+    void aLaterRunOfTheSameTaskKeepsItsMetricsWhenTheEarlierOneClosesLate() throws Exception {
+        MBeanServer server = MBeanServerFactory.newMBeanServer();
+        SinkMetrics earlier = new SinkMetrics("sr", "0", server);
+        earlier.update("test_tbl\trows_loaded\t3\n");
+        SinkMetrics later = new SinkMetrics("sr", "0", server);
+        later.update("test_tbl\trows_loaded\t9\n");
+        ObjectName table = SinkMetrics.objectName("sr", "0", "test_tbl");
+
+        earlier.close();
+
+        assertEquals(9L, server.getAttribute(table, "rows_loaded"));
+        later.update("test_tbl\trows_loaded\t10\n");
+        assertEquals(10L, server.getAttribute(table, "rows_loaded"));
+        later.close();
+        assertFalse(server.isRegistered(table));
+    }
+
+    @Test
     void quotesNamesThatJmxCannotTakePlainly() throws Exception {
         ObjectName name = SinkMetrics.objectName("my,connector", "1", "db=x");
         assertEquals("\"my,connector\"", name.getKeyProperty("connector"));
