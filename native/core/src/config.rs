@@ -545,6 +545,22 @@ fn parse(
         );
     }
     let load_headers = load_headers(&mut p, format);
+    if envelope == Envelope::Debezium {
+        // StarRocks picks a JSON row's `__op` up by itself only when no column list is given:
+        // a list without it would load every delete as an upsert.
+        for (name, names_op) in [
+            ("columns", names_op_column as fn(&str) -> bool),
+            ("jsonpaths", names_op_path),
+        ] {
+            if load_headers.get(name).is_some_and(|v| !names_op(v)) {
+                p.fail(
+                    &format!("{}{name}", keys::SINK_PROPERTIES_PREFIX),
+                    "under starrocks.envelope=debezium it must load __op (a column `__op`, a \
+                     path `$.__op`), or StarRocks loads every delete as an upsert",
+                );
+            }
+        }
+    }
     let semantic = p
         .choice(keys::SEMANTIC, &SEMANTICS)
         .unwrap_or(Semantic::AtLeastOnce);
@@ -646,6 +662,49 @@ fn parse_table_properties(raw: &str) -> std::result::Result<Vec<(String, String)
 }
 
 /// Every `sink.properties.*` key as a header; reports names and values that cannot be sent.
+/// Whether a Stream Load `columns` list (names and `name = expression` items) has an `__op`
+/// column.
+fn names_op_column(columns: &str) -> bool {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut item = String::new();
+    let mut items = Vec::new();
+    for c in columns.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                items.push(std::mem::take(&mut item));
+                continue;
+            }
+            _ => {}
+        }
+        item.push(c);
+    }
+    items.push(item);
+    items.iter().any(|item| {
+        let name = item
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('`');
+        name.eq_ignore_ascii_case("__op")
+    })
+}
+
+/// Whether a Stream Load `jsonpaths` list picks `__op` out of the rows.
+fn names_op_path(jsonpaths: &str) -> bool {
+    serde_json::from_str::<Vec<String>>(jsonpaths).is_ok_and(|paths| {
+        paths
+            .iter()
+            .any(|path| matches!(path.trim(), "$.__op" | "$['__op']" | "$[\"__op\"]"))
+    })
+}
+
 fn load_headers(p: &mut Parser<'_>, format: Format) -> BTreeMap<String, String> {
     let mut headers = BTreeMap::new();
     let sink: Vec<(String, &str, &str)> = p

@@ -624,3 +624,40 @@ fn tables_follow_the_source_only_when_asked_and_with_json_rows() {
         assert_eq!(e.key(), Some(keys::TABLE_CREATE_PROPERTIES), "{bad}");
     }
 }
+
+#[test]
+fn under_the_debezium_envelope_a_column_list_or_jsonpaths_must_load_op() {
+    let envelope = (keys::ENVELOPE, "debezium");
+    for (key, value) in [
+        (
+            "sink.properties.columns",
+            "id,name,raw_b64,raw=from_base64(raw_b64)",
+        ),
+        (
+            "sink.properties.columns",
+            "id, name, op_x = concat('__op', name)",
+        ),
+        ("sink.properties.jsonpaths", r#"["$.id","$.name"]"#),
+        ("sink.properties.jsonpaths", "not json"),
+    ] {
+        let e = parse_err(&[envelope, (key, value)]);
+        assert_eq!(e.key(), Some(key), "{value}");
+        assert!(e.to_string().contains("upsert"), "{e}");
+    }
+    for (key, value) in [
+        ("sink.properties.columns", "id,name,__op"),
+        (
+            "sink.properties.columns",
+            "id, raw = from_base64(raw_b64), `__OP`",
+        ),
+        (
+            "sink.properties.columns",
+            "id, x = concat(a, b), __op = temp",
+        ),
+        ("sink.properties.jsonpaths", r#"["$.id","$.__op"]"#),
+    ] {
+        parse_ok(&[envelope, (key, value)]);
+    }
+    // Without the envelope the list is the user's.
+    parse_ok(&[("sink.properties.columns", "id,name")]);
+}
