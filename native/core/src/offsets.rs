@@ -203,6 +203,23 @@ impl OffsetTracker {
         }
     }
 
+    /// Whether the record at `offset` of `tp` is noted as going to `load` (and not yet
+    /// committed past). A load that outlived a `close` and an `open` of the partition carries
+    /// records of the earlier assignment, which the tracker forgot.
+    pub fn carries(&self, tp: &TopicPartition, offset: i64, load: LoadId) -> bool {
+        let Some(track) = self.tracks.get(tp) else {
+            return false;
+        };
+        let mut first = track.committable;
+        for span in &track.spans {
+            if span.load == load && first.is_none_or(|f| f <= offset) && offset <= span.last {
+                return true;
+            }
+            first = Some(span.last + 1);
+        }
+        false
+    }
+
     /// Releases a held record (its report was made).
     pub fn release(&mut self, tp: &TopicPartition, offset: i64) {
         if let Some(track) = self.tracks.get_mut(tp) {
@@ -226,6 +243,31 @@ mod tests {
 
     fn tp(p: i32) -> TopicPartition {
         TopicPartition::new("t", p)
+    }
+
+    #[test]
+    fn a_record_is_carried_by_the_load_it_was_noted_for_until_forgotten() {
+        let mut t = OffsetTracker::new();
+        for (offset, load) in [(3, 1), (4, 1), (5, 2), (6, 1), (7, SKIPPED)] {
+            t.record(&tp(0), offset, load);
+        }
+        assert!(t.carries(&tp(0), 3, 1) && t.carries(&tp(0), 4, 1) && t.carries(&tp(0), 6, 1));
+        assert!(t.carries(&tp(0), 5, 2));
+        assert!(!t.carries(&tp(0), 5, 1), "load 2's record");
+        assert!(!t.carries(&tp(0), 8, 1), "never noted");
+        assert!(!t.carries(&tp(1), 3, 1), "another partition");
+        t.complete(1);
+        t.complete(2);
+        assert_eq!(t.committable(), vec![(tp(0), 8)]);
+        assert!(!t.carries(&tp(0), 4, 1), "committed past");
+        t.record(&tp(0), 8, 3);
+        assert!(!t.carries(&tp(0), 6, 3), "below the committable offset");
+        assert!(t.carries(&tp(0), 8, 3));
+        t.forget(&[tp(0)]);
+        assert!(
+            !t.carries(&tp(0), 8, 3),
+            "a revoked partition's records are forgotten"
+        );
     }
 
     #[test]

@@ -178,8 +178,11 @@ pub(super) async fn settle(
         }
         Disposition::Report => {
             for (tp, offset, why) in &found {
-                if state.revoked.contains(tp) {
-                    // The partition's new owner meets the record again.
+                // The partition's new owner meets the record again: another task, or this
+                // one after the partition was closed and opened again while the load was out
+                // (the tracker forgot its records then; a rewind to the record could move
+                // Connect forward past records not yet delivered again).
+                if state.revoked.contains(tp) || !state.tracker.carries(tp, *offset, job.id) {
                     continue;
                 }
                 state.tracker.hold(tp, *offset);
