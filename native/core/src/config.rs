@@ -553,8 +553,9 @@ fn parse(
             ("jsonpaths", names_op_path),
         ] {
             if load_headers.get(name).is_some_and(|v| !names_op(v)) {
+                let key = p.sink.get(name).map_or(name, |(key, _)| *key);
                 p.fail(
-                    &format!("{}{name}", keys::SINK_PROPERTIES_PREFIX),
+                    key,
                     "under starrocks.envelope=debezium it must load __op (a column `__op`, a \
                      path `$.__op`), or StarRocks loads every delete as an upsert",
                 );

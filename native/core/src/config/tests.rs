@@ -658,6 +658,9 @@ fn under_the_debezium_envelope_a_column_list_or_jsonpaths_must_load_op() {
     ] {
         parse_ok(&[envelope, (key, value)]);
     }
+    // Named as written.
+    let e = parse_err(&[envelope, ("sink.properties.Columns", "id,name")]);
+    assert_eq!(e.key(), Some("sink.properties.Columns"));
     // Without the envelope the list is the user's.
     parse_ok(&[("sink.properties.columns", "id,name")]);
 }

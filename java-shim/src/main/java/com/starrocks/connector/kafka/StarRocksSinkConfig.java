@@ -306,9 +306,10 @@ public final class StarRocksSinkConfig {
             }
         }
         md.append("\nAny other `").append(SINK_PROPERTIES_PREFIX)
-                .append("*` key is sent to Stream Load as a property of every load, its value trimmed;"
-                        + " a `column_separator` or `row_delimiter` with a character that is not printable"
-                        + " ASCII is sent in StarRocks' `\\xHH` form. `").append(SINK_PROPERTIES_PREFIX)
+                .append("*` key is sent to Stream Load as a property of every load, its value trimmed"
+                        + " (`compression` also lower-cased); a `column_separator` or `row_delimiter` is"
+                        + " sent as written, in StarRocks' `\\xHH` form when it holds a character that is"
+                        + " not printable ASCII. `").append(SINK_PROPERTIES_PREFIX)
                 .append("label` is refused: the connector names every load. Under exactly-once"
                         + " `max_filter_ratio` is sent as 0 and the sink applies the ratio itself"
                         + " (docs/delivery.md, \"Rows StarRocks rejects\").\n");

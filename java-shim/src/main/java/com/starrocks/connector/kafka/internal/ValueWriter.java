@@ -222,14 +222,9 @@ final class ValueWriter {
     private void struct(Schema schema, Struct struct) {
         boolean sameSchema = struct.schema() == schema;
         for (Field field : schema.fields()) {
-            Object fieldValue = sameSchema ? struct.get(field) : struct.get(field.name());
-            if (fieldValue != null && field.schema().isOptional()
-                    && field.schema().defaultValue() != null) {
-                // Struct.get answers a null it holds with the field's default: a NULL stays
-                // NULL (JsonConverter's replace.null.with.default=false, Avro's
-                // ignore.default.for.nullables), as the same value as JSON text would.
-                fieldValue = struct.getWithoutDefault(field.name());
-            }
+            Field own = sameSchema ? field : struct.schema().field(field.name());
+            // (A field the struct lacks fails in Struct.get, naming it.)
+            Object fieldValue = own == null ? struct.get(field.name()) : Structs.stored(struct, own);
             try {
                 typed(field.schema(), fieldValue);
             } catch (DataException e) {

@@ -1,6 +1,7 @@
 package com.starrocks.connector.kafka.transforms;
 
 import com.starrocks.connector.kafka.internal.PluginVersion;
+import com.starrocks.connector.kafka.internal.Structs;
 import org.apache.kafka.common.cache.Cache;
 import org.apache.kafka.common.cache.LRUCache;
 import org.apache.kafka.common.cache.SynchronizedCache;
@@ -97,12 +98,13 @@ public class AddOpFieldForDebeziumRecord<R extends ConnectRecord<R>> implements 
         Schema newRowSchema = newSchema.field(rowField).schema();
         Struct newRow = new Struct(newRowSchema);
         for (Field field : row.schema().fields()) {
-            newRow.put(field.name(), row.get(field));
+            newRow.put(field.name(), Structs.stored(row, field));
         }
         newRow.put(OP_FIELD, AFTER.equals(rowField) ? UPSERT : DELETE);
         Struct newEnvelope = new Struct(newSchema);
         for (Field field : schema.fields()) {
-            Object fieldValue = field.name().equals(rowField) ? newRow : envelope.get(field);
+            Object fieldValue = field.name().equals(rowField) ? newRow
+                    : Structs.stored(envelope, field);
             if (fieldValue != null) {
                 newEnvelope.put(field.name(), fieldValue);
             }

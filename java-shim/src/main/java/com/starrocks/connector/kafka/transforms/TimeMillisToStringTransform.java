@@ -1,6 +1,7 @@
 package com.starrocks.connector.kafka.transforms;
 
 import com.starrocks.connector.kafka.internal.PluginVersion;
+import com.starrocks.connector.kafka.internal.Structs;
 import org.apache.kafka.common.cache.Cache;
 import org.apache.kafka.common.cache.LRUCache;
 import org.apache.kafka.common.cache.SynchronizedCache;
@@ -96,7 +97,7 @@ public class TimeMillisToStringTransform<R extends ConnectRecord<R>> implements 
         Schema newSchema = convertedSchema(schema);
         Struct newValue = new Struct(newSchema);
         for (Field field : schema.fields()) {
-            Object fieldValue = value.get(field);
+            Object fieldValue = Structs.stored(value, field);
             newValue.put(field.name(), converts(field) && fieldValue != null
                     ? text(field, fieldValue) : fieldValue);
         }

@@ -88,6 +88,24 @@ class AddOpFieldForDebeziumRecordTest {
     }
 
     @Test
+    void keepsANullOfAFieldWithADefaultNull() {
+        Schema row = SchemaBuilder.struct().name("test.public.orders.Value").optional()
+                .field("id", Schema.INT32_SCHEMA)
+                .field("status", SchemaBuilder.string().optional().defaultValue("new").build())
+                .build();
+        Schema envelope = SchemaBuilder.struct().name("test.public.orders.Envelope")
+                .field("before", row).field("after", row).field("op", Schema.STRING_SCHEMA).build();
+        Struct after = new Struct(row).put("id", 7).put("status", null);
+        Struct value = new Struct(envelope).put("after", after).put("op", "c");
+        SinkRecord out = smt.apply(new SinkRecord("test.public.orders", 0, null, null, envelope,
+                value, 1));
+
+        Struct written = ((Struct) out.value()).getStruct("after");
+        assertNull(written.getWithoutDefault("status"), "the NULL the source wrote");
+        assertEquals(0, written.get("__op"));
+    }
+
+    @Test
     void marksDeletesOnTheBeforeRow() {
         SinkRecord out = smt.apply(event("d", row(1, "a@a.com"), null));
 

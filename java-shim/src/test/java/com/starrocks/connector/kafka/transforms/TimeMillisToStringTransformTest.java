@@ -61,6 +61,18 @@ class TimeMillisToStringTransformTest {
     }
 
     @Test
+    void keepsANullOfAFieldWithADefaultNull() {
+        Schema schema = SchemaBuilder.struct().name("row")
+                .field("opened", Time.SCHEMA)
+                .field("status", SchemaBuilder.string().optional().defaultValue("new").build())
+                .build();
+        Struct value = new Struct(schema).put("opened", new java.util.Date(0L)).put("status", null);
+        SinkRecord out = smt(null, null).apply(new SinkRecord("t", 0, null, null, schema, value, 0));
+
+        assertNull(((Struct) out.value()).getWithoutDefault("status"), "the NULL the source wrote");
+    }
+
+    @Test
     void convertsOnlyTheNamedFieldsWithMillisWhenAsked() {
         SinkRecord out = smt("TMCTDR, closed", "HH:mm:ss.SSS").apply(record());
 
