@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use super::Shared;
 use crate::metrics::TableMetrics;
-use crate::offsets::TopicPartition;
+use crate::offsets::{LoadId, TopicPartition};
 use crate::stream_load::reject::{self, Disposition, Probed};
 use crate::stream_load::{Ended, LoadRequest, LoadResult};
 use crate::table::Job;
@@ -176,32 +176,7 @@ pub(super) async fn settle(
                 );
             }
         }
-        Disposition::Report => {
-            for (tp, offset, why) in &found {
-                // The partition's new owner meets the record again: another task, or this
-                // one after the partition was closed and opened again while the load was out
-                // (the tracker forgot its records then; a rewind to the record could move
-                // Connect forward past records not yet delivered again).
-                if state.revoked.contains(tp) || !state.tracker.carries(tp, *offset, job.id) {
-                    continue;
-                }
-                state.tracker.hold(tp, *offset);
-                if let Some(t) = state.tables.get_mut(table) {
-                    t.report_due(tp, *offset);
-                }
-                let next = state.tracker.next_offset(tp).unwrap_or(offset + 1);
-                let message = format!(
-                    "StarRocks rejected the record at topic={} partition={} offset={} loading \
-                     into {db}.{table}: {why}",
-                    tp.topic, tp.partition, offset
-                );
-                let record = Due {
-                    table: table.to_owned(),
-                    message,
-                };
-                state.reports.add(tp, *offset, record, next);
-            }
-        }
+        Disposition::Report => to_report(state, db, table, job.id, &found),
     }
     if committed.is_some() {
         return Settled::Committed;
@@ -227,6 +202,42 @@ pub(super) async fn settle(
     drop(guard);
     shared.changed.notify_all();
     Settled::Handled
+}
+
+/// Records of load `load` StarRocks rejected, to report: each is held (nothing commits past it
+/// until its report is made), its table waits for the report under exactly-once, and Connect
+/// is asked to deliver it again. A record of a partition revoked since is its new owner's,
+/// who meets it again: another task's, or this task's own after the partition was closed and
+/// opened again while the load was out. The tracker forgot the records of the earlier
+/// assignment then (it no longer `carries` them for `load`), and a rewind to one could move
+/// Connect forward past records not yet delivered again.
+fn to_report(
+    state: &mut super::State,
+    db: &str,
+    table: &str,
+    load: LoadId,
+    found: &[(TopicPartition, i64, String)],
+) {
+    for (tp, offset, why) in found {
+        if state.revoked.contains(tp) || !state.tracker.carries(tp, *offset, load) {
+            continue;
+        }
+        state.tracker.hold(tp, *offset);
+        if let Some(t) = state.tables.get_mut(table) {
+            t.report_due(tp, *offset);
+        }
+        let next = state.tracker.next_offset(tp).unwrap_or(offset + 1);
+        let message = format!(
+            "StarRocks rejected the record at topic={} partition={} offset={} loading into \
+             {db}.{table}: {why}",
+            tp.topic, tp.partition, offset
+        );
+        let record = Due {
+            table: table.to_owned(),
+            message,
+        };
+        state.reports.add(tp, *offset, record, next);
+    }
 }
 
 /// The rejected records could not be found (StarRocks did not answer the probes, or no record
@@ -593,6 +604,30 @@ mod tests {
         assert_eq!(r.replayed(&tp(), 12, 2), Replayed::New);
         assert_eq!(r.take_gone(), vec![(tp(), 4, due("four"))]);
         assert!(r.is_idle());
+    }
+
+    #[test]
+    fn a_rejection_found_for_an_earlier_assignment_of_the_partition_rewinds_nothing() {
+        let sink = crate::sink::tests::sink_of_nowhere();
+        let mut state = sink.shared.lock();
+        let found = |offset| vec![(tp(), offset, "a string in an INT column".to_owned())];
+        state.tracker.record(&tp(), 5, 77);
+        to_report(&mut state, "db", "tbl", 77, &found(5));
+        let (rewinds, _) = taken(&mut state.reports);
+        assert_eq!(rewinds, vec![(tp(), 5)], "load 77 carries record 5");
+        // Closed and opened again while load 77 was probed: Connect delivers the partition
+        // again from its committed offset, 2; the probe then finds record 6 of load 77.
+        state.tracker.forget(&[tp()]);
+        state.reports.forget(&[tp()]);
+        state.tracker.record(&tp(), 2, 78);
+        to_report(&mut state, "db", "tbl", 77, &found(6));
+        assert!(
+            state.reports.take_rewinds().is_empty(),
+            "a rewind to 6 would skip records 3 to 5"
+        );
+        assert!(state.reports.is_idle());
+        drop(state);
+        sink.stop();
     }
 
     #[test]
